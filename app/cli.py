@@ -1,0 +1,82 @@
+"""The ``ownvoice`` command line.
+
+Each subcommand lives in its own module under ``app/commands`` and exposes
+``register(subparsers)``; the parser it adds sets ``func=run(args, ctx)``. Modules are
+discovered, so adding a command touches no shared file.
+
+Errors: a ``UserError`` prints one line (what happened, what to do) and exits 2;
+Ctrl-C exits 130 after the job stops at its next step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from typing import Sequence
+
+import ingest  # noqa: F401  (pins the offline/telemetry switches first)
+from app.context import Context
+from ingest.errors import Cancelled, UserError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ownvoice",
+        description="Learn how you write from your own mail, and draft replies in your voice, "
+        "entirely on this machine.",
+    )
+    parser.add_argument("--data-dir", metavar="DIR", default=None,
+                        help="where the store and voice packs live (env OWNVOICE_DATA_DIR)")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    import app.commands as commands
+
+    for mod in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        if mod.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"app.commands.{mod.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            print(version("ownvoice"))
+        except PackageNotFoundError:
+            print("ownvoice (not installed)")
+        return 0
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    ctx = Context.create(data_dir=args.data_dir)
+    try:
+        rc = args.func(args, ctx)
+        return int(rc or 0)
+    except UserError as e:
+        ctx.error(str(e))
+        return e.exit_code
+    except Cancelled:
+        ctx.error("Cancelled. Run the same command again to resume where it stopped.")
+        return 130
+    except KeyboardInterrupt:
+        ctx.error("Interrupted. Run the same command again to resume where it stopped.")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def entry() -> None:  # console script
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

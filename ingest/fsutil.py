@@ -1,0 +1,91 @@
+"""Atomic, private file writes.
+
+Every artifact ownvoice writes goes through here: the bytes land in a temporary file
+in the same folder, are fsynced, then renamed over the target, so a crash leaves
+either the old file or the new one, never half of one. Files are created 0600 and
+folders 0700: the data directory is readable by the user alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def private_dir(path: str | os.PathLike[str]) -> Path:
+    """Create ``path`` (and parents) as 0700 and return it; tighten it if it exists."""
+    p = Path(path)
+    p.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        if p.stat().st_mode & 0o077:
+            p.chmod(0o700)
+    except OSError:
+        pass
+    return p
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    target = Path(path)
+    private_dir(target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_dir(target.parent)
+    return target
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> Path:
+    return atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def atomic_replace_dir(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> Path:
+    """Move a fully written folder ``src`` into place at ``dst``.
+
+    The old ``dst`` (if any) is renamed aside first, then removed after the swap, so a
+    reader sees either the old folder or the new one.
+    """
+    src_p, dst_p = Path(src), Path(dst)
+    private_dir(dst_p.parent)
+    old = None
+    if dst_p.exists():
+        old = dst_p.with_name(f".{dst_p.name}.old.{os.getpid()}")
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(dst_p, old)
+    os.replace(src_p, dst_p)
+    _fsync_dir(dst_p.parent)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return dst_p
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

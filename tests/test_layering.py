@@ -1,0 +1,65 @@
+"""The layering holds: app -> trainer -> ingest, and no Qt outside app/gui.
+
+import-linter checks the import graph (including indirect imports); the AST scan
+below also catches imports inside functions, which a grep for top-level lines misses.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+QT = {"PySide6", "shiboken6", "pyqtgraph"}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def _py(pkg: str):
+    return sorted((ROOT / pkg).rglob("*.py"))
+
+
+def test_ingest_imports_no_higher_layer():
+    bad = {str(p.relative_to(ROOT)): _imports(p) & {"trainer", "app"} for p in _py("ingest")}
+    assert not {k: v for k, v in bad.items() if v}
+
+
+def test_trainer_does_not_import_app():
+    bad = {str(p.relative_to(ROOT)): _imports(p) & {"app"} for p in _py("trainer")}
+    assert not {k: v for k, v in bad.items() if v}
+
+
+def test_no_qt_outside_app_gui():
+    offenders = []
+    for pkg in ("ingest", "trainer", "app"):
+        for p in _py(pkg):
+            rel = p.relative_to(ROOT)
+            if rel.parts[:2] == ("app", "gui"):
+                continue
+            if _imports(p) & QT:
+                offenders.append(str(rel))
+    assert offenders == []
+
+
+def test_import_linter_contracts():
+    exe = Path(sys.executable).with_name("lint-imports")
+    assert exe.exists(), "import-linter is a test dependency: pip install -e '.[test]'"
+    r = subprocess.run([str(exe)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_layering_scan_catches_a_violation(tmp_path):
+    bad = tmp_path / "x.py"
+    bad.write_text("def f():\n    from trainer import voicepack\n    import PySide6.QtCore\n")
+    assert {"trainer", "PySide6"} <= _imports(bad)

@@ -1,0 +1,74 @@
+"""``learn``: run the chosen distillation routes and write the voice pack.
+
+Each route is a function ``learn(ctx: LearnContext, progress, cancel) -> dict`` in its
+own module; it writes its files into ``ctx.pack``, records itself with
+``ctx.pack.set_route(name, entry)`` and returns the entry that ``learn --json``
+prints under the route's name. The voice scorer always runs first: PLD's loop and
+the evaluation depend on it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from ingest.config import Config
+from ingest.errors import UserError
+from ingest.jobs import CancelToken, ProgressFn, check, no_progress
+from trainer.voicepack import VoicePack
+
+ROUTES: dict[str, str] = {
+    "scorer": "trainer.fidelity.scorer",
+    "rag": "trainer.retrieval",
+    "pld": "trainer.pld",
+    "lora": "trainer.lora",
+}
+DEFAULT_ROUTES = ("rag", "pld")
+
+
+@dataclass
+class LearnContext:
+    store: Any  # ingest.store.Store
+    pack: VoicePack
+    config: Config
+    data_dir: Path
+    options: dict[str, Any] = field(default_factory=dict)  # epochs, max_steps, rank, resume, teacher, rounds, fresh ...
+
+
+def parse_routes(spec: str | list[str] | tuple[str, ...] | None) -> list[str]:
+    """``"rag,pld"`` -> ``["scorer", "rag", "pld"]`` (scorer always first).
+
+    >>> parse_routes("lora, rag")
+    ['scorer', 'rag', 'lora']
+    """
+    if spec is None:
+        names = list(DEFAULT_ROUTES)
+    elif isinstance(spec, str):
+        names = [s.strip() for s in spec.split(",") if s.strip()]
+    else:
+        names = list(spec)
+    if "all" in names:
+        names = ["rag", "pld", "lora"]
+    unknown = [n for n in names if n not in ROUTES]
+    if unknown:
+        raise UserError(f"Unknown route(s): {', '.join(unknown)}.",
+                        hint=f"Choose from {', '.join(r for r in ROUTES if r != 'scorer')}.")
+    order = list(ROUTES)
+    return sorted({"scorer", *names}, key=order.index)
+
+
+def route_function(name: str) -> Callable[..., dict]:
+    module = importlib.import_module(ROUTES[name])
+    return getattr(module, "learn")
+
+
+def learn(routes: list[str], ctx: LearnContext, progress: ProgressFn = no_progress,
+          cancel: CancelToken | None = None) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for name in routes:
+        check(cancel)
+        results[name] = route_function(name)(ctx, progress, cancel)
+    results["voicepack"] = str(ctx.pack.path)
+    return results

@@ -1,0 +1,133 @@
+"""The voice pack: one folder holding everything learned about one user's voice.
+
+Layout (all optional but the manifest)::
+
+    manifest.json        format version, base model + hash, per-route entries
+    style_prompt.md      PLD's style prompt (user-editable)
+    profile.json         stylometric profile
+    scorer/              voice scorer: arrays (.npy) + JSON, never pickle
+    adapter/             LoRA adapter: adapter.gguf + peft folder
+    eval/                evaluation report (markdown, CSV, PNG)
+
+Every file is written atomically; the manifest is written last, so a pack is
+always consistent. Loading never unpickles anything. What it leaves out: packs are
+not signed; sharing one shares the style prompt and scorer weights in the clear.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ingest.errors import UserError
+from ingest.fsutil import atomic_write_bytes, atomic_write_json, private_dir
+
+FORMAT = "ownvoice-voicepack"
+VERSION = 1
+
+
+@dataclass
+class VoicePack:
+    path: Path
+
+    @classmethod
+    def open(cls, data_dir: str | os.PathLike[str], name: str = "default") -> "VoicePack":
+        """Open (creating if needed) the pack ``name`` under ``data_dir/voicepacks``."""
+        p = private_dir(Path(data_dir) / "voicepacks" / name)
+        pack = cls(p)
+        if not (p / "manifest.json").exists():
+            pack._write_manifest({"format": FORMAT, "version": VERSION, "created": _now(), "routes": {}})
+        else:
+            pack.manifest()  # validates
+        return pack
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> "VoicePack":
+        """Open an existing pack folder; a missing or broken manifest is a UserError."""
+        pack = cls(Path(path))
+        pack.manifest()
+        return pack
+
+    # -- manifest -------------------------------------------------------------------
+    def manifest(self) -> dict[str, Any]:
+        mp = self.path / "manifest.json"
+        try:
+            data = json.loads(mp.read_text(encoding="utf-8"))
+        except FileNotFoundError as e:
+            raise UserError(f"{self.path} is not a voice pack (no manifest.json).",
+                            hint="Run `ownvoice learn` to create one.") from e
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise UserError(f"The voice pack manifest {mp} is damaged ({e}).",
+                            hint="Run `ownvoice learn` to rebuild the pack.") from e
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise UserError(f"{mp} is not an ownvoice voice pack manifest.",
+                            hint="Run `ownvoice learn` to rebuild the pack.")
+        if int(data.get("version", 0)) > VERSION:
+            raise UserError(f"The voice pack {self.path} was written by a newer ownvoice "
+                            f"(format {data.get('version')}, this one reads {VERSION}).",
+                            hint="Upgrade ownvoice.")
+        data.setdefault("routes", {})
+        return data
+
+    def route(self, name: str) -> dict[str, Any] | None:
+        return self.manifest()["routes"].get(name)
+
+    def set_route(self, name: str, entry: dict[str, Any]) -> None:
+        """Record a route's result (after its files are written)."""
+        m = self.manifest()
+        m["routes"][name] = {**entry, "updated": _now()}
+        m["updated"] = _now()
+        self._write_manifest(m)
+
+    def drop_route(self, name: str) -> None:
+        m = self.manifest()
+        if m["routes"].pop(name, None) is not None:
+            self._write_manifest(m)
+
+    def set_meta(self, **values: Any) -> None:
+        m = self.manifest()
+        m.update(values)
+        self._write_manifest(m)
+
+    def _write_manifest(self, m: dict[str, Any]) -> None:
+        atomic_write_json(self.path / "manifest.json", m)
+
+    # -- files ----------------------------------------------------------------------
+    def file(self, rel: str) -> Path:
+        return self.path / rel
+
+    def write_bytes(self, rel: str, data: bytes) -> Path:
+        return atomic_write_bytes(self.path / rel, data)
+
+    def write_text(self, rel: str, text: str) -> Path:
+        return self.write_bytes(rel, text.encode("utf-8"))
+
+    def write_json(self, rel: str, obj: Any) -> Path:
+        return atomic_write_json(self.path / rel, obj)
+
+    def read_json(self, rel: str) -> Any:
+        p = self.path / rel
+        try:
+            return json.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise UserError(f"{p} in the voice pack is damaged ({e}).",
+                            hint="Run `ownvoice learn` again to rewrite it.") from e
+
+
+def sha256_file(path: str | os.PathLike[str], *, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while b := f.read(chunk):
+            h.update(b)
+    return h.hexdigest()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
