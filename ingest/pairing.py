@@ -1,0 +1,238 @@
+"""Threads, and pairing each of the user's replies with the message it answers.
+
+Thread key (``thread_keys``): the root of the References / In-Reply-To chain, followed
+through the archive; a message nobody answers and that answers nothing falls back to
+its normalized subject (Re:/Fwd:/AW:/SV: ... stripped) plus its participants. Keys
+are opaque hashes ("t:..."), so no subject text ends up in the vector store.
+
+Pairs (``find_pairs``): a reply by the user is paired with the message it answers,
+by In-Reply-To/References when that original is in the archive and was written by
+someone else (how="headers"); otherwise from the first quoted block inside the reply
+(``Message.quoted``: the "-----Original Message-----" / "Forwarded by" marker, the
+From/Sent/To/Subject header lines and quote markers are stripped; how="quoted").
+Both sides need at least ``MIN_WORDS`` words.
+
+What it leaves out: no thread merging across different roots that share a subject,
+no attribution-line parsing beyond "... wrote:", and only the *first* quoted block of
+a reply (later ones answer older messages in the thread).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import textwrap
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable, Sequence
+
+from ingest.identity import first_address, norm_addr, norm_name
+from ingest.ngrams import words
+from ingest.records import ReplyPair
+
+MIN_WORDS = 3
+
+_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|sv|vs|wg|tr|antw|rif|r|enc|res|odp|ynt|ref)"
+                     r"\s*(\[\d+\]|\(\d+\))?\s*[:：]\s*)+", re.I)
+_MARKER = re.compile(
+    r"^\s*(-{2,}\s*(original message|forwarded by|forwarded message|weitergeleitete|"
+    r"urspr\S+ngliche nachricht|message d'origine)"
+    r"|_{5,}\s*$|begin forwarded message:|.*\b(wrote|schrieb|a écrit|skrev)\s*:\s*$)", re.I)
+_HEADER = re.compile(r"^\s*(from|sent|to|cc|bcc|subject|date|reply-to|importance|von|an|"
+                     r"betreff|gesendet)\s*:", re.I)
+_QUOTE = re.compile(r"^[ \t]*(>[ \t]?)+")
+_DASHES = re.compile(r"^.*-{3,}\s*$")
+
+
+def normalize_subject(subject: str) -> str:
+    """Strip reply/forward prefixes, case-fold, collapse whitespace.
+
+    >>> normalize_subject("RE: Fwd: AW:  Chelsea   Villas")
+    'chelsea villas'
+    """
+    s = (subject or "").strip()
+    prev = None
+    while prev != s:
+        prev = s
+        s = _PREFIX.sub("", s)
+    return " ".join(s.casefold().split())
+
+
+def _key(*parts: str) -> str:
+    return "t:" + hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=10).hexdigest()
+
+
+@dataclass(frozen=True)
+class Row:
+    """What threading and pairing need of a stored message."""
+
+    id: str
+    message_id: str
+    in_reply_to: str
+    references: tuple[str, ...]
+    subject: str
+    sender: str
+    sender_name: str
+    participants: tuple[str, ...]
+    text: str
+    quoted: str
+    date: datetime | None
+    source: str
+    own: bool
+
+
+def _parent(r: Row) -> str:
+    if r.in_reply_to:
+        return r.in_reply_to
+    return r.references[-1] if r.references else ""
+
+
+def thread_keys(rows: Sequence[Row]) -> dict[str, str]:
+    """Thread key for every row id."""
+    by_mid = {r.message_id: r for r in rows if r.message_id}
+    referenced = {m for r in rows for m in (*r.references, r.in_reply_to) if m}
+    out: dict[str, str] = {}
+    for r in rows:
+        root = ""
+        if r.references:
+            root = r.references[0]
+        elif r.in_reply_to:
+            root = r.in_reply_to
+        seen: set[str] = set()
+        while root and root in by_mid and root not in seen:  # follow the chain up
+            seen.add(root)
+            up = by_mid[root]
+            nxt = up.references[0] if up.references else up.in_reply_to
+            if not nxt:
+                break
+            root = nxt
+        if not root and r.message_id and r.message_id in referenced:
+            root = r.message_id
+        if root:
+            out[r.id] = _key("mid", root)
+            continue
+        subj = normalize_subject(r.subject)
+        if subj:
+            out[r.id] = _key("subj", subj, *sorted(set(r.participants)))
+        else:
+            out[r.id] = _key("one", r.id)
+    return out
+
+
+@dataclass(frozen=True)
+class Quoted:
+    sender: str
+    subject: str
+    text: str
+
+
+def first_quoted(quoted: str) -> Quoted | None:
+    """The first quoted block inside a reply: header lines and quote markers stripped.
+
+    >>> q = first_quoted("-----Original Message-----\\nFrom: Bob <bob@x.com>\\n"
+    ...                  "Subject: Re: deed\\n\\n> Have you found\\n> the title policy?\\n")
+    >>> (q.sender, q.subject, q.text)
+    ('bob@x.com', 'Re: deed', 'Have you found\\nthe title policy?')
+    """
+    lines = [_QUOTE.sub("", ln).rstrip() for ln in (quoted or "").splitlines()]
+    i, n = 0, len(lines)
+    while i < n and not lines[i].strip():
+        i += 1
+    if i < n and _MARKER.match(lines[i]):
+        marker_ends = _DASHES.match(lines[i]) or lines[i].rstrip().endswith(":")
+        i += 1
+        if not marker_ends and i < n and _DASHES.match(lines[i]) and not _HEADER.match(lines[i]):
+            i += 1  # a Lotus "Forwarded by ... on <date>" line wrapped before its dashes
+    sender = subject = ""
+    while i < n and not lines[i].strip():
+        i += 1
+    # Lotus Notes: "Jeff Smith <js@x.com> on 10/18/2000 03:14 PM" right before "To:"
+    if i + 1 < n and not _HEADER.match(lines[i]) and _HEADER.match(lines[i + 1]) and \
+            lines[i + 1].strip().lower().startswith("to"):
+        sender = first_address(lines[i]) or lines[i].strip()
+        i += 1
+    in_headers = False
+    while i < n:
+        ln = lines[i]
+        m = _HEADER.match(ln)
+        if m:
+            in_headers = True
+            field, value = ln.split(":", 1)
+            field = field.strip().lower()
+            if field in ("from", "von") and not sender:
+                sender = first_address(value) or value.strip()
+            elif field in ("subject", "betreff") and not subject:
+                subject = value.strip()
+            i += 1
+        elif in_headers and not ln.strip():
+            j = i
+            while j < n and not lines[j].strip():
+                j += 1
+            if j < n and _HEADER.match(lines[j]):
+                i = j
+                continue
+            i = j
+            break
+        elif in_headers:
+            i += 1  # a wrapped header value
+        else:
+            break
+    body: list[str] = []
+    while i < n:
+        ln = lines[i]
+        if _MARKER.match(ln) or (_HEADER.match(ln) and ln.strip().lower().startswith("from")
+                                 and any(_HEADER.match(x) for x in lines[i + 1:i + 4])):
+            break
+        body.append(ln)
+        i += 1
+    text = textwrap.dedent("\n".join(body)).strip()
+    if not text:
+        return None
+    return Quoted(sender=sender, subject=subject, text=text)
+
+
+def _nontrivial(text: str) -> bool:
+    return len(words(text)) >= MIN_WORDS
+
+
+def _is_me(sender: str, me: set[str], my_names: set[str]) -> bool:
+    if not sender:
+        return False
+    if "@" in sender and norm_addr(sender) in me:
+        return True
+    n = norm_name(sender.split("/")[0])  # Lotus "Phillip K Allen/HOU/ECT"
+    return bool(n) and n in my_names
+
+
+def find_pairs(rows: Iterable[Row], threads: dict[str, str], me: Iterable[str],
+               my_names: Iterable[str] = ()) -> list[ReplyPair]:
+    """Pair each of the user's replies with what it answers (see module doc)."""
+    rows = list(rows)
+    me_set = {norm_addr(m) for m in me}
+    names = {norm_name(x) for x in my_names if x}
+    by_mid = {r.message_id: r for r in rows if r.message_id}
+    out: list[ReplyPair] = []
+    for r in rows:
+        if not r.own or not _nontrivial(r.text):
+            continue
+        orig = None
+        for mid in (r.in_reply_to, *reversed(r.references)):
+            cand = by_mid.get(mid) if mid else None
+            if cand is not None and not cand.own and _nontrivial(cand.text):
+                orig = cand
+                break
+        thread = threads.get(r.id, "")
+        if orig is not None:
+            out.append(ReplyPair(reply_id=r.id, message_id=orig.id, message_text=orig.text,
+                                 message_sender=orig.sender, message_subject=orig.subject,
+                                 reply_text=r.text, date=r.date, thread=thread, how="headers",
+                                 source=r.source))
+            continue
+        q = first_quoted(r.quoted)
+        if q is None or not _nontrivial(q.text) or _is_me(q.sender, me_set, names):
+            continue
+        out.append(ReplyPair(reply_id=r.id, message_id=None, message_text=q.text,
+                             message_sender=q.sender, message_subject=q.subject or r.subject,
+                             reply_text=r.text, date=r.date, thread=thread, how="quoted",
+                             source=r.source))
+    return out
