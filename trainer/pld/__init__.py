@@ -1,0 +1,1 @@
+"""Prompt-level distillation (PLD): a short, readable style prompt, no weight changes."""
