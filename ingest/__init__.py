@@ -19,3 +19,8 @@ for _k, _v in {
 }.items():
     _os.environ.setdefault(_k, _v)
 _os.environ["HF_HUB_OFFLINE"] = "1"  # never overridable: nothing is downloaded at run time
+
+# Everything ownvoice writes (the store, chromadb's own files, voice packs, caches) is
+# the user's private mail: files 0600, folders 0700, including files that libraries
+# create themselves. ownvoice is an application, so it owns the process umask.
+_os.umask(0o077)
