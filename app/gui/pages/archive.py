@@ -1,0 +1,261 @@
+"""Archive page: import sources (dialog or drag and drop), see what each gave, forget one, search.
+
+What it leaves out: it never reads or parses a file itself; every path goes to
+``ingest.importer.import_sources`` through the worker, and the importer decides what
+is mail. Several drops queue up and import one after another (one writer per store).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView,
+                               QLabel, QLineEdit, QPushButton, QSplitter, QTableView, QVBoxLayout,
+                               QWidget)
+
+from app.gui import tasks
+from app.gui.models import (HIT_COLUMNS, SKIP_COLUMNS, SKIPPED_COLUMN, SOURCE_COLUMNS, RecordTable)
+from app.gui.widgets import Banner, JobBar, confirm, header, page_layout, section
+
+
+def _table(model: RecordTable) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setAlternatingRowColors(True)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.setWordWrap(False)
+    return view
+
+
+class ArchivePage(QWidget):
+    title = "Archive"
+
+    def __init__(self, session, jobs, parent=None) -> None:
+        super().__init__(parent)
+        self.session, self.jobs = session, jobs
+        self.queue: list[list[str]] = []
+        self.import_job = None
+        self.setAcceptDrops(True)
+        lay = page_layout(self)
+        lay.addWidget(header("Archive", "Your mail and documents, imported into a private store "
+                             "on this machine. Drop mbox files, Maildir folders, .eml, .msg, .pst "
+                             "or documents here. The files themselves are only read."))
+
+        row = QHBoxLayout()
+        me_label = QLabel("Your &addresses:")
+        self.me_edit = QLineEdit(", ".join(session.config.me))
+        self.me_edit.setPlaceholderText("you@example.org, you@work.example")
+        me_label.setBuddy(self.me_edit)
+        self.add_files = QPushButton("Add &files…")
+        self.add_files.setObjectName("primary")
+        self.add_folder = QPushButton("Add f&older…")
+        row.addWidget(me_label)
+        row.addWidget(self.me_edit, 1)
+        row.addWidget(self.add_files)
+        row.addWidget(self.add_folder)
+        lay.addLayout(row)
+
+        self.job_bar = JobBar("&Cancel import")
+        lay.addWidget(self.job_bar)
+        self.banner = Banner()
+        lay.addWidget(self.banner)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        top = QWidget()
+        tl = QVBoxLayout(top)
+        tl.setContentsMargins(0, 0, 0, 0)
+        srow = QHBoxLayout()
+        srow.addWidget(section("Sources"))
+        srow.addStretch(1)
+        self.drop_hint = QLabel("Drag files here to import them")
+        self.drop_hint.setObjectName("hint")
+        srow.addWidget(self.drop_hint)
+        self.forget_button = QPushButton("&Forget source…")
+        self.forget_button.setObjectName("danger")
+        self.forget_button.setEnabled(False)
+        srow.addWidget(self.forget_button)
+        tl.addLayout(srow)
+        self.sources = RecordTable(SOURCE_COLUMNS)
+        self.sources_view = _table(self.sources)
+        tl.addWidget(self.sources_view)
+        self.skips_label = QLabel("")
+        self.skips_label.setObjectName("hint")
+        self.skips = RecordTable(SKIP_COLUMNS)
+        self.skips_view = _table(self.skips)
+        self.skips_view.setVisible(False)
+        tl.addWidget(self.skips_label)
+        tl.addWidget(self.skips_view)
+        split.addWidget(top)
+
+        bottom = QWidget()
+        bl = QVBoxLayout(bottom)
+        bl.setContentsMargins(0, 0, 0, 0)
+        bl.addWidget(section("Search the store"))
+        qrow = QHBoxLayout()
+        self.query = QLineEdit()
+        self.query.setPlaceholderText("Words or a sentence; finds the closest passages")
+        self.mine_only = QCheckBox("Only &mine")
+        self.search_button = QPushButton("&Search")
+        qrow.addWidget(self.query, 1)
+        qrow.addWidget(self.mine_only)
+        qrow.addWidget(self.search_button)
+        bl.addLayout(qrow)
+        self.hits = RecordTable(HIT_COLUMNS)
+        self.hits_view = _table(self.hits)
+        bl.addWidget(self.hits_view)
+        split.addWidget(bottom)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        lay.addWidget(split, 1)
+
+        self.add_files.clicked.connect(self.choose_files)
+        self.add_folder.clicked.connect(self.choose_folder)
+        self.forget_button.clicked.connect(self.forget_selected)
+        self.search_button.clicked.connect(self.run_search)
+        self.query.returnPressed.connect(self.run_search)
+        self.sources_view.clicked.connect(self.on_source_clicked)
+        self.sources_view.selectionModel().selectionChanged.connect(self._selection_changed)
+        QShortcut(QKeySequence.StandardKey.Open, self, self.choose_files)
+        QShortcut(QKeySequence(Qt.Key.Key_Delete), self.sources_view, self.forget_selected)
+        QShortcut(QKeySequence.StandardKey.Find, self, self.query.setFocus)
+        for a, b in ((self.me_edit, self.add_files), (self.add_files, self.add_folder),
+                     (self.add_folder, self.sources_view), (self.sources_view, self.forget_button),
+                     (self.forget_button, self.query), (self.query, self.mine_only),
+                     (self.mine_only, self.search_button), (self.search_button, self.hits_view)):
+            QWidget.setTabOrder(a, b)
+
+    # -- loading -----------------------------------------------------------------------------
+    def refresh(self) -> None:
+        job = self.jobs.start(tasks.list_sources, self.session, name="list sources")
+        job.signals.done.connect(self.sources.set_rows)
+        job.signals.failed.connect(self.banner.error)
+
+    # -- import ------------------------------------------------------------------------------
+    def addresses(self) -> tuple[str, ...]:
+        parts = self.me_edit.text().replace(";", ",").replace(" ", ",").split(",")
+        return tuple(p.strip().lower() for p in parts if p.strip())
+
+    def choose_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Import mail or documents")
+        if paths:
+            self.import_paths(paths)
+
+    def choose_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Import a Maildir or a folder of documents")
+        if path:
+            self.import_paths([path])
+
+    def import_paths(self, paths: list[str]) -> None:
+        me = self.addresses()
+        if not me:
+            self.banner.error("Your addresses are missing",
+                              "Enter the addresses you write from, so ownvoice can tell your mail "
+                              "from other people's, then add the files again.")
+            self.me_edit.setFocus()
+            return
+        if tuple(self.session.config.me) != me:
+            self.session.update_config(self.session.config.with_(me=me))
+        self.queue.append(list(paths))
+        if self.import_job is None:
+            self._next_import()
+
+    def _next_import(self) -> None:
+        if not self.queue:
+            return
+        paths = self.queue.pop(0)
+        self.banner.clear_message()
+        job = self.jobs.start(tasks.import_paths, self.session, paths, self.addresses(),
+                              name="import")
+        self.import_job = job
+        self.job_bar.attach(job)
+        job.signals.done.connect(self._imported)
+        job.signals.failed.connect(self.banner.error)
+        job.signals.cancelled.connect(lambda: self.banner.warn(
+            "Import cancelled. What was imported so far is kept; add the same files again to "
+            "resume."))
+        job.signals.finished.connect(self._import_finished)
+
+    def _imported(self, result) -> None:
+        reports, sources = result
+        self.sources.set_rows(sources)
+        bits = []
+        for r in reports:
+            name = r.path.rstrip("/").split("/")[-1]
+            b = f"{name}: {r.own} yours, {r.others} from others, {r.pairs} reply pairs"
+            if r.documents:
+                b += f", {r.documents} documents"
+            if r.skipped:
+                b += f", {len(r.skipped)} skipped"
+            bits.append(b)
+        self.banner.info("Imported " + "; ".join(bits) + "." if bits else "Nothing new to import.")
+        skipped = [s for r in reports for s in r.skipped]
+        if skipped:
+            self.show_skips(skipped, "Skipped in this import")
+
+    def _import_finished(self) -> None:
+        self.import_job = None
+        self._next_import()
+
+    def cancel_import(self) -> None:
+        self.queue.clear()
+        if self.import_job is not None:
+            self.import_job.cancel()
+
+    # -- drag and drop -----------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.import_paths(paths)
+
+    # -- sources table -----------------------------------------------------------------------
+    def selected_source(self):
+        rows = self.sources_view.selectionModel().selectedRows()
+        return self.sources.record(rows[0].row()) if rows else None
+
+    def _selection_changed(self, *_) -> None:
+        self.forget_button.setEnabled(self.selected_source() is not None)
+
+    def on_source_clicked(self, index) -> None:
+        src = self.sources.record(index.row())
+        report = getattr(src, "report", src)
+        if index.column() == SKIPPED_COLUMN:
+            self.show_skips(list(report.skipped), f"Skipped in {src.path}")
+
+    def show_skips(self, skips: list, title: str) -> None:
+        self.skips.set_rows(skips)
+        self.skips_label.setText(f"{title}: {len(skips)} item(s), each with its reason"
+                                 if skips else f"{title}: nothing was skipped")
+        self.skips_view.setVisible(bool(skips))
+
+    def forget_selected(self) -> None:
+        src = self.selected_source()
+        if src is None:
+            return
+        if not confirm(self, "Forget source",
+                       f"Remove everything imported from\n{src.path}\nfrom the store? "
+                       "The file itself is not touched. Learn again afterwards."):
+            return
+        job = self.jobs.start(tasks.forget_source, self.session, src.path, name="forget")
+        job.signals.done.connect(self.sources.set_rows)
+        job.signals.done.connect(lambda *_: self.banner.info(f"Forgot {src.path}."))
+        job.signals.failed.connect(self.banner.error)
+
+    # -- search ------------------------------------------------------------------------------
+    def run_search(self) -> None:
+        text = self.query.text().strip()
+        if not text:
+            return
+        mine = True if self.mine_only.isChecked() else None
+        job = self.jobs.start(tasks.search, self.session, text, self.session.config.retrieval_k * 4,
+                              mine, name="search")
+        job.signals.done.connect(self.hits.set_rows)
+        job.signals.failed.connect(self.banner.error)

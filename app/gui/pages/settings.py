@@ -1,0 +1,184 @@
+"""Settings page: data directory, student model, device and threads, teacher, sampling.
+
+Saved to config.toml with ``ingest.config.save_config``, the same file the CLI reads.
+A teacher that is a URL means mail text leaves this machine: the page says so
+plainly and will not save it unless the user turns remote teachers on.
+What it leaves out: the store's Chroma server URL (a config-file setting for now).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout,
+                               QWidget)
+
+from app.gui.widgets import Banner, card, header, page_layout, section
+from ingest.config import Config
+
+REMOTE_WARNING = ("This teacher is on another machine. When you learn with it, text from your "
+                  "mail and the replies you wrote is sent to that server. ownvoice sends nothing "
+                  "unless you tick the box below.")
+
+
+def is_remote(teacher: str) -> bool:
+    """``True`` for an http(s) endpoint.
+
+    >>> is_remote("https://api.example/v1"), is_remote("/models/big.gguf")
+    (True, False)
+    """
+    return teacher.strip().lower().startswith(("http://", "https://"))
+
+
+class SettingsPage(QWidget):
+    title = "Settings"
+
+    def __init__(self, session, jobs, parent=None) -> None:
+        super().__init__(parent)
+        self.session, self.jobs = session, jobs
+        lay = page_layout(self)
+        lay.addWidget(header("Settings", "Stored in config.toml; the command line reads the same file."))
+        self.banner = Banner()
+        lay.addWidget(self.banner)
+        body = QHBoxLayout()
+        left, right = card(), card()
+        fl = QFormLayout()
+        ll = QVBoxLayout(left)
+        ll.addWidget(section("Where and what"))
+        ll.addLayout(fl)
+        ll.addStretch(1)
+        self.data_dir = QLineEdit()
+        self.data_dir.setPlaceholderText(str(session.data_dir))
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse_dir)
+        drow = QHBoxLayout()
+        drow.addWidget(self.data_dir, 1)
+        drow.addWidget(browse)
+        fl.addRow("&Data directory:", drow)
+        self.model = QComboBox()
+        self.model.setEditable(True)
+        self.model.addItems(["smollm2", "gemma3"])
+        gguf = QPushButton("GGUF…")
+        gguf.clicked.connect(self._browse_model)
+        mrow = QHBoxLayout()
+        mrow.addWidget(self.model, 1)
+        mrow.addWidget(gguf)
+        fl.addRow("Student &model:", mrow)
+        self.device = QComboBox()
+        self.device.addItems(["auto", "cuda", "mps", "cpu"])
+        fl.addRow("Training de&vice:", self.device)
+        self.threads = QSpinBox()
+        self.threads.setRange(0, 256)
+        self.threads.setSpecialValueText("from the cores")
+        fl.addRow("&Threads:", self.threads)
+
+        rl = QVBoxLayout(right)
+        rl.addWidget(section("Teacher (for the style prompt)"))
+        tf = QFormLayout()
+        self.teacher = QLineEdit()
+        self.teacher.setPlaceholderText("empty: the student model; or a GGUF path; or an http(s) URL")
+        tf.addRow("T&eacher:", self.teacher)
+        rl.addLayout(tf)
+        self.remote_warning = QLabel(REMOTE_WARNING)
+        self.remote_warning.setObjectName("warning")
+        self.remote_warning.setWordWrap(True)
+        rl.addWidget(self.remote_warning)
+        self.allow_remote = QCheckBox("&Allow sending my mail text to this remote teacher")
+        rl.addWidget(self.allow_remote)
+        rl.addWidget(section("Drafting"))
+        sf = QFormLayout()
+        self.retrieval_k = QSpinBox()
+        self.retrieval_k.setRange(0, 20)
+        sf.addRow("&Retrieved examples (k):", self.retrieval_k)
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setRange(0.0, 2.0)
+        self.temperature.setSingleStep(0.05)
+        sf.addRow("Tem&perature:", self.temperature)
+        self.top_p = QDoubleSpinBox()
+        self.top_p.setRange(0.05, 1.0)
+        self.top_p.setSingleStep(0.05)
+        sf.addRow("Top &p:", self.top_p)
+        self.max_tokens = QSpinBox()
+        self.max_tokens.setRange(16, 4096)
+        sf.addRow("Ma&x tokens:", self.max_tokens)
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        sf.addRow("See&d:", self.seed)
+        rl.addLayout(sf)
+        rl.addStretch(1)
+        body.addWidget(left, 1)
+        body.addWidget(right, 1)
+        lay.addLayout(body)
+        brow = QHBoxLayout()
+        brow.addStretch(1)
+        self.revert_button = QPushButton("Re&vert")
+        self.save_button = QPushButton("&Save settings")
+        self.save_button.setObjectName("primary")
+        brow.addWidget(self.revert_button)
+        brow.addWidget(self.save_button)
+        lay.addLayout(brow)
+        lay.addStretch(1)
+        self.teacher.textChanged.connect(self._teacher_changed)
+        self.save_button.clicked.connect(self.save)
+        self.revert_button.clicked.connect(self.load)
+        self.load()
+
+    def refresh(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        c = self.session.config
+        self.data_dir.setText(c.data_dir)
+        if self.model.findText(c.model) < 0:
+            self.model.addItem(c.model)
+        self.model.setCurrentText(c.model)
+        self.device.setCurrentText(c.device)
+        self.threads.setValue(c.threads)
+        self.teacher.setText(c.teacher)
+        self.allow_remote.setChecked(c.allow_remote_teacher)
+        self.retrieval_k.setValue(c.retrieval_k)
+        self.temperature.setValue(c.temperature)
+        self.top_p.setValue(c.top_p)
+        self.max_tokens.setValue(c.max_tokens)
+        self.seed.setValue(c.seed)
+        self._teacher_changed(c.teacher)
+
+    def _teacher_changed(self, text: str) -> None:
+        remote = is_remote(text)
+        self.remote_warning.setVisible(remote)
+        self.allow_remote.setVisible(remote)
+
+    def _browse_dir(self) -> None:
+        d = QFileDialog.getExistingDirectory(self, "Data directory")
+        if d:
+            self.data_dir.setText(d)
+
+    def _browse_model(self) -> None:
+        p, _ = QFileDialog.getOpenFileName(self, "Choose a GGUF model", "", "GGUF models (*.gguf)")
+        if p:
+            self.model.addItem(p)
+            self.model.setCurrentText(p)
+
+    def values(self) -> Config:
+        teacher = self.teacher.text().strip()
+        return self.session.config.with_(
+            data_dir=self.data_dir.text().strip(), model=self.model.currentText().strip() or "smollm2",
+            device=self.device.currentText(), threads=self.threads.value(), teacher=teacher,
+            allow_remote_teacher=bool(is_remote(teacher) and self.allow_remote.isChecked()),
+            retrieval_k=self.retrieval_k.value(), temperature=round(self.temperature.value(), 3),
+            top_p=round(self.top_p.value(), 3), max_tokens=self.max_tokens.value(), seed=self.seed.value())
+
+    def save(self) -> bool:
+        cfg = self.values()
+        if is_remote(cfg.teacher) and not cfg.allow_remote_teacher:
+            self.banner.warn("Saved, but the remote teacher stays off until you allow it: learning "
+                             "uses the local student as teacher meanwhile.")
+        else:
+            self.banner.info("Settings saved.")
+        try:
+            self.session.update_config(cfg)
+        except Exception as e:  # noqa: BLE001
+            from app.gui.errors import describe
+
+            self.banner.error(*describe(e))
+            return False
+        return True

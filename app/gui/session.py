@@ -1,0 +1,65 @@
+"""What every page shares: the config, the data directory, the store and the voice pack.
+
+Opening the store loads chromadb and the embedder, which takes seconds, so ``store()``
+is meant to be called inside a worker job; it opens once and is then cached. The
+session is plain Python (no Qt), so pages can pass its methods to the worker.
+What it leaves out: one store per process; changing the data directory in Settings
+closes the cached store and the next job opens the new one.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from ingest.config import Config, load_config, resolve_data_dir, save_config
+
+
+class Session:
+    def __init__(self, config: Config | None = None, data_dir: str | None = None) -> None:
+        self.config = config or load_config(data_dir=data_dir)
+        self._data_dir: Path | None = None
+        self._store: Any = None
+        self._lock = threading.RLock()
+
+    @property
+    def data_dir(self) -> Path:
+        if self._data_dir is None:
+            self._data_dir = resolve_data_dir(self.config)
+        return self._data_dir
+
+    def store(self) -> Any:
+        """The open ``ingest.store.Store`` (opens it on first use; call from a job)."""
+        with self._lock:
+            if self._store is None:
+                from ingest.store import Store
+
+                self._store = Store.open(self.data_dir)
+            return self._store
+
+    @property
+    def store_open(self) -> bool:
+        return self._store is not None
+
+    def pack(self) -> Any:
+        from trainer.voicepack import VoicePack
+
+        return VoicePack.open(self.data_dir, self.config.voicepack)
+
+    def update_config(self, cfg: Config) -> None:
+        """Save ``cfg``; a new data directory drops the cached store."""
+        with self._lock:
+            moved = cfg.data_dir != self.config.data_dir
+            save_config(cfg)
+            self.config = cfg
+            if moved:
+                self.close()
+                self._data_dir = None
+
+    def close(self) -> None:
+        with self._lock:
+            store, self._store = self._store, None
+            close = getattr(store, "close", None)
+            if callable(close):
+                close()

@@ -1,0 +1,174 @@
+"""The core calls the pages run through the worker, each a plain function.
+
+Each task takes the ``Session`` plus plain values and ends in ``progress``/``cancel``
+keywords, the same long-job signature as the core. They only compose core calls
+(open the store, call the core function, read back what a table shows); nothing
+here parses, learns or scores by itself. No Qt in this module.
+What it leaves out: anything the CLI does not also do through the same core calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from ingest.jobs import CancelToken, ProgressFn, check, no_progress
+from ingest.records import Message
+
+
+# -- archive ---------------------------------------------------------------------------------
+def list_sources(session, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> list:
+    return list(session.store().sources())
+
+
+def import_paths(session, paths: list[str], me: tuple[str, ...], progress: ProgressFn = no_progress,
+                 cancel: CancelToken | None = None) -> tuple[list, list]:
+    """Import ``paths``; return ``(reports, sources)`` so the table refreshes in one go."""
+    from ingest.importer import import_sources
+
+    store = session.store()
+    reports = import_sources([str(p) for p in paths], store, tuple(me), progress, cancel)
+    return list(reports), list(store.sources())
+
+
+def forget_source(session, path: str, progress: ProgressFn = no_progress,
+                  cancel: CancelToken | None = None) -> list:
+    store = session.store()
+    store.forget(path)
+    return list(store.sources())
+
+
+def search(session, text: str, k: int, mine: bool | None, progress: ProgressFn = no_progress,
+           cancel: CancelToken | None = None) -> list:
+    return list(session.store().search(text, k=k, mine=mine))
+
+
+def received_messages(session, limit: int = 500, progress: ProgressFn = no_progress,
+                      cancel: CancelToken | None = None) -> list[Message]:
+    """Messages from other people, newest first (what the Draft page offers to answer)."""
+    msgs = [m for m in session.store().messages(own=False) if (m.text or m.body).strip()]
+    msgs.sort(key=lambda m: (m.date is not None, m.date), reverse=True)
+    return msgs[:limit]
+
+
+# -- voice -----------------------------------------------------------------------------------
+def list_models(progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> list:
+    from trainer.models import list_models as core_list_models
+
+    return list(core_list_models())
+
+
+def learn(session, routes: list[str], options: dict[str, Any], progress: ProgressFn = no_progress,
+          cancel: CancelToken | None = None) -> dict[str, Any]:
+    from trainer.learn import LearnContext, learn as core_learn, parse_routes
+
+    cfg = session.config
+    opts = {"model": cfg.model, "device": cfg.device, "teacher": cfg.teacher or None,
+            "allow_remote": cfg.allow_remote_teacher, **options}  # as `ownvoice learn` passes them
+    ctx = LearnContext(store=session.store(), pack=session.pack(), config=cfg,
+                       data_dir=session.data_dir, options={k: v for k, v in opts.items() if v is not None})
+    return core_learn(parse_routes(routes), ctx, progress, cancel)
+
+
+@dataclass(frozen=True)
+class VoiceCard:
+    """What the Voice page shows about the pack (read from its files)."""
+
+    style_prompt: str = ""
+    profile: dict[str, Any] = field(default_factory=dict)
+    routes: dict[str, Any] = field(default_factory=dict)
+    pack_path: str = ""
+
+
+def read_voice_card(session) -> VoiceCard:
+    pack = session.pack()
+    p = pack.file("style_prompt.md")
+    prompt = p.read_text(encoding="utf-8") if p.exists() else ""
+    return VoiceCard(style_prompt=prompt, profile=pack.read_json("profile.json") or {},
+                     routes=pack.manifest().get("routes", {}), pack_path=str(pack.path))
+
+
+def save_style_prompt(session, text: str) -> Path:
+    return session.pack().write_text("style_prompt.md", text)
+
+
+# -- draft -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ScoredDrafts:
+    """A DraftResult plus each draft's DraftScore and each variant's RC_atom."""
+
+    result: Any  # trainer.drafting.DraftResult
+    scores: dict[tuple[str, int], Any]  # (variant, sample) -> DraftScore
+    rc: dict[str, float | None]
+    scorer_note: str = ""  # why drafts are unscored (no scorer learned yet)
+
+
+def draft(session, message: Message, variants: list[str], n: int, on_token: Callable | None = None,
+          progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> ScoredDrafts:
+    from trainer.drafting import draft as core_draft
+
+    result = core_draft(message, variants=list(variants), n=n, store=session.store(),
+                        pack=session.pack(), config=session.config, on_token=on_token,
+                        progress=progress, cancel=cancel)
+    check(cancel)
+    texts = {(d.variant, d.sample): d.text for d in result.drafts}
+    scores, rc, note = score_texts(session, texts)
+    return ScoredDrafts(result, scores, rc, note)
+
+
+def score_texts(session, texts: dict[tuple[str, int], str], progress: ProgressFn = no_progress,
+                cancel: CancelToken | None = None):
+    """Score each text with the voice scorer; RC_atom per variant over its samples."""
+    from ingest.errors import UserError
+    from trainer.fidelity.metrics import rc_atom
+    from trainer.fidelity.scorer import VoiceScorer
+
+    try:
+        scorer = VoiceScorer.load(session.pack())
+    except UserError as e:
+        return {}, {}, str(e)
+    scores = {}
+    for key, text in texts.items():
+        check(cancel)
+        scores[key] = scorer.score_text(text)
+    rc: dict[str, float | None] = {}
+    for variant in {v for v, _ in texts}:
+        dists = [[a.score for a in s.atoms] for (v, _), s in sorted(scores.items()) if v == variant]
+        rc[variant] = rc_atom(dists) if len(dists) > 1 else None
+    return scores, rc, ""
+
+
+def export_eml(session, draft_obj: Any, message: Message, path: str) -> Path:
+    from trainer.drafting import export_eml as core_export
+
+    core_export(draft_obj, message, session.config, path)
+    return Path(path)
+
+
+def message_from_eml(path: str) -> Message:
+    """Read one .eml file (only read) into a Message, with the importer's own parser."""
+    from ingest.errors import UserError
+    from ingest.mime import message_from_email, parse_bytes
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise UserError(f"Cannot read {path}: {e.strerror or e}.", hint="Choose another .eml file.") from e
+    try:
+        msg = parse_bytes(data)
+        if not msg.keys():
+            raise ValueError("no header lines")
+        return message_from_email(msg, source=str(path), item=Path(path).name)
+    except Exception as e:  # noqa: BLE001 - any parse failure is the file's fault
+        raise UserError(f"{path} is not a mail message ({e}).",
+                        hint="Open an .eml file saved from a mail client, or paste the text.") from e
+
+
+# -- evaluate --------------------------------------------------------------------------------
+def evaluate(session, holdout: float, variants: list[str], n: int, limit: int,
+             progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> Any:
+    from trainer.evaluate import evaluate as core_evaluate
+
+    return core_evaluate(session.store(), session.pack(), session.config, holdout=holdout,
+                         variants=list(variants), n=n, limit=limit, progress=progress, cancel=cancel)
