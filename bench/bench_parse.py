@@ -1,0 +1,109 @@
+"""Parse speed: ownvoice's ``iter_source`` (parse + normalize) against a bare stdlib
+read of the same mbox files in the same run.
+
+Baseline: ``mailbox.mbox`` + ``email.message_from_bytes`` + ``get_payload(decode=True)``
+of every leaf part. Targets: ratio >= 0.67 of the bare rate and >= 1,500 msg/s on a
+2-core machine. Prints a table, then ONE JSON object on its last line.
+
+    .venv/bin/python bench/bench_parse.py [folder of .mbox files] [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import json
+import mailbox
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DEFAULT = Path(os.environ.get("OWNVOICE_CORPORA", ROOT.parent / "shared" / "corpora")) / "enron" / "germany-c"
+
+
+def peak_rss_mb() -> float:
+    try:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    except Exception:  # noqa: BLE001
+        return float("nan")
+
+
+def bare(files: list[Path]) -> int:
+    n = 0
+    for f in files:
+        box = mailbox.mbox(str(f), create=False)
+        for key in box.iterkeys():
+            msg = email.message_from_bytes(box.get_bytes(key))
+            for part in msg.walk():
+                if not part.is_multipart():
+                    part.get_payload(decode=True)
+            n += 1
+        box.close()
+    return n
+
+
+def ours(folder: Path) -> tuple[int, int]:
+    from ingest.records import Message, Skip
+    from ingest.sources import iter_source
+
+    n = skips = 0
+    for rec in iter_source(folder):
+        if isinstance(rec, Message):
+            n += 1
+        elif isinstance(rec, Skip):
+            skips += 1
+    return n, skips
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("folder", nargs="?", default=str(DEFAULT))
+    ap.add_argument("--repeat", type=int, default=2, help="best of N runs each")
+    args = ap.parse_args()
+    folder = Path(args.folder)
+    files = sorted(folder.glob("*.mbox"))
+    if not files:
+        print(f"skipped: no .mbox files at {folder} (the real-mail corpora are absent; set OWNVOICE_CORPORA)")
+        print(json.dumps({"skipped": True, "reason": f"no corpora at {folder}"}))
+        return 0
+    best_bare = best_ours = float("inf")
+    n_bare = n_ours = skips = 0
+    for _ in range(max(1, args.repeat)):
+        t = time.perf_counter()
+        n_bare = bare(files)
+        best_bare = min(best_bare, time.perf_counter() - t)
+        t = time.perf_counter()
+        n_ours, skips = ours(folder)
+        best_ours = min(best_ours, time.perf_counter() - t)
+    rate_bare, rate_ours = n_bare / best_bare, n_ours / best_ours
+    ratio = rate_ours / rate_bare
+    res = {
+        "folder": str(folder),
+        "files": len(files),
+        "messages_bare": n_bare,
+        "messages_ours": n_ours,
+        "skips_ours": skips,
+        "bare_msg_per_s": round(rate_bare, 1),
+        "ours_msg_per_s": round(rate_ours, 1),
+        "ratio_vs_bare": round(ratio, 3),
+        "target_ratio": 0.67,
+        "target_msg_per_s": 1500,
+        "meets_ratio": ratio >= 0.67,
+        "meets_rate": rate_ours >= 1500,
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "cpu_count": os.cpu_count(),
+    }
+    print(f"bare stdlib : {n_bare} msgs in {best_bare:.2f}s = {rate_bare:,.0f} msg/s")
+    print(f"iter_source : {n_ours} msgs (+{skips} skips) in {best_ours:.2f}s = {rate_ours:,.0f} msg/s")
+    print(f"ratio {ratio:.2f} (target >= 0.67), peak RSS {res['peak_rss_mb']} MB")
+    print(json.dumps(res))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

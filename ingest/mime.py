@@ -1,0 +1,548 @@
+"""Raw RFC 822 bytes -> one normalized ``Message``, never a crash.
+
+Parsing uses ``email.parser.BytesParser(policy=compat32)``: the fast, forgiving
+parser. Every header is decoded here with guards instead of through the slow
+``policy.default`` header registry, which raises on real mail (OverflowError on
+``Date``, AttributeError on ``To: unlisted-recipients:;``, LookupError on charsets).
+Whatever could only be decoded best-effort is recorded in ``Message.notes``.
+
+Left out: S/MIME and PGP decryption (an encrypted part is noted, not read);
+``message/rfc822`` attachments are listed by name, their text is not merged into
+the body; attachment contents are never kept, only their names.
+"""
+
+from __future__ import annotations
+
+import binascii
+import codecs
+import re
+from datetime import datetime, timedelta, timezone
+from email.message import Message as EmailMessage
+from email.parser import BytesParser
+from email.policy import compat32
+from email.utils import getaddresses, parseaddr, parsedate_tz
+
+from ingest.normalize import html_to_text, labels_sent, split_body
+from ingest.records import Message, Skip
+
+MAX_TEXT_CHARS = 1_000_000  # body text kept per message
+MAX_PARTS = 500  # MIME leaves looked at per message
+MAX_DEPTH = 30  # MIME nesting followed
+MAX_ID = 998  # RFC 5322 line limit: longer ids are cut
+MAX_REFS = 100
+
+_PARSER = BytesParser(policy=compat32)
+
+# Charsets Python lacks or names differently. None: no usable codec, guess instead.
+_CHARSET_ALIASES = {
+    "iso-8859-8-i": "iso-8859-8",
+    "iso-8859-8-e": "iso-8859-8",
+    "iso-8859-6-i": "iso-8859-6",
+    "iso-8859-6-e": "iso-8859-6",
+    "ks_c_5601-1987": "cp949",
+    "ks_c_5601": "cp949",
+    "x-sjis": "shift_jis",
+    "x-mac-roman": "mac_roman",
+    "macintosh": "mac_roman",
+    "windows-874": "cp874",
+    "x-gbk": "gbk",
+    "gb2312": "gb18030",  # a superset: real "gb2312" mail often is GBK/GB18030
+    "ansi_x3.4-1968": "ascii",
+    "utf8": "utf-8",
+    "unicode-1-1-utf-7": "utf-7",
+    "x-unknown": None,
+    "unknown": None,
+    "unknown-8bit": None,
+    "x-user-defined": None,
+    "default": None,
+    "charset": None,
+}
+_codec_cache: dict[str, str | None] = {}
+
+
+def lookup_codec(charset: str | None) -> str | None:
+    """The Python codec for a MIME charset name, or None when there is none.
+
+    >>> lookup_codec("ISO-8859-8-I"), lookup_codec("x-unknown"), lookup_codec("UTF8")
+    ('iso-8859-8', None, 'utf-8')
+    """
+    if not charset:
+        return None
+    key = charset.strip().strip("\"'").lower()
+    if key in _codec_cache:
+        return _codec_cache[key]
+    name: str | None
+    if key in _CHARSET_ALIASES:
+        name = _CHARSET_ALIASES[key]
+    else:
+        try:
+            name = codecs.lookup(key).name
+        except (LookupError, ValueError, TypeError):
+            name = None
+    if name is not None:
+        try:
+            codecs.lookup(name)
+        except LookupError:
+            name = None
+    _codec_cache[key] = name
+    return name
+
+
+def decode_bytes(data: bytes, charset: str | None, notes: list[str]) -> str:
+    """Decode text bytes with the declared charset, falling back with a note."""
+    codec = lookup_codec(charset)
+    if codec and codec not in ("ascii", "us-ascii"):
+        try:
+            return data.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if codec and codec not in ("ascii", "us-ascii"):
+        notes.append(f"bytes invalid in charset {charset!r}: replaced")
+        return data.decode(codec, errors="replace")
+    if charset and codec is None:
+        notes.append(f"unknown charset {charset!r}: read as windows-1252")
+    elif charset:
+        notes.append(f"8-bit bytes in {charset!r} text: read as windows-1252")
+    return data.decode("cp1252", errors="replace")
+
+
+# ---------------------------------------------------------------- headers
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?]*)\?=")
+_EW_GAP = re.compile(r"(\?=)[ \t\r\n]+(=\?)")
+_FOLD = re.compile(r"\r?\n[ \t]*")
+
+
+def _raw_header_str(value: object) -> str:
+    """A compat32 header value as text: 8-bit bytes (kept as surrogates) decoded."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):  # email.header.Header for odd bytes
+        try:
+            value = str(value)
+        except Exception:  # noqa: BLE001 - any failure: nothing usable
+            return ""
+    if not value.isascii() and _SURROGATE.search(value):
+        raw = value.encode("ascii", "surrogateescape")
+        try:
+            value = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            value = raw.decode("cp1252", errors="replace")
+    return value
+
+
+def _decode_word(charset: str, enc: str, payload: str, notes: list[str]) -> str:
+    charset = charset.split("*", 1)[0]  # RFC 2231 language suffix
+    try:
+        if enc in "Bb":
+            payload = payload.strip()
+            data = binascii.a2b_base64(payload + "=" * (-len(payload) % 4))
+        else:
+            data = binascii.a2b_qp(payload.replace("_", " ").encode("ascii", "replace"), header=True)
+    except (binascii.Error, ValueError):
+        notes.append("bad encoded word in a header: kept as is")
+        return payload
+    return decode_bytes(data, charset, notes)
+
+
+def decode_header(value: object, notes: list[str] | None = None) -> str:
+    """A header value as one line of text: RFC 2047 words decoded, folding removed.
+
+    >>> decode_header("=?iso-8859-1?q?Caf=E9?= =?utf-8?b?w6k=?= ok")
+    'Caféé ok'
+    """
+    notes = [] if notes is None else notes
+    text = _FOLD.sub(" ", _raw_header_str(value))
+    if "=?" in text:
+        text = _EW_GAP.sub(r"\1\2", text)
+        text = _ENCODED_WORD.sub(lambda m: _decode_word(m.group(1), m.group(2), m.group(3), notes), text)
+    return text.strip()
+
+
+_ADDR_SPECIAL = frozenset('"()<>:;\\[]')
+_BARE_ADDR = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w.-]+")
+
+
+def parse_addresses(values: list[object] | None, notes: list[str]) -> list[tuple[str, str]]:
+    """(name, lower-case address) pairs; group syntax and junk never raise."""
+    if not values:
+        return []
+    texts = [decode_header(v, notes) for v in values]
+    if not any(c in t for t in texts for c in _ADDR_SPECIAL):  # fast path: bare addresses
+        parts = [a.strip().lower() for t in texts for a in t.split(",")]
+        if all(_BARE_ADDR.fullmatch(a) for a in parts if a):
+            return [("", a) for a in parts if a]
+    try:
+        pairs = getaddresses(texts)
+    except Exception:  # noqa: BLE001 - stdlib address parsing has many failure modes
+        notes.append("unparseable address header")
+        return []
+    out = []
+    for name, addr in pairs:
+        addr = addr.strip().strip("<>").lower()
+        if addr or name:
+            out.append((name.strip(), addr))
+    return out
+
+
+def parse_sender(value: object, notes: list[str]) -> tuple[str, str]:
+    """(display name, lower-case address) of a From header."""
+    text = decode_header(value, notes)
+    if not text:
+        return "", ""
+    if _BARE_ADDR.fullmatch(text):
+        return "", text.lower()
+    try:
+        name, addr = parseaddr(text)
+    except Exception:  # noqa: BLE001
+        notes.append("unparseable From header")
+        return text, ""
+    if not addr and "@" in text:
+        m = re.search(r"[\w.+'-]+@[\w.-]+", text)
+        addr = m.group(0) if m else ""
+    return name.strip(), addr.strip().strip("<>").lower()
+
+
+def parse_date(value: object, notes: list[str]) -> datetime | None:
+    """An aware UTC datetime, or None (with a note) for dates that can't be read."""
+    text = decode_header(value)
+    if not text:
+        return None
+    try:
+        t = parsedate_tz(text)
+        if t is None:
+            raise ValueError(text)
+        offset = t[9] or 0
+        if abs(offset) > 86400:
+            offset = 0
+        dt = datetime(*t[:6], tzinfo=timezone(timedelta(seconds=offset)))  # type: ignore[misc]
+        if not 1900 <= dt.year <= 2200:
+            raise ValueError("year out of range")
+        return dt.astimezone(timezone.utc)
+    except (ValueError, TypeError, OverflowError, IndexError, OSError):
+        notes.append(f"unreadable date {text[:60]!r}")
+        return None
+
+
+_MSGID = re.compile(r"<([^<>\s]+)>")
+
+
+def parse_msgid(value: object) -> str:
+    text = decode_header(value)
+    m = _MSGID.search(text)
+    mid = m.group(1) if m else text.strip().strip("<>").split(" ")[0] if text else ""
+    return mid[:MAX_ID]
+
+
+def parse_references(value: object) -> tuple[str, ...]:
+    text = decode_header(value)
+    refs = [r[:MAX_ID] for r in _MSGID.findall(text)]
+    if not refs and text.strip():
+        refs = [t[:MAX_ID] for t in text.split() if "@" in t]
+    return tuple(refs[-MAX_REFS:])
+
+
+# ---------------------------------------------------------------- bodies
+
+_KNOWN_CTE = {"7bit", "8bit", "binary", "base64", "quoted-printable", ""}
+
+
+def _leaves(msg: EmailMessage, notes: list[str]):
+    """Yield non-multipart parts, depth-first, with limits on depth and count."""
+    stack = [(msg, 0)]
+    seen = 0
+    while stack:
+        part, depth = stack.pop()
+        payload = part.get_payload()
+        if part.is_multipart() and isinstance(payload, list):
+            if depth >= MAX_DEPTH:
+                notes.append("MIME nesting too deep: inner parts skipped")
+                continue
+            for sub in reversed(payload):
+                stack.append((sub, depth + 1))
+            continue
+        seen += 1
+        if seen > MAX_PARTS:
+            notes.append("too many MIME parts: the rest skipped")
+            return
+        yield part
+
+
+def _content_type(part: EmailMessage) -> str:
+    try:
+        return part.get_content_type()
+    except Exception:  # noqa: BLE001
+        return "text/plain"
+
+
+def _filename(part: EmailMessage, notes: list[str]) -> str:
+    try:
+        name = part.get_filename() or part.get_param("name") or ""
+    except Exception:  # noqa: BLE001
+        return "attachment"
+    if isinstance(name, tuple):  # RFC 2231 (charset, lang, value)
+        try:
+            name = bytes(name[2], "latin-1").decode(lookup_codec(name[0]) or "utf-8", "replace")
+        except Exception:  # noqa: BLE001
+            name = str(name[2])
+    return decode_header(name, notes)
+
+
+def _payload_bytes(part: EmailMessage, notes: list[str]) -> bytes:
+    try:
+        cte = str(part.get("content-transfer-encoding", "") or "").strip().lower()
+    except Exception:  # noqa: BLE001
+        cte = ""
+    if cte not in _KNOWN_CTE:
+        notes.append(f"unknown transfer encoding {cte[:40]!r}: read as is")
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001
+        notes.append("undecodable part payload: read as is")
+        data = None
+    if data is None:
+        raw = part.get_payload()
+        if isinstance(raw, str):
+            data = raw.encode("ascii", "surrogateescape")
+        else:
+            data = b""
+    if part.defects:
+        for d in part.defects:
+            name = type(d).__name__
+            if "Base64" in name or "Padding" in name:
+                notes.append(f"{name}: decoded best-effort")
+    return data
+
+
+def _charset(part: EmailMessage) -> str | None:
+    try:
+        cs = part.get_param("charset")
+    except Exception:  # noqa: BLE001
+        return None
+    if isinstance(cs, tuple):
+        cs = cs[2]
+    return str(cs) if cs else None
+
+
+def extract_body(msg: EmailMessage, notes: list[str]) -> tuple[str, list[str]]:
+    """(body text, attachment names). HTML is converted only when no text/plain exists."""
+    plain: list[str] = []
+    html: list[str] = []
+    attachments: list[str] = []
+    tnef: list[bytes] = []
+    for part in _leaves(msg, notes):
+        ctype = _content_type(part)
+        try:
+            disp = str(part.get("content-disposition", "") or "").split(";", 1)[0].strip().lower()
+        except Exception:  # noqa: BLE001
+            disp = ""
+        main = ctype.split("/", 1)[0]
+        if ctype in ("application/ms-tnef", "application/vnd.ms-tnef"):
+            tnef.append(_payload_bytes(part, notes))
+            continue
+        if ctype in ("application/pgp-encrypted", "application/pkcs7-mime", "application/x-pkcs7-mime"):
+            notes.append("encrypted part: not readable here")
+            continue
+        if ctype.endswith("signature"):
+            continue
+        if main == "text" and disp != "attachment" and ctype in ("text/plain", "text/html", "text/enriched"):
+            text = decode_bytes(_payload_bytes(part, notes), _charset(part), notes)
+            (html if ctype == "text/html" else plain).append(text)
+            continue
+        if main == "message" or part.get_payload() is not None:
+            name = _filename(part, notes) or ctype
+            if main == "message" and ctype == "message/rfc822" and not _filename(part, notes):
+                name = "forwarded message (message/rfc822)"
+            if disp == "attachment" or main != "text" or name:
+                attachments.append(name)
+    if plain:
+        body = "\n\n".join(p.strip("\n") for p in plain if p.strip())
+    elif html:
+        body = "\n\n".join(html_to_text(h) for h in html)
+    elif tnef:
+        from ingest.sources.outlook import tnef_text  # lazy: only winmail.dat mail pays
+
+        body = ""
+        for blob in tnef:
+            t, names, tnotes = tnef_text(blob)
+            body = body or t
+            attachments.extend(names)
+            notes.extend(tnotes)
+    else:
+        body = ""
+    if len(body) > MAX_TEXT_CHARS:
+        notes.append(f"body cut at {MAX_TEXT_CHARS} characters")
+        body = body[:MAX_TEXT_CHARS]
+    return body.replace("\r\n", "\n").replace("\r", "\n"), attachments
+
+
+def parse_bytes(raw: bytes) -> EmailMessage:
+    return _PARSER.parsebytes(raw)
+
+
+def message_from_email(
+    msg: EmailMessage,
+    *,
+    source: str,
+    item: str,
+    folder: str = "",
+    sent_folder: bool = False,
+    notes: tuple[str, ...] = (),
+    body_and_names: tuple[str, list[str]] | None = None,
+) -> Message:
+    """Build a normalized ``Message`` from a parsed compat32 message. May raise only
+    on truly unexpected input; callers wrap it and turn failures into a ``Skip``."""
+    n: list[str] = list(notes)
+    name, sender = parse_sender(msg.get("from") or msg.get("sender"), n)
+    to = parse_addresses(msg.get_all("to"), n)
+    cc = parse_addresses(msg.get_all("cc"), n)
+    labels = msg.get("x-gmail-labels")
+    if labels:  # Gmail Takeout: the labels are the folders
+        folder = decode_header(labels)
+        sent_folder = sent_folder or labels_sent(folder)
+    body, attachments = body_and_names if body_and_names is not None else extract_body(msg, n)  # type: ignore[arg-type]
+    text, quoted, signature = split_body(body)
+    return Message(
+        source=source,
+        item=item,
+        message_id=parse_msgid(msg.get("message-id")),
+        subject=decode_header(msg.get("subject"), n),
+        sender=sender,
+        sender_name=name,
+        to=tuple(a for _, a in to if a),
+        cc=tuple(a for _, a in cc if a),
+        date=parse_date(msg.get("date"), n),
+        in_reply_to=parse_msgid(msg.get("in-reply-to")),
+        references=parse_references(msg.get("references")),
+        body=body,
+        text=text,
+        quoted=quoted,
+        signature=signature,
+        folder=folder,
+        sent_folder=sent_folder,
+        attachments=tuple(attachments),
+        notes=tuple(dict.fromkeys(n)),
+    )
+
+
+class _FastMessage:
+    """The headers and single-part body of a simple message, read without the
+    stdlib feed parser (several times faster); anything unusual falls back."""
+
+    __slots__ = ("_h", "body", "ctype", "charset", "cte")
+
+    def __init__(self, headers: dict[str, list[str]], body: bytes) -> None:
+        self._h = headers
+        self.body = body
+
+    def get(self, name: str, default: object = None) -> object:
+        v = self._h.get(name)
+        return v[0] if v else default
+
+    def get_all(self, name: str) -> list[str] | None:
+        return self._h.get(name)
+
+    def keys(self) -> list[str]:
+        return list(self._h)
+
+
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_FIELD = re.compile(r"[!-9;-~]{1,76}$")
+_CTYPE = re.compile(r"^\s*([\w.+-]+/[\w.+-]+)\s*(?:;|$)")
+_CHARSET = re.compile(r"charset\s*=\s*\"?([^\";\s]+)", re.I)
+
+
+def _fast_parse(raw: bytes) -> _FastMessage | None:
+    m = _HEADER_END.search(raw)
+    if m is None or m.start() == 0:
+        return None
+    head = raw[: m.start()].decode("ascii", "surrogateescape")
+    headers: dict[str, list[str]] = {}
+    name = ""
+    for line in head.split("\n"):
+        if line.endswith("\r"):
+            line = line[:-1]
+        if line[:1] in (" ", "\t"):
+            if not name:
+                return None
+            vals = headers[name]
+            vals[-1] = vals[-1] + "\n" + line
+            continue
+        field, sep, value = line.partition(":")
+        if not sep or not _FIELD.match(field):
+            return None
+        name = field.lower()
+        headers.setdefault(name, []).append(value.lstrip(" \t"))
+    ct = headers.get("content-type", [""])[0]
+    cte = headers.get("content-transfer-encoding", ["7bit"])[0].strip().lower()
+    mt = _CTYPE.match(ct)
+    ctype = mt.group(1).lower() if mt else ("text/plain" if not ct.strip() else "")
+    if ctype not in ("text/plain", "text/html") or cte not in _KNOWN_CTE or "content-disposition" in headers:
+        return None
+    if len(headers.get("content-type", ())) > 1:
+        return None
+    fm = _FastMessage(headers, raw[m.end():])
+    fm.ctype = ctype
+    cs = _CHARSET.search(ct)
+    fm.charset = cs.group(1) if cs else None
+    fm.cte = cte
+    return fm
+
+
+def _fast_body(fm: _FastMessage, notes: list[str]) -> tuple[str, list[str]] | None:
+    data = fm.body
+    try:
+        if fm.cte == "base64":
+            data = binascii.a2b_base64(data)
+        elif fm.cte == "quoted-printable":
+            data = binascii.a2b_qp(data)
+    except (binascii.Error, ValueError):
+        return None
+    text = decode_bytes(data, fm.charset, notes)
+    if fm.ctype == "text/html":
+        text = html_to_text(text)
+    if len(text) > MAX_TEXT_CHARS:
+        notes.append(f"body cut at {MAX_TEXT_CHARS} characters")
+        text = text[:MAX_TEXT_CHARS]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, []
+
+
+def message_from_bytes(
+    raw: bytes,
+    *,
+    source: str,
+    item: str,
+    folder: str = "",
+    sent_folder: bool = False,
+    notes: tuple[str, ...] = (),
+) -> Message | Skip:
+    """Parse one message; any failure becomes a ``Skip`` with the reason."""
+    try:
+        fm = _fast_parse(raw)
+        if fm is not None:
+            fast_notes: list[str] = list(notes)
+            got = _fast_body(fm, fast_notes)
+            if got is not None:
+                return message_from_email(
+                    fm, source=source, item=item, folder=folder, sent_folder=sent_folder,  # type: ignore[arg-type]
+                    notes=tuple(fast_notes), body_and_names=got,
+                )
+        msg = parse_bytes(raw)
+        if not msg.keys() and not msg.get_payload():
+            return Skip(source, item, "empty: no headers and no body")
+        if not msg.keys():
+            return Skip(source, item, "not a mail message: no header lines found")
+        return message_from_email(
+            msg, source=source, item=item, folder=folder, sent_folder=sent_folder, notes=notes
+        )
+    except RecursionError:
+        return Skip(source, item, "MIME structure nested too deeply to parse")
+    except Exception as e:  # noqa: BLE001 - one bad message must never stop an import
+        return Skip(source, item, f"could not parse message: {type(e).__name__}: {str(e)[:120]}")

@@ -1,0 +1,342 @@
+"""Text normalizing: HTML to text, Sent-folder names, and splitting a mail body into
+the author's new text, the quoted/forwarded text, and the signature.
+
+Splitting is rule based and line based (fast, explainable). It recognises:
+- quote headers: "On ... wrote:" (several languages, wrapped over two lines),
+  Outlook "-----Original Message-----" and "From:/Sent:/To:/Subject:" blocks,
+  Lotus Notes "---- Forwarded by ... ----" and "Name@ORG on 01/02/2001 ... /To:/cc:/
+  Subject:" blocks (Enron), "Begin forwarded message:", Gmail/Apple variants;
+  everything from the first such header on is ``quoted``; ``>`` lines before it are
+  quoted too (inline replies keep the user's interleaved lines as text);
+- signatures: a "-- " delimited block, mobile footers ("Sent from my iPhone"), and a
+  trailing contact block (phone / fax / address / URL lines, legal disclaimers).
+A sign-off such as "Thanks,\\nPhillip" or "cheers, W." is the user's voice and stays in
+``text``.
+
+Left out: language detection, and signatures that are plain prose with no contact
+detail (indistinguishable from a sign-off by rules).
+"""
+
+from __future__ import annotations
+
+import re
+
+# ---------------------------------------------------------------- Sent folders
+
+SENT_NAMES = frozenset(
+    {
+        "sent", "sent mail", "sent items", "sent messages", "sent email", "sent emails",
+        "sentmail", "sentitems", "sent-mail", "outbox sent",
+        "gesendet", "gesendete objekte", "gesendete elemente", "gesendete nachrichten",
+        "envoyés", "envoyes", "éléments envoyés", "elements envoyes", "messages envoyés",
+        "messages envoyes", "courrier envoyé",
+        "enviados", "enviadas", "elementos enviados", "mensajes enviados", "itens enviados",
+        "inviati", "posta inviata", "elementi inviati", "messaggi inviati",
+        "verzonden", "verzonden items", "verzonden berichten",
+        "skickat", "skickade objekt", "skickade", "sendt", "sendte elementer", "sendte",
+        "lähetetyt", "lahetetyt", "wysłane", "elementy wysłane", "odeslané", "odeslana posta",
+        "отправленные", "送信済み", "送信済みアイテム", "已发送", "已發送", "보낸편지함",
+        "gönderilmiş öğeler", "gönderilenler", "elküldött", "trimise", "απεσταλμένα",
+    }
+)
+_FOLDER_EXT = re.compile(r"\.(mbox|mbx|mbs|txt|eml)$", re.I)
+_FOLDER_SEP = re.compile(r"[_\-.\s]+")
+
+
+def folder_name(name: str) -> str:
+    """A display folder name from a file or Maildir++ folder name.
+
+    >>> folder_name("_sent_mail.mbox"), folder_name(".Sent.2019"), folder_name("Sent Items.mbox")
+    ('_sent_mail', 'Sent/2019', 'Sent Items')
+    """
+    name = _FOLDER_EXT.sub("", name.strip())
+    if name.startswith(".") and len(name) > 1:  # Maildir++ ".Parent.Child"
+        name = name[1:].replace(".", "/")
+    return name
+
+
+def is_sent_folder(name: str) -> bool:
+    """True for Sent folders in common clients and languages, and Gmail labels.
+
+    >>> [is_sent_folder(n) for n in ("Sent.mbox", "_sent_mail", "sent_items", "[Gmail]/Sent Mail",
+    ...  "Gesendet", "Envoyés", "INBOX", "Sent-to-review-later-x")]
+    [True, True, True, True, True, True, False, False]
+    """
+    for part in re.split(r"[/\\]", _FOLDER_EXT.sub("", name)):
+        key = _FOLDER_SEP.sub(" ", part.replace("[gmail]", "").replace("[Gmail]", "")).strip().lower()
+        if key in SENT_NAMES:
+            return True
+    return False
+
+
+def labels_sent(labels: str) -> bool:
+    """Gmail Takeout ``X-Gmail-Labels``: comma-separated; any Sent label counts."""
+    return any(is_sent_folder(lab.strip().strip('"')) for lab in labels.split(","))
+
+
+# ---------------------------------------------------------------- HTML
+
+_BLOCK = frozenset(
+    "p div br tr li h1 h2 h3 h4 h5 h6 blockquote pre table ul ol hr section article header "
+    "footer address dl dt dd form fieldset center".split()
+)
+_DROP = frozenset("script style head title noscript template svg object iframe".split())
+_SPACES = re.compile(r"[ \t\r\n\f\v\u00a0]+")
+_BLANKS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+
+
+def html_to_text(html: str) -> str:
+    """Visible text of an HTML mail or document: paragraphs kept, scripts dropped,
+    blockquotes turned into "> " lines so the splitter sees them as quotes.
+
+    >>> html_to_text("<p>Hi <b>Ann</b>,</p><script>x()</script><p>See you<br>soon</p>")
+    'Hi Ann,\\n\\nSee you\\nsoon'
+    """
+    from selectolax.lexbor import LexborHTMLParser
+
+    if not html or not html.strip():
+        return ""
+    try:
+        tree = LexborHTMLParser(html)
+    except Exception:  # noqa: BLE001 - fall back to tag stripping
+        return _BLANKS.sub("\n\n", re.sub(r"<[^>]+>", " ", html)).strip()
+    root = tree.body or tree.root
+    if root is None:
+        return ""
+    out: list[str] = []
+    depth = 0  # blockquote nesting: lines inside get "> " prefixes
+
+    def newline(count: int = 1) -> None:
+        out.append(("\n" + "> " * depth) * count)
+
+    stack: list[tuple[object, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        tag = node.tag  # type: ignore[attr-defined]
+        if leaving:
+            if tag == "blockquote":
+                depth -= 1
+            newline(2 if tag in _PARA else 1)
+            continue
+        if tag == "-text":
+            t = _SPACES.sub(" ", node.text(deep=False) or "")  # type: ignore[attr-defined]
+            if t:
+                out.append(t)
+            continue
+        if tag in _DROP or tag.startswith(("_", "!")):
+            continue
+        if tag == "br":
+            newline()
+            continue
+        if tag in ("td", "th"):
+            out.append(" ")
+        if tag in _BLOCK:
+            if tag == "blockquote":
+                depth += 1
+            newline()
+            stack.append((node, True))
+        for child in reversed(list(node.iter(include_text=True))):  # type: ignore[attr-defined]
+            stack.append((child, False))
+    lines = [ln.strip() for ln in "".join(out).split("\n")]
+    lines = [">" if ln and not ln.strip("> ") else ln for ln in lines]
+    text = "\n".join(lines)
+    text = re.sub(r"\n(?:>\n)+(?=> ?\S|\n|$)", "\n>\n", text)
+    return _BLANKS.sub("\n\n", text).strip()
+
+
+_PARA = frozenset("p blockquote table ul ol h1 h2 h3 h4 pre".split())
+
+
+# ---------------------------------------------------------------- quotes & signatures
+
+_WROTE = re.compile(
+    r"^(?:On|Le|Am|El|Il|Op|Den|Em|W dniu|Dne|En)\b.{0,300}?"
+    r"(?:wrote|writes|a écrit|schrieb|escribió|ha scritto|schreef|skrev|escreveu|napisał|napsal)"
+    r"\s*:?\s*$",
+    re.I,
+)
+_WROTE_LOOSE = re.compile(r"^.{1,200}(?:wrote|writes|a écrit|schrieb|escribió)\s*:\s*$", re.I)
+_SEPARATOR = re.compile(
+    r"^\s*(?:-{2,}\s*(?:Original Message|Forwarded message|Forwarded Message|Ursprüngliche Nachricht|"
+    r"Message d'origine|Mensaje original|Messaggio originale|Weitergeleitete Nachricht)\s*-{2,}"
+    r"|_{10,}\s*$"
+    r"|-{3,}\s*(?:Forwarded|Inline attachment|Original appointment)\b.*"
+    r"|Begin forwarded message\s*:"
+    r"|Anfang der weitergeleiteten Nachricht\s*:"
+    r")",
+    re.I,
+)
+_HEADER_LINE = re.compile(
+    r"^\s*(?:From|Sent|Date|To|Cc|Bcc|Subject|Von|Gesendet|An|Betreff|De|Envoyé|À|Objet|Para|Asunto|"
+    r"Enviado|Reply-To|Sent by)\s*:",
+    re.I,
+)
+_NOTES_ORIGIN = re.compile(
+    r"^\s*(?:\"?[^\"\n]{1,80}\"?\s*(?:<[^>\n]*>)?\s+on\s+\d{1,2}/\d{1,2}/\d{2,4}\b.*"
+    r"|[^\s@]{1,40}(?:\s[^\s@]{1,40}){0,4}@\S+\s+on\s+\d{1,2}/\d{1,2}/\d{2,4}\b.*)$",
+    re.I,
+)
+_QUOTE_PREFIX = re.compile(r"^\s*>")
+_SIG_DELIM = re.compile(r"^--\s?$")
+_MOBILE = re.compile(
+    r"^\s*(?:Sent from my \w[\w ]{0,40}|Sent from (?:Mail|Outlook) for \w+|Sent from Yahoo Mail.*|"
+    r"Sent via .{1,60}|Get Outlook for \w+|Sent from my BlackBerry.*|Sent from Samsung .*|"
+    r"Von meinem \w+ gesendet|Envoyé de mon \w+|Enviado desde mi \w+|Inviato da \w+.*|"
+    r"Sent from ProtonMail.*|Sent with Proton Mail.*)\s*\.?$",
+    re.I,
+)
+_PHONE = re.compile(
+    r"(?:\b(?:tel|phone|ph|fax|mobile|mob|cell|direct|office|t|f|m|p)\b\.?\s*[:.]?\s*)?"
+    r"\+?\(?\d{2,4}\)?[\s./-]?\d{3,4}[\s./-]?\d{3,5}\b",
+    re.I,
+)
+_CONTACT = re.compile(
+    r"(?:\b[\w.+-]+@[\w-]+\.[\w.-]+\b|https?://|\bwww\.|\b(?:tel|phone|fax|mobile|cell|direct)\b\s*[:.]"
+    r"|\b(?:suite|street|st\.|avenue|ave\.|road|blvd|floor|p\.?o\.? box)\b|\b\d{5}(?:-\d{4})?\b)",
+    re.I,
+)
+_LEGAL = re.compile(
+    r"\b(?:confidential|privileged|intended (?:solely |only )?for|disclaimer|"
+    r"if you (?:are not|have received)|unauthori[sz]ed)\b",
+    re.I,
+)
+_SIGNOFF = re.compile(
+    r"^(?:thanks?|thank you|thx|cheers|regards|best|best regards|kind regards|warm regards|"
+    r"sincerely|yours|love|ciao|take care|talk soon|mfg|gruß|grüße|cordialement|saludos|"
+    r"-\w+|[A-Z][a-z]+|[A-Z]\.?)\b.{0,30}$",
+)
+
+
+def _quote_start(lines: list[str]) -> int:
+    """Index of the first line of a quote/forward header, or len(lines)."""
+    n = len(lines)
+    for i, line in enumerate(lines):
+        s = line.strip()
+        if not s:
+            continue
+        if _SEPARATOR.match(s):
+            return i
+        if len(s) < 400 and _WROTE.match(s):
+            return i
+        if i + 1 < n and s and len(s) < 200 and not _QUOTE_PREFIX.match(s):
+            joined = s + " " + lines[i + 1].strip()
+            if _WROTE.match(joined) and not _WROTE.match(lines[i + 1].strip()):
+                return i
+        if _WROTE_LOOSE.match(s) and i + 1 < n and _next_is_quote(lines, i + 1):
+            return i
+        if _NOTES_ORIGIN.match(s) and _header_block_follows(lines, i + 1, need=2):
+            return i
+        if _HEADER_LINE.match(s) and s.lower().startswith(("from", "von", "de")):
+            if _header_block_follows(lines, i + 1, need=2):
+                return i
+        if s.lower().startswith("to:") and _header_block_follows(lines, i, need=3):
+            return i
+    return n
+
+
+def _next_is_quote(lines: list[str], j: int) -> bool:
+    while j < len(lines) and not lines[j].strip():
+        j += 1
+    return j < len(lines) and bool(_QUOTE_PREFIX.match(lines[j]))
+
+
+def _header_block_follows(lines: list[str], j: int, need: int) -> bool:
+    """At least ``need`` header-like lines (To:, cc:, Subject:, Sent: ...) within the
+    next few lines, allowing wrapped address lines in between."""
+    found, k = 0, j
+    while k < len(lines) and k < j + 10:
+        s = lines[k].strip()
+        if _HEADER_LINE.match(s):
+            found += 1
+            if found >= need:
+                return True
+        elif not s and found == 0 and k > j + 2:
+            return False
+        k += 1
+    return False
+
+
+def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
+    """(text lines, signature lines) for the author's part of a body."""
+    for i, line in enumerate(lines):
+        if _SIG_DELIM.match(line) and i > 0:
+            return lines[:i], lines[i:]
+    sig: list[str] = []
+    # mobile footers anywhere in the last few lines
+    for i in range(len(lines) - 1, max(-1, len(lines) - 6), -1):
+        if _MOBILE.match(lines[i]):
+            sig = lines[i:]
+            lines = lines[:i]
+            break
+    # trailing contact / disclaimer paragraphs
+    while True:
+        while lines and not lines[-1].strip():
+            sig.insert(0, lines.pop())
+        if not lines:
+            break
+        start = len(lines)
+        while start > 0 and lines[start - 1].strip():
+            start -= 1
+        para = lines[start:]
+        if not _is_contact_block(para):
+            break
+        keep = _signoff_prefix(para)
+        if start == 0 and keep == 0:
+            break  # the whole message would be signature: keep it as text
+        sig[:0] = para[keep:]
+        lines = lines[:start] + para[:keep]
+        if keep:
+            break
+    return lines, sig
+
+
+def _is_contact_block(para: list[str]) -> bool:
+    text = " ".join(para)
+    if len(para) >= 2 and len(_LEGAL.findall(text)) >= 2:
+        return True
+    if len(para) < 2 or len(para) > 14 or any(len(ln.strip()) > 90 for ln in para):
+        return False
+    strong = sum(1 for ln in para if _CONTACT.search(ln) or _PHONE.search(ln))
+    if strong == 0:
+        return False
+    sentences = sum(1 for ln in para if re.search(r"[a-z]{3,}[.!?]\s*$", ln.strip()))
+    return strong >= 1 and sentences <= 1
+
+
+def _signoff_prefix(para: list[str]) -> int:
+    """How many leading lines of a contact paragraph are a sign-off + name to keep."""
+    first = para[0].strip()
+    if re.match(
+        r"^(?:thanks?|thank you|thx|cheers|regards|best|kind regards|best regards|sincerely|yours)\b.{0,25}$",
+        first,
+        re.I,
+    ):
+        if len(para) > 1 and len(para[1].split()) <= 3 and not _CONTACT.search(para[1]) and not _PHONE.search(para[1]):
+            return 2
+        return 1
+    return 0
+
+
+def split_body(body: str) -> tuple[str, str, str]:
+    """(text, quoted, signature) of a plain-text mail body.
+
+    >>> split_body("Sounds good.\\n\\nThanks,\\nPhillip\\n\\n-----Original Message-----\\nFrom: a")[0]
+    'Sounds good.\\n\\nThanks,\\nPhillip'
+    >>> split_body("Yes.\\n-- \\nAnn Lee\\n555-1234\\n\\nOn Mon, Bob wrote:\\n> hi")[1]
+    'On Mon, Bob wrote:\\n> hi'
+    """
+    if not body:
+        return "", "", ""
+    lines = body.split("\n")
+    q = _quote_start(lines)
+    head, quoted_tail = lines[:q], lines[q:]
+    own: list[str] = []
+    inline_quotes: list[str] = []
+    for line in head:
+        (inline_quotes if _QUOTE_PREFIX.match(line) else own).append(line)
+    # a trailing "wrote:" line just above inline quotes belongs to the quote
+    while own and own[-1].strip() and _WROTE_LOOSE.match(own[-1].strip()) and inline_quotes:
+        inline_quotes.insert(0, own.pop())
+    own, sig = _split_signature(own)
+    quoted = "\n".join(inline_quotes + ([""] if inline_quotes and quoted_tail else []) + quoted_tail).strip("\n")
+    return "\n".join(own).strip(), quoted.strip(), "\n".join(sig).strip()

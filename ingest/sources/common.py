@@ -1,0 +1,120 @@
+"""Helpers shared by the source parsers: file walking in a stable order, resume
+points, read-only opening, and sniffing what a single file holds.
+
+Left out: anything about message content (see ``ingest.mime``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Iterator
+
+from ingest.errors import UserError
+
+MAIL_EXTS = frozenset({".eml", ".mbox", ".mbx", ".msg", ".pst", ".ost", ".tnef", ".dat", ".txt", ".mail", ""})
+DOC_EXTS = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"})
+SKIP_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", ".noindex", ".noupdate", ".uidvalidity",
+                        "dovecot.index", "dovecot-uidlist", "maildirfolder", ".mu"})
+
+_HEADER = re.compile(rb"^[!-9;-~]{1,76}:[ \t]?", re.M)
+_KNOWN_HEADERS = re.compile(
+    rb"^(?:from|to|subject|date|message-id|received|return-path|mime-version|content-type|"
+    rb"delivered-to|x-[\w-]+|reply-to|cc|in-reply-to|references|sender|x-gm-thrid|x-gmail-labels)\s*:",
+    re.I | re.M,
+)
+_FROM_LINE = re.compile(rb"^From \S*[ \t]+.*\d{1,2}:\d{2}", re.M)
+
+
+def open_ro(path: str | os.PathLike[str]):
+    """Open a source file for reading only (never for writing)."""
+    return open(path, "rb", buffering=0)
+
+
+def walk_files(root: Path) -> list[Path]:
+    """Every regular file under ``root``, sorted by relative path; hidden files and
+    folders (Maildir++ folders excepted by their walkers) are left out."""
+    out: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") or _maildirpp(Path(dirpath) / d))
+        for name in filenames:
+            if name.startswith(".") or name in SKIP_NAMES:
+                continue
+            p = Path(dirpath) / name
+            if p.is_file():
+                out.append(p)
+    out.sort(key=lambda p: p.relative_to(root).as_posix())
+    return out
+
+
+def _maildirpp(d: Path) -> bool:
+    return any((d / leaf).is_dir() for leaf in ("cur", "new", "tmp"))
+
+
+def split_item(item: str) -> tuple[str, str]:
+    """("rel/file", "locator inside it") of an item; the locator may be empty.
+
+    >>> split_item("Sent.mbox#1234"), split_item("cur/abc:2,S")
+    (('Sent.mbox', '1234'), ('cur/abc:2,S', ''))
+    """
+    if "#" in item:
+        rel, _, loc = item.rpartition("#")
+        return rel, loc
+    return item, ""
+
+
+def head(path: Path, n: int = 8192) -> bytes:
+    try:
+        with open_ro(path) as f:
+            return f.read(n)
+    except OSError as e:
+        raise UserError(f"Cannot read {path}: {e.strerror}.", hint="Check the path and its permissions.") from e
+
+
+def sniff(path: Path) -> str:
+    """What one file holds: "mbox", "eml", "msg", "pst", "tnef", a document kind
+    ("txt", "md", "html", "docx", "pdf"), or "" for nothing importable."""
+    data = head(path, 8192)
+    ext = path.suffix.lower()
+    if data.startswith(b"!BDN"):
+        return "pst"
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "msg" if ext in (".msg", "") or ext not in (".doc", ".xls", ".ppt") else ""
+    if data.startswith(b"\x78\x9f\x3e\x22"):
+        return "tnef"
+    if data.startswith(b"%PDF"):
+        return "pdf"
+    if data.startswith(b"PK\x03\x04"):
+        return "docx" if ext == ".docx" else ""
+    if not data.strip():
+        return ""
+    if b"\x00" in data[:4096]:
+        return ""
+    first = data.lstrip(b"\r\n")
+    if first.startswith(b"From ") and _FROM_LINE.match(first):
+        nl = first.find(b"\n")
+        if nl != -1 and _HEADER.match(first, nl + 1):
+            return "mbox"
+    if ext in (".html", ".htm"):
+        return "html"
+    if ext in (".md", ".markdown"):
+        return "md"
+    if looks_like_mail(data):
+        return "eml"
+    if ext == ".txt":
+        return "txt"
+    return ""
+
+
+def looks_like_mail(data: bytes) -> bool:
+    """Header lines at the top, at least two of them well-known mail headers."""
+    block = data.lstrip(b"\r\n")
+    if block.startswith(b"From ") or block.startswith(b">From "):
+        nl = block.find(b"\n")
+        block = block[nl + 1:] if nl != -1 else b""
+    end = re.search(rb"\r?\n\r?\n", block)
+    header = block[: end.start()] if end else block
+    if not _HEADER.match(header):
+        return False
+    return len(_KNOWN_HEADERS.findall(header)) >= 2

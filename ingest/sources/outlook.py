@@ -1,0 +1,343 @@
+"""Outlook formats: .msg (extract-msg), .pst/.ost (pypff from libpff-python) and TNEF
+``winmail.dat`` (tnefparse), standalone or inside a MIME message.
+
+A password-protected .pst raises ``UserError`` (the store as a whole is unusable
+until the user removes the password); each unreadable item inside a store becomes
+a ``Skip``. Items in a store are ``<file>#<n>`` (n counts messages in folder order),
+so a resume skips the first n+1 messages without decoding them.
+
+Left out: calendar items, contacts and distribution lists are skipped with a reason
+(they are not writing); RTF bodies are reduced to plain text by a small stripper
+(no tables, no embedded objects); encrypted .msg (S/MIME) is skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from ingest.errors import UserError
+from ingest.mime import decode_bytes, message_from_email, parse_addresses, parse_bytes
+from ingest.normalize import folder_name, html_to_text, is_sent_folder, split_body
+from ingest.records import Message, Skip
+
+_MAIL_CLASSES = ("ipm.note", "ipm.post", "report.ipm.note", "ipm.schedule.meeting")
+
+
+def _quiet() -> None:
+    for name in ("extract_msg", "tnefparse", "RTFDE", "olefile"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+# ---------------------------------------------------------------- RTF / TNEF
+
+_RTF_SKIP_GROUPS = re.compile(
+    r"\\\*|\\(?:fonttbl|colortbl|stylesheet|info|pict|object|header|footer|themedata|datastore|"
+    r"latentstyles|listtable|listoverridetable|rsidtbl|generator|xmlnstbl|mmathPr)\b"
+)
+_RTF_TOKEN = re.compile(r"\\([a-z]{1,32})(-?\d{1,10})? ?|\\'([0-9a-f]{2})|\\(.)|([{}])|([^\\{}]+)", re.I | re.S)
+
+
+def rtf_to_text(rtf: str) -> str:
+    """Plain text of an RTF body: control words dropped, paragraphs kept.
+
+    >>> rtf_to_text(r"{\\rtf1{\\fonttbl{\\f0 Arial;}}Hello \\b world\\b0\\par Bye}")
+    'Hello world\\nBye'
+    """
+    out: list[str] = []
+    stack: list[bool] = []
+    skipping = False
+    pending_skip = False
+    for m in _RTF_TOKEN.finditer(rtf):
+        word, _num, hexch, sym, brace, text = m.groups()
+        if brace == "{":
+            stack.append(skipping)
+            pending_skip = True
+            continue
+        if brace == "}":
+            skipping = stack.pop() if stack else False
+            pending_skip = False
+            continue
+        if pending_skip and (sym == "*" or (word and _RTF_SKIP_GROUPS.match("\\" + word))):
+            skipping = True
+        pending_skip = False
+        if skipping:
+            continue
+        if word:
+            if word in ("par", "line", "row"):
+                out.append("\n")
+            elif word == "tab":
+                out.append("\t")
+        elif hexch:
+            out.append(bytes([int(hexch, 16)]).decode("cp1252", "replace"))
+        elif sym:
+            if sym in "\\{}":
+                out.append(sym)
+            elif sym == "~":
+                out.append(" ")
+        elif text:
+            out.append(text.replace("\r", "").replace("\n", ""))
+    txt = "".join(out)
+    return re.sub(r"[ \t]+\n", "\n", re.sub(r"\n{3,}", "\n\n", txt)).strip()
+
+
+def _as_text(value: object, notes: list[str]) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return decode_bytes(value.rstrip(b"\x00"), None, notes)
+    return str(value).rstrip("\x00")
+
+
+def tnef_text(data: bytes) -> tuple[str, list[str], list[str]]:
+    """(body text, attachment names, notes) of a TNEF blob; never raises."""
+    _quiet()
+    notes: list[str] = []
+    try:
+        import tnefparse
+
+        t = tnefparse.TNEF(data)
+    except Exception as e:  # noqa: BLE001 - a corrupt winmail.dat must not stop anything
+        return "", [], [f"unreadable TNEF (winmail.dat): {type(e).__name__}"]
+    names = []
+    for a in getattr(t, "attachments", []) or []:
+        try:
+            names.append(a.long_filename() or a.name or "attachment")
+        except Exception:  # noqa: BLE001
+            names.append("attachment")
+    body = _as_text(getattr(t, "body", None), notes).strip()
+    if not body:
+        html = _as_text(getattr(t, "htmlbody", None), notes)
+        body = html_to_text(html) if html.strip() else ""
+    if not body:
+        try:
+            rtf = getattr(t, "rtfbody", None)
+        except Exception:  # noqa: BLE001
+            rtf = None
+            notes.append("TNEF RTF body unreadable")
+        if rtf:
+            body = rtf_to_text(_as_text(rtf, notes))
+            notes.append("body from TNEF RTF")
+    return body, [n for n in names if n], notes
+
+
+def iter_tnef_file(path: Path, *, source: str, rel: str) -> Iterator[Message | Skip]:
+    with open(path, "rb") as f:
+        data = f.read()
+    body, names, notes = tnef_text(data)
+    if not body and not names:
+        reason = notes[0] if notes else "TNEF file with no text body and no attachments"
+        yield Skip(source, rel, reason)
+        return
+    text, quoted, sig = split_body(body)
+    yield Message(source=source, item=rel, body=body, text=text, quoted=quoted, signature=sig,
+                  attachments=tuple(names), folder=folder_name(path.parent.name),
+                  notes=tuple(notes) + ("TNEF has no mail headers: sender and date unknown",))
+
+
+# ---------------------------------------------------------------- .msg
+
+def _utc(dt: object) -> datetime | None:
+    if not isinstance(dt, datetime):
+        return None
+    try:
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=timezone.utc)
+        return dt.astimezone(timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def iter_msg_file(path: Path, *, source: str, rel: str, folder: str = "") -> Iterator[Message | Skip]:
+    """One Outlook .msg file (or a standalone TNEF file) -> one record."""
+    _quiet()
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic == b"\x78\x9f\x3e\x22":
+        yield from iter_tnef_file(path, source=source, rel=rel)
+        return
+    try:
+        import extract_msg
+
+        msg = extract_msg.openMsg(str(path), strict=False)
+    except Exception as e:  # noqa: BLE001
+        yield Skip(source, rel, f"not a readable Outlook .msg: {type(e).__name__}: {str(e)[:100]}")
+        return
+    try:
+        yield _msg_record(msg, source=source, rel=rel, folder=folder or folder_name(path.parent.name))
+    except Exception as e:  # noqa: BLE001
+        yield Skip(source, rel, f"could not read Outlook .msg: {type(e).__name__}: {str(e)[:100]}")
+    finally:
+        try:
+            msg.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def _msg_record(msg: object, *, source: str, rel: str, folder: str) -> Message | Skip:
+    notes: list[str] = []
+    cls = str(getattr(msg, "classType", "") or "").lower()
+    if cls and not cls.startswith(_MAIL_CLASSES):
+        return Skip(source, rel, f"Outlook item of class {cls!r} is not a mail message")
+    body = _as_text(getattr(msg, "body", None), notes).replace("\r\n", "\n").replace("\r", "\n")
+    if not body.strip():
+        try:
+            html = getattr(msg, "htmlBody", None)
+        except Exception:  # noqa: BLE001
+            html = None
+        if html:
+            body = html_to_text(_as_text(html, notes))
+    sender = parse_addresses([getattr(msg, "sender", "") or ""], notes)
+    to = parse_addresses([getattr(msg, "to", "") or ""], notes)
+    cc = parse_addresses([getattr(msg, "cc", "") or ""], notes)
+    try:
+        date = _utc(getattr(msg, "date", None))
+    except Exception:  # noqa: BLE001
+        date, _ = None, notes.append("unreadable date")
+    names = []
+    for a in getattr(msg, "attachments", []) or []:
+        names.append(str(getattr(a, "longFilename", None) or getattr(a, "shortFilename", None) or "attachment"))
+    text, quoted, sig = split_body(body.strip())
+    return Message(
+        source=source,
+        item=rel,
+        message_id=str(getattr(msg, "messageId", "") or "").strip().strip("<>"),
+        subject=str(getattr(msg, "subject", "") or ""),
+        sender=sender[0][1] if sender else "",
+        sender_name=sender[0][0] if sender else "",
+        to=tuple(a for _, a in to if a),
+        cc=tuple(a for _, a in cc if a),
+        date=date,
+        in_reply_to=str(getattr(msg, "inReplyTo", "") or "").strip().strip("<>"),
+        body=body.strip(),
+        text=text,
+        quoted=quoted,
+        signature=sig,
+        folder=folder,
+        sent_folder=is_sent_folder(folder),
+        attachments=tuple(names),
+        notes=tuple(dict.fromkeys(notes)),
+    )
+
+
+# ---------------------------------------------------------------- .pst
+
+_PR_PST_PASSWORD = 0x67FF
+
+
+def _pst_password(f: object) -> bool:
+    try:
+        store = f.get_message_store()  # type: ignore[attr-defined]
+        for rs in store.record_sets:
+            for e in rs.entries:
+                if e.entry_type == _PR_PST_PASSWORD:
+                    return bool(e.get_data_as_integer())
+    except Exception:  # noqa: BLE001 - no store record: no password
+        return False
+    return False
+
+
+def open_pst(path: Path):
+    try:
+        import pypff
+    except ImportError as e:  # a core dependency; say what to do if it is missing
+        raise UserError("Reading .pst files needs libpff-python.", hint="pip install libpff-python") from e
+    f = pypff.file()
+    try:
+        with open(path, "rb") as fh:
+            fh.read(1)
+        f.open(str(path))
+    except OSError as e:
+        raise UserError(f"{path.name} is not a readable Outlook .pst/.ost file ({str(e)[:80]}).",
+                        hint="Check that the file is complete; export it again from Outlook if needed.") from e
+    if _pst_password(f):
+        f.close()
+        raise UserError(
+            f"{path.name} is a password-protected Outlook store.",
+            hint="Remove the password in Outlook (Account Settings > Data Files > Settings > Change Password), "
+            "or export the mail to a new .pst without a password, then import again.",
+        )
+    return f
+
+
+def _walk_pst(folder: object, path: str) -> Iterator[tuple[str, object]]:
+    stack = [(folder, path)]
+    while stack:
+        fo, p = stack.pop(0)
+        try:
+            for i in range(fo.number_of_sub_messages):  # type: ignore[attr-defined]
+                yield p, (fo, i)
+            subs = [(fo.get_sub_folder(i), f"{p}/{fo.get_sub_folder(i).name or ''}".strip("/"))  # type: ignore[attr-defined]
+                    for i in range(fo.number_of_sub_folders)]  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001
+            continue
+        stack[0:0] = subs
+
+
+def iter_pst_file(path: Path, *, source: str, rel: str, start_after: int | None = None) -> Iterator[Message | Skip]:
+    """Messages of a .pst; raises UserError for a protected or unreadable store."""
+    f = open_pst(path)
+    try:
+        n = -1
+        for fpath, (fo, i) in _walk_pst(f.get_root_folder(), ""):
+            n += 1
+            if start_after is not None and n <= start_after:
+                continue
+            item = f"{rel}#{n}"
+            try:
+                m = fo.get_sub_message(i)
+                yield _pst_record(m, source=source, item=item, folder=fpath)
+            except Exception as e:  # noqa: BLE001
+                yield Skip(source, item, f"unreadable item in {fpath or 'the store'}: {type(e).__name__}")
+    finally:
+        f.close()
+
+
+def _pst_record(m: object, *, source: str, item: str, folder: str) -> Message | Skip:
+    notes: list[str] = []
+    cls = ""
+    try:
+        cls = str(m.message_class or "").lower()  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001
+        pass
+    if cls and not cls.startswith(_MAIL_CLASSES):
+        return Skip(source, item, f"Outlook item of class {cls!r} is not a mail message")
+    headers = _as_text(getattr(m, "transport_headers", None), notes)
+    body = _as_text(getattr(m, "plain_text_body", None), notes)
+    if not body.strip():
+        html = _as_text(getattr(m, "html_body", None), notes)
+        body = html_to_text(html) if html.strip() else ""
+    if not body.strip():
+        try:
+            rtf = getattr(m, "rtf_body", None)
+            body = rtf_to_text(_as_text(rtf, notes)) if rtf else ""
+        except Exception:  # noqa: BLE001
+            notes.append("RTF body unreadable")
+    body = body.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if headers.strip():
+        parsed = parse_bytes(headers.encode("utf-8", "surrogateescape").rstrip(b"\r\n") + b"\n\n")
+        rec = message_from_email(parsed, source=source, item=item, folder=folder,
+                                 sent_folder=is_sent_folder(folder), notes=tuple(notes))
+        text, quoted, sig = split_body(body)
+        from dataclasses import replace
+
+        return replace(rec, body=body, text=text, quoted=quoted, signature=sig,
+                       subject=rec.subject or str(getattr(m, "subject", "") or ""))
+    date = None
+    for attr in ("client_submit_time", "delivery_time", "creation_time"):
+        try:
+            date = _utc(getattr(m, attr, None))
+        except Exception:  # noqa: BLE001
+            date = None
+        if date:
+            break
+    text, quoted, sig = split_body(body)
+    return Message(
+        source=source, item=item, subject=str(getattr(m, "subject", "") or ""),
+        sender_name=str(getattr(m, "sender_name", "") or ""), date=date, body=body, text=text,
+        quoted=quoted, signature=sig, folder=folder, sent_folder=is_sent_folder(folder),
+        notes=tuple(notes) + ("no transport headers: addresses unknown",),
+    )
