@@ -176,6 +176,7 @@ _NOTES_ORIGIN = re.compile(
     r"|[^\s@]{1,40}(?:\s[^\s@]{1,40}){0,4}@\S+\s+on\s+\d{1,2}/\d{1,2}/\d{2,4}\b.*)$",
     re.I,
 )
+_NOTES_DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AP]M)?\s*$", re.I)
 _QUOTE_PREFIX = re.compile(r"^\s*>")
 _SIG_DELIM = re.compile(r"^--\s?$")
 _MOBILE = re.compile(
@@ -185,16 +186,14 @@ _MOBILE = re.compile(
     r"Sent from ProtonMail.*|Sent with Proton Mail.*)\s*\.?$",
     re.I,
 )
-_PHONE = re.compile(
-    r"(?:\b(?:tel|phone|ph|fax|mobile|mob|cell|direct|office|t|f|m|p)\b\.?\s*[:.]?\s*)?"
-    r"\+?\(?\d{2,4}\)?[\s./-]?\d{3,4}[\s./-]?\d{3,5}\b",
-    re.I,
-)
+_PHONE = re.compile(r"(?:\+\d{1,3}[\s.-]?)?\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b|\+\d{1,3}(?:[\s.-]?\d{2,4}){3,5}\b")
+_NAME_LINE = re.compile(r"^[A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]*){0,3}\s*,?$")
 _CONTACT = re.compile(
     r"(?:\b[\w.+-]+@[\w-]+\.[\w.-]+\b|https?://|\bwww\.|\b(?:tel|phone|fax|mobile|cell|direct)\b\s*[:.]"
     r"|\b(?:suite|street|st\.|avenue|ave\.|road|blvd|floor|p\.?o\.? box)\b|\b\d{5}(?:-\d{4})?\b)",
     re.I,
 )
+_REACH = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b|https?://|\bwww\.", re.I)
 _LEGAL = re.compile(
     r"\b(?:confidential|privileged|intended (?:solely |only )?for|disclaimer|"
     r"if you (?:are not|have received)|unauthori[sz]ed)\b",
@@ -226,6 +225,9 @@ def _quote_start(lines: list[str]) -> int:
             return i
         if _NOTES_ORIGIN.match(s) and _header_block_follows(lines, i + 1, need=2):
             return i
+        if _NOTES_DATE.match(s) and _header_block_follows(lines, i + 1, need=1):
+            j = i - 1  # the sender's name sits on the line above the date
+            return j if j >= 0 and lines[j].strip() and not _HEADER_LINE.match(lines[j]) else i
         if _HEADER_LINE.match(s) and s.lower().startswith(("from", "von", "de")):
             if _header_block_follows(lines, i + 1, need=2):
                 return i
@@ -244,7 +246,7 @@ def _header_block_follows(lines: list[str], j: int, need: int) -> bool:
     """At least ``need`` header-like lines (To:, cc:, Subject:, Sent: ...) within the
     next few lines, allowing wrapped address lines in between."""
     found, k = 0, j
-    while k < len(lines) and k < j + 10:
+    while k < len(lines) and k < j + (30 if found else 6):
         s = lines[k].strip()
         if _HEADER_LINE.match(s):
             found += 1
@@ -268,7 +270,8 @@ def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
             sig = lines[i:]
             lines = lines[:i]
             break
-    # trailing contact / disclaimer paragraphs
+    # trailing contact / disclaimer paragraphs (at most two)
+    rounds = 0
     while True:
         while lines and not lines[-1].strip():
             sig.insert(0, lines.pop())
@@ -278,29 +281,42 @@ def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
         while start > 0 and lines[start - 1].strip():
             start -= 1
         para = lines[start:]
-        if not _is_contact_block(para):
+        if not _is_contact_block(para) or _introduces(lines[:start]):
             break
         keep = _signoff_prefix(para)
         if start == 0 and keep == 0:
             break  # the whole message would be signature: keep it as text
         sig[:0] = para[keep:]
         lines = lines[:start] + para[:keep]
-        if keep:
+        if keep or rounds >= 1:
             break
+        rounds += 1
     return lines, sig
 
 
 def _is_contact_block(para: list[str]) -> bool:
+    """A trailing paragraph of contact details (name, title, phone, mail, address)
+    or a legal disclaimer; prose and tables of numbers are not."""
     text = " ".join(para)
     if len(para) >= 2 and len(_LEGAL.findall(text)) >= 2:
         return True
-    if len(para) < 2 or len(para) > 14 or any(len(ln.strip()) > 90 for ln in para):
+    if len(para) < 2 or len(para) > 10 or any(len(ln.strip()) > 60 for ln in para):
         return False
-    strong = sum(1 for ln in para if _CONTACT.search(ln) or _PHONE.search(ln))
-    if strong == 0:
+    if any(re.search(r"[a-z]{2,}[.!?]\s*$", ln.strip()) for ln in para):
         return False
-    sentences = sum(1 for ln in para if re.search(r"[a-z]{3,}[.!?]\s*$", ln.strip()))
-    return strong >= 1 and sentences <= 1
+    if not any(_PHONE.search(ln) or _REACH.search(ln) for ln in para):
+        return False  # no phone, mail address or web address: not a contact block
+    contact = sum(1 for ln in para if _CONTACT.search(ln) or _PHONE.search(ln))
+    is_name = bool(_NAME_LINE.match(para[0].strip()))
+    return contact * 2 >= len(para) or is_name
+
+
+def _introduces(before: list[str]) -> bool:
+    """The text above ends by announcing the block ("The address is", "Call me at:")."""
+    for ln in reversed(before):
+        if ln.strip():
+            return bool(re.search(r"(?::|\b(?:is|are|at|to|below|here)\b)\s*$", ln.strip(), re.I))
+    return False
 
 
 def _signoff_prefix(para: list[str]) -> int:

@@ -18,13 +18,13 @@ DOC_EXTS = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pd
 SKIP_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", ".noindex", ".noupdate", ".uidvalidity",
                         "dovecot.index", "dovecot-uidlist", "maildirfolder", ".mu"})
 
-_HEADER = re.compile(rb"^[!-9;-~]{1,76}:[ \t]?", re.M)
+_HEADER = re.compile(rb"^[!-9;-~]{1,76}[ \t]*:", re.M)
+_FROM_HEADER = re.compile(rb"From[ \t]*:")
 _KNOWN_HEADERS = re.compile(
     rb"^(?:from|to|subject|date|message-id|received|return-path|mime-version|content-type|"
-    rb"delivered-to|x-[\w-]+|reply-to|cc|in-reply-to|references|sender|x-gm-thrid|x-gmail-labels)\s*:",
+    rb"delivered-to|x-[\w-]+|reply-to|cc|in-reply-to|references|sender|x-gm-thrid|x-gmail-labels)[ \t]*:",
     re.I | re.M,
 )
-_FROM_LINE = re.compile(rb"^From \S*[ \t]+.*\d{1,2}:\d{2}", re.M)
 
 
 def open_ro(path: str | os.PathLike[str]):
@@ -89,26 +89,27 @@ def sniff(path: Path) -> str:
         return "docx" if ext == ".docx" else ""
     if not data.strip():
         return ""
-    if b"\x00" in data[:4096]:
-        return ""
     first = data.lstrip(b"\r\n")
-    if first.startswith(b"From ") and _FROM_LINE.match(first):
+    if first.startswith(b"From ") and not _FROM_HEADER.match(first):
         nl = first.find(b"\n")
         if nl != -1 and _HEADER.match(first, nl + 1):
             return "mbox"
+    if looks_like_mail(data, lenient=ext in (".eml", ".mail", ".msg")):
+        return "eml"
+    if b"\x00" in data[:4096]:
+        return ""
     if ext in (".html", ".htm"):
         return "html"
     if ext in (".md", ".markdown"):
         return "md"
-    if looks_like_mail(data):
-        return "eml"
     if ext == ".txt":
         return "txt"
     return ""
 
 
-def looks_like_mail(data: bytes) -> bool:
-    """Header lines at the top, at least two of them well-known mail headers."""
+def looks_like_mail(data: bytes, lenient: bool = False) -> bool:
+    """Header lines at the top, at least two of them well-known mail headers (one
+    when ``lenient``: the file is named like mail)."""
     block = data.lstrip(b"\r\n")
     if block.startswith(b"From ") or block.startswith(b">From "):
         nl = block.find(b"\n")
@@ -117,4 +118,4 @@ def looks_like_mail(data: bytes) -> bool:
     header = block[: end.start()] if end else block
     if not _HEADER.match(header):
         return False
-    return len(_KNOWN_HEADERS.findall(header)) >= 2
+    return len(_KNOWN_HEADERS.findall(header)) >= (1 if lenient else 2)

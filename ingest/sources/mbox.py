@@ -41,6 +41,7 @@ _SEP = re.compile(
     re.I,
 )
 _HEADER = re.compile(rb"[!-9;-~]{1,76}:")
+_FROM_HEADER = re.compile(rb"From[ \t]*:")
 _CLEN = re.compile(rb"^Content-Length:[ \t]*(\d{1,12})[ \t]*\r?$", re.I | re.M)
 _BOUNDARY = re.compile(rb"boundary\s*=\s*\"?([^\"\r\n;]{1,200})", re.I)
 _ESCAPED = re.compile(rb"\n>(>*From )")
@@ -57,6 +58,7 @@ class Span:
     oversized: bool = False
     truncated: str = ""  # why it looks cut off by the end of the file
     junk: bool = False  # leading bytes before the first separator
+    note: str = ""
 
 
 class _Reader:
@@ -69,6 +71,7 @@ class _Reader:
         self.keep = start
         self.msg_start = start
         self.prefix: bytes | None = None  # kept head of an oversized message
+        self.cl_note = ""
 
     @property
     def end(self) -> int:
@@ -103,8 +106,9 @@ class _Reader:
         b = self.buf
         return (i >= 2 and b[i - 2] == 0x0A) or (i >= 3 and b[i - 2] == 0x0D and b[i - 3] == 0x0A)
 
-    def is_sep(self, a: int) -> bool:
-        """A valid separator line starts at ``a``."""
+    def is_sep(self, a: int, first: bool = False) -> bool:
+        """A valid separator line starts at ``a`` (``first``: the file's first line,
+        where any ``From `` line followed by a header counts)."""
         while True:
             i = a - self.base
             le = self.buf.find(b"\n", i, i + 1000)
@@ -116,7 +120,7 @@ class _Reader:
                 break
         i = a - self.base
         le = self.buf.find(b"\n", i, i + 1000)
-        if le == -1 or not _SEP.match(self.buf, i, le):
+        if le == -1 or not (_SEP.match(self.buf, i, le) or first and not _FROM_HEADER.match(self.buf, i)):
             return False
         return bool(_HEADER.match(self.buf, le + 1))
 
@@ -160,11 +164,16 @@ class _Reader:
         while self.end < target + 100 and self.fill():
             pass
         if target > self.end:
-            return ("truncated", f"Content-Length says {n} bytes, the file holds {self.end - body}") if self.eof else None
+            if not self.eof or target - self.end > 2:
+                self.cl_note = f"Content-Length says {n} bytes, the file holds {self.end - body}: may be cut off"
+                return None  # scan for separators instead
+            return ("eof", self.end)  # only the final newline missing
         rest = self.buf[target - self.base:target - self.base + 100]
         if self.eof and not self.buf[target - self.base:].strip():
             return ("eof", self.end)
-        j = target + (1 if rest.startswith(b"\n") else 2 if rest.startswith(b"\r\n") else 0)
+        j = target
+        for _ in range(2):  # the blank line(s) between the body and the next separator
+            j += 1 if rest.startswith(b"\n", j - target) else 2 if rest.startswith(b"\r\n", j - target) else 0
         if self.buf.startswith(b"From ", j - self.base) and self.is_sep(j):
             return ("next", j)
         return None
@@ -174,7 +183,7 @@ def scan(f: BinaryIO, start: int = 0, chunk: int = CHUNK) -> Iterator[Span]:
     """Yield the messages of an mbox stream from byte ``start`` (a separator line)."""
     r = _Reader(f, start, chunk)
     r.fill()
-    if r.buf.startswith(b"From ") and r.is_sep(start):
+    if r.buf.startswith(b"From ") and r.is_sep(start, first=True):
         m: int | None = start
     else:
         m = r.find_next(start)
@@ -185,6 +194,7 @@ def scan(f: BinaryIO, start: int = 0, chunk: int = CHUNK) -> Iterator[Span]:
     while m is not None:
         r.msg_start = r.keep = m
         r.prefix = None
+        r.cl_note = ""
         cl = r.content_length_end(m)
         if cl and cl[0] == "truncated":
             yield Span(m, r.slice(m, r.end), r.end - m, truncated=str(cl[1]))
@@ -193,21 +203,27 @@ def scan(f: BinaryIO, start: int = 0, chunk: int = CHUNK) -> Iterator[Span]:
         if cl is None:
             nxt = r.find_next(m + 5)
         end = nxt if nxt is not None else r.end
+        if r.prefix is None and end - m > MAX_MESSAGE:
+            r.prefix = r.slice(m, m + KEEP_OVERSIZED)
         if r.prefix is not None:
             yield Span(m, r.prefix, end - m, oversized=True)
         else:
             data = r.slice(m, end)
-            yield Span(m, data, end - m, truncated="" if nxt is not None or cl else _truncated(data))
+            yield Span(m, data, end - m, truncated="" if nxt is not None or cl else _truncated(data),
+                       note=r.cl_note if nxt is None else "")
         m = nxt  # type: ignore[assignment]
 
 
 def _truncated(data: bytes) -> str:
-    """Why the last message of a file looks cut off, or "" when it looks whole."""
+    """Why the last message of a file looks cut off mid-way, or "" when it looks whole
+    (or merely malformed: a file that ends on a full line is taken as complete)."""
+    if data.endswith(b"\n"):
+        return ""
     hdr_end = data.find(b"\n\n")
     if hdr_end == -1:
         hdr_end = data.find(b"\n\r\n")
     if hdr_end == -1:
-        return "" if data.endswith(b"\n") else "the file ends inside the message headers"
+        return "the file ends inside the message headers"
     m = _BOUNDARY.search(data, 0, hdr_end)
     if m and b"multipart" in data[:hdr_end].lower():
         if b"--" + m.group(1).strip() + b"--" not in data:
@@ -249,6 +265,8 @@ def span_record(span: Span, *, source: str, rel: str, folder: str, sent: bool) -
     if span.oversized:
         notes = (f"oversized message ({span.size >> 20} MB): imported without attachments, "
                  f"text from the first {KEEP_OVERSIZED >> 20} MB",)
+    if span.note:
+        notes += (span.note,)
     rec = message_from_bytes(data, source=source, item=item, folder=folder, sent_folder=sent, notes=notes)
     if span.oversized and isinstance(rec, Message):
         rec = replace(rec, attachments=())

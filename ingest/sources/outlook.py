@@ -296,13 +296,23 @@ def iter_pst_file(path: Path, *, source: str, rel: str, start_after: int | None 
         f.close()
 
 
+_PR_MESSAGE_CLASS = 0x001A
+
+
+def _pst_class(m: object) -> str:
+    try:
+        for rs in m.record_sets:  # type: ignore[attr-defined]
+            for e in rs.entries:
+                if e.entry_type == _PR_MESSAGE_CLASS:
+                    return str(e.get_data_as_string() or "").lower()
+    except Exception:  # noqa: BLE001
+        return ""
+    return ""
+
+
 def _pst_record(m: object, *, source: str, item: str, folder: str) -> Message | Skip:
     notes: list[str] = []
-    cls = ""
-    try:
-        cls = str(m.message_class or "").lower()  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001
-        pass
+    cls = _pst_class(m)
     if cls and not cls.startswith(_MAIL_CLASSES):
         return Skip(source, item, f"Outlook item of class {cls!r} is not a mail message")
     headers = _as_text(getattr(m, "transport_headers", None), notes)
