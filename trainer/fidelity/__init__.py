@@ -1,0 +1,15 @@
+"""Atomic fidelity: split a draft into atoms, score each, and sum up (after Shin et al. 2025).
+
+- ``atoms``: the splitter (``split_atoms``, ``Atom``, ``AtomScore``).
+- ``metrics``: ACC_atom, IC_atom, RC_atom, exactly as DESIGN.md.
+- ``scorer``: the voice scorer (default) and the "scorer" learn route.
+- ``judge``: the optional LLM judge (a local GGUF the user names).
+- ``checks``: leak and length.
+
+Heavy parts (sklearn, scipy, pysbd) load lazily, on first use.
+"""
+
+from trainer.fidelity.atoms import Atom, AtomScore, split_atoms, strip_quoted
+from trainer.fidelity.metrics import acc_atom, ic_atom, rc_atom
+
+__all__ = ["Atom", "AtomScore", "split_atoms", "strip_quoted", "acc_atom", "ic_atom", "rc_atom"]
