@@ -62,7 +62,7 @@ def is_sent_folder(name: str) -> bool:
     ...  "Gesendet", "Envoyés", "INBOX", "Sent-to-review-later-x")]
     [True, True, True, True, True, True, False, False]
     """
-    for part in re.split(r"[/\\]", _FOLDER_EXT.sub("", name)):
+    for part in re.split(r"[/\\.]", _FOLDER_EXT.sub("", name)):
         key = _FOLDER_SEP.sub(" ", part.replace("[gmail]", "").replace("[Gmail]", "")).strip().lower()
         if key in SENT_NAMES:
             return True
@@ -298,7 +298,7 @@ def _is_contact_block(para: list[str]) -> bool:
     """A trailing paragraph of contact details (name, title, phone, mail, address)
     or a legal disclaimer; prose and tables of numbers are not."""
     text = " ".join(para)
-    if len(para) >= 2 and len(_LEGAL.findall(text)) >= 2:
+    if len(_LEGAL.findall(text)) >= 2:
         return True
     if len(para) < 2 or len(para) > 10 or any(len(ln.strip()) > 60 for ln in para):
         return False

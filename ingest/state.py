@@ -19,12 +19,15 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterator
 
 from ingest.errors import AlreadyRunning
+from ingest.records import Document, Message, ReplyPair
 
 BUSY_TIMEOUT_MS = 2000
 
@@ -38,8 +41,7 @@ def migration(fn: Callable[[sqlite3.Connection], None]) -> Callable[[sqlite3.Con
 
 @migration
 def _m1_initial(db: sqlite3.Connection) -> None:
-    db.executescript(
-        """
+    _script(db, """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
         CREATE TABLE sources (
             path TEXT PRIMARY KEY, kind TEXT NOT NULL, fingerprint TEXT,
@@ -79,8 +81,14 @@ def _m1_initial(db: sqlite3.Connection) -> None:
         CREATE INDEX pairs_ts ON pairs(ts);
         CREATE TABLE ngrams (hash INTEGER NOT NULL, rid INTEGER NOT NULL,
             PRIMARY KEY (hash, rid)) WITHOUT ROWID;
-        """
-    )
+        """)
+
+
+def _script(db: sqlite3.Connection, script: str) -> None:
+    """Run ``;``-separated DDL inside the caller's transaction (executescript would commit)."""
+    for stmt in script.split(";"):
+        if stmt.strip():
+            db.execute(stmt)
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -206,3 +214,105 @@ def fingerprint(path: Path, *, edge: int = 1 << 16) -> str:
             f.seek(max(edge, st.st_size - edge))
             h.update(f.read(edge))
     return f"file:{st.st_size}:{h.hexdigest()}"
+
+
+# -- records <-> rows -------------------------------------------------------------------
+def _iso(d: datetime | None) -> tuple[str | None, float | None]:
+    if d is None:
+        return None, None
+    try:
+        return d.isoformat(), d.timestamp()
+    except (OverflowError, ValueError, OSError):
+        return None, None
+
+
+def _date(s: str | None) -> datetime | None:
+    if not s:
+        return None
+    try:
+        return datetime.fromisoformat(s)
+    except ValueError:
+        return None
+
+
+def message_values(m: Message, own: bool) -> tuple:
+    """The ``messages`` columns (after rid) for a new row."""
+    date, ts = _iso(m.date)
+    return (m.id, m.source, m.item, m.message_id, m.thread, int(own), date, ts, m.sender,
+            m.sender_name, json.dumps(list(m.to)), json.dumps(list(m.cc)), m.subject, m.body,
+            m.text, m.quoted, m.signature, m.in_reply_to, json.dumps(list(m.references)),
+            m.folder, int(m.sent_folder), json.dumps(list(m.attachments)),
+            json.dumps(list(m.notes)))
+
+
+MESSAGE_COLUMNS = ("id, source, item, message_id, thread, own, date, ts, sender, sender_name, "
+                   "to_, cc, subject, body, text, quoted, signature, in_reply_to, refs, folder, "
+                   "sent_folder, attachments, notes")
+
+
+def message_from_row(r: sqlite3.Row) -> Message:
+    return Message(source=r["source"], item=r["item"], message_id=r["message_id"] or "",
+                   subject=r["subject"] or "", sender=r["sender"] or "",
+                   sender_name=r["sender_name"] or "", to=tuple(json.loads(r["to_"] or "[]")),
+                   cc=tuple(json.loads(r["cc"] or "[]")), date=_date(r["date"]),
+                   in_reply_to=r["in_reply_to"] or "",
+                   references=tuple(json.loads(r["refs"] or "[]")), body=r["body"] or "",
+                   text=r["text"] or "", quoted=r["quoted"] or "", signature=r["signature"] or "",
+                   folder=r["folder"] or "", sent_folder=bool(r["sent_folder"]),
+                   attachments=tuple(json.loads(r["attachments"] or "[]")), own=bool(r["own"]),
+                   thread=r["thread"] or "", notes=tuple(json.loads(r["notes"] or "[]")))
+
+
+def document_values(d: Document) -> tuple:
+    date, ts = _iso(d.date)
+    return (d.id, d.source, d.item, d.title, d.text, date, ts, d.kind, json.dumps(list(d.notes)))
+
+
+DOCUMENT_COLUMNS = "id, source, item, title, text, date, ts, kind, notes"
+
+
+def document_from_row(r: sqlite3.Row) -> Document:
+    return Document(source=r["source"], item=r["item"], title=r["title"] or "",
+                    text=r["text"] or "", date=_date(r["date"]), kind=r["kind"] or "txt",
+                    notes=tuple(json.loads(r["notes"] or "[]")))
+
+
+def pair_values(p: ReplyPair) -> tuple:
+    date, ts = _iso(p.date)
+    return (p.id, p.reply_id, p.message_id, p.message_text, p.message_sender, p.message_subject,
+            p.reply_text, date, ts, p.thread, p.how, p.source)
+
+
+PAIR_COLUMNS = ("id, reply_id, message_id, message_text, message_sender, message_subject, "
+                "reply_text, date, ts, thread, how, source")
+
+
+def pair_from_row(r: sqlite3.Row) -> ReplyPair:
+    return ReplyPair(reply_id=r["reply_id"], message_id=r["message_id"],
+                     message_text=r["message_text"] or "", message_sender=r["message_sender"] or "",
+                     message_subject=r["message_subject"] or "", reply_text=r["reply_text"] or "",
+                     date=_date(r["date"]), thread=r["thread"] or "", how=r["how"] or "headers",
+                     source=r["source"] or "")
+
+
+def chunk_text(text: str, size: int = 1200) -> list[str]:
+    """Split a document into pieces of about ``size`` characters on paragraph breaks.
+
+    >>> chunk_text("a\\n\\nb", size=1)
+    ['a', 'b']
+    """
+    paras = [p.strip() for p in (text or "").split("\n\n") if p.strip()]
+    out: list[str] = []
+    cur = ""
+    for p in paras:
+        while len(p) > size * 2:  # one huge paragraph: cut it
+            out.append(p[:size])
+            p = p[size:]
+        if cur and len(cur) + len(p) + 2 > size:
+            out.append(cur)
+            cur = p
+        else:
+            cur = f"{cur}\n\n{p}" if cur else p
+    if cur:
+        out.append(cur)
+    return out

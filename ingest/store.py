@@ -1,0 +1,380 @@
+"""The store: everything imported, under the user's data directory.
+
+SQLite (``data_dir/state.sqlite``, see ``ingest.state``) is the source of truth and
+holds all text. chromadb (``data_dir/chroma``, or a Chroma server when
+``Config.chroma_url`` is set: the same code with an HttpClient) holds only ids,
+MiniLM vectors computed here, and minimal metadata (``own``, ``thread`` key, ``ts``)
+in three collections: messages (the author's ``text``), document chunks, and reply
+pairs (the incoming side, for few-shot retrieval). chroma is kept in step with
+SQLite by ``reconcile``; a kill at any point is repaired on the next write.
+
+This is the only module that imports chromadb. Writes (import, forget) take the
+data dir's write lock; reads take none.
+
+What it leaves out: no full-text (keyword) search, no per-user encryption, and
+concurrent writers are refused rather than queued.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator, Sequence
+from urllib.parse import urlparse
+
+import numpy as np
+
+import ingest  # noqa: F401  (telemetry off before chromadb loads)
+from ingest import ngrams, state
+from ingest.embed import get_embedder
+from ingest.errors import UserError
+from ingest.fsutil import private_dir
+from ingest.identity import is_own
+from ingest.jobs import CancelToken, Progress, ProgressFn, check, no_progress
+from ingest.records import Document, Message, ReplyPair, Skip, SourceReport
+
+KINDS = ("messages", "chunks", "pairs")
+UPSERT_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    score: float  # cosine similarity
+    text: str
+    kind: str  # "message" | "document"
+    message: Message | None = None
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    path: str
+    kind: str
+    imported_at: str | None
+    report: SourceReport
+
+
+def _client(chroma_dir: Path, url: str):  # noqa: ANN202
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False, allow_reset=False)
+    if url:
+        u = urlparse(url if "://" in url else f"http://{url}")
+        return chromadb.HttpClient(host=u.hostname or "localhost",
+                                   port=u.port or (443 if u.scheme == "https" else 8000),
+                                   ssl=u.scheme == "https", settings=settings)
+    return chromadb.PersistentClient(path=str(private_dir(chroma_dir)), settings=settings)
+
+
+class Store:
+    def __init__(self, data_dir: Path, db: sqlite3.Connection, client, prefix: str) -> None:  # noqa: ANN001
+        self.data_dir = data_dir
+        self.db = db
+        self._client = client
+        self._prefix = prefix
+        self._cols: dict[str, object] = {}
+        self.lock = state.WriteLock(data_dir)
+
+    # -- open / close ---------------------------------------------------------------
+    @classmethod
+    def open(cls, data_dir: str | os.PathLike[str], *, chroma_url: str | None = None) -> "Store":
+        d = private_dir(Path(data_dir))
+        if chroma_url is None:
+            from ingest.config import load_config
+
+            chroma_url = load_config().chroma_url
+        db = state.connect(d / "state.sqlite")
+        with state.locked_errors(d):
+            sid = state.get_meta(db, "store_id")
+            if sid is None:
+                with state.transaction(db):
+                    sid = state.get_meta(db, "store_id") or uuid.uuid4().hex[:12]
+                    state.set_meta(db, "store_id", sid)
+        try:
+            client = _client(d / "chroma", chroma_url or "")
+        except Exception as e:  # a server that does not answer, a damaged folder
+            db.close()
+            where = chroma_url or str(d / "chroma")
+            raise UserError(f"Cannot open the vector store at {where} ({e}).",
+                            hint="Check chroma_url in config.toml, or the data directory.") from e
+        return cls(d, db, client, f"ov{sid}")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- vectors --------------------------------------------------------------------
+    def _col(self, kind: str):  # noqa: ANN202
+        col = self._cols.get(kind)
+        if col is None:
+            col = self._client.get_or_create_collection(
+                f"{self._prefix}-{kind}", metadata={"hnsw:space": "cosine"},
+                embedding_function=None)
+            self._cols[kind] = col
+        return col
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return get_embedder().encode(list(texts))
+
+    def upsert_vectors(self, kind: str, ids: Sequence[str], vectors: np.ndarray,
+                       metadatas: Sequence[dict | None] | None = None) -> None:
+        col = self._col(kind)
+        for i in range(0, len(ids), UPSERT_BATCH):
+            sl = slice(i, i + UPSERT_BATCH)
+            md = list(metadatas[sl]) if metadatas is not None else None
+            col.upsert(ids=list(ids[sl]), embeddings=vectors[sl], metadatas=md)
+
+    def delete_vectors(self, kind: str, ids: Sequence[str]) -> None:
+        ids = list(ids)
+        for i in range(0, len(ids), UPSERT_BATCH):
+            self._col(kind).delete(ids=ids[i:i + UPSERT_BATCH])
+
+    def vector_ids(self, kind: str) -> set[str]:
+        col = self._col(kind)
+        out: set[str] = set()
+        n, step = col.count(), 5000
+        for off in range(0, n, step):
+            out.update(col.get(include=[], limit=step, offset=off)["ids"])
+        return out
+
+    def update_vector_meta(self, kind: str, ids: Sequence[str], metadatas: Sequence[dict]) -> None:
+        col = self._col(kind)
+        for i in range(0, len(ids), UPSERT_BATCH):
+            col.update(ids=list(ids[i:i + UPSERT_BATCH]),
+                       metadatas=list(metadatas[i:i + UPSERT_BATCH]))
+
+    def _query(self, kind: str, vec: np.ndarray, n: int, where: dict | None = None):  # noqa: ANN202
+        col = self._col(kind)
+        if n <= 0 or col.count() == 0:
+            return []
+        try:
+            res = col.query(query_embeddings=vec.reshape(1, -1), n_results=min(n, col.count()),
+                            where=where, include=["distances"])
+        except Exception as e:  # chroma raises when a filter leaves fewer than n candidates
+            if where is None:
+                raise
+            if "contigious" not in str(e) and "contiguous" not in str(e) and "ef" not in str(e):
+                raise
+            return []
+        return list(zip(res["ids"][0], (1.0 - d for d in res["distances"][0])))
+
+    def pending_vectors(self, kind: str, limit: int = 512) -> list[tuple[str, str, dict | None]]:
+        """Rows of ``kind`` not yet in chroma: (id, text to embed, metadata)."""
+        if kind == "messages":
+            rows = self.db.execute("SELECT id, text, body, subject, own FROM messages "
+                                   "WHERE embedded = 0 ORDER BY rid LIMIT ?", (limit,))
+            return [(r["id"], r["text"] or (r["body"] or "")[:4000] or r["subject"] or "",
+                     {"own": bool(r["own"])}) for r in rows]
+        if kind == "chunks":
+            rows = self.db.execute("SELECT id, text FROM chunks WHERE embedded = 0 "
+                                   "ORDER BY id LIMIT ?", (limit,))
+            return [(r["id"], r["text"] or "", None) for r in rows]
+        rows = self.db.execute("SELECT id, message_text, thread, ts FROM pairs WHERE embedded = 0 "
+                               "ORDER BY id LIMIT ?", (limit,))
+        return [(r["id"], r["message_text"] or "", _pair_meta(r["thread"], r["ts"])) for r in rows]
+
+    def embed_pending(self, progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
+                      batch: int = 256) -> int:
+        """Embed and upsert every row that chroma lacks; idempotent, resumable."""
+        total = sum(self.db.execute(f"SELECT COUNT(*) FROM {k} WHERE embedded = 0").fetchone()[0]
+                    for k in KINDS)
+        done = 0
+        for kind in KINDS:
+            while True:
+                check(cancel)
+                rows = self.pending_vectors(kind, batch)
+                if not rows:
+                    break
+                vecs = self.embed([t for _, t, _ in rows])
+                metas = [m for _, _, m in rows]
+                self.upsert_vectors(kind, [i for i, _, _ in rows], vecs,
+                                    None if all(m is None for m in metas) else metas)
+                with state.transaction(self.db):
+                    self.db.executemany(f"UPDATE {kind} SET embedded = 1 WHERE id = ?",
+                                        [(i,) for i, _, _ in rows])
+                done += len(rows)
+                progress(Progress("embed", done, total))
+        return done
+
+    def reconcile(self) -> None:
+        """Make chroma hold exactly SQLite's embedded rows (after a kill or a forget)."""
+        for kind in KINDS:
+            have = self.vector_ids(kind)
+            rows = {r[0]: r[1] for r in self.db.execute(f"SELECT id, embedded FROM {kind}")}
+            extra = have - rows.keys()
+            if extra:
+                self.delete_vectors(kind, sorted(extra))
+            missing = [i for i, e in rows.items() if e and i not in have]
+            if missing:
+                with state.transaction(self.db):
+                    self.db.executemany(f"UPDATE {kind} SET embedded = 0 WHERE id = ?",
+                                        [(i,) for i in missing])
+
+    # -- reads ----------------------------------------------------------------------
+    def count(self, own: bool | None = None) -> int:
+        if own is None:
+            return self.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+        return self.db.execute("SELECT COUNT(*) FROM messages WHERE own = ?",
+                               (int(own),)).fetchone()[0]
+
+    def messages(self, own: bool | None = None, source: str | None = None) -> Iterator[Message]:
+        q, args = "SELECT * FROM messages WHERE 1=1", []
+        if own is not None:
+            q += " AND own = ?"
+            args.append(int(own))
+        if source is not None:
+            q += " AND id IN (SELECT rid FROM items WHERE source = ? AND kind = 'message')"
+            args.append(self._source_key(source))
+        q += " ORDER BY ts IS NOT NULL, ts, rid"
+        for r in self.db.execute(q, args).fetchall():
+            yield state.message_from_row(r)
+
+    def get(self, id: str) -> Message | None:  # noqa: A002
+        r = self.db.execute("SELECT * FROM messages WHERE id = ?", (id,)).fetchone()
+        return state.message_from_row(r) if r else None
+
+    def by_message_id(self, header_id: str) -> Message | None:
+        hid = (header_id or "").strip().strip("<>")
+        r = self.db.execute("SELECT * FROM messages WHERE message_id = ? ORDER BY rid LIMIT 1",
+                            (hid,)).fetchone()
+        return state.message_from_row(r) if r else None
+
+    def thread(self, message: Message) -> list[Message]:
+        me = self.db.execute("SELECT rid, thread, ts FROM messages WHERE id = ?",
+                             (message.id,)).fetchone()
+        thread = me["thread"] if me else message.thread
+        if not thread:
+            return []
+        if me is not None and me["ts"] is None:
+            q = "SELECT * FROM messages WHERE thread = ? AND rid < ? AND id != ? ORDER BY rid"
+            args: tuple = (thread, me["rid"], message.id)
+        else:
+            ts = me["ts"] if me is not None else (message.date.timestamp() if message.date else None)
+            if ts is None:
+                return []
+            q = ("SELECT * FROM messages WHERE thread = ? AND ts < ? AND id != ? "
+                 "ORDER BY ts, rid")
+            args = (thread, ts, message.id)
+        return [state.message_from_row(r) for r in self.db.execute(q, args).fetchall()]
+
+    def reply_pairs(self, source: str | None = None) -> list[ReplyPair]:
+        q, args = "SELECT * FROM pairs", ()
+        if source is not None:
+            q, args = q + " WHERE source = ?", (self._source_key(source),)
+        q += " ORDER BY ts IS NOT NULL, ts, id"
+        return [state.pair_from_row(r) for r in self.db.execute(q, args).fetchall()]
+
+    def documents(self) -> Iterator[Document]:
+        for r in self.db.execute("SELECT * FROM documents ORDER BY ts IS NOT NULL, ts, rid").fetchall():
+            yield state.document_from_row(r)
+
+    def search(self, text: str, k: int = 5, mine: bool = False) -> list[Hit]:
+        vec = self.embed([text])[0]
+        hits: list[Hit] = []
+        for mid, score in self._query("messages", vec, k, {"own": True} if mine else None):
+            m = self.get(mid)
+            if m is not None:
+                hits.append(Hit(mid, float(score), m.text or m.body, "message", m))
+        for cid, score in self._query("chunks", vec, k):
+            r = self.db.execute("SELECT doc, text FROM chunks WHERE id = ?", (cid,)).fetchone()
+            if r is not None:
+                hits.append(Hit(r["doc"], float(score), r["text"] or "", "document", None))
+        hits.sort(key=lambda h: -h.score)
+        return hits[:k]
+
+    def similar_pairs(self, text: str, k: int = 3, exclude_ids: Sequence[str] = (),
+                      exclude_thread: str | None = None,
+                      before: datetime | None = None) -> list[tuple[ReplyPair, float]]:
+        conds: list[dict] = []
+        if exclude_thread:
+            conds.append({"thread": {"$ne": exclude_thread}})
+        if before is not None:
+            conds.append({"ts": {"$lt": before.timestamp()}})
+        where = None if not conds else conds[0] if len(conds) == 1 else {"$and": conds}
+        excl = set(exclude_ids)
+        vec = self.embed([text])[0]
+        n = k + len(excl) + 4
+        while True:
+            res = self._query("pairs", vec, n, where)
+            out: list[tuple[ReplyPair, float]] = []
+            for pid, score in res:
+                r = self.db.execute("SELECT * FROM pairs WHERE id = ?", (pid,)).fetchone()
+                if r is None:
+                    continue
+                p = state.pair_from_row(r)
+                if excl & {p.id, p.reply_id, p.message_id}:
+                    continue
+                out.append((p, float(score)))
+            if len(out) >= k or len(res) < n:
+                return out[:k]
+            n *= 2
+
+    def rare_runs(self, text: str, exclude_thread: str | None = None, n: int = 8,
+                  max_docs: int = 2) -> list[tuple[int, int]]:
+        return ngrams.rare_runs(self.db, text, exclude_thread, n=n, max_docs=max_docs)
+
+    # -- sources ----------------------------------------------------------------------
+    def _source_key(self, path: str | os.PathLike[str]) -> str:
+        s = str(path)
+        if self.db.execute("SELECT 1 FROM sources WHERE path = ?", (s,)).fetchone():
+            return s
+        return str(Path(s).expanduser().resolve())
+
+    def report(self, path: str) -> SourceReport:
+        key = self._source_key(path)
+        row = self.db.execute("SELECT kind FROM sources WHERE path = ?", (key,)).fetchone()
+        q = self.db.execute
+        c = {(k, s, o): n for k, s, o, n in q(
+            "SELECT i.kind, i.status, COALESCE(m.own, 0), COUNT(*) FROM items i "
+            "LEFT JOIN messages m ON i.kind = 'message' AND m.id = i.rid "
+            "WHERE i.source = ? GROUP BY 1, 2, 3", (key,))}
+        docs = sum(n for (k, s, _), n in c.items() if k == "document" and s == "new")
+        own = sum(n for (k, s, o), n in c.items() if k == "message" and s == "new" and o)
+        others = sum(n for (k, s, o), n in c.items() if k == "message" and s == "new" and not o)
+        dups = sum(n for (_, s, _), n in c.items() if s == "dup")
+        skips = tuple(Skip(key, r[0], r[1]) for r in q(
+            "SELECT item, reason FROM skips WHERE source = ? ORDER BY seq", (key,)))
+        pairs = q("SELECT COUNT(*) FROM pairs WHERE source = ?", (key,)).fetchone()[0]
+        aliases = json.loads(state.get_meta(self.db, f"aliases:{key}", "[]") or "[]")
+        return SourceReport(path=key, kind=row["kind"] if row else "", seen=own + others + docs +
+                            dups + len(skips), own=own + docs, others=others, duplicates=dups,
+                            pairs=pairs, documents=docs, skipped=skips, aliases=tuple(aliases))
+
+    def sources(self) -> list[SourceInfo]:
+        rows = self.db.execute("SELECT path, kind, imported_at FROM sources ORDER BY path").fetchall()
+        return [SourceInfo(r["path"], r["kind"], r["imported_at"], self.report(r["path"]))
+                for r in rows]
+
+    def me(self) -> tuple[tuple[str, ...], bool]:
+        """The user's addresses used for ``own``, and whether they were inferred."""
+        me = tuple(json.loads(state.get_meta(self.db, "me", "[]") or "[]"))
+        if me:
+            return me, False
+        inferred = state.get_meta(self.db, "me_inferred", "") or ""
+        return ((inferred,), True) if inferred else ((), False)
+
+    def is_own(self, sender: str) -> bool:
+        return is_own(sender, self.me()[0])
+
+    def forget(self, source_path: str | os.PathLike[str]) -> int:
+        from ingest.derive import forget_source
+
+        return forget_source(self, self._source_key(source_path))
+
+
+def _pair_meta(thread: str | None, ts: float | None) -> dict:
+    meta: dict = {"thread": thread or ""}
+    if ts is not None:
+        meta["ts"] = float(ts)
+    return meta
