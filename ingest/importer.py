@@ -32,6 +32,7 @@ from ingest.records import Skip, SourceReport
 from ingest.store import Store
 
 BATCH = 256
+PARSER: ModuleType | None = None  # tests may point this at a stand-in parser module
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,8 @@ class ImportResult:
 
 
 def _parser(parser: ModuleType | None) -> ModuleType:
-    if parser is not None:
-        return parser
+    if parser is not None or PARSER is not None:
+        return parser or PARSER
     from ingest import sources
 
     return sources

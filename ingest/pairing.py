@@ -128,6 +128,7 @@ class Quoted:
 
 def first_quoted(quoted: str) -> Quoted | None:
     """The first quoted block inside a reply: header lines and quote markers stripped.
+    A block with no text of its own (a forward of a forward) gives way to the next.
 
     >>> q = first_quoted("-----Original Message-----\\nFrom: Bob <bob@x.com>\\n"
     ...                  "Subject: Re: deed\\n\\n> Have you found\\n> the title policy?\\n")
@@ -135,7 +136,27 @@ def first_quoted(quoted: str) -> Quoted | None:
     ('bob@x.com', 'Re: deed', 'Have you found\\nthe title policy?')
     """
     lines = [_QUOTE.sub("", ln).rstrip() for ln in (quoted or "").splitlines()]
-    i, n = 0, len(lines)
+    i = 0
+    while i < len(lines):
+        q, nxt = _block(lines, i)
+        if q is not None:
+            return q
+        if nxt <= i:
+            break
+        i = nxt
+    return None
+
+
+def _who(value: str) -> str:
+    """A sender from a From value or a Lotus attribution line ("Name <a@b> on 10/18/2000")."""
+    return first_address(value) or _TRAILER.sub("", value).strip().strip('"')
+
+
+_TRAILER = re.compile(r"(\s{2,}|\s+on\s+\d).*$")
+
+
+def _block(lines: list[str], i: int) -> tuple[Quoted | None, int]:
+    n = len(lines)
     while i < n and not lines[i].strip():
         i += 1
     if i < n and _MARKER.match(lines[i]):
@@ -143,24 +164,27 @@ def first_quoted(quoted: str) -> Quoted | None:
         i += 1
         if not marker_ends and i < n and _DASHES.match(lines[i]) and not _HEADER.match(lines[i]):
             i += 1  # a Lotus "Forwarded by ... on <date>" line wrapped before its dashes
-    sender = subject = ""
     while i < n and not lines[i].strip():
         i += 1
-    # Lotus Notes: "Jeff Smith <js@x.com> on 10/18/2000 03:14 PM" right before "To:"
-    if i + 1 < n and not _HEADER.match(lines[i]) and _HEADER.match(lines[i + 1]) and \
-            lines[i + 1].strip().lower().startswith("to"):
-        sender = first_address(lines[i]) or lines[i].strip()
-        i += 1
+    sender = subject = ""
+    # Lotus Notes: "Jeff Smith <js@x.com> on 10/18/2000\n03:14 PM\nPlease respond to..\nTo:"
+    if i < n and not _HEADER.match(lines[i]):
+        for j in range(i + 1, min(n, i + 5)):
+            if not lines[j].strip():
+                break
+            if _HEADER.match(lines[j]):
+                sender = _who(lines[i])
+                i = j
+                break
     in_headers = False
     while i < n:
         ln = lines[i]
-        m = _HEADER.match(ln)
-        if m:
+        if _HEADER.match(ln):
             in_headers = True
             field, value = ln.split(":", 1)
             field = field.strip().lower()
             if field in ("from", "von") and not sender:
-                sender = first_address(value) or value.strip()
+                sender = _who(value)
             elif field in ("subject", "betreff") and not subject:
                 subject = value.strip()
             i += 1
@@ -187,8 +211,8 @@ def first_quoted(quoted: str) -> Quoted | None:
         i += 1
     text = textwrap.dedent("\n".join(body)).strip()
     if not text:
-        return None
-    return Quoted(sender=sender, subject=subject, text=text)
+        return None, i
+    return Quoted(sender=sender, subject=subject, text=text), i
 
 
 def _nontrivial(text: str) -> bool:

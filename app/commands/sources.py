@@ -1,0 +1,40 @@
+"""``ownvoice sources [--json]``: list what has been imported, with per-source counts."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.table import Table
+
+from app.context import Context
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sources", help="list imported sources")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    from ingest.store import Store
+
+    with Store.open(ctx.data_dir, chroma_url=ctx.config.chroma_url) as store:
+        infos = store.sources()
+        me, inferred = store.me()
+    if args.json:
+        ctx.print_json({"sources": [{**i.report.to_json(), "imported_at": i.imported_at}
+                                    for i in infos], "me": list(me), "me_inferred": inferred})
+        return 0
+    if not infos:
+        ctx.console.print("Nothing imported yet. Run `ownvoice import PATH`.")
+        return 0
+    table = Table(title="Sources")
+    for col in ("source", "kind", "imported", "seen", "own", "others", "duplicates", "pairs",
+                "skipped"):
+        table.add_column(col, justify="left" if col in ("source", "kind", "imported") else "right")
+    for i in infos:
+        r = i.report
+        table.add_row(i.path, i.kind, i.imported_at or "interrupted", str(r.seen), str(r.own),
+                      str(r.others), str(r.duplicates), str(r.pairs), str(len(r.skipped)))
+    ctx.console.print(table)
+    return 0
