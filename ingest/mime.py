@@ -451,33 +451,28 @@ class _FastMessage:
         return list(self._h)
 
 
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
-_FIELD = re.compile(r"[!-9;-~]{1,76}$")
+_LOGICAL = re.compile(r"\n(?![ \t])")
 _CTYPE = re.compile(r"^\s*([\w.+-]+/[\w.+-]+)\s*(?:;|$)")
 _CHARSET = re.compile(r"charset\s*=\s*\"?([^\";\s]+)", re.I)
 
 
 def _fast_parse(raw: bytes) -> _FastMessage | None:
-    m = _HEADER_END.search(raw)
-    if m is None or m.start() == 0:
+    end = raw.find(b"\n\n")
+    body_at = end + 2
+    crlf = raw.find(b"\n\r\n", 0, end if end != -1 else len(raw))
+    if crlf != -1:
+        end, body_at = crlf, crlf + 3
+    if end <= 0:
         return None
-    head = raw[: m.start()].decode("ascii", "surrogateescape")
+    head = raw[:end].decode("ascii", "surrogateescape")
+    if head[:1] in (" ", "\t"):
+        return None
     headers: dict[str, list[str]] = {}
-    name = ""
-    for line in head.split("\n"):
-        if line.endswith("\r"):
-            line = line[:-1]
-        if line[:1] in (" ", "\t"):
-            if not name:
-                return None
-            vals = headers[name]
-            vals[-1] = vals[-1] + "\n" + line
-            continue
+    for line in _LOGICAL.split(head):
         field, sep, value = line.partition(":")
-        if not sep or not _FIELD.match(field):
+        if not sep or not field or " " in field or "\t" in field or len(field) > 76:
             return None
-        name = field.lower()
-        headers.setdefault(name, []).append(value.lstrip(" \t"))
+        headers.setdefault(field.lower(), []).append(value.lstrip(" \t").rstrip("\r"))
     ct = headers.get("content-type", [""])[0]
     cte = headers.get("content-transfer-encoding", ["7bit"])[0].strip().lower()
     mt = _CTYPE.match(ct)
@@ -486,7 +481,7 @@ def _fast_parse(raw: bytes) -> _FastMessage | None:
         return None
     if len(headers.get("content-type", ())) > 1:
         return None
-    fm = _FastMessage(headers, raw[m.end():])
+    fm = _FastMessage(headers, raw[body_at:])
     fm.ctype = ctype
     cs = _CHARSET.search(ct)
     fm.charset = cs.group(1) if cs else None

@@ -206,34 +206,65 @@ _SIGNOFF = re.compile(
 )
 
 
+_CANDIDATE = re.compile(
+    r"[ \t]*(?:--|__|Begin |Anfang |(?:On|Le|Am|El|Il|Op|Den|Em|W dniu|Dne|En)\b|"
+    r"(?:From|Von|De|To)[ \t]*:|\d{1,2}/\d{1,2}/\d{2,4}[ \t])",
+    re.I,
+)
+_WROTE_WORDS = ("wrote", "writes", "a écrit", "schrieb", "escribió")
+
+
+def _quote_start_fast(body: str, lines: list[str]) -> int:
+    """``_quote_start`` that runs the full rules only on lines a cheap test flags."""
+    low = body.lower()
+    wrote = any(w in low for w in _WROTE_WORDS)
+    notes = " on " in body
+    match = _CANDIDATE.match
+    for i, line in enumerate(lines):
+        if match(line) or (wrote and line.rstrip().endswith(":")) or (notes and " on " in line):
+            q = _quote_rule(lines, i)
+            if q != -1:
+                return q
+    return len(lines)
+
+
 def _quote_start(lines: list[str]) -> int:
     """Index of the first line of a quote/forward header, or len(lines)."""
+    for i in range(len(lines)):
+        q = _quote_rule(lines, i)
+        if q != -1:
+            return q
+    return len(lines)
+
+
+def _quote_rule(lines: list[str], i: int) -> int:
+    """-1, or the index where the quote starts when line ``i`` opens one."""
     n = len(lines)
-    for i, line in enumerate(lines):
-        s = line.strip()
-        if not s:
-            continue
-        if _SEPARATOR.match(s):
+    line = lines[i]
+    s = line.strip()
+    if not s:
+        return -1
+    if _SEPARATOR.match(s):
+        return i
+    if len(s) < 400 and _WROTE.match(s):
+        return i
+    if i + 1 < n and s and len(s) < 200 and not _QUOTE_PREFIX.match(s):
+        joined = s + " " + lines[i + 1].strip()
+        if _WROTE.match(joined) and not _WROTE.match(lines[i + 1].strip()):
             return i
-        if len(s) < 400 and _WROTE.match(s):
+    if _WROTE_LOOSE.match(s) and i + 1 < n and _next_is_quote(lines, i + 1):
+        return i
+    if _NOTES_ORIGIN.match(s) and _header_block_follows(lines, i + 1, need=2):
+        return i
+    if _NOTES_DATE.match(s) and _header_block_follows(lines, i + 1, need=1):
+        j = i - 1  # the sender's name sits on the line above the date
+        return j if j >= 0 and lines[j].strip() and not _HEADER_LINE.match(lines[j]) else i
+    if _HEADER_LINE.match(s) and s.lower().startswith(("from", "von", "de")):
+        if _header_block_follows(lines, i + 1, need=2):
             return i
-        if i + 1 < n and s and len(s) < 200 and not _QUOTE_PREFIX.match(s):
-            joined = s + " " + lines[i + 1].strip()
-            if _WROTE.match(joined) and not _WROTE.match(lines[i + 1].strip()):
-                return i
-        if _WROTE_LOOSE.match(s) and i + 1 < n and _next_is_quote(lines, i + 1):
-            return i
-        if _NOTES_ORIGIN.match(s) and _header_block_follows(lines, i + 1, need=2):
-            return i
-        if _NOTES_DATE.match(s) and _header_block_follows(lines, i + 1, need=1):
-            j = i - 1  # the sender's name sits on the line above the date
-            return j if j >= 0 and lines[j].strip() and not _HEADER_LINE.match(lines[j]) else i
-        if _HEADER_LINE.match(s) and s.lower().startswith(("from", "von", "de")):
-            if _header_block_follows(lines, i + 1, need=2):
-                return i
-        if s.lower().startswith("to:") and _header_block_follows(lines, i, need=3):
-            return i
-    return n
+    if s.lower().startswith("to:") and _header_block_follows(lines, i, need=3):
+        return i
+    return -1
 
 
 def _next_is_quote(lines: list[str], j: int) -> bool:
@@ -261,7 +292,7 @@ def _header_block_follows(lines: list[str], j: int, need: int) -> bool:
 def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
     """(text lines, signature lines) for the author's part of a body."""
     for i, line in enumerate(lines):
-        if _SIG_DELIM.match(line) and i > 0:
+        if line.startswith("--") and _SIG_DELIM.match(line) and i > 0:
             return lines[:i], lines[i:]
     sig: list[str] = []
     # mobile footers anywhere in the last few lines
@@ -344,7 +375,7 @@ def split_body(body: str) -> tuple[str, str, str]:
     if not body:
         return "", "", ""
     lines = body.split("\n")
-    q = _quote_start(lines)
+    q = _quote_start_fast(body, lines)
     head, quoted_tail = lines[:q], lines[q:]
     own: list[str] = []
     inline_quotes: list[str] = []
