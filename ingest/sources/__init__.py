@@ -43,6 +43,10 @@ def iter_source(
     if not p.exists():
         raise UserError(f"{p} does not exist.", hint="Check the path.")
     source = source_key or str(path)
+    if kind == "pst":  # refuse a protected store now, not at the first item
+        from ingest.sources.outlook import open_pst
+
+        open_pst(p).close()
     return _dispatch(p, kind, source, start_after)
 
 

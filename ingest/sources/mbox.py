@@ -235,8 +235,9 @@ def iter_mbox_file(
     path: Path, *, source: str, rel: str, start_after: int | None = None
 ) -> Iterator[Message | Skip]:
     """Records of one mbox file; ``start_after`` is the offset of the last done item."""
-    fname = folder_name(path.name)
-    file_sent = is_sent_folder(path.name)
+    name = path.parent.name if path.name.lower() == "mbox" else path.name  # Apple Mail: Sent.mbox/mbox
+    fname = folder_name(name)
+    file_sent = is_sent_folder(name)
     with open_ro(path) as f:
         start = 0
         skip_first = False

@@ -190,3 +190,16 @@ def test_separator_count_matches_items_on_real_files(corpora):
 
 def test_sep_constant_is_valid():
     assert mbox_mod._SEP.match(SEP.encode())
+
+
+def test_crlf_mbox_and_apple_mail_export(write, tmp_path):
+    text = mbox_text(mail("one", "first\n\nsecond para"), mail("two", "x\n\n-- \nsig"))
+    p = write("Export/Sent.mbox/mbox", text.replace("\n", "\r\n"))
+    write("Export/Sent.mbox/table_of_contents", b"\x00\x01binary index")
+    recs = list(iter_source(tmp_path / "Export"))
+    msgs = [r for r in recs if isinstance(r, Message)]
+    assert [m.subject for m in msgs] == ["one", "two"]
+    assert msgs[0].text == "first\n\nsecond para" and msgs[1].signature == "-- \nsig"
+    assert all(m.folder == "Sent" and m.sent_folder for m in msgs)
+    assert msgs[0].item == "Sent.mbox/mbox#0"
+    assert [type(r) for r in list(iter_source(p))] == [Message, Message]
