@@ -47,7 +47,26 @@ def iter_source(
         from ingest.sources.outlook import open_pst
 
         open_pst(p).close()
-    return _dispatch(p, kind, source, start_after)
+    if start_after:
+        _check_resume_point(start_after)
+    return _guarded(_dispatch(p, kind, source, start_after), p)
+
+
+def _check_resume_point(item: str) -> None:
+    loc = split_item(item)[1]
+    if loc and not loc.isdigit():
+        raise UserError(f"{item!r} is not a resume point of this source.",
+                        hint="Resume with an item this source yielded, or import from the start.")
+
+
+def _guarded(records: Iterator[Message | Document | Skip], p: Path) -> Iterator[Message | Document | Skip]:
+    """Turn an unreadable source (permissions, a vanished disk) into one clear UserError."""
+    try:
+        yield from records
+    except OSError as e:
+        raise UserError(f"Cannot read {p}: {e.strerror or e}.",
+                        hint="Check that the file or disk is still there and readable, then import again "
+                        "(it resumes where it stopped).") from e
 
 
 def _dispatch(p: Path, kind: str, source: str, start_after: str | None) -> Iterator[Message | Document | Skip]:

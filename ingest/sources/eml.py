@@ -103,7 +103,10 @@ def iter_tree(
         if why:
             yield Skip(source, rel, why)
             continue
-        yield from iter_file(path, source=source, rel=rel, folder=folder_of(root, path), start_loc=loc)
+        try:
+            yield from iter_file(path, source=source, rel=rel, folder=folder_of(root, path), start_loc=loc)
+        except OSError as e:  # one unreadable file must not stop the folder
+            yield Skip(source, rel, f"cannot read file: {e.strerror or e}")
 
 
 def iter_eml(path: Path, *, source: str, start_after: str | None = None) -> Iterator[Message | Skip]:

@@ -75,3 +75,36 @@ def test_single_eml(write):
     assert rec.sender == "ann@example.com" and rec.sender_name == "Ann Lee"
     assert rec.date is not None and rec.date.utcoffset().total_seconds() == 0 and rec.date.hour == 8
     assert list(iter_source(p, start_after=rec.item)) == []
+
+
+def test_unreadable_file_in_a_folder_is_a_skip(write, tmp_path, monkeypatch):
+    from ingest.sources import mbox as mbox_mod
+
+    write("u/a.eml", mail("a", "one"))
+    write("u/b.mbox", "From x@y Mon Apr 18 14:23:23 2022\nSubject: b\n\nbody\n")
+
+    def denied(path):  # what a file without read permission does (tests may run as root)
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(mbox_mod, "open_ro", denied)
+    recs = list(iter_source(tmp_path / "u"))
+    assert isinstance(recs[0], Message) and isinstance(recs[1], Skip)
+    assert recs[1].reason == "cannot read file: Permission denied"
+    # a single-file source that cannot be read is one clear UserError
+    import pytest
+
+    from ingest.errors import UserError
+
+    with pytest.raises(UserError) as e:
+        list(iter_source(tmp_path / "u" / "b.mbox", kind="mbox"))
+    assert "Cannot read" in str(e.value)
+
+
+def test_bad_resume_point_is_a_user_error(write):
+    import pytest
+
+    from ingest.errors import UserError
+
+    p = write("r.mbox", "From x@y Mon Apr 18 14:23:23 2022\nSubject: b\n\nbody\n")
+    with pytest.raises(UserError):
+        iter_source(p, start_after="r.mbox#notanumber")
