@@ -259,7 +259,7 @@ def _leaves(msg: EmailMessage, notes: list[str]):
     while stack:
         part, depth = stack.pop()
         payload = part.get_payload()
-        if part.is_multipart() and isinstance(payload, list):
+        if part.is_multipart() and isinstance(payload, list) and _content_type(part) != "message/rfc822":
             if depth >= MAX_DEPTH:
                 notes.append("MIME nesting too deep: inner parts skipped")
                 continue
@@ -329,12 +329,30 @@ def _charset(part: EmailMessage) -> str | None:
     return str(cs) if cs else None
 
 
-def extract_body(msg: EmailMessage, notes: list[str]) -> tuple[str, list[str]]:
-    """(body text, attachment names). HTML is converted only when no text/plain exists."""
+def _forwarded(part: EmailMessage, notes: list[str], depth: int) -> tuple[str, str]:
+    """(attachment name, quoted text) of an attached message/rfc822 part."""
+    payload = part.get_payload()
+    inner = payload[0] if isinstance(payload, list) and payload else None
+    if inner is None or not hasattr(inner, "get"):
+        return _filename(part, notes) or "forwarded message", ""
+    subject = decode_header(inner.get("subject"), notes)
+    name = _filename(part, notes) or (f"{subject}.eml" if subject else "forwarded message.eml")
+    if depth >= 3:
+        return name, ""
+    text, _ = extract_body(inner, notes, depth + 1)
+    head = [f"{k}: {decode_header(inner.get(k), notes)}" for k in ("From", "Date", "Subject", "To") if inner.get(k)]
+    return name, "-------- Forwarded message --------\n" + "\n".join(head) + "\n\n" + text
+
+
+def extract_body(msg: EmailMessage, notes: list[str], depth: int = 0) -> tuple[str, list[str]]:
+    """(body text, attachment names). HTML is converted only when no text/plain exists.
+    An attached message (message/rfc822) is listed by name and its text appended after
+    a "Forwarded message" line, so the splitter files it under ``quoted``."""
     plain: list[str] = []
     html: list[str] = []
     attachments: list[str] = []
     tnef: list[bytes] = []
+    forwarded: list[str] = []
     for part in _leaves(msg, notes):
         ctype = _content_type(part)
         try:
@@ -342,6 +360,16 @@ def extract_body(msg: EmailMessage, notes: list[str]) -> tuple[str, list[str]]:
         except Exception:  # noqa: BLE001
             disp = ""
         main = ctype.split("/", 1)[0]
+        if ctype == "message/rfc822":
+            name, text = _forwarded(part, notes, depth)
+            attachments.append(name)
+            if text:
+                forwarded.append(text)
+            continue
+        if main == "multipart":  # a multipart whose boundary is missing: read it as text
+            notes.append("broken multipart structure: body read as plain text")
+            plain.append(decode_bytes(_payload_bytes(part, notes), _charset(part), notes))
+            continue
         if ctype in ("application/ms-tnef", "application/vnd.ms-tnef"):
             tnef.append(_payload_bytes(part, notes))
             continue
@@ -351,15 +379,14 @@ def extract_body(msg: EmailMessage, notes: list[str]) -> tuple[str, list[str]]:
         if ctype.endswith("signature"):
             continue
         if main == "text" and disp != "attachment" and ctype in ("text/plain", "text/html", "text/enriched"):
+            fname = _filename(part, notes)
+            if fname and (plain or html):  # a named text file after the body: an attachment
+                attachments.append(fname)
+                continue
             text = decode_bytes(_payload_bytes(part, notes), _charset(part), notes)
             (html if ctype == "text/html" else plain).append(text)
             continue
-        if main == "message" or part.get_payload() is not None:
-            name = _filename(part, notes) or ctype
-            if main == "message" and ctype == "message/rfc822" and not _filename(part, notes):
-                name = "forwarded message (message/rfc822)"
-            if disp == "attachment" or main != "text" or name:
-                attachments.append(name)
+        attachments.append(_filename(part, notes) or ctype)
     if plain:
         body = "\n\n".join(p.strip("\n") for p in plain if p.strip())
     elif html:
@@ -375,6 +402,8 @@ def extract_body(msg: EmailMessage, notes: list[str]) -> tuple[str, list[str]]:
             notes.extend(tnotes)
     else:
         body = ""
+    if forwarded:
+        body = "\n\n".join([body.strip("\n")] + forwarded) if body.strip() else "\n\n".join(forwarded)
     if len(body) > MAX_TEXT_CHARS:
         notes.append(f"body cut at {MAX_TEXT_CHARS} characters")
         body = body[:MAX_TEXT_CHARS]

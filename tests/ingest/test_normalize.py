@@ -177,3 +177,22 @@ def test_real_enron_sent_mail(corpora):
         for part in (m.text, m.signature):
             for line in part.splitlines():
                 assert line in m.body
+
+
+def test_attached_message_goes_to_quoted_not_text():
+    raw = (b"From: me@x.org\nSubject: Fwd: plan\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"B\"\n\n"
+           b"--B\nContent-Type: text/plain\n\nSee below, thoughts?\n--B\nContent-Type: message/rfc822\n\n"
+           b"From: Bob <bob@x.org>\nSubject: plan\nContent-Type: text/plain\n\nBob's private plan text.\n--B\n"
+           b"Content-Type: text/plain; name=\"notes.txt\"\nContent-Disposition: inline; filename=\"notes.txt\"\n\n"
+           b"file contents\n--B--\n")
+    rec = message_from_bytes(raw, source="s", item="i")
+    assert rec.text == "See below, thoughts?"
+    assert "Bob's private plan text." in rec.quoted and "From: Bob <bob@x.org>" in rec.quoted
+    assert rec.attachments == ("plan.eml", "notes.txt")
+    assert "file contents" not in rec.body
+
+
+def test_multipart_without_boundary_is_read_as_text():
+    raw = b"From: a@x.org\nSubject: b\nContent-Type: multipart/mixed\n\nJust text after all.\n"
+    rec = message_from_bytes(raw, source="s", item="i")
+    assert rec.text == "Just text after all." and any("broken multipart" in n for n in rec.notes)
