@@ -82,6 +82,7 @@ def main(argv: Sequence[str] | None = None, *, data_dir: str | None = None) -> i
             print(p)
         return 0
     window.show()
+    window.warm_up()
     window.refresh_all()
     return app.exec()
 

@@ -17,6 +17,17 @@ from ingest.jobs import CancelToken, ProgressFn, check, no_progress
 from ingest.records import Message
 
 
+def warm_up(session, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> None:
+    """Open the store and load the embedder once, right after the window opens.
+
+    Loading those libraries holds Python's GIL for seconds at a time, so it is done
+    while the user reads the first page rather than in the middle of their first import.
+    """
+    store = session.store()
+    check(cancel)
+    store.embed(["warm up"])
+
+
 # -- archive ---------------------------------------------------------------------------------
 def list_sources(session, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> list:
     return list(session.store().sources())
@@ -39,7 +50,7 @@ def forget_source(session, path: str, progress: ProgressFn = no_progress,
     return list(store.sources())
 
 
-def search(session, text: str, k: int, mine: bool | None, progress: ProgressFn = no_progress,
+def search(session, text: str, k: int, mine: bool, progress: ProgressFn = no_progress,
            cancel: CancelToken | None = None) -> list:
     return list(session.store().search(text, k=k, mine=mine))
 

@@ -101,6 +101,12 @@ class MainWindow(QMainWindow):
         for page in self.pages.values():
             page.refresh()
 
+    def warm_up(self):
+        """Load the store and embedder in the background (see ``tasks.warm_up``)."""
+        from app.gui import tasks
+
+        return self.jobs.start(tasks.warm_up, self.session, name="loading the store")
+
     def _job_ended(self, job) -> None:
         state = "cancelled" if job.cancelled else ("failed" if job.error else "done")
         self.statusBar().showMessage(f"{job.name}: {state}", 5000)

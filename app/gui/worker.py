@@ -1,6 +1,7 @@
 """ONE generic worker: run any core call off the UI thread, report through signals.
 
-``Jobs.start(fn, *args, **kwargs)`` runs ``fn(*args, progress=..., cancel=..., **kwargs)``
+``Jobs.start(fn, *args, **kwargs)`` returns a ``Job`` whose signals the caller
+connects; it starts when control returns to the event loop, and runs ``fn(*args, progress=..., cancel=..., **kwargs)``
 on the global QThreadPool. The core's ``progress`` callback (called on the worker
 thread) becomes the ``progress`` signal; the result, a cancellation or an error each
 become one signal; ``finished`` always comes last. Signals are emitted from the worker
@@ -10,8 +11,10 @@ touched off the UI thread. ``Job.cancel()`` sets the core's CancelToken.
 Pass ``stream=True`` to also give ``fn`` an ``on_token(variant, sample, piece)``
 callback wired to the ``token`` signal (drafting streams tokens).
 
-What it leaves out: no queueing policy (pages disable their buttons while a job runs)
-and no process isolation: a core call that never checks its token cannot be stopped.
+Jobs run one at a time on their own one-thread pool, in the order started: the store
+shares one SQLite connection, so a search started during an import runs after it.
+What it leaves out: no priorities and no process isolation: a core call that never
+checks its token cannot be stopped.
 """
 
 from __future__ import annotations
@@ -19,10 +22,10 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from app.gui.errors import describe, log_exception
-from ingest.errors import Cancelled
+from ingest.errors import Cancelled, UserError
 from ingest.jobs import CancelToken, Progress
 
 
@@ -78,7 +81,7 @@ class Job(QRunnable):
         except BaseException as e:  # noqa: BLE001 - every error becomes a message
             self.error = e
             log_exception(e)
-            if self.token.cancelled and not _is_user_error(e):
+            if self.token.cancelled and not isinstance(e, UserError):
                 self.signals.cancelled.emit()
             else:
                 title, text = describe(e)
@@ -93,12 +96,6 @@ class Job(QRunnable):
             self.signals.finished.emit()
 
 
-def _is_user_error(e: BaseException) -> bool:
-    from ingest.errors import UserError
-
-    return isinstance(e, UserError)
-
-
 class Jobs(QObject):
     """Starts jobs on a thread pool and keeps them alive until they finish."""
 
@@ -107,7 +104,10 @@ class Jobs(QObject):
 
     def __init__(self, pool: QThreadPool | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.pool = pool or QThreadPool.globalInstance()
+        if pool is None:  # one store connection: core calls run one after another
+            pool = QThreadPool(self)
+            pool.setMaxThreadCount(1)
+        self.pool = pool
         self.active: list[Job] = []
 
     def start(self, fn: Callable[..., Any], *args: Any, name: str = "", stream: bool = False,
@@ -116,7 +116,9 @@ class Jobs(QObject):
         self.active.append(job)
         job.signals.finished.connect(lambda j=job: self._finished(j))
         self.started.emit(job)
-        self.pool.start(job)
+        # Start on the next turn of the event loop, so the caller connects its slots first:
+        # a signal emitted before a slot is connected is lost.
+        QTimer.singleShot(0, lambda: self.pool.start(job))
         return job
 
     def _finished(self, job: Job) -> None:

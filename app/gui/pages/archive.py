@@ -254,7 +254,7 @@ class ArchivePage(QWidget):
         text = self.query.text().strip()
         if not text:
             return
-        mine = True if self.mine_only.isChecked() else None
+        mine = self.mine_only.isChecked()
         job = self.jobs.start(tasks.search, self.session, text, self.session.config.retrieval_k * 4,
                               mine, name="search")
         job.signals.done.connect(self.hits.set_rows)
