@@ -22,6 +22,7 @@ from app.context import Context
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_DIR = ROOT / "resources" / "demo"
 DEMO_ME = ("wren@halloway-cider.example", "wren.halloway@fastmail.example")
+DEMO_SOURCES = [DEMO_DIR / "Sent.mbox", DEMO_DIR / "Inbox.mbox", DEMO_DIR / "documents"]
 DEMO_TARGETS = ("i0086@thesaltcellar.example", "i0087@mendipcheeseandcider.example")
 
 
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     con.print(f"data directory: {data_dir}")
     with Store.open(data_dir) as store, ctx.progress() as (progress, cancel):
         t0 = time.perf_counter()
-        reports = import_sources([DEMO_DIR], store, list(DEMO_ME), progress=progress, cancel=cancel)
+        reports = import_sources(DEMO_SOURCES, store, list(DEMO_ME), progress=progress, cancel=cancel)
         timings["import_s"] = time.perf_counter() - t0
         _print_import(ctx, reports)
 
