@@ -477,10 +477,14 @@ class _FastMessage:
         return self._h.get(name)
 
     def keys(self) -> list[str]:
-        return list(self._h)
+        return list(self._h)  # the headers this module reads (not every header)
 
 
-_LOGICAL = re.compile(r"\n(?![ \t])")
+_FIELD_LINE = re.compile(r"^([!-9;-~]{1,76}):[ \t]*(.*(?:\n[ \t].*)*)", re.M)
+_WANTED = frozenset(
+    "from sender to cc date subject message-id in-reply-to references content-type "
+    "content-transfer-encoding content-disposition x-gmail-labels mime-version".split()
+)
 _CTYPE = re.compile(r"^\s*([\w.+-]+/[\w.+-]+)\s*(?:;|$)")
 _CHARSET = re.compile(r"charset\s*=\s*\"?([^\";\s]+)", re.I)
 
@@ -496,12 +500,15 @@ def _fast_parse(raw: bytes) -> _FastMessage | None:
     head = raw[:end].decode("ascii", "surrogateescape")
     if head[:1] in (" ", "\t"):
         return None
+    fields = _FIELD_LINE.findall(head)
+    logical = head.count("\n") + 1 - head.count("\n ") - head.count("\n\t")
+    if len(fields) != logical:  # a line that is neither a header nor a continuation
+        return None
     headers: dict[str, list[str]] = {}
-    for line in _LOGICAL.split(head):
-        field, sep, value = line.partition(":")
-        if not sep or not field or " " in field or "\t" in field or len(field) > 76:
-            return None
-        headers.setdefault(field.lower(), []).append(value.lstrip(" \t").rstrip("\r"))
+    for field, value in fields:
+        name = field.lower()
+        if name in _WANTED:
+            headers.setdefault(name, []).append(value.rstrip("\r"))
     ct = headers.get("content-type", [""])[0]
     cte = headers.get("content-transfer-encoding", ["7bit"])[0].strip().lower()
     mt = _CTYPE.match(ct)

@@ -291,9 +291,10 @@ def _header_block_follows(lines: list[str], j: int, need: int) -> bool:
 
 def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
     """(text lines, signature lines) for the author's part of a body."""
-    for i, line in enumerate(lines):
-        if line.startswith("--") and _SIG_DELIM.match(line) and i > 0:
-            return lines[:i], lines[i:]
+    if any(line.startswith("--") for line in lines):
+        for i, line in enumerate(lines):
+            if i > 0 and line.startswith("--") and _SIG_DELIM.match(line):
+                return lines[:i], lines[i:]
     sig: list[str] = []
     # mobile footers anywhere in the last few lines
     for i in range(len(lines) - 1, max(-1, len(lines) - 6), -1):
