@@ -43,6 +43,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     with Store.open(ctx.data_dir, chroma_url=ctx.config.chroma_url) as store:
         known = {i.path: i for i in store.sources()}
         key = args.source if args.source in known else str(Path(args.source).expanduser().resolve())
+        if key not in known:  # a unique tail, as `ownvoice sources` shows it
+            tail = [k for k in known if k.endswith("/" + args.source.strip("/"))]
+            key = tail[0] if len(tail) == 1 else key
         if key not in known:
             raise UserError(f"{args.source} is not an imported source.",
                             hint="Run `ownvoice sources` to list them.")

@@ -12,6 +12,7 @@ import argparse
 
 from rich.table import Table
 
+from app.commands.sources import short
 from app.context import Context
 
 SHOW_SKIPS = 5
@@ -51,9 +52,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     table = Table(title="Imported")
     for col in ("source", "kind", "seen", "own", "others", "duplicates", "pairs", "skipped"):
-        table.add_column(col, justify="left" if col in ("source", "kind") else "right")
+        table.add_column(col, justify="left" if col in ("source", "kind") else "right",
+                         no_wrap=col == "source")
     for r in reports:
-        name = r["path"] + (" (unchanged)" if r["unchanged"] else "")
+        name = short(r["path"]) + (" (unchanged)" if r["unchanged"] else "")
         table.add_row(name, r["kind"], *(str(r[k]) for k in
                                           ("seen", "own", "others", "duplicates", "pairs")),
                       str(len(r["skipped"])))

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from rich.table import Table
 
 from app.context import Context
+
+
+def short(path: str) -> str:
+    """The last two parts of a source path (what `forget` also accepts)."""
+    parts = Path(path).parts
+    return str(Path(*parts[-2:])) if len(parts) >= 2 else path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,10 +38,12 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     table = Table(title="Sources")
     for col in ("source", "kind", "imported", "seen", "own", "others", "duplicates", "pairs",
                 "skipped"):
-        table.add_column(col, justify="left" if col in ("source", "kind", "imported") else "right")
+        table.add_column(col, justify="left" if col in ("source", "kind", "imported") else "right",
+                         no_wrap=col == "source")
     for i in infos:
         r = i.report
-        table.add_row(i.path, i.kind, i.imported_at or "interrupted", str(r.seen), str(r.own),
+        table.add_row(short(i.path), i.kind, (i.imported_at or "interrupted")[:16].replace("T", " "), str(r.seen), str(r.own),
                       str(r.others), str(r.duplicates), str(r.pairs), str(len(r.skipped)))
     ctx.console.print(table)
+    ctx.console.print("Full paths: `ownvoice sources --json`. `ownvoice forget` takes either.")
     return 0
