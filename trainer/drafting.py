@@ -1,0 +1,279 @@
+"""Drafting: the voice variants, side by side, streamed, flagged, exportable.
+
+Variants (each one a prompt/adapter recipe over the same student model):
+
+- ``base``: no voice (the instruction and the email only);
+- ``rag``: + the user's most similar past replies as style examples;
+- ``pld``: + the learned style prompt (``style_prompt.md`` in the voice pack);
+- ``lora``: + the LoRA adapter (``adapter/adapter.gguf``, route "lora" in the manifest);
+- ``full``: everything of the above that exists.
+
+A variant that cannot run yet (no adapter trained, no style prompt, no store) lands
+in ``DraftResult.unavailable`` with the reason; it is never silently dropped. Each
+draft carries warning flags (``trainer.flags``): "link" and "leak".
+
+``export_eml`` writes a draft as an .eml reply (In-Reply-To / References set), ready
+to open in a mail client.
+
+What it leaves out: no sending (ownvoice never sends mail), no HTML bodies, no
+scoring (the GUI and ``ownvoice score`` run the voice scorer over drafts).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from ingest.config import Config
+from ingest.errors import UserError
+from ingest.fsutil import atomic_write_bytes
+from ingest.jobs import CancelToken, Progress, ProgressFn, no_progress
+from ingest.records import Message, ReplyPair
+from trainer import retrieval
+from trainer.flags import draft_flags
+from trainer.prompt import build_prompt
+from trainer.runtime import Runtime, get_runtime
+
+VARIANTS = ("base", "rag", "pld", "lora", "full")
+ADAPTER_REL = "adapter/adapter.gguf"
+STYLE_REL = "style_prompt.md"
+OnDraftToken = Callable[[str, int, str], None]
+
+
+@dataclass(frozen=True)
+class Draft:
+    variant: str
+    sample: int
+    text: str
+    tokens: int
+    seconds: float
+    tokens_per_second: float
+    prompt_tokens: int
+    flags: tuple[str, ...] = ()
+    finish_reason: str = "stop"
+    ttft: float = 0.0
+    seed: int = 0
+
+    def to_json(self) -> dict:
+        return {"variant": self.variant, "sample": self.sample, "text": self.text, "tokens": self.tokens,
+                "seconds": round(self.seconds, 3), "tokens_per_second": round(self.tokens_per_second, 1),
+                "prompt_tokens": self.prompt_tokens, "flags": list(self.flags),
+                "finish_reason": self.finish_reason, "seed": self.seed}
+
+
+@dataclass(frozen=True)
+class DraftResult:
+    message: Message
+    drafts: list[Draft] = field(default_factory=list)
+    unavailable: dict[str, str] = field(default_factory=dict)
+    cancelled: bool = False
+    model: str = ""
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Plan:
+    variant: str
+    examples: tuple[ReplyPair, ...] = ()
+    example_tokens: int = 0
+    style: str | None = None
+    adapter: Path | None = None
+
+
+def parse_variants(spec: str | Sequence[str] | None) -> list[str]:
+    """``"base, rag"`` -> ``["base", "rag"]``; unknown names are a UserError.
+
+    >>> parse_variants("rag,base,rag")
+    ['rag', 'base']
+    """
+    names = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else list(spec or ("base", "rag"))
+    names = list(dict.fromkeys(n for n in names if n))
+    if "all" in names:
+        names = list(VARIANTS)
+    bad = [n for n in names if n not in VARIANTS]
+    if bad or not names:
+        raise UserError(f"Unknown variant(s): {', '.join(bad) or '(none)'}.",
+                        hint=f"Choose from {', '.join(VARIANTS)}.")
+    return names
+
+
+def _style(pack: Any) -> str | None:
+    if pack is None:
+        return None
+    p = pack.file(STYLE_REL)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (FileNotFoundError, IsADirectoryError):
+        return None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UserError(f"Cannot read the style prompt {p} ({e}).", hint="Fix or delete the file.") from e
+    return text if text.strip() else None
+
+
+def _adapter(pack: Any, rt: Runtime) -> tuple[Path | None, str]:
+    if pack is None:
+        return None, "no voice pack yet: run `ownvoice learn --routes lora`"
+    p = pack.file(ADAPTER_REL)
+    entry = pack.route("lora")
+    if not p.exists() or not entry:
+        return None, "no LoRA adapter trained yet: run `ownvoice learn --routes lora`"
+    want = entry.get("base_sha256") or entry.get("base_model_sha256")
+    if want and rt.info.path.exists() and want != rt.info.sha256:
+        return None, (f"the adapter was trained on another base model ({entry.get('base_model', '?')}); "
+                      f"draft with that --model or retrain")
+    return p, ""
+
+
+def plan_variants(variants: Sequence[str], message: Message, *, store: Any, pack: Any, config: Config,
+                  rt: Runtime) -> tuple[list[_Plan], dict[str, str]]:
+    """Decide what each variant needs, and which cannot run (with the reason)."""
+    plans: list[_Plan] = []
+    unavailable: dict[str, str] = {}
+    k, budget = retrieval.settings(pack, config)
+    need_rag = any(v in ("rag", "full") for v in variants)
+    examples: tuple[ReplyPair, ...] = ()
+    rag_reason = ""
+    if need_rag:
+        if store is None:
+            rag_reason = "no store: import mail first (`ownvoice import`)"
+        else:
+            examples = tuple(retrieval.examples_for(store, message, k=k))
+            if not examples:
+                rag_reason = "no reply pairs of yours to retrieve (import your Sent mail)"
+    style = _style(pack) if any(v in ("pld", "full") for v in variants) else None
+    adapter, lora_reason = (_adapter(pack, rt) if any(v in ("lora", "full") for v in variants)
+                            else (None, ""))
+    for v in variants:
+        if v == "base":
+            plans.append(_Plan("base"))
+        elif v == "rag":
+            if examples:
+                plans.append(_Plan("rag", examples=examples, example_tokens=budget))
+            else:
+                unavailable["rag"] = rag_reason
+        elif v == "pld":
+            if style:
+                plans.append(_Plan("pld", style=style))
+            else:
+                unavailable["pld"] = "no style prompt yet: run `ownvoice learn --routes pld`"
+        elif v == "lora":
+            if adapter is not None:
+                plans.append(_Plan("lora", adapter=adapter))
+            else:
+                unavailable["lora"] = lora_reason
+        elif v == "full":
+            if examples or style or adapter is not None:
+                plans.append(_Plan("full", examples=examples, example_tokens=budget, style=style, adapter=adapter))
+            else:
+                unavailable["full"] = "no voice learned yet (no replies to retrieve, no style prompt, no adapter)"
+    return plans, unavailable
+
+
+def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), n: int = 1, store: Any = None,
+          pack: Any = None, config: Config | None = None, on_token: OnDraftToken | None = None,
+          progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
+          model: str | None = None, max_tokens: int | None = None, temperature: float | None = None,
+          top_p: float | None = None, seed: int | None = None, runtime: Runtime | None = None) -> DraftResult:
+    """Draft ``n`` replies to ``message`` per variant, streaming tokens to
+    ``on_token(variant, sample, text)``. Sample ``i`` uses seed ``seed + i``.
+
+    Cancelling stops the current draft (kept, finish_reason "cancelled") and skips the
+    rest; the result then has ``cancelled=True``."""
+    cfg = config or Config()
+    names = parse_variants(variants)
+    if n < 1:
+        raise UserError(f"-n must be at least 1 (got {n}).", hint="Ask for 1 or more samples.")
+    rt = runtime or get_runtime(model or cfg.model, threads=cfg.threads or None)
+    max_tokens = int(max_tokens if max_tokens is not None else cfg.max_tokens)
+    temperature = float(temperature if temperature is not None else cfg.temperature)
+    top_p = float(top_p if top_p is not None else cfg.top_p)
+    seed = int(seed if seed is not None else cfg.seed)
+    plans, unavailable = plan_variants(names, message, store=store, pack=pack, config=cfg, rt=rt)
+    thread = list(store.thread(message)) if store is not None and message.thread else []
+    total = len(plans) * n
+    drafts: list[Draft] = []
+    notes: list[str] = []
+    cancelled = False
+    progress(Progress("draft", 0, total, message="loading model"))
+    try:
+        for plan in plans:
+            if cancelled:
+                break
+            prompt = build_prompt(message, rt, max_tokens=max_tokens, thread=thread, examples=plan.examples,
+                                  example_tokens=plan.example_tokens, style=plan.style, me=cfg.me)
+            notes += [f"{plan.variant}: {x}" for x in prompt.notes]
+            if plan.adapter is not None or rt.adapter is not None:
+                rt.set_adapter(plan.adapter)
+            for i in range(n):
+                if cancel is not None and cancel.cancelled:
+                    cancelled = True
+                    break
+                cb = (lambda s, _v=plan.variant, _i=i: on_token(_v, _i, s)) if on_token else None
+                g = rt.generate(list(prompt.messages), max_tokens=prompt.max_tokens, temperature=temperature,
+                                top_p=top_p, seed=seed + i, on_token=cb, cancel=cancel,
+                                drop_lines_with=prompt.boundary)
+                flags = draft_flags(g.text, store=store, thread=message.thread or None)
+                if g.finish_reason == "cancelled":
+                    flags += ("cancelled",)
+                    cancelled = True
+                drafts.append(Draft(plan.variant, i, g.text, g.tokens, g.seconds, g.decode_tokens_per_second,
+                                    g.prompt_tokens, flags, g.finish_reason, g.ttft, seed + i))
+                progress(Progress("draft", len(drafts), total, message=f"{plan.variant} #{i + 1}",
+                                  info={"tok/s": round(g.decode_tokens_per_second, 1)}))
+                if cancelled:
+                    break
+    finally:
+        if rt.adapter is not None:
+            rt.set_adapter(None)
+    return DraftResult(message, drafts, unavailable, cancelled, rt.info.name, tuple(notes))
+
+
+# -- .eml export ----------------------------------------------------------------------------------
+def reply_subject(subject: str) -> str:
+    """``"Re: "`` once.
+
+    >>> reply_subject("RE: re: Order"), reply_subject("Order"), reply_subject("")
+    ('RE: re: Order', 'Re: Order', 'Re: (no subject)')
+    """
+    s = (subject or "").strip()
+    if re.match(r"(?i)^(re|aw|sv)\s*:", s):
+        return s
+    return f"Re: {s}" if s else "Re: (no subject)"
+
+
+def build_eml(d: Draft, message: Message, me: Sequence[str]) -> EmailMessage:
+    if not me:
+        raise UserError("Your address is not set, so the reply has no From line.",
+                        hint="Set `me` in the config (ownvoice learns it from your Sent folder on import).")
+    em = EmailMessage()
+    em["From"] = me[0]
+    if message.sender:
+        em["To"] = formataddr((message.sender_name, message.sender)) if message.sender_name else message.sender
+    em["Subject"] = reply_subject(message.subject)
+    em["Date"] = format_datetime(datetime.now(timezone.utc))
+    domain = me[0].rpartition("@")[2] or None
+    em["Message-ID"] = make_msgid(idstring=f"ownvoice.{d.variant}.{d.sample}", domain=domain)
+    if message.message_id:
+        em["In-Reply-To"] = f"<{message.message_id}>"
+        refs = [r for r in message.references if r and r != message.message_id] + [message.message_id]
+        em["References"] = " ".join(f"<{r}>" for r in refs)
+    em["X-Ownvoice-Variant"] = f"{d.variant} #{d.sample + 1}"
+    em.set_content(d.text.strip() + "\n")
+    return em
+
+
+def export_eml(d: Draft, message: Message, config: Config | Sequence[str], path: str | Path) -> Path:
+    """Write ``d`` as an .eml reply to ``message``. ``path`` is a file or a folder (the
+    file is then named after the subject, variant and sample). Returns the file path."""
+    me = config.me if isinstance(config, Config) else tuple(config)
+    em = build_eml(d, message, me)
+    p = Path(path).expanduser()
+    if p.is_dir() or str(path).endswith(("/", "\\")) or not p.suffix:
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", message.subject or "reply").strip("-").lower()[:40] or "reply"
+        p = p / f"{slug}-{d.variant}-{d.sample + 1}.eml"
+    return atomic_write_bytes(p, bytes(em))
