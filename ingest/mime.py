@@ -329,6 +329,36 @@ def _charset(part: EmailMessage) -> str | None:
     return str(cs) if cs else None
 
 
+_BOUNDARY_LINE = re.compile(rb"^--([^\s]{4,200}?)(?:--)?[ \t]*\r?$", re.M)
+
+
+def _recover_parts(data: bytes, notes: list[str], depth: int) -> tuple[str, list[str]] | None:
+    """Parts of a multipart body whose declared boundary is wrong, split on the
+    boundary-like line the body itself uses; None when there is none."""
+    m = _BOUNDARY_LINE.search(data)
+    if not m:
+        return None
+    sep = re.compile(rb"^--" + re.escape(m.group(1)) + rb"(?:--)?[ \t]*\r?$", re.M)
+    texts: list[str] = []
+    names: list[str] = []
+    for chunk in sep.split(data)[1:]:
+        chunk = chunk.lstrip(b"\r\n")
+        if not chunk.strip():
+            continue
+        sub = parse_bytes(chunk)
+        if not sub.keys():
+            continue
+        t, n = extract_body(sub, notes, depth + 1)
+        if t.strip():
+            texts.append(t)
+        names.extend(n)
+        if t.strip() and _content_type(sub) == "text/plain":
+            break  # alternatives follow: the plain text is enough
+    if not texts and not names:
+        return None
+    return "\n\n".join(texts), names
+
+
 def _forwarded(part: EmailMessage, notes: list[str], depth: int) -> tuple[str, str]:
     """(attachment name, quoted text) of an attached message/rfc822 part."""
     payload = part.get_payload()
@@ -366,9 +396,18 @@ def extract_body(msg: EmailMessage, notes: list[str], depth: int = 0) -> tuple[s
             if text:
                 forwarded.append(text)
             continue
-        if main == "multipart":  # a multipart whose boundary is missing: read it as text
-            notes.append("broken multipart structure: body read as plain text")
-            plain.append(decode_bytes(_payload_bytes(part, notes), _charset(part), notes))
+        if main == "multipart":  # its boundary never appears: recover the parts, or read as text
+            data = _payload_bytes(part, notes)
+            if not data.strip():
+                continue
+            got = _recover_parts(data, notes, depth) if depth < 3 else None
+            if got is not None:
+                notes.append("MIME boundary does not match the parts: parts recovered")
+                plain.append(got[0])
+                attachments.extend(got[1])
+            else:
+                notes.append("broken multipart structure: body read as plain text")
+                plain.append(decode_bytes(data, _charset(part), notes))
             continue
         if ctype in ("application/ms-tnef", "application/vnd.ms-tnef"):
             tnef.append(_payload_bytes(part, notes))

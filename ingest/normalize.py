@@ -180,7 +180,7 @@ _NOTES_DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?\s
 _QUOTE_PREFIX = re.compile(r"^\s*>")
 _SIG_DELIM = re.compile(r"^--\s?$")
 _MOBILE = re.compile(
-    r"^\s*(?:Sent from my \w[\w ]{0,40}|Sent from (?:Mail|Outlook) for \w+|Sent from Yahoo Mail.*|"
+    r"^\s*(?:--\s*)?(?:Sent from my \w[\w ]{0,40}|Sent from (?:Mail|Outlook) for \w+|Sent from Yahoo Mail.*|"
     r"Sent via .{1,60}|Get Outlook for \w+|Sent from my BlackBerry.*|Sent from Samsung .*|"
     r"Von meinem \w+ gesendet|Envoyé de mon \w+|Enviado desde mi \w+|Inviato da \w+.*|"
     r"Sent from ProtonMail.*|Sent with Proton Mail.*)\s*\.?$",

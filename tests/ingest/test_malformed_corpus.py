@@ -83,6 +83,10 @@ def test_known_crashers_become_best_effort_records(malformed):
     assert any("unreadable date" in n for n in recs["fuzz/year-out-of-range.mbox#0"].notes)
     assert isinstance(recs["mail/0010-invalid-charset.mbox#0"], Message)
     assert len(recs["fuzz/msgid-len.mbox#0"].message_id) <= 998
+    mp = {r.item: r for r in iter_source(malformed / "mail-parser")}
+    wrong_boundary = mp["mail_malformed_3"]  # declared boundary never used: parts recovered
+    assert "CLICK AQUI" in wrong_boundary.text and "Content-Type" not in wrong_boundary.body
+    assert any("parts recovered" in n for n in wrong_boundary.notes)
     lkml = [r for r in iter_source(malformed / "notmuch" / "lkml") if isinstance(r, Message)]
     assert len(lkml) == 210
 
