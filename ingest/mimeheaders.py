@@ -16,7 +16,7 @@ import binascii
 import codecs
 import re
 from datetime import datetime, timedelta, timezone
-from email.utils import getaddresses, parseaddr, parsedate_tz
+from email.utils import parsedate_tz
 
 MAX_ID = 998  # RFC 5322 line limit: longer ids are cut
 MAX_REFS = 100
@@ -156,44 +156,75 @@ _ADDR_SPECIAL = frozenset('"()<>:;\\[]')
 _BARE_ADDR = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w.-]+")
 
 
+_ADDR_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|<[^>]*>?|\([^)]*\)?|[^,"<(]+|,')
+
+
+def split_addresses(text: str) -> list[tuple[str, str]]:
+    """(name, address) pairs of an *undecoded* address header, by a small tokenizer
+    that never raises: quoted names may hold commas, group syntax ("list: a, b;")
+    and comments are handled, display names that look like addresses stay names.
+
+    >>> split_addresses('"Doe, J" <J@X.org>, b@y.org (Bob), undisclosed-recipients:;')
+    [('"Doe, J"', 'j@x.org'), ('Bob', 'b@y.org')]
+    """
+    out: list[tuple[str, str]] = []
+    chunk: list[str] = []
+    for tok in _ADDR_TOKEN.findall(text) + [","]:
+        if tok != ",":
+            chunk.append(tok)
+            continue
+        name_parts, addr, comment = [], "", ""
+        for t in chunk:
+            if t.startswith("<"):
+                addr = t.strip("<>").strip()
+            elif t.startswith("("):
+                comment = t.strip("()").strip()
+            else:
+                name_parts.append(t)
+        chunk = []
+        name = "".join(name_parts).strip()
+        if ":" in name and not name.startswith('"'):  # group syntax: "team: a@x, b@y;"
+            name = name.split(":", 1)[1].strip()
+        name = name.rstrip(";").strip()
+        if not addr:
+            if "@" in name and " " not in name.strip('"'):
+                addr, name = name.strip('"'), ""
+            elif not name:
+                continue
+        out.append((name or comment, addr.lower().rstrip(";")))
+    return [(n, a) for n, a in out if a or n]
+
+
 def parse_addresses(values: list[object] | None, notes: list[str]) -> list[tuple[str, str]]:
-    """(name, lower-case address) pairs; group syntax and junk never raise."""
+    """(decoded name, lower-case address) pairs; group syntax and junk never raise."""
     if not values:
         return []
-    texts = [decode_header(v, notes) for v in values]
-    if not any(c in t for t in texts for c in _ADDR_SPECIAL):  # fast path: bare addresses
+    texts = [_FOLD.sub(" ", _raw_header_str(v)) for v in values]
+    if not any(c in t for t in texts for c in _ADDR_SPECIAL) and "=?" not in "".join(texts):
         parts = [a.strip().lower() for t in texts for a in t.split(",")]
-        if all(_BARE_ADDR.fullmatch(a) for a in parts if a):
+        if all(_BARE_ADDR.fullmatch(a) for a in parts if a):  # fast path: bare addresses
             return [("", a) for a in parts if a]
-    try:
-        pairs = getaddresses(texts)
-    except Exception:  # noqa: BLE001 - stdlib address parsing has many failure modes
-        notes.append("unparseable address header")
-        return []
     out = []
-    for name, addr in pairs:
-        addr = addr.strip().strip("<>").lower()
-        if addr or name:
-            out.append((name.strip(), addr))
+    for text in texts:
+        for name, addr in split_addresses(text):
+            out.append((_clean_name(decode_header(name, notes)), addr))
     return out
+
+
+def _clean_name(name: str) -> str:
+    name = name.strip()
+    if len(name) >= 2 and name[0] == name[-1] == '"':
+        name = name[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+    return name.strip()
 
 
 def parse_sender(value: object, notes: list[str]) -> tuple[str, str]:
     """(display name, lower-case address) of a From header."""
-    text = decode_header(value, notes)
-    if not text:
-        return "", ""
-    if _BARE_ADDR.fullmatch(text):
-        return "", text.lower()
-    try:
-        name, addr = parseaddr(text)
-    except Exception:  # noqa: BLE001
-        notes.append("unparseable From header")
-        return text, ""
-    if not addr and "@" in text:
-        m = re.search(r"[\w.+'-]+@[\w.-]+", text)
-        addr = m.group(0) if m else ""
-    return name.strip(), addr.strip().strip("<>").lower()
+    pairs = parse_addresses([value] if value else None, notes)
+    for name, addr in pairs:
+        if addr:
+            return name, addr
+    return (pairs[0][0], "") if pairs else ("", "")
 
 
 def parse_date(value: object, notes: list[str]) -> datetime | None:

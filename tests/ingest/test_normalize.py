@@ -196,3 +196,17 @@ def test_multipart_without_boundary_is_read_as_text():
     raw = b"From: a@x.org\nSubject: b\nContent-Type: multipart/mixed\n\nJust text after all.\n"
     rec = message_from_bytes(raw, source="s", item="i")
     assert rec.text == "Just text after all." and any("broken multipart" in n for n in rec.notes)
+
+
+def test_address_headers():
+    from ingest.mime import parse_addresses, parse_sender
+
+    notes: list[str] = []
+    assert parse_sender("=?iso-8859-1?Q?Last=DFlName=2C_FirstName?= <comma.name@example.com>", notes) == \
+        ("LastßlName, FirstName", "comma.name@example.com")
+    assert parse_sender("alice@example.com <bob@example.com>", notes) == ("alice@example.com", "bob@example.com")
+    assert parse_addresses(['"Brown, C" <C@X.org>, dave@x.org', "team: e@x.org, f@x.org;"], notes) == [
+        ("Brown, C", "c@x.org"), ("", "dave@x.org"), ("", "e@x.org"), ("", "f@x.org")]
+    assert parse_addresses(["unlisted-recipients:;", "undisclosed-recipients: ;"], notes) == []
+    assert parse_sender("john@x.org (John Smith)", notes) == ("John Smith", "john@x.org")
+    assert notes == []
