@@ -21,7 +21,7 @@ import re
 from collections import Counter
 from typing import Iterable
 
-_ADDR = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w.-]+", re.UNICODE)
+_ADDR = re.compile(r"[\w.!#$%&'*+=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 
 
 def norm_addr(addr: str) -> str:

@@ -66,7 +66,7 @@ def run_import(paths: Iterable[str | os.PathLike[str]], store: Store, me: Sequen
         plan.append((str(path.resolve()), path.resolve(), kind))
     added: dict[str, int] = {}
     unchanged: list[str] = []
-    with store.lock:
+    with store.lock, state.locked_errors(store.data_dir):
         if me:
             derive.set_me(store, me)
         for n, (key, path, kind) in enumerate(plan):

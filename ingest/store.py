@@ -158,15 +158,8 @@ class Store:
         col = self._col(kind)
         if n <= 0 or col.count() == 0:
             return []
-        try:
-            res = col.query(query_embeddings=vec.reshape(1, -1), n_results=min(n, col.count()),
-                            where=where, include=["distances"])
-        except Exception as e:  # chroma raises when a filter leaves fewer than n candidates
-            if where is None:
-                raise
-            if "contigious" not in str(e) and "contiguous" not in str(e) and "ef" not in str(e):
-                raise
-            return []
+        res = col.query(query_embeddings=vec.reshape(1, -1), n_results=min(n, col.count()),
+                        where=where, include=["distances"])
         return list(zip(res["ids"][0], (1.0 - d for d in res["distances"][0])))
 
     def pending_vectors(self, kind: str, limit: int = 512) -> list[tuple[str, str, dict | None]]:
@@ -368,9 +361,11 @@ class Store:
         return is_own(sender, self.me()[0])
 
     def forget(self, source_path: str | os.PathLike[str]) -> int:
+        """Delete a source and everything derived from it; returns records removed."""
         from ingest.derive import forget_source
 
-        return forget_source(self, self._source_key(source_path))
+        with state.locked_errors(self.data_dir):
+            return forget_source(self, self._source_key(source_path))
 
 
 def _pair_meta(thread: str | None, ts: float | None) -> dict:

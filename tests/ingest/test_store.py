@@ -58,8 +58,14 @@ def store(tmp_path_factory):
     root = tmp_path_factory.mktemp("store")
     (root / "mixed.mbox").write_text(MAIL)
     (root / "secret.mbox").write_text(_msg("s1@x", "eve@spy.example", "note", SECRET + ".", 7))
+    (root / "docs").mkdir()
+    (root / "docs" / "pressing.txt").write_text(
+        "Pressing notes\n\nThe Hereford orchard sent forty crates of Kingston Black for the "
+        "autumn pressing. We keep the juice cold for two days before pitching the yeast.\n")
     s = Store.open(root / "data", chroma_url="")
-    run_import([root / "mixed.mbox", root / "secret.mbox"], s, [ME], parser=parser())
+    res = run_import([root / "mixed.mbox", root / "secret.mbox", root / "docs"], s, [ME],
+                     parser=parser())
+    assert res.reports[2].documents == 1 and res.reports[2].own == 1 == res.reports[2].seen
     yield s
     s.close()
 
@@ -106,7 +112,10 @@ def test_search_real_minilm(store):
     assert hits[0].kind == "message" and hits[0].message.sender == "carol@farm.example"
     assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
     mine = store.search("foundation for a barn", k=3, mine=True)
-    assert mine and all(h.message.own for h in mine)
+    assert mine and all(h.kind == "document" or h.message.own for h in mine)
+    doc = store.search("how long is the cider juice kept cold before the yeast?", k=1)
+    assert doc[0].kind == "document" and "Kingston Black" in doc[0].text
+    assert [d.kind for d in store.documents()] == ["txt"]
 
 
 def test_rare_runs(store):
