@@ -22,7 +22,7 @@ scoring (the GUI and ``ownvoice score`` run the voice scorer over drafts).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
@@ -174,6 +174,20 @@ def plan_variants(variants: Sequence[str], message: Message, *, store: Any, pack
     return plans, unavailable
 
 
+def with_thread(message: Message, store: Any) -> Message:
+    """``message`` with its thread key from the store (a message read from a file has
+    none): the stored copy's, else its parent's via In-Reply-To / References."""
+    if store is None or message.thread:
+        return message
+    known = store.get(message.id) or (store.by_message_id(message.message_id) if message.message_id else None)
+    if known is None:
+        for ref in (message.in_reply_to, *reversed(message.references)):
+            known = store.by_message_id(ref) if ref else None
+            if known is not None:
+                break
+    return replace(message, thread=known.thread) if known is not None and known.thread else message
+
+
 def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), n: int = 1, store: Any = None,
           pack: Any = None, config: Config | None = None, on_token: OnDraftToken | None = None,
           progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
@@ -193,8 +207,9 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
     temperature = float(temperature if temperature is not None else cfg.temperature)
     top_p = float(top_p if top_p is not None else cfg.top_p)
     seed = int(seed if seed is not None else cfg.seed)
+    message = with_thread(message, store)
     plans, unavailable = plan_variants(names, message, store=store, pack=pack, config=cfg, rt=rt)
-    thread = list(store.thread(message)) if store is not None and message.thread else []
+    thread = list(store.thread(message)) if store is not None else []
     total = len(plans) * n
     drafts: list[Draft] = []
     notes: list[str] = []

@@ -1,0 +1,88 @@
+"""Helpers for the student-runtime tests: the embedded model's path, tiny GGUF LoRA
+adapters written with the ``gguf`` package, and a small in-memory store that
+implements the Store read API the drafting code uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from ingest.records import Message, ReplyPair
+
+SMOL_DIM, SMOL_KV_DIM = 576, 192  # SmolLM2-135M: hidden size, k/v projection width
+
+
+def write_lora_adapter(path: Path, *, arch: str = "llama", layers: int = 2, rank: int = 4,
+                       zero_b: bool = False, seed: int = 0, scale_b: float = 0.05) -> Path:
+    """A valid llama.cpp GGUF LoRA adapter on attn_q / attn_v of the first ``layers``
+    blocks. ``zero_b``: lora_b is zero, so the adapter changes nothing."""
+    import gguf
+
+    rng = np.random.default_rng(seed)
+    w = gguf.GGUFWriter(str(path), arch)
+    w.add_string("general.type", "adapter")
+    w.add_string("adapter.type", "lora")
+    w.add_float32("adapter.lora.alpha", float(rank))
+    for i in range(layers):
+        for t, out in (("attn_q", SMOL_DIM), ("attn_v", SMOL_KV_DIM)):
+            a = (rng.standard_normal((rank, SMOL_DIM)) * 0.1).astype(np.float32)
+            b = (np.zeros((out, rank), np.float32) if zero_b
+                 else (rng.standard_normal((out, rank)) * scale_b).astype(np.float32))
+            w.add_tensor(f"blk.{i}.{t}.weight.lora_a", a)
+            w.add_tensor(f"blk.{i}.{t}.weight.lora_b", b)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    return path
+
+
+class FakeStore:
+    """In-memory stand-in for ``ingest.store.Store`` (the read methods drafting uses).
+
+    ``similar_pairs`` returns the given pairs in order and records its arguments;
+    ``rare_runs`` reports a span when the text contains one of ``leaky`` phrases."""
+
+    def __init__(self, messages: list[Message] = (), pairs: list[ReplyPair] = (), leaky: tuple[str, ...] = ()):
+        self._messages = list(messages)
+        self._pairs = list(pairs)
+        self.leaky = leaky
+        self.similar_calls: list[dict] = []
+
+    def count(self, own: bool | None = None) -> int:
+        return sum(1 for _ in self.messages(own))
+
+    def messages(self, own: bool | None = None, source: str | None = None) -> Iterator[Message]:
+        return iter([m for m in self._messages if own is None or m.own == own])
+
+    def get(self, id: str) -> Message | None:  # noqa: A002
+        return next((m for m in self._messages if m.id == id), None)
+
+    def by_message_id(self, header_id: str) -> Message | None:
+        return next((m for m in self._messages if m.message_id == header_id.strip("<>")), None)
+
+    def thread(self, message: Message) -> list[Message]:
+        older = [m for m in self._messages if m.thread and m.thread == message.thread and m.id != message.id
+                 and (message.date is None or m.date is None or m.date < message.date)]
+        return older
+
+    def reply_pairs(self, source: str | None = None) -> list[ReplyPair]:
+        return list(self._pairs)
+
+    def similar_pairs(self, text: str, k: int = 3, exclude_ids=(), exclude_thread=None, before=None):  # noqa: ANN001
+        self.similar_calls.append({"text": text, "k": k, "exclude_ids": tuple(exclude_ids),
+                                   "exclude_thread": exclude_thread, "before": before})
+        out = [p for p in self._pairs if p.thread != exclude_thread and p.reply_id not in exclude_ids]
+        return [(p, 0.9 - 0.1 * i) for i, p in enumerate(out[:k])]
+
+    def rare_runs(self, text: str, exclude_thread: str | None = None, n: int = 8, max_docs: int = 2):
+        words = text.split()
+        spans = []
+        for phrase in self.leaky:
+            pw = phrase.split()
+            for i in range(len(words) - len(pw) + 1):
+                if words[i:i + len(pw)] == pw:
+                    spans.append((i, i + len(pw)))
+        return spans
