@@ -1,0 +1,168 @@
+"""The LoRA route: train a LoRA adapter on the user's replies, export it as GGUF.
+
+``learn(ctx, progress, cancel) -> dict`` follows trainer/learn.py's route contract.
+Options read from ``ctx.options``: model, epochs, max_steps, rank, alpha, lr, resume,
+device, checkpoint_every, seed (and seq_len, grad_accum for tests and benches).
+
+Output in the voice pack (``adapter/``, swapped in atomically as one folder):
+``adapter.gguf`` (llama.cpp LoRA adapter), ``peft/`` (adapter_config.json +
+adapter_model.safetensors, for further training), ``losses.json`` and ``loss.png``.
+The manifest entry records the base model file and its SHA-256;
+``check_adapter_compat`` refuses an adapter trained on another base model.
+
+What it leaves out: merging the adapter into the base GGUF, and training on
+models transformers cannot load from GGUF.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ingest.errors import UserError
+from ingest.fsutil import atomic_replace_dir, atomic_write_json, private_dir
+from ingest.jobs import CancelToken, Progress, ProgressFn, check, no_progress
+
+__all__ = ["learn", "check_adapter_compat", "resolve_base_model", "ADAPTER_DIR"]
+
+ADAPTER_DIR = "adapter"
+MIN_PAIRS = 4
+
+
+def resolve_base_model(name_or_path: str) -> tuple[Path, str, str]:
+    """``(gguf path, name, kind)`` through ``trainer.models.resolve_model``."""
+    from trainer.models import resolve_model
+
+    info = resolve_model(name_or_path)
+    return Path(info.path), str(getattr(info, "name", name_or_path)), str(getattr(info, "kind", ""))
+
+
+def _settings(opts: dict[str, Any], n_rows: int, config: Any) -> Any:
+    from trainer.lora.train import TrainSettings
+
+    base = TrainSettings()
+    grad_accum = int(opts.get("grad_accum") or base.grad_accum)
+    batch_rows = int(opts.get("batch_rows") or base.batch_rows)
+    if opts.get("max_steps"):
+        steps = int(opts["max_steps"])
+    elif opts.get("epochs"):
+        steps = max(1, math.ceil(float(opts["epochs"]) * n_rows / (grad_accum * batch_rows)))
+    else:
+        steps = base.max_steps
+    if steps < 1:
+        raise UserError("--max-steps must be at least 1.", hint="Pass a positive number of steps.")
+    rank = int(opts.get("rank") or base.rank)
+    every = int(opts.get("checkpoint_every") or max(1, min(base.checkpoint_every, steps // 4 or 1)))
+    return TrainSettings(
+        rank=rank, alpha=float(opts.get("alpha") or 2 * rank), lr=float(opts.get("lr") or base.lr),
+        max_steps=steps, seq_len=int(opts.get("seq_len") or base.seq_len), batch_rows=batch_rows,
+        grad_accum=grad_accum, eval_every=int(opts.get("eval_every") or max(1, min(base.eval_every, steps // 4 or 1))),
+        patience=int(opts.get("patience") or base.patience), checkpoint_every=every,
+        max_heldout=int(opts.get("max_heldout") or base.max_heldout),
+        seed=int(opts["seed"]) if opts.get("seed") is not None else int(getattr(config, "seed", 0)),
+        device=str(opts.get("device") or getattr(config, "device", "auto") or "auto"))
+
+
+def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> dict[str, Any]:
+    """Train the adapter from ``ctx.store`` into ``ctx.pack``; see the module docstring."""
+    from trainer.lora.dataset import Formatter, build_examples, data_fingerprint, pack, split_by_date
+    from trainer.lora.hf_load import gguf_facts, load_hf
+    from trainer.lora.train import Recipe
+
+    opts = dict(ctx.options or {})
+    model_name = str(opts.get("model") or ctx.config.model)
+    gguf_path, name, kind = resolve_base_model(model_name)
+    progress(Progress("train", 0, None, message="reading mail"))
+    pairs = list(ctx.store.reply_pairs())
+    if len(pairs) < MIN_PAIRS:
+        raise UserError(f"Only {len(pairs)} reply pair(s) in the store; LoRA needs at least {MIN_PAIRS}.",
+                        hint="Import mail that holds replies you wrote (your Sent folder) first.")
+    docs = list(ctx.store.documents()) if opts.get("documents", True) else []
+    train_pairs, heldout_pairs = split_by_date(pairs)
+    facts = gguf_facts(gguf_path)
+    check(cancel)
+    progress(Progress("train", 0, None, message="loading the base model"))
+    model, tok = load_hf(gguf_path, facts=facts)
+    chat = (kind == "instruct") if kind in ("instruct", "base") else None
+    probe = _settings(opts, 1, ctx.config)
+    fmt = Formatter(tok, chat=chat, seq_len=probe.seq_len)
+    examples = build_examples(fmt, train_pairs, docs)
+    heldout = build_examples(fmt, heldout_pairs)
+    pad_id = tok.pad_token_id if tok.pad_token_id is not None else (tok.eos_token_id or 0)
+    rows = pack(examples, probe.seq_len, pad_id, seed=probe.seed)
+    settings = _settings(opts, len(rows), ctx.config)
+    fingerprint = data_fingerprint(train_pairs, docs)
+    ckpt_dir = Path(ctx.data_dir) / "checkpoints" / f"lora-{ctx.pack.path.name}"
+    recipe = Recipe(model, rows, heldout, settings, pad_id=pad_id, checkpoint_dir=ckpt_dir,
+                    fingerprint=f"{fingerprint}:{facts.sha256}", progress=progress, cancel=cancel)
+    recipe.setup(resume=bool(opts.get("resume")))
+    result = recipe.train()
+    adapter = _write_adapter(ctx.pack, recipe, facts, settings, result)
+    entry = {
+        "base_model": {"name": name, "path": str(gguf_path), "sha256": facts.sha256, "arch": facts.arch},
+        "adapter": f"{ADAPTER_DIR}/adapter.gguf",
+        "settings": {k: v for k, v in settings.fingerprint_fields().items()} | {"device": result.device,
+                                                                                 "dtype": result.dtype},
+        "data": {"fingerprint": fingerprint, "train_pairs": len(train_pairs), "heldout_pairs": len(heldout_pairs),
+                 "documents": len(docs), "rows": len(rows)},
+        "metrics": {"steps": result.steps, "base_heldout_loss": result.base_heldout_loss,
+                    "heldout_loss": result.heldout_loss, "best_step": result.best_step,
+                    "tokens_per_second": result.tokens_per_second, "stopped": result.stopped},
+    }
+    ctx.pack.set_route("lora", entry)
+    recipe.cleanup()
+    return {"steps": result.steps, "tokens_per_second": result.tokens_per_second,
+            "base_heldout_loss": result.base_heldout_loss, "heldout_loss": result.heldout_loss,
+            "adapter": str(adapter), "device": result.device, "dtype": result.dtype,
+            "stopped": result.stopped, "best_step": result.best_step,
+            "train_pairs": len(train_pairs), "heldout_pairs": len(heldout_pairs)}
+
+
+def _write_adapter(pack: Any, recipe: Any, facts: Any, settings: Any, result: Any) -> Path:
+    from trainer.lora.export import export_peft_model
+    from trainer.lora.plot import plot_losses
+
+    dst = pack.path / ADAPTER_DIR
+    private_dir(pack.path)
+    tmp = Path(tempfile.mkdtemp(prefix=".adapter.", dir=pack.path))
+    try:
+        export_peft_model(recipe.model, tmp / "adapter.gguf", facts, alpha=settings.alpha)
+        recipe.model.save_pretrained(str(tmp / "peft"), safe_serialization=True)
+        atomic_write_json(tmp / "losses.json", {"base_heldout_loss": result.base_heldout_loss,
+                                                "heldout_loss": result.heldout_loss,
+                                                "best_step": result.best_step, "curve": result.losses})
+        plot_losses(result.losses, tmp / "loss.png", base_heldout=result.base_heldout_loss)
+        atomic_replace_dir(tmp, dst)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return dst / "adapter.gguf"
+
+
+def check_adapter_compat(pack: Any, model_info: Any) -> Path:
+    """The pack's adapter path, if it was trained on ``model_info``'s GGUF.
+
+    ``model_info`` has ``.path`` (and optionally ``.sha256``). A pack without an
+    adapter, a missing adapter file, or a base-model hash that differs is a UserError.
+    """
+    from trainer.lora.hf_load import file_sha256
+
+    entry = pack.route("lora")
+    if not entry:
+        raise UserError(f"The voice pack {pack.path} has no LoRA adapter.",
+                        hint="Run `ownvoice learn --routes lora` first, or draft without the adapter.")
+    path = pack.path / entry.get("adapter", f"{ADAPTER_DIR}/adapter.gguf")
+    if not path.is_file():
+        raise UserError(f"The voice pack's adapter file {path} is missing.",
+                        hint="Run `ownvoice learn --routes lora` again.")
+    want = (entry.get("base_model") or {}).get("sha256")
+    have = getattr(model_info, "sha256", None) or file_sha256(model_info.path)
+    if want != have:
+        base = (entry.get("base_model") or {}).get("name", "another model")
+        raise UserError(f"The voice pack's LoRA adapter was trained on {base} (sha256 {str(want)[:12]}), "
+                        f"not on {Path(model_info.path).name} (sha256 {have[:12]}).",
+                        hint=f"Draft with --model {base}, or run `ownvoice learn --routes lora` with this model.")
+    return path
