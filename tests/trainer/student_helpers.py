@@ -21,6 +21,7 @@ def write_lora_adapter(path: Path, *, arch: str = "llama", layers: int = 2, rank
     import gguf
 
     rng = np.random.default_rng(seed)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     w = gguf.GGUFWriter(str(path), arch)
     w.add_string("general.type", "adapter")
     w.add_string("adapter.type", "lora")

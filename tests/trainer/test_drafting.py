@@ -1,0 +1,161 @@
+"""Drafting end to end on the real SmolLM2: variants, unavailable reasons, streaming,
+cancel, flags, .eml export; and one run through the real Store on the demo archive."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from ingest.config import Config
+from ingest.errors import UserError
+from ingest.jobs import CancelToken
+from ingest.records import Message, ReplyPair
+from tests.trainer.student_helpers import FakeStore, write_lora_adapter
+from trainer import flags
+from trainer.drafting import Draft, draft, export_eml, parse_variants, reply_subject
+from trainer.runtime import get_runtime
+from trainer.voicepack import VoicePack
+
+T0 = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)
+ME = ("wren@halloway-cider.example",)
+CFG = Config(me=ME, threads=1, max_tokens=16, temperature=0.7, seed=5)
+
+
+@pytest.fixture(scope="module")
+def rt():
+    return get_runtime("smollm2", threads=1)
+
+
+def _msg(text, *, minutes=0, own=False, thread="t1", mid=None, sender="jo@fair.example"):  # noqa: ANN001
+    return Message(source="s", item=str(minutes), message_id=mid or f"m{minutes}@fair.example",
+                   subject="Cider fair", sender=ME[0] if own else sender, sender_name="" if own else "Jo Pryce",
+                   date=T0 + timedelta(minutes=minutes), body=text, text=text, own=own, thread=thread,
+                   references=("root@fair.example",))
+
+
+@pytest.fixture
+def store():
+    older = _msg("Would you like a pitch at the fair?", minutes=-60, mid="root@fair.example")
+    mine = _msg("Yes please - both days. See https://halloway-cider.example/fair for our list.", minutes=-30,
+                own=True)
+    target = _msg("Great! Which pitch would you like, by the hedge or the gate?", minutes=0)
+    pair = ReplyPair(reply_id="r1", message_id="x1", message_text="Can we stock your cider?",
+                     message_sender="h@salt.example", message_subject="Stock", thread="other",
+                     reply_text="Hiya Harriet, grand - price list below. cheers, W.", date=T0 - timedelta(days=9))
+    return FakeStore([older, mine, target], [pair], leaky=("the secret recipe is three parts Kingston Black",))
+
+
+@pytest.fixture
+def pack(tmp_path):
+    p = VoicePack.open(tmp_path / "data")
+    p.write_text("style_prompt.md", "Greets with 'Hiya Name,'. Signs off 'cheers, W.'.")
+    return p
+
+
+def test_variants_stream_and_unavailable_ones_say_why(rt, store, pack):
+    target = store.get(next(m.id for m in store.messages() if m.message_id == "m0@fair.example"))
+    seen: dict[tuple[str, int], list[str]] = {}
+    res = draft(target, variants="base,rag,pld,lora,full", n=1, store=store, pack=pack, config=CFG,
+                on_token=lambda v, i, s: seen.setdefault((v, i), []).append(s))
+    assert [(d.variant, d.sample) for d in res.drafts] == [(v, i) for v in ("base", "rag", "pld", "full")
+                                                           for i in (0,)]
+    assert set(res.unavailable) == {"lora"} and "ownvoice learn --routes lora" in res.unavailable["lora"]
+    for d in res.drafts:
+        assert d.text.strip() and d.tokens <= 16 and d.seed == 5 + d.sample
+        assert "".join(seen[(d.variant, d.sample)]) == d.text
+    by = {(d.variant, d.sample): d for d in res.drafts}
+    assert by[("rag", 0)].prompt_tokens > by[("base", 0)].prompt_tokens  # the example is in
+    assert by[("full", 0)].prompt_tokens > by[("rag", 0)].prompt_tokens  # + the style prompt
+    assert not res.cancelled and res.model == "smollm2"
+
+
+def test_lora_variant_uses_the_packs_adapter_and_removes_it(rt, store, pack):
+    write_lora_adapter(pack.file("adapter/adapter.gguf"), seed=3, scale_b=0.3)
+    pack.set_route("lora", {"adapter": "adapter/adapter.gguf", "steps": 2})
+    target = next(m for m in store.messages() if m.message_id == "m0@fair.example")
+    res = draft(target, variants=["base", "lora"], store=store, pack=pack, config=CFG.with_(temperature=0.0))
+    assert [d.variant for d in res.drafts] == ["base", "lora"] and not res.unavailable
+    assert res.drafts[0].text != res.drafts[1].text  # the adapter changed the greedy output
+    assert rt.adapter is None
+
+
+def test_nothing_learned_yet(rt):
+    res = draft(_msg("Hello?"), variants="rag,pld,lora,full", config=CFG)
+    assert res.drafts == [] and set(res.unavailable) == {"rag", "pld", "lora", "full"}
+    with pytest.raises(UserError, match="Unknown variant"):
+        parse_variants("base,voice")
+
+
+def test_cancel_stops_the_run(rt, store):
+    token = CancelToken()
+    n = [0]
+
+    def on_token(v: str, i: int, s: str) -> None:
+        n[0] += 1
+        if n[0] == 3:
+            token.cancel()
+
+    res = draft(_msg("Pitch?"), variants="base,rag", n=3, store=store, config=CFG.with_(max_tokens=40),
+                on_token=on_token, cancel=token)
+    assert res.cancelled and len(res.drafts) == 1
+    assert res.drafts[0].finish_reason == "cancelled" and "cancelled" in res.drafts[0].flags
+
+
+def test_link_and_leak_flags(store):
+    th = "t1"
+    assert flags.draft_flags("See https://halloway-cider.example/fair/ - cheers", store=store, thread=th) == ()
+    assert flags.draft_flags("See https://evil.example/x", store=store, thread=th) == ("link",)
+    # EchoLeak shapes: always flagged, even on the user's own site
+    assert "link" in flags.draft_flags("![logo](https://halloway-cider.example/fair)", store=store, thread=th)
+    assert "link" in flags.draft_flags("https://halloway-cider.example/fair?q=the+order", store=store, thread=th)
+    leak = "by the way the secret recipe is three parts Kingston Black"
+    assert flags.draft_flags(leak, store=store, thread=th) == ("leak",)
+    assert flags.draft_flags(leak, store=None, thread=th) == ()
+
+
+def test_export_eml_parses_back(tmp_path):
+    m = Message(source="s", item="1", message_id="abc@fair.example", subject="Pitch at the fair",
+                sender="jo@fair.example", sender_name="Jo Pryce", references=("root@fair.example",),
+                body="?", text="?")
+    d = Draft("rag", 1, "Hiya Jo,\n\nby the hedge please - cheers, W.\n", 12, 0.5, 24.0, 300)
+    p = export_eml(d, m, CFG, tmp_path / "out")
+    assert p.parent == tmp_path / "out" and p.name == "pitch-at-the-fair-rag-2.eml"
+    e = email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+    assert e["From"] == ME[0] and e["To"] == "Jo Pryce <jo@fair.example>"
+    assert e["Subject"] == "Re: Pitch at the fair"
+    assert e["In-Reply-To"] == "<abc@fair.example>"
+    assert e["References"] == "<root@fair.example> <abc@fair.example>"
+    assert e["Message-ID"].endswith("@halloway-cider.example>")
+    assert e.get_content().strip() == d.text.strip()
+    assert reply_subject("Re: x") == "Re: x"
+    with pytest.raises(UserError, match="address is not set"):
+        export_eml(d, m, Config(), tmp_path / "x.eml")
+
+
+@pytest.mark.slow
+def test_through_the_real_store_on_the_demo_archive(rt, demo_dir, data_dir):
+    from ingest.importer import run_import
+    from ingest.store import Store
+    from tests.conftest import DEMO_ME
+    from trainer.learn import LearnContext
+    from trainer.retrieval import examples_for, learn
+
+    if not (demo_dir / "Sent.mbox").exists():
+        pytest.skip("the demo archive is not built")
+    with Store.open(data_dir) as st:
+        run_import([demo_dir / "Inbox.mbox", demo_dir / "Sent.mbox"], st, me=DEMO_ME)
+        pack = VoicePack.open(data_dir)
+        entry = learn(LearnContext(st, pack, CFG, data_dir), lambda p: None, None)
+        assert entry["pairs"] > 10 and pack.route("rag")["k"] == CFG.retrieval_k
+        incoming = [m for m in st.messages(own=False) if m.thread and st.thread(m)]
+        target = incoming[-1]
+        ex = examples_for(st, target, k=3)
+        assert ex
+        own_texts = {m.text for m in st.messages(own=True)}
+        for pair in ex:  # every example is the user's own text, from another thread
+            assert st.get(pair.reply_id).own and pair.reply_text in own_texts and pair.thread != target.thread
+        res = draft(target, variants="base,rag", store=st, pack=pack, config=CFG)
+        assert [d.variant for d in res.drafts] == ["base", "rag"] and all(d.text.strip() for d in res.drafts)
