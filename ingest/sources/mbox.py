@@ -67,7 +67,7 @@ class _Reader:
     def __init__(self, f: BinaryIO, start: int, chunk: int) -> None:
         f.seek(start)
         self.f, self.chunk = f, chunk
-        self.base, self.buf, self.eof = start, b"", False
+        self.base, self.buf, self.eof = start, bytearray(), False  # edited in place: no copies
         self.keep = start
         self.msg_start = start
         self.prefix: bytes | None = None  # kept head of an oversized message
@@ -82,21 +82,22 @@ class _Reader:
             return False
         if self.prefix is None and self.end - self.msg_start > MAX_MESSAGE:
             i = self.msg_start - self.base
-            self.prefix = self.buf[i:i + KEEP_OVERSIZED]
+            self.prefix = bytes(self.buf[i:i + KEEP_OVERSIZED])
         if self.prefix is not None:
             self.keep = max(self.keep, self.end - LOOKAHEAD)
         more = self.f.read(self.chunk)
         self.eof = len(more) < self.chunk
         cut = self.keep - self.base
         if cut > 0:
-            self.buf = self.buf[cut:] + more
+            del self.buf[:cut]
+            self.buf += more
             self.base = self.keep
         else:
             self.buf += more
         return True
 
     def slice(self, a: int, b: int) -> bytes:
-        return self.buf[a - self.base:b - self.base]
+        return bytes(self.buf[a - self.base:b - self.base])
 
     def blank_before(self, a: int) -> bool:
         """The line at ``a`` follows an empty line (or starts the scan)."""
@@ -169,7 +170,7 @@ class _Reader:
                 return None  # scan for separators instead
             return ("eof", self.end)  # only the final newline missing
         rest = self.buf[target - self.base:target - self.base + 100]
-        if self.eof and not self.buf[target - self.base:].strip():
+        if self.eof and self.end - target < 100 and not rest.strip():
             return ("eof", self.end)
         j = target
         for _ in range(2):  # the blank line(s) between the body and the next separator
