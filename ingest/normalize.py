@@ -151,11 +151,11 @@ _PARA = frozenset("p blockquote table ul ol h1 h2 h3 h4 pre".split())
 
 _WROTE = re.compile(
     r"^(?:On|Le|Am|El|Il|Op|Den|Em|W dniu|Dne|En)\b.{0,300}?"
-    r"(?:wrote|writes|a écrit|schrieb|escribió|ha scritto|schreef|skrev|escreveu|napisał|napsal)"
-    r"\s*:?\s*$",
+    r"(?:wrote|writes|a écrit|schrieb\s+[^:\n]{1,120}:|schrieb|escribió|ha scritto|schreef|skrev|escreveu|"
+    r"napisał|napsal)\s*:?\s*$",
     re.I,
 )
-_WROTE_LOOSE = re.compile(r"^.{1,200}(?:wrote|writes|a écrit|schrieb|escribió)\s*:\s*$", re.I)
+_WROTE_LOOSE = re.compile(r"^.{1,200}(?:wrote|writes|a écrit|schrieb(?:\s+[^:\n]{1,120})?|escribió)\s*:\s*$", re.I)
 _SEPARATOR = re.compile(
     r"^\s*(?:-{2,}\s*(?:Original Message|Forwarded message|Forwarded Message|Ursprüngliche Nachricht|"
     r"Message d'origine|Mensaje original|Messaggio originale|Weitergeleitete Nachricht)\s*-{2,}"

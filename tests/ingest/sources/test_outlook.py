@@ -84,3 +84,56 @@ def test_winmail_dat_inside_mime(corpora):
 def test_rtf_to_text():
     rtf = r"{\rtf1\ansi{\fonttbl{\f0 Arial;}}{\*\generator x;}Dear Ann,\par Caf\'e9 at {\b noon}.\par}"
     assert rtf_to_text(rtf) == "Dear Ann,\nCafé at noon."
+
+
+class _Entry:
+    def __init__(self, entry_type, value):
+        self.entry_type, self._v = entry_type, value
+
+    def get_data_as_string(self):
+        return self._v
+
+
+class _RecordSet:
+    def __init__(self, entries):
+        self.entries = entries
+
+
+class _PstMessage:
+    """The slice of pypff.message that _pst_record reads (no mail-bearing .pst sample
+    exists in the corpora; the real store is covered by the tests above)."""
+
+    def __init__(self, headers, body, cls="IPM.Note", html=None):
+        self.record_sets = [_RecordSet([_Entry(0x001A, cls)])]
+        self.transport_headers = headers
+        self.plain_text_body = body
+        self.html_body = html
+        self.subject = "Subject from MAPI"
+        self.sender_name = "Ann Lee"
+        from datetime import datetime
+
+        self.client_submit_time = datetime(2020, 1, 2, 3, 4, 5)
+
+
+def test_pst_mail_item_with_transport_headers():
+    from ingest.sources.outlook import _pst_record
+
+    headers = ("From: Ann Lee <ANN@x.org>\r\nTo: bob@x.org\r\nSubject: Re: plan\r\n"
+               "Date: Thu, 2 Jan 2020 10:00:00 +0100\r\nMessage-ID: <m1@x.org>\r\nIn-Reply-To: <m0@x.org>\r\n")
+    body = b"Sounds good.\r\n\r\nAnn\r\n\r\n-----Original Message-----\r\nFrom: Bob\r\nSent: Monday\r\nTo: Ann\r\nSubject: plan\r\n\r\nOld"
+    rec = _pst_record(_PstMessage(headers, body), source="s", item="a.pst#0", folder="Top of Personal Folders/Sent Items")
+    assert rec.sender == "ann@x.org" and rec.to == ("bob@x.org",) and rec.message_id == "m1@x.org"
+    assert rec.in_reply_to == "m0@x.org" and rec.date.hour == 9
+    assert rec.text == "Sounds good.\n\nAnn" and rec.quoted.startswith("-----Original Message-----")
+    assert rec.sent_folder and rec.folder.endswith("Sent Items")
+
+
+def test_pst_mail_item_without_headers_and_html_only():
+    from ingest.sources.outlook import _pst_record
+
+    rec = _pst_record(_PstMessage("", None, html=b"<p>Hello <b>there</b></p>"), source="s", item="a.pst#1",
+                      folder="Inbox")
+    assert rec.text == "Hello there" and rec.sender_name == "Ann Lee" and rec.date.year == 2020
+    assert not rec.sent_folder and any("no transport headers" in n for n in rec.notes)
+    skip = _pst_record(_PstMessage("", b"x", cls="IPM.Contact"), source="s", item="a.pst#2", folder="Contacts")
+    assert isinstance(skip, Skip) and "ipm.contact" in skip.reason
