@@ -159,7 +159,6 @@ _WROTE_LOOSE = re.compile(r"^.{1,200}(?:wrote|writes|a écrit|schrieb(?:\s+[^:\n
 _SEPARATOR = re.compile(
     r"^\s*(?:-{2,}\s*(?:Original Message|Forwarded message|Forwarded Message|Ursprüngliche Nachricht|"
     r"Message d'origine|Mensaje original|Messaggio originale|Weitergeleitete Nachricht)\s*-{2,}"
-    r"|_{10,}\s*$"
     r"|-{3,}\s*(?:Forwarded|Inline attachment|Original appointment)\b.*"
     r"|Begin forwarded message\s*:"
     r"|Anfang der weitergeleiteten Nachricht\s*:"
@@ -246,6 +245,8 @@ def _quote_rule(lines: list[str], i: int) -> int:
         return -1
     if _SEPARATOR.match(s):
         return i
+    if s.startswith("__") and not s.strip("_") and len(s) >= 10:  # Outlook's rule above a header block
+        return i if _header_block_follows(lines, i + 1, need=2) else -1
     if len(s) < 400 and _WROTE.match(s):
         return i
     if i + 1 < n and s and len(s) < 200 and not _QUOTE_PREFIX.match(s):
