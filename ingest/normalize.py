@@ -198,11 +198,6 @@ _LEGAL = re.compile(
     r"if you (?:are not|have received)|unauthori[sz]ed)\b",
     re.I,
 )
-_SIGNOFF = re.compile(
-    r"^(?:thanks?|thank you|thx|cheers|regards|best|best regards|kind regards|warm regards|"
-    r"sincerely|yours|love|ciao|take care|talk soon|mfg|gruß|grüße|cordialement|saludos|"
-    r"-\w+|[A-Z][a-z]+|[A-Z]\.?)\b.{0,30}$",
-)
 
 
 _CANDIDATE = re.compile(

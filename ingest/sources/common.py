@@ -12,7 +12,6 @@ from pathlib import Path
 
 from ingest.errors import UserError
 
-MAIL_EXTS = frozenset({".eml", ".mbox", ".mbx", ".msg", ".pst", ".ost", ".tnef", ".dat", ".txt", ".mail", ""})
 DOC_EXTS = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"})
 SKIP_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", ".noindex", ".noupdate", ".uidvalidity",
                         "dovecot.index", "dovecot-uidlist", "maildirfolder", ".mu"})

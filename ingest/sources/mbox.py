@@ -273,9 +273,3 @@ def span_record(span: Span, *, source: str, rel: str, folder: str, sent: bool) -
     if span.oversized and isinstance(rec, Message):
         rec = replace(rec, attachments=())
     return rec
-
-
-def count_separators(path: Path) -> int:
-    """How many messages ``scan`` finds in a file (for checks that nothing is lost)."""
-    with open_ro(path) as f:
-        return sum(1 for s in scan(f) if not s.junk)
