@@ -9,7 +9,11 @@ When a message declares ``Content-Length`` and the byte count lands exactly on t
 separator (or the end of the file), that length wins (mboxcl2 bodies are unescaped).
 A message over ``MAX_MESSAGE`` bytes is never held whole: its first ``KEEP_OVERSIZED``
 bytes (headers and leading text parts) are imported without attachments, with a note.
-A file that ends inside a message yields a ``Skip`` for that tail.
+A file cut off mid-message (it ends mid-line inside the headers, or inside a
+multipart with no closing boundary) yields everything before it plus a ``Skip`` for
+that tail; a wrong ``Content-Length`` is noted on the message, not trusted.
+Messages not separated by a blank line are read as one (the rule that keeps an
+unescaped "From " line in a body from splitting it).
 
 Items are ``<file>#<byte offset of the From line>``; ``start_after`` seeks there.
 
