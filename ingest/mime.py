@@ -217,7 +217,7 @@ def extract_body(msg: EmailMessage, notes: list[str], depth: int = 0) -> tuple[s
             (html if ctype == "text/html" else plain).append(text)
             continue
         attachments.append(_filename(part, notes) or ctype)
-    if plain:
+    if any(p.strip() for p in plain):  # an empty text/plain next to real HTML: use the HTML
         body = "\n\n".join(p.strip("\n") for p in plain if p.strip())
     elif html:
         body = "\n\n".join(html_to_text(h) for h in html)

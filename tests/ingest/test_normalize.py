@@ -219,3 +219,9 @@ def test_address_headers():
     assert parse_addresses(["unlisted-recipients:;", "undisclosed-recipients: ;"], notes) == []
     assert parse_sender("john@x.org (John Smith)", notes) == ("John Smith", "john@x.org")
     assert notes == []
+
+
+def test_empty_plain_part_falls_back_to_html():
+    raw = (b"From: a@x.org\nSubject: alt\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=\"A\"\n\n"
+           b"--A\nContent-Type: text/plain\n\n\n--A\nContent-Type: text/html\n\n<p>The real words.</p>\n--A--\n")
+    assert message_from_bytes(raw, source="s", item="i").text == "The real words."
