@@ -54,6 +54,8 @@ _SIGNOFF = re.compile(
     r"^(thanks|thank you|thx|many thanks|cheers|best|all the best|best regards|best wishes|regards|"
     r"kind regards|warm regards|warmly|sincerely|yours|love|take care|talk soon|later|ciao|"
     r"see you|speak soon|with thanks|rgds|br)\b", re.I)
+_NAME_GREETING = re.compile(r"^[A-Z][\w'.-]*( [A-Z][\w'.-]*)?\s*(,|[—–]|--)$")  # "Sam," / "Sam —"
+_DASH_SIGNOFF = re.compile(r"^([—–]|--?)\s*[A-Z][\w.]{0,12}$")  # "— W" / "-Phillip"
 _NAMEISH = re.compile(r"^[A-Z][\w.'-]*( [A-Z][\w.'-]*){0,2}$|^-+\s*\w+$|^\w{1,3}$")
 
 
@@ -93,11 +95,15 @@ def strip_quoted(text: str) -> str:
 
 def _is_greeting(line: str) -> bool:
     words = line.split()
+    if _NAME_GREETING.match(line) and not _SIGNOFF.match(line):
+        return True
     return 0 < len(words) <= 6 and bool(_GREETING.match(line)) and not line.rstrip().endswith(("?", "."))
 
 
 def _is_signoff(line: str) -> bool:
     words = line.split()
+    if _DASH_SIGNOFF.match(line):
+        return True
     return 0 < len(words) <= 5 and bool(_SIGNOFF.match(line)) and not line.rstrip().endswith("?")
 
 

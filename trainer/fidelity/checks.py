@@ -8,8 +8,12 @@
   another; quoting the thread being answered is fine.
 - Length: the draft's words against the user's typical (median) reply length.
 
-Each sentence is checked on its own, so a copied run that straddles two short
-sentences is not caught (what it leaves out); a run inside one sentence is.
+The whole draft goes to the store in one query; the word spans it returns (indices
+into the store's tokenization: ``\\w+`` runs, as ``ingest.ngrams.words``) are mapped
+back to character offsets, and every atom a flagged run touches counts as leaked.
+
+What it leaves out: it cannot tell a leak the user would approve (forwarding on
+purpose) from one they would not; the draft view shows the flag, the user decides.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from trainer.fidelity.atoms import Atom, split_atoms
 LEAK_WORDS = 8
 LEAK_MAX_DOCS = 2
 _WORD = re.compile(r"\S+")
+_TOKEN = re.compile(r"\w+", re.UNICODE)  # the store's leak-index tokenization (ingest.ngrams.words)
 
 
 def word_count(text: str) -> int:
@@ -48,8 +53,15 @@ def leak(text: str, store: Any, *, exclude_thread: str | None = None, atoms: lis
     atoms = split_atoms(text) if atoms is None else atoms
     if not atoms:
         return LeakReport(None, (), 0)
-    leaked = tuple(a for a in atoms if word_count(a.text) >= n
-                   and store.rare_runs(a.text, exclude_thread=exclude_thread or None, n=n, max_docs=max_docs))
+    spans = store.rare_runs(text, exclude_thread=exclude_thread or None, n=n, max_docs=max_docs)
+    if not spans:
+        return LeakReport(0.0, (), len(atoms))
+    offs = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    flagged = []
+    for a, b in spans:
+        for w in range(max(0, a), min(b, len(offs))):
+            flagged.append(offs[w])
+    leaked = tuple(at for at in atoms if any(s < at.end and e > at.start for s, e in flagged))
     return LeakReport(len(leaked) / len(atoms), leaked, len(atoms))
 
 

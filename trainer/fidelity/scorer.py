@@ -368,7 +368,7 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
     """The "scorer" learn route: fit on ``ctx.store``, save into ``ctx.pack``, record it."""
     opts = ctx.options or {}
     corpus = collect(ctx.store, progress=progress, cancel=cancel)
-    use_emb = opts.get("scorer_embeddings", True)
+    use_emb = bool(opts.get("scorer_embeddings", False))  # measured: +0.0003 AUC on allen-p for ~300 s of embedding
     scorer = fit(corpus, embed=ctx.store.embed if use_emb else None,
                  test_after=holdout_cutoff(ctx.store, opts.get("holdout", 0.1)),
                  max_embed=int(opts.get("scorer_max_embed", 6000)), progress=progress, cancel=cancel)

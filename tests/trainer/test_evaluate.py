@@ -1,0 +1,99 @@
+"""The evaluation harness over the real Store (demo archive), with drafting replaced by
+a fake that implements ``trainer.drafting.draft``'s interface, so that the expected
+figures are known. The end-to-end run with the real model is in
+tests/app/test_cli_score_eval.py."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from ingest.config import Config
+from ingest.errors import UserError
+from trainer import drafting
+from trainer import evaluate as E
+from trainer.drafting import Draft, DraftResult
+from trainer.fidelity import scorer as S
+from trainer.learn import LearnContext
+from trainer.voicepack import VoicePack
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from ingest.store import Store
+    from tests.trainer.fidelity.demo_store import demo_data_dir
+
+    data = demo_data_dir(tmp_path_factory.mktemp("eval") / "data")
+    store = Store.open(data)
+    pack = VoicePack.open(data)
+    S.learn(LearnContext(store, pack, Config(), data))
+    yield store, pack
+    store.close()
+
+
+def _fake_draft(store, leak_text):
+    """Variants: "base" answers with another person's text, "rag" with the user's real
+    reply (3 identical samples), "pld" pastes a rare sentence from another thread,
+    "lora" is unavailable."""
+
+    def draft(message, *, variants, n, store=None, pack=None, config=None, cancel=None, **kw):
+        pairs = {p.message_id: p for p in store.reply_pairs() if p.message_id}
+        real = pairs[message.id].reply_text if message.id in pairs else "Thanks."
+        out, unavailable = [], {}
+        for v in variants:
+            if v == "lora":
+                unavailable[v] = "no LoRA adapter trained yet"
+                continue
+            text = {"base": message.text, "rag": real, "pld": f"{real}\n\n{leak_text}"}[v]
+            out += [Draft(v, i, text, 10, 0.1, 100.0, 50) for i in range(n)]
+        return DraftResult(message, out, unavailable, model="fake")
+
+    return draft
+
+
+@pytest.mark.slow
+def test_rows_unavailable_and_known_figures(demo, monkeypatch, tmp_path):
+    store, pack = demo
+    held = E.heldout_pairs(store, 0.1)
+    threads = {p.thread for p in held}
+    other = next(m for m in store.messages(own=False) if m.thread not in threads and len(m.text.split()) > 40)
+    leak_text = max((s for s in other.text.replace("\n", " ").split(". ") if len(s.split()) >= 12),
+                    key=len) + "."
+    monkeypatch.setattr(drafting, "draft", _fake_draft(store, leak_text))
+    rep = E.evaluate(store, pack, Config(), variants=["base", "rag", "pld", "lora"], n=3, limit=3)
+    assert [r.variant for r in rep.rows] == ["real", "base", "rag", "pld"]
+    assert rep.unavailable == {"lora": "no LoRA adapter trained yet"}
+    real, base, rag, pld = (rep.row(v) for v in ("real", "base", "rag", "pld"))
+    assert real.messages == 3 and rag.drafts == 9
+    # the user's own reply, drafted 3 times, scores exactly as the ceiling row
+    assert rag.acc == pytest.approx(real.acc) and rag.ic == pytest.approx(real.ic)
+    assert rag.rc == 1.0 and rag.content == pytest.approx(1.0, abs=1e-5)
+    assert rag.leak == pytest.approx(real.leak) and rag.length_ratio == pytest.approx(real.length_ratio)
+    assert real.rc is None and real.content == pytest.approx(1.0, abs=1e-5)
+    # someone else's text scores lower than the user's
+    assert base.acc < real.acc and base.content < 0.99
+    # the pasted sentence from another thread is caught
+    assert pld.leak > 0
+    files = E.write_report(rep, tmp_path / "rep")
+    md = files["md"].read_text()
+    assert "| real |" in md and "| base |" in md and "lora: no LoRA adapter" in md
+    rows = list(csv.reader(files["csv"].open()))
+    assert rows[0][:4] == ["variant", "acc", "ic", "rc"] and [r[0] for r in rows[1:]] == [
+        "real", "base", "rag", "pld", "lora"]
+    assert files["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    j = rep.to_json()
+    assert set(j["scorer"]) >= {"auc", "ece"} and j["rows"][0]["variant"] == "real"
+
+
+@pytest.mark.slow
+def test_bad_arguments_are_user_errors(demo):
+    store, pack = demo
+    with pytest.raises(UserError, match="holdout"):
+        E.heldout_pairs(store, 1.5)
+    with pytest.raises(UserError, match="limit"):
+        E.evaluate(store, pack, Config(), variants=["base"], n=1, limit=0)
+    with pytest.raises(UserError, match="-n"):
+        E.evaluate(store, pack, Config(), variants=["base"], n=0)
+    with pytest.raises(UserError, match="Unknown variant"):
+        E.evaluate(store, pack, Config(), variants=["nope"], n=1)

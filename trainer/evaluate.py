@@ -1,0 +1,283 @@
+"""Held-out evaluation: how much each voice variant sounds like the user.
+
+``evaluate(store, pack, config, *, holdout, variants, n, limit, progress, cancel)``
+takes the newest ``holdout`` share of reply pairs (no route has seen them: retrieval
+excludes the message's thread and everything after it; the scorer's test fold is the
+newest mail), drafts ``n`` samples per held-out message and variant with
+``trainer.drafting.draft``, and scores every draft the same way as the user's real
+reply (the ceiling row, variant ``"real"``). Per variant it reports the means over
+messages of:
+
+- ``acc`` / ``ic``: ACC_atom and IC_atom per draft (trainer.fidelity.metrics);
+- ``rc``: RC_atom over the ``n`` drafts of one message (None for ``real``, which has one);
+- ``content``: cosine of the draft's and the real reply's sentence embeddings;
+- ``length_ratio``: draft words / the user's typical reply length;
+- ``leak``: the share of sentences copying rare 8-word runs from outside the thread.
+
+Variants that cannot run (no adapter, no style prompt) are listed in ``unavailable``
+with the reason. ``write_report`` writes ``report.md``, ``report.csv`` and
+``report.png`` (grouped bars; matplotlib Agg) atomically.
+
+What it leaves out: no significance tests or confidence intervals (the sample is
+small; the per-message CSV rows are there for anyone who wants them), and it does
+not resume a killed run (``--limit`` keeps a run short instead).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from ingest.config import Config
+from ingest.errors import UserError
+from ingest.fsutil import atomic_write_bytes, atomic_write_text
+from ingest.jobs import CancelToken, Progress, ProgressFn, check, no_progress
+from ingest.records import Message, ReplyPair
+from trainer.fidelity.atoms import split_atoms, strip_quoted
+from trainer.fidelity.checks import leak, length_ratio, typical_reply_words
+from trainer.fidelity.metrics import acc_atom, ic_atom, mean_or_none, rc_atom
+from trainer.fidelity.scorer import VoiceScorer
+
+ALL_VARIANTS = ("base", "rag", "pld", "lora", "full")
+METRICS = ("acc", "ic", "rc", "content", "length_ratio", "leak")
+
+
+@dataclass(frozen=True)
+class EvalRow:
+    variant: str
+    acc: float | None
+    ic: float | None
+    rc: float | None
+    content: float | None
+    length_ratio: float | None
+    leak: float | None
+    messages: int = 0
+    drafts: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    rows: tuple[EvalRow, ...]
+    unavailable: dict[str, str]
+    scorer: dict[str, Any]
+    heldout: int
+    n: int
+    model: str = ""
+    seconds: float = 0.0
+    per_message: tuple[dict[str, Any], ...] = field(default=(), repr=False)
+
+    def row(self, variant: str) -> EvalRow | None:
+        return next((r for r in self.rows if r.variant == variant), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"scorer": self.scorer, "rows": [r.to_json() for r in self.rows],
+                "unavailable": dict(self.unavailable), "heldout": self.heldout, "n": self.n,
+                "model": self.model, "seconds": round(self.seconds, 1)}
+
+
+def heldout_pairs(store: Any, holdout: float = 0.1) -> list[ReplyPair]:
+    """The newest ``holdout`` share of reply pairs (at least one), oldest first."""
+    if not 0 < holdout < 1:
+        raise UserError(f"--holdout must be between 0 and 1 (got {holdout}).", hint="Try 0.1.")
+    pairs = [p for p in store.reply_pairs() if p.reply_text.strip() and p.message_text.strip()]
+    if not pairs:
+        raise UserError("There are no (message, your reply) pairs to evaluate on.",
+                        hint="Import your Sent mail together with received mail (`ownvoice import`).")
+    k = max(1, int(round(len(pairs) * holdout)))
+    return pairs[-k:]
+
+
+def message_for(pair: ReplyPair, store: Any) -> Message:
+    """The message a held-out reply answered: from the store, or rebuilt from the pair."""
+    if pair.message_id:
+        m = store.get(pair.message_id)
+        if m is not None:
+            return m
+    return Message(source=pair.source, item=pair.id, subject=pair.message_subject, sender=pair.message_sender,
+                   date=pair.date, body=pair.message_text, text=pair.message_text, thread=pair.thread, own=False)
+
+
+class _Acc:
+    """Per-variant accumulator of per-message values."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, list[float | None]] = {k: [] for k in METRICS}
+        self.messages = 0
+        self.drafts = 0
+
+    def row(self, variant: str) -> EvalRow:
+        m = {k: mean_or_none(v) for k, v in self.values.items()}
+        return EvalRow(variant, m["acc"], m["ic"], m["rc"], m["content"], m["length_ratio"], m["leak"],
+                       self.messages, self.drafts)
+
+
+def _score_texts(texts: Sequence[str], scorer: VoiceScorer, judge: Any, embed: Any) -> list[list[float | None]]:
+    """Atom scores per text (one scorer call for all texts: fast)."""
+    atoms = [split_atoms(t) for t in texts]
+    flat = [a for ats in atoms for a in ats]
+    if judge is not None:
+        scored = judge.score_atoms(flat)
+    else:
+        scored = scorer.score_atoms(flat, embed=embed)
+    out, i = [], 0
+    for ats in atoms:
+        out.append([s.score for s in scored[i:i + len(ats)]])
+        i += len(ats)
+    return out
+
+
+def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: float = 0.1,
+             variants: Sequence[str] = ALL_VARIANTS, n: int = 3, limit: int | None = None,
+             scorer: VoiceScorer | None = None, judge: Any = None, runtime: Any = None,
+             model: str | None = None, progress: ProgressFn = no_progress,
+             cancel: CancelToken | None = None) -> EvalReport:
+    """Draft, score and compare; see the module docstring. ``judge``: an ``LLMJudge``."""
+    from trainer.drafting import draft, parse_variants
+
+    t0 = time.perf_counter()
+    cfg = config or Config()
+    names = [v for v in parse_variants(list(variants)) if v != "real"]
+    if n < 1:
+        raise UserError(f"-n must be at least 1 (got {n}).", hint="Ask for 2 or more to measure RC.")
+    scorer = scorer or VoiceScorer.load(pack)
+    pairs = heldout_pairs(store, holdout)
+    if limit is not None:
+        if limit < 1:
+            raise UserError(f"--limit must be at least 1 (got {limit}).", hint="Try --limit 5.")
+        pairs = pairs[-limit:]
+    typical = scorer.typical_words or typical_reply_words(store)
+    use_emb = scorer.has_embeddings
+    embed = store.embed if use_emb else None
+    accs = {v: _Acc() for v in ("real", *names)}
+    unavailable: dict[str, str] = {}
+    per_message: list[dict[str, Any]] = []
+    model_name = ""
+    total = len(pairs)
+    progress(Progress("eval", 0, total, "drafting"))
+    for i, pair in enumerate(pairs):
+        check(cancel)
+        msg = message_for(pair, store)
+        real = strip_quoted(pair.reply_text)
+        res = draft(msg, variants=names, n=n, store=store, pack=pack, config=cfg, cancel=cancel,
+                    runtime=runtime, model=model)
+        if res.cancelled:
+            check(cancel)
+        model_name = res.model or model_name
+        unavailable.update(res.unavailable)
+        by_variant: dict[str, list[str]] = {"real": [real]}
+        for d in res.drafts:
+            by_variant.setdefault(d.variant, []).append(strip_quoted(d.text))
+        texts = [t for v in by_variant.values() for t in v]
+        scores = _score_texts(texts, scorer, judge, embed)
+        vecs = np.asarray(store.embed(texts), dtype=np.float32) if texts else None
+        j = 0
+        for v, vtexts in by_variant.items():
+            acc = accs.setdefault(v, _Acc())
+            vs = scores[j:j + len(vtexts)]
+            cos = [float(vecs[j + k] @ vecs[0]) if vtexts[k].strip() else 0.0 for k in range(len(vtexts))]
+            j += len(vtexts)
+            leaks = [leak(t, store, exclude_thread=msg.thread or pair.thread or None).rate for t in vtexts]
+            row = {
+                "acc": mean_or_none(acc_atom(s) for s in vs),
+                "ic": mean_or_none(ic_atom(s) for s in vs),
+                "rc": rc_atom(vs) if v != "real" else None,
+                "content": mean_or_none(cos),
+                "length_ratio": mean_or_none(length_ratio(t, typical) for t in vtexts),
+                "leak": mean_or_none(leaks),
+            }
+            for k, val in row.items():
+                acc.values[k].append(val)
+            acc.messages += 1
+            acc.drafts += len(vtexts)
+            per_message.append({"pair": pair.id, "variant": v, "drafts": len(vtexts), **row})
+        progress(Progress("eval", i + 1, total, f"message {i + 1}/{total}"))
+    rows = tuple(accs[v].row(v) for v in ("real", *names) if v in accs and accs[v].messages)
+    for v in names:
+        if not accs[v].messages and v not in unavailable:
+            unavailable[v] = "no drafts were produced"
+    meta = {k: scorer.metrics.get(k) for k in ("auc", "ece", "auc_fast", "ece_fast", "n_test")}
+    meta["judge"] = "llm" if judge is not None else ("voice scorer (char+embeddings)" if use_emb
+                                                       else "voice scorer (char n-grams)")
+    return EvalReport(rows, unavailable, meta, len(pairs), n, model_name, time.perf_counter() - t0,
+                      tuple(per_message))
+
+
+# -- report ------------------------------------------------------------------------------
+def _fmt(v: Any) -> str:
+    return "n/a" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))
+
+
+def report_markdown(rep: EvalReport) -> str:
+    lines = ["# ownvoice evaluation", "",
+             f"Held-out messages: {rep.heldout}; samples per variant: {rep.n}; model: {rep.model or 'n/a'}; "
+             f"{rep.seconds:.0f} s.",
+             f"Scorer ({rep.scorer.get('judge')}): held-out AUC {_fmt(rep.scorer.get('auc'))}, "
+             f"ECE {_fmt(rep.scorer.get('ece'))}.", "",
+             "| variant | ACC_atom | IC_atom | RC_atom | content | length ratio | leak | messages | drafts |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in rep.rows:
+        lines.append(f"| {r.variant} | " + " | ".join(_fmt(getattr(r, k)) for k in METRICS)
+                     + f" | {r.messages} | {r.drafts} |")
+    if rep.unavailable:
+        lines += ["", "Unavailable variants:", ""]
+        lines += [f"- {v}: {why}" for v, why in rep.unavailable.items()]
+    lines += ["", "`real` is the user's own reply scored the same way: the ceiling. RC needs several "
+              "drafts per message, so it is n/a for `real`.", ""]
+    return "\n".join(lines)
+
+
+def report_csv(rep: EvalReport) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["variant", *METRICS, "messages", "drafts"])
+    for r in rep.rows:
+        w.writerow([r.variant, *("" if getattr(r, k) is None else f"{getattr(r, k):.6f}" for k in METRICS),
+                    r.messages, r.drafts])
+    for v, why in rep.unavailable.items():
+        w.writerow([v, *([""] * len(METRICS)), 0, 0, f"unavailable: {why}"])
+    return buf.getvalue()
+
+
+def report_png(rep: EvalReport) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(9, 4.2), dpi=110)
+    ax = fig.add_subplot(1, 1, 1)
+    width = 0.8 / max(1, len(rep.rows))
+    x = np.arange(len(METRICS))
+    for i, r in enumerate(rep.rows):
+        vals = [getattr(r, k) if getattr(r, k) is not None else 0.0 for k in METRICS]
+        ax.bar(x + i * width - 0.4 + width / 2, vals, width, label=r.variant)
+    ax.set_xticks(x, ["ACC", "IC", "RC", "content", "length", "leak"])
+    ax.set_ylim(min(-0.05, *(getattr(r, "rc") or 0 for r in rep.rows)), 1.5)
+    ax.axhline(0, color="black", linewidth=0.5)
+    ax.set_title(f"ownvoice eval: {rep.heldout} held-out messages, n={rep.n}")
+    ax.legend(ncol=min(6, len(rep.rows)), fontsize=8, loc="upper right")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def write_report(rep: EvalReport, out_dir: str | Path) -> dict[str, Path]:
+    """Write report.md, report.csv, report.png and report.json into ``out_dir`` atomically."""
+    import json
+
+    d = Path(out_dir)
+    return {
+        "md": atomic_write_text(d / "report.md", report_markdown(rep)),
+        "csv": atomic_write_text(d / "report.csv", report_csv(rep)),
+        "png": atomic_write_bytes(d / "report.png", report_png(rep)),
+        "json": atomic_write_text(d / "report.json", json.dumps(rep.to_json(), indent=2) + "\n"),
+    }
