@@ -61,6 +61,7 @@ class TrainSettings:
     eval_batch: int = 4
     seed: int = 0
     device: str = "auto"
+    threads: int = 0  # CPU threads; 0: from the cores
     dropout: float = 0.0
     targets: tuple[str, ...] = TARGETS
 
@@ -81,7 +82,7 @@ class TrainSettings:
 
     def fingerprint_fields(self) -> dict[str, Any]:
         d = asdict(self)
-        d.pop("device"), d.pop("checkpoint_every")
+        d.pop("device"), d.pop("checkpoint_every"), d.pop("threads")
         d["targets"] = list(self.targets)
         return d
 
@@ -193,7 +194,7 @@ class Recipe:
             raise UserError("There is nothing to train on.", hint="Import mail with replies you wrote first.")
         self.device = pick_device(self.s.device)
         if self.device == "cpu":
-            set_threads()
+            set_threads(self.s.threads)
         self.use_bf16 = self.device == "cuda" and torch.cuda.is_bf16_supported()
         self.dtype = "bfloat16" if self.use_bf16 else "float32"
         torch.manual_seed(self.s.seed)
