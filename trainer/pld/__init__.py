@@ -1,1 +1,172 @@
-"""Prompt-level distillation (PLD): a short, readable style prompt, no weight changes."""
+"""Prompt-level distillation (PLD): a short, readable style prompt, no weight changes.
+
+After Badhe & Shah, "Prompt-Level Distillation" (arXiv 2602.21103, 2026). The route
+``learn(ctx, progress, cancel) -> dict`` (trainer/learn.py's contract) runs:
+
+1. ``profile``: the stylometric profile (profile.py), no model: profile.json and
+   the measured rules.
+2. ``explain``: the teacher (teacher.py) writes one abstract rule per training
+   reply pair (explain.py); leaks and malformed rules are rejected (rules.py).
+3. ``cluster``: rules embedded and clustered with DBSCAN, merged (cluster.py).
+4. ``loop``: the student drafts the validation split, the scorer scores, the
+   teacher revises; kept only when validation fidelity improves (loop.py).
+Then ``style_prompt.md`` is written (prompt.py; a user's edit is kept unless
+``fresh``) and the route is recorded in the manifest.
+
+Splits of ``store.reply_pairs()`` (date-sorted): the newest 10% are held out for
+evaluation and never seen here; ``validation`` pairs spread over the rest drive the
+loop; up to ``explain_pairs`` of the others are explained.
+
+``ctx.options``: teacher, allow_remote, rounds (2), fresh, validation (8),
+budget_tokens (400), explain_pairs (60), model (student), max_tokens (draft length).
+
+What it leaves out: no per-correspondent prompts; no rule weights inside the prompt.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from ingest.jobs import CancelToken, Progress, ProgressFn, check, no_progress
+
+ROUTE = "pld"
+
+
+def split_pairs(pairs: list[Any], *, n_validation: int, max_explain: int, holdout: float = 0.1
+                ) -> tuple[list[Any], list[Any], list[Any]]:
+    """(explain, validation, held out) from date-sorted ``pairs``.
+
+    >>> e, v, h = split_pairs(list(range(20)), n_validation=3, max_explain=100)
+    >>> h, v, len(e)
+    ([18, 19], [0, 8, 17], 15)
+    """
+    n_hold = max(1, int(round(len(pairs) * holdout))) if len(pairs) >= 2 else 0
+    train, held = pairs[:len(pairs) - n_hold], pairs[len(pairs) - n_hold:]
+    nv = min(n_validation, max(0, len(train) // 2))
+    v_idx = _spread(len(train), nv)
+    validation = [train[i] for i in v_idx]
+    rest = [p for i, p in enumerate(train) if i not in set(v_idx)]
+    explain = [rest[i] for i in _spread(len(rest), min(max_explain, len(rest)))]
+    return explain, validation, held
+
+
+def _spread(n: int, k: int) -> list[int]:
+    if k <= 0 or n <= 0:
+        return []
+    if k == 1:
+        return [n - 1]
+    return sorted({round(i * (n - 1) / (k - 1)) for i in range(k)})
+
+
+def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> dict[str, Any]:
+    from trainer.pld.cluster import cluster_rules, merge_clusters
+    from trainer.pld.explain import explain_pairs
+    from trainer.pld.loop import run_loop
+    from trainer.pld.profile import profile, profile_score
+    from trainer.pld.prompt import write_prompt
+    from trainer.pld.teacher import LocalModel, draft_fn_for, open_teacher
+
+    t0 = time.monotonic()
+    opts = dict(ctx.options or {})
+    cfg = ctx.config
+    spec = opts.get("teacher") or cfg.teacher or "smollm2"
+    allow_remote = bool(opts.get("allow_remote", cfg.allow_remote_teacher))
+    rounds = int(opts["rounds"]) if opts.get("rounds") is not None else 2
+    fresh = bool(opts.get("fresh"))
+    budget = int(opts.get("budget_tokens") or 400)
+    teacher, warnings = open_teacher(spec, allow_remote=allow_remote, threads=cfg.threads)
+    for w in warnings:
+        progress(Progress("pld", message=w, info={"warning": w}))
+
+    progress(Progress("profile", 0, 1))
+    prof = profile(ctx.store)
+    ctx.pack.write_json("profile.json", prof.to_json())
+    progress(Progress("profile", 1, 1, info={"messages": prof.n_messages, "rules": len(prof.rules)}))
+    check(cancel)
+
+    pairs = list(ctx.store.reply_pairs())
+    to_explain, validation, held = split_pairs(pairs, n_validation=int(opts.get("validation") or 8),
+                                               max_explain=int(opts.get("explain_pairs") or 60))
+    rules, rejected = explain_pairs(to_explain, teacher, ctx.pack, fresh=fresh,
+                                    max_tokens=int(opts.get("explain_tokens") or 48),
+                                    progress=progress, cancel=cancel)
+
+    progress(Progress("cluster", 0, 1))
+    clustering = merge_clusters(cluster_rules(rules, _embedder(ctx.store), eps=float(opts.get("eps") or 0.4)),
+                                teacher, cancel=cancel)
+    learned = [c.instruction for c in clustering.clusters if c.instruction is not None]
+    progress(Progress("cluster", 1, 1, info={"clusters": len(clustering.clusters),
+                                             "noise": clustering.noise_share}))
+
+    model = opts.get("model") or cfg.model
+    student = teacher if (isinstance(teacher, LocalModel) and model == spec) else LocalModel(model, threads=cfg.threads)
+    score_fn, scorer_name = _score_fn(ctx, prof, profile_score)
+    draft = draft_fn_for(student, config=cfg, seed=cfg.seed,
+                         max_tokens=int(opts.get("max_tokens") or min(cfg.max_tokens, 160)))
+    result = run_loop(list(prof.rules), learned, validation, draft_fn=draft, score_fn=score_fn,
+                      teacher=teacher, rounds=rounds, budget_tokens=budget, count=student.count_tokens,
+                      progress=progress, cancel=cancel)
+    check(cancel)
+    written = write_prompt(ctx.pack, result.markdown, fresh=fresh)
+    all_rejected = rejected + list(result.rejected)
+    reasons: dict[str, int] = {}
+    for r in all_rejected:
+        k = r.reason.split(":")[0]
+        reasons[k] = reasons.get(k, 0) + 1
+    entry = {
+        "rules": len(rules),
+        "profile_rules": len(result.profile),
+        "learned_rules": len(result.learned),
+        "clusters": len(clustering.clusters),
+        "cluster_sizes": [c.size for c in clustering.clusters],
+        "noise_share": clustering.noise_share,
+        "min_samples": clustering.min_samples,
+        "prompt_tokens": result.prompt_tokens,
+        "budget_tokens": budget,
+        "rounds": [r.kept_score for r in result.rounds],
+        "round_log": [r.to_json() for r in result.rounds],
+        "validation_score": result.score,
+        "scorer": scorer_name,
+        "prompt": str(written.path),
+        "prompt_sha256": written.sha256,
+        "kept_user_edit": written.kept_user_edit,
+        "proposed": str(written.proposed) if written.proposed else None,
+        "rejected": {"count": len(all_rejected), "by_reason": reasons,
+                     "examples": [r.to_json() for r in all_rejected[:5]]},
+        "teacher": getattr(teacher, "name", str(spec)),
+        "teacher_remote": bool(getattr(teacher, "remote", False)),
+        "student": getattr(student, "name", str(model)),
+        "pairs": {"explained": len(to_explain), "validation": len(validation), "held_out": len(held)},
+        "profile": "profile.json",
+        "warnings": warnings,
+        "seconds": round(time.monotonic() - t0, 1),
+    }
+    ctx.pack.set_route(ROUTE, entry)
+    return entry
+
+
+def _embedder(store: Any):
+    fn = getattr(store, "embed", None)
+    if callable(fn):
+        return fn
+    from ingest.embed import get_embedder
+    return get_embedder().encode
+
+
+def _score_fn(ctx: Any, prof: Any, profile_score: Any):
+    """The voice scorer's ACC when the pack has one (the scorer route runs first), else the profile's."""
+    try:
+        from trainer.fidelity.scorer import VoiceScorer
+    except ImportError:
+        VoiceScorer = None  # noqa: N806
+    if VoiceScorer is not None and VoiceScorer.exists(ctx.pack):
+        scorer = VoiceScorer.load(ctx.pack)
+        embed = getattr(ctx.store, "embed", None)
+
+        def score(text: str) -> float:
+            return float(scorer.score_text(text, embed=embed).acc or 0.0)
+
+        return score, "voice"
+    return (lambda text: profile_score(prof, text)), "profile"

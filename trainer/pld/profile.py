@@ -127,6 +127,7 @@ def profile_texts(own: list[str], others: list[str], docs: Iterable[str] = ()) -
         o = opener_of(ls, bool(g))
         if o:
             open_c[o] += 1
+    proper = _mostly_capitalised(own + others)
     sent_own = [s for t in own + docs for s in sentences(_body_only(t))]
     sent_oth = [s for t in others for s in sentences(_body_only(t))]
     prof = Profile(
@@ -143,8 +144,9 @@ def profile_texts(own: list[str], others: list[str], docs: Iterable[str] = ()) -
         punctuation={k: (_per100(rx, own + docs), _per100(rx, others)) for k, rx in PUNCT.items()},
         emoji_share=(_share(own, EMOJI), _share(others, EMOJI)),
         list_share=(_list_share(own), _list_share(others)),
-        openers=_top(open_c, n, min_share=0.03, min_count=3, k=5),
-        phrases=distinctive_phrases(own + docs, others),
+        openers=_top(Counter({o: c for o, c in open_c.items() if not set(o.lower().split()) & proper}),
+                     n, min_share=0.03, min_count=3, k=5),
+        phrases=distinctive_phrases(own + docs, others, proper=proper),
     )
     return replace(prof, rules=tuple(rules_from_profile(prof)))
 
@@ -220,7 +222,8 @@ def _list_share(texts: list[str]) -> float:
 
 # -- distinctive phrases ----------------------------------------------------------------
 def distinctive_phrases(own: list[str], others: list[str], *, k: int = 8, max_n: int = 3,
-                        alpha0: float = 500.0) -> tuple[tuple[str, float, int], ...]:
+                        alpha0: float = 500.0, proper: set[str] | None = None
+                        ) -> tuple[tuple[str, float, int], ...]:
     """Phrases the user uses far more than others: log-odds with an informative prior.
 
     Keeps n-grams (2 <= n <= ``max_n``: single words are mostly topic, not style) used in at least max(3, 2%) of the user's texts,
@@ -229,7 +232,7 @@ def distinctive_phrases(own: list[str], others: list[str], *, k: int = 8, max_n:
     """
     if not own or not others:
         return ()
-    proper = _mostly_capitalised(own + others)
+    proper = _mostly_capitalised(own + others) if proper is None else proper
     c_own, c_oth, df = Counter(), Counter(), Counter()
     for t in own:
         seen = set()
@@ -249,6 +252,8 @@ def distinctive_phrases(own: list[str], others: list[str], *, k: int = 8, max_n:
         toks = g.split()
         if all(w in STOPWORDS for w in toks) or any(w in proper for w in toks):
             continue
+        if toks[0] in _EDGE_START or toks[-1] in _EDGE_END:
+            continue  # a fragment ("the barn", "case of"), not a phrase
         yj = c_oth.get(g, 0)
         a = alpha0 * (yi + yj) / total
         delta = math.log((yi + a) / (n_own + alpha0 - yi - a)) - math.log((yj + a) / (n_oth + alpha0 - yj - a))
@@ -264,6 +269,10 @@ def distinctive_phrases(own: list[str], others: list[str], *, k: int = 8, max_n:
         if len(out) >= k:
             break
     return tuple(out)
+
+
+_EDGE_START = frozenset("a an the".split())
+_EDGE_END = frozenset("a an the of to in for on at with and or by from my your our".split())
 
 
 def _ngrams(text: str, max_n: int, min_n: int = 2) -> Iterable[str]:

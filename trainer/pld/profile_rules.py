@@ -56,7 +56,8 @@ def rules_from_profile(p: Any) -> list[Rule]:
         form, cnt, share = p.greetings[0]
         alts = [f'"{_form(f)}" ({_pct(s)})' for f, _, s in p.greetings[1:3]]
         extra = f"; no greeting in {_pct(p.no_greeting_share)}" if p.no_greeting_share >= 0.3 else ""
-        add(f'Open with "{_form(form)}" on its own line.',
+        close = [f'"{_form(f)}"' for f, _, s in p.greetings[1:3] if s >= 0.5 * share]
+        add(f'Open with "{_form(form)}"' + "".join(f" or {c}" for c in close) + " on its own line.",
             f"{cnt} of {n} messages ({_pct(share)})" + (f"; also {', '.join(alts)}" if alts else "") + extra, 9.5)
     elif p.no_greeting_share >= 0.6:
         add("Skip the greeting and start with the point.",

@@ -41,11 +41,13 @@ bring call close confirm include keep end explain express favor favour focus fol
 go greet help invite leave let limit make match mention mirror name note offer omit open
 optionally pose prefer put reassure refer repeat reply respond restate say show sign skip
 sound speak start state stay stick suggest summarise summarize thank tell try use vary
-write always never don't do rarely often sometimes usually avoid respond prefer close
+write always never don't do rarely often sometimes usually point share send check clarify
+provide pair lead wrap finish drop cut soften balance adopt employ maintain convey personalise
+personalize reference list group break stress emphasise emphasize request remind encourage
 """.split())
 
-_SUBJECT = (r"(?:the\s+)?(?:writer|author|user|person|sender|replier|reply|response|email|e-mail|"
-            r"message|answer|text|tone|they|he|she|this person)")
+_SUBJECT = (r"(?:(?:the|this|their|his|her)\s+(?:writer|author|user|person|sender|replier|reply|response|"
+            r"email|e-mail|message|answer|text|tone)|they|he|she)")
 _DESCRIPTIVE = re.compile(rf"^{_SUBJECT}\s+(?:(always|often|usually|typically|tends to|frequently|"
                           rf"sometimes|rarely|never)\s+)?(\w+)\b(.*)$", re.I | re.S)
 
@@ -53,7 +55,8 @@ _DESCRIPTIVE = re.compile(rf"^{_SUBJECT}\s+(?:(always|often|usually|typically|te
 _COMMON_CAPS = frozenset("""
 i i'm i'll i've i'd ok okay thanks thank hi hey hello dear please fyi re fw fwd monday tuesday
 wednesday thursday friday saturday sunday january february march april may june july august
-september october november december am pm
+september october november december am pm yes no sure sorry great cheers best regards right
+well so also just quick fine glad happy lovely grand morning afternoon evening
 """.split())
 
 
@@ -87,19 +90,21 @@ class Rejected:
 
 # -- teacher prompts ---------------------------------------------------------------
 EXPLAIN_SYSTEM = (
-    "You study how one person writes e-mail. You answer with ONE short instruction "
-    "(under 25 words) that would help someone imitate the STYLE of the reply: tone, "
-    "length, greeting, sign-off, sentence shape, punctuation, word choice. Start with a "
-    "verb such as Use, Keep, Open, Sign, Write, Ask, Avoid. Never mention names, numbers, "
-    "places, companies, dates or any fact from the e-mails."
+    "You describe the writing style of one person's e-mail replies as ONE short instruction "
+    "(under 25 words) that starts with a verb. It is about style only: tone, length, greeting, "
+    "sign-off, sentence shape, punctuation, word choice. Examples of the form:\n"
+    "- Answer in two short sentences and sign with a first name only.\n"
+    "- Open with a casual greeting and ask one direct question.\n"
+    "Never mention names, numbers, places, companies, dates or any fact from the e-mails."
 )
+EXPLAIN_PREFIX = "- "
 
 
-def explain_messages(message_text: str, reply_text: str, *, max_chars: int = 900) -> list[dict]:
+def explain_messages(message_text: str, reply_text: str, *, max_chars: int = 700) -> list[dict]:
     """Chat messages asking the teacher for one abstract style rule for a reply."""
-    user = (f"Incoming e-mail:\n{_clip(message_text, max_chars // 2)}\n\n"
-            f"Their reply:\n{_clip(reply_text, max_chars)}\n\n"
-            "Write one instruction about the reply's style, with no names or facts.\nInstruction:")
+    user = (f"E-mail:\n{_clip(message_text, max_chars // 2)}\n\n"
+            f"Reply:\n{_clip(reply_text, max_chars)}\n\n"
+            "One instruction describing the reply's style:")
     return [{"role": "system", "content": EXPLAIN_SYSTEM}, {"role": "user", "content": user}]
 
 
@@ -216,12 +221,8 @@ def check_rule(text: str, *, source_texts: tuple[str, ...] = (), names: tuple[st
     if not t:
         return "malformed: empty"
     words = _WORD.findall(t)
-    if len(words) < MIN_RULE_WORDS:
-        return "malformed: too short"
     if len(t.split()) > MAX_RULE_WORDS or len(t) > 300:
         return "malformed: too long"
-    if words[0].lower().replace("’", "'") not in IMPERATIVES:
-        return "malformed: not an instruction"
     low = t.lower()
     if _EMAIL.search(t):
         return "leak: e-mail address"
@@ -232,14 +233,35 @@ def check_rule(text: str, *, source_texts: tuple[str, ...] = (), names: tuple[st
         if n in spec["number"]:
             return f'leak: number "{n}" from the mail'
     rule_words = {w.lower().strip("'’-") for w in words}
-    name_bits = {b.lower() for nm in names for b in re.findall(r"[A-Za-z]{2,}", nm)}
+    name_bits = {b for nm in names for b in _name_bits(nm)}
     for w in sorted(rule_words):
         if w in spec["proper"] or (w in name_bits and w not in _COMMON_CAPS):
             return f'leak: proper noun "{w}" from the mail'
     run = copied_run(low, source_texts)
     if run:
         return f'leak: copies "{run}" from the mail'
+    if len(words) < MIN_RULE_WORDS:
+        return "malformed: too short"
+    if words[0].lower().replace("’", "'") not in IMPERATIVES:
+        return "malformed: not an instruction"
     return None
+
+
+_GENERIC_DOMAIN = frozenset("example mail email gmail googlemail hotmail outlook live yahoo icloud me "
+                            "fastmail proton protonmail aol gmx com co org net uk de fr io info".split())
+
+
+def _name_bits(name: str) -> set[str]:
+    """Words of a sender name or address that would identify them ("fen", "marlow").
+
+    >>> sorted(_name_bits("fen@marlow.example"))
+    ['fen', 'marlow']
+    """
+    name = name.lower()
+    if "@" in name:
+        local, _, domain = name.partition("@")
+        name = local + " " + " ".join(domain.split(".")[:-1])
+    return {b for b in re.findall(r"[a-z]{2,}", name) if b not in _GENERIC_DOMAIN}
 
 
 def copied_run(text: str, sources: tuple[str, ...], n: int = COPY_RUN) -> str:

@@ -79,6 +79,10 @@ PUNCT = {
 }
 
 
+_NOT_NAMES = frozenset("""thanks thank sure right yes no ok okay great grand lovely sorry morning
+afternoon evening so well also and but just quick fine done update note""".split()) | STOPWORDS
+
+
 def _name_token(w: str) -> bool:
     return w[:1].isupper() and w.lower() not in GREETING_WORDS and w.lower() not in ("i", "all", "team", "everyone", "folks", "guys")
 
@@ -88,16 +92,21 @@ def greeting_of(ls: list[str]) -> str:
 
     >>> greeting_of(["Hi Lucy,", "Sure."]), greeting_of(["Jeff,", "I got it."]), greeting_of(["I got it."])
     ('Hi {name},', '{name},', '')
-    >>> greeting_of(["Hey Molly, can you call me?"])
-    'Hey {name},'
+    >>> greeting_of(["Hey Molly, can you call me?"]), greeting_of(["Fen — the press is fixed."])
+    ('Hey {name},', '{name} —')
+    >>> greeting_of(["Dai —", "Trailer would be grand."])
+    '{name} —'
 
     """
     if not ls:
         return ""
     first = ls[0]
     m = re.match(r"((?:%s)\b[^,.!?]{0,25}[,!])\s+\S" % "|".join(GREETING_WORDS), first, re.I)
+    d = re.match(r"([A-Z][a-z]+)\s*[—–](?:\s+\S|\s*$)", first)
     if m and len(m.group(1).split()) <= 4:
         first = m.group(1)  # an inline greeting: "Hey Molly, can you ..."
+    elif d and d.group(1).lower() not in _NOT_NAMES:
+        return "{name} —"  # "Fen — thanks for ..."
     elif len(ls) < 2:
         return ""
     ws = first.split()

@@ -1,0 +1,165 @@
+"""The closed loop: the student drafts with the prompt, the teacher revises the rules.
+
+One evaluation = the student drafts a reply to every validation message with the
+current style prompt, and ``score_fn`` scores each draft (the voice scorer's ACC, or
+the profile's habit share as a fallback). Each round, the lowest-scoring drafts
+(failures), **with the highest-scoring drafts beside them** (successes) and the
+user's real replies to the failed messages, go to the teacher, which writes a
+revised list of learned rules. Revised rules pass the same leak/malformed checks as
+the first ones. A revision is kept only if validation fidelity improves; the loop
+stops when a round brings no improvement, when every draft is already in voice, or
+after ``rounds`` rounds. Every round's candidate and kept score is recorded, so the
+kept score never decreases.
+
+What it leaves out: one draft per message per evaluation (no sampling variance is
+measured; drafting is seeded, so an unchanged prompt scores the same); profile
+rules are never revised here, only the learned ones.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+from ingest.jobs import CancelToken, Progress, ProgressFn, check, no_progress
+from trainer.pld.cluster import fit_budget
+from trainer.pld.prompt import INTRO, render, student_prompt
+from trainer.pld.rules import Rejected, Rule, check_rule, parse_rule_list
+
+DraftFn = Callable[[str, Any], str]  # (student prompt, reply pair) -> draft of the reply
+ScoreFn = Callable[[str], float]  # draft -> fidelity in [0, 1]
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    round: int
+    candidate_score: float | None  # validation fidelity of this round's prompt (None: no usable revision)
+    kept_score: float  # the best so far (what the kept prompt scores)
+    kept: bool
+    rules: int  # learned rules in the candidate
+    failures: int = 0
+    note: str = ""
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class LoopResult:
+    learned: tuple[Rule, ...]  # the kept learned rules (within budget)
+    profile: tuple[Rule, ...]  # the profile rules within budget
+    markdown: str
+    prompt_tokens: int
+    rounds: tuple[RoundRecord, ...]
+    rejected: tuple[Rejected, ...] = ()
+    drafts: tuple[dict, ...] = field(default_factory=tuple)  # the kept prompt's validation drafts
+
+    @property
+    def score(self) -> float:
+        return self.rounds[-1].kept_score if self.rounds else 0.0
+
+
+def build_prompt(profile_rules: list[Rule], learned: list[Rule], budget_tokens: int,
+                 count: Callable[[str], int]) -> tuple[str, list[Rule], list[Rule], int]:
+    """Render within budget: profile rules by weight, then learned rules; -> (md, prof, learned, tokens)."""
+    ordered = sorted(profile_rules, key=lambda r: -r.weight) + list(learned)
+    kept = fit_budget(ordered, budget_tokens, count, overhead=count(INTRO + "\n"))
+    kp = [r for r in kept if r in profile_rules]
+    kl = [r for r in kept if r not in kp]
+    md = render(kp, kl)
+    return md, kp, kl, count(student_prompt(md))
+
+
+def evaluate(prompt: str, validation: list[Any], draft_fn: DraftFn, score_fn: ScoreFn,
+             cancel: CancelToken | None = None) -> tuple[float, list[dict]]:
+    """Mean fidelity of the student's drafts for ``validation`` pairs under ``prompt``."""
+    rows = []
+    for pair in validation:
+        check(cancel)
+        draft = draft_fn(prompt, pair)
+        rows.append({"pair": pair, "draft": draft, "score": float(score_fn(draft) or 0.0)})
+    mean = statistics.fmean(r["score"] for r in rows) if rows else 0.0
+    return mean, rows
+
+
+REVISE_SYSTEM = (
+    "You improve a list of style instructions that help a small model write e-mail replies "
+    "the way one person does. You see drafts that sounded like the person (keep what made them "
+    "work), drafts that did not, and what the person really wrote. Answer with the improved "
+    "list only: one instruction per line, each starting with \"- \" and a verb, under 25 words. "
+    "Never include names, numbers, places or any fact from the e-mails.")
+
+
+def revise_messages(rules: list[Rule], failures: list[dict], successes: list[dict], *,
+                    max_rules: int, clip: int = 400) -> list[dict]:
+    def c(t: str) -> str:
+        t = " ".join((t or "").split())
+        return t if len(t) <= clip else t[:clip] + " ..."
+
+    parts = ["Current instructions:"] + [f"- {r.text}" for r in rules]
+    if successes:
+        parts += ["", "Drafts that sounded like the person:"]
+        parts += [f"[{i + 1}] {c(s['draft'])}" for i, s in enumerate(successes)]
+    parts += ["", "Drafts that did NOT sound like the person, each with what the person really wrote:"]
+    for i, f in enumerate(failures):
+        parts += [f"[{i + 1}] draft: {c(f['draft'])}", f"    real reply: {c(f['pair'].reply_text)}"]
+    parts += ["", f"Write the improved instructions (at most {max_rules}), one per line starting with \"- \":"]
+    return [{"role": "system", "content": REVISE_SYSTEM}, {"role": "user", "content": "\n".join(parts)}]
+
+
+def run_loop(profile_rules: list[Rule], learned: list[Rule], validation: list[Any], *,
+             draft_fn: DraftFn, score_fn: ScoreFn, teacher: Any | None, rounds: int = 2,
+             budget_tokens: int = 400, count: Callable[[str], int], max_rules: int = 8,
+             n_failures: int = 3, n_successes: int = 2, teacher_max_tokens: int = 200,
+             perfect: float = 0.999, progress: ProgressFn = no_progress,
+             cancel: CancelToken | None = None) -> LoopResult:
+    md, kp, kl, tokens = build_prompt(profile_rules, learned, budget_tokens, count)
+    progress(Progress("loop", 0, rounds + 1, message="baseline"))
+    best, rows = evaluate(student_prompt(md), validation, draft_fn, score_fn, cancel)
+    records = [RoundRecord(0, round(best, 4), round(best, 4), True, len(kl), note="initial prompt")]
+    rejected: list[Rejected] = []
+    progress(Progress("loop", 1, rounds + 1, info={"score": best}))
+    for r in range(1, rounds + 1):
+        check(cancel)
+        ranked = sorted(rows, key=lambda x: x["score"])
+        failures = [x for x in ranked[:n_failures] if x["score"] < perfect]
+        if teacher is None or not validation:
+            records.append(RoundRecord(r, None, round(best, 4), False, len(kl), note="no teacher"))
+            break
+        if not failures:
+            records.append(RoundRecord(r, None, round(best, 4), False, len(kl), note="converged: all drafts in voice"))
+            break
+        fail_ids = {id(x) for x in failures}
+        successes = [x for x in reversed(ranked) if id(x) not in fail_ids][:n_successes]
+        msgs = revise_messages(kp + kl, failures, successes, max_rules=max_rules)
+        out = teacher.complete(msgs, max_tokens=teacher_max_tokens, temperature=0.3, seed=r, cancel=cancel,
+                               prefix="- ")
+        shown = tuple(t for x in failures + successes for t in (x["draft"], x["pair"].reply_text,
+                                                               x["pair"].message_text))
+        known = {x.text.lower() for x in kp}
+        cand: list[Rule] = []
+        for text in parse_rule_list(out)[:max_rules]:
+            why = check_rule(text, source_texts=shown,
+                             names=tuple(x["pair"].message_sender for x in failures + successes))
+            if why:
+                rejected.append(Rejected(text, why, "revision"))
+            elif text.lower() not in known and all(text != c.text for c in cand):
+                cand.append(Rule(text=text, source="revised", evidence=f"revision round {r}", weight=1.0))
+        if not cand:
+            records.append(RoundRecord(r, None, round(best, 4), False, 0, len(failures),
+                                       note="the teacher gave no usable rules"))
+            break
+        cmd, ckp, ckl, ctok = build_prompt(profile_rules, cand, budget_tokens, count)
+        score, crows = evaluate(student_prompt(cmd), validation, draft_fn, score_fn, cancel)
+        improved = score > best + 1e-9
+        if improved:
+            best, rows, md, kp, kl, tokens = score, crows, cmd, ckp, ckl, ctok
+        records.append(RoundRecord(r, round(score, 4), round(best, 4), improved, len(ckl), len(failures),
+                                   note="kept" if improved else "no improvement: revision dropped"))
+        progress(Progress("loop", r + 1, rounds + 1, info={"score": score, "kept": best}))
+        if not improved:
+            break
+    drafts = tuple({"pair": x["pair"].id, "draft": x["draft"], "score": round(x["score"], 4)} for x in rows)
+    return LoopResult(learned=tuple(kl), profile=tuple(kp), markdown=md, prompt_tokens=tokens,
+                      rounds=tuple(records), rejected=tuple(rejected), drafts=drafts)
