@@ -42,10 +42,11 @@ class Span:
     leak: bool = False
 
 
-def spans_for(text: str, draft_score: Any, leaks: set[int] = frozenset()) -> list[Span]:
-    """Spans (in Qt positions) for each atom of ``draft_score`` over ``text``."""
+def spans_for(text: str, scored: Any) -> list[Span]:
+    """Spans (in Qt positions) for each atom of ``scored`` (a ``tasks.Scored``) over ``text``."""
     out = []
-    for i, a in enumerate(getattr(draft_score, "atoms", ()) or ()):
+    leaked = set(scored.leaked)
+    for a in scored.score.scores:
         atom = a.atom
         start, end = atom.start, atom.end
         if text[start:end] != atom.text:  # offsets into another text: find the sentence
@@ -53,7 +54,7 @@ def spans_for(text: str, draft_score: Any, leaks: set[int] = frozenset()) -> lis
             if found < 0:
                 continue
             start, end = found, found + len(atom.text)
-        leak = i in leaks or "leak" in (a.reason or "").lower()
+        leak = atom in leaked
         if a.score is None:
             tip = "No valid score for this sentence."
         else:

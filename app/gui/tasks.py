@@ -106,11 +106,19 @@ def save_style_prompt(session, text: str) -> Path:
 
 # -- draft -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
+class Scored:
+    """One draft's DraftScore and the atoms the leak check flagged."""
+
+    score: Any  # trainer.fidelity.scorer.DraftScore
+    leaked: tuple = ()  # trainer.fidelity.atoms.Atom, copied from mail outside the thread
+
+
+@dataclass(frozen=True)
 class ScoredDrafts:
-    """A DraftResult plus each draft's DraftScore and each variant's RC_atom."""
+    """A DraftResult plus each draft's scores and each variant's RC_atom."""
 
     result: Any  # trainer.drafting.DraftResult
-    scores: dict[tuple[str, int], Any]  # (variant, sample) -> DraftScore
+    scores: dict[tuple[str, int], Scored]  # (variant, sample) -> Scored
     rc: dict[str, float | None]
     scorer_note: str = ""  # why drafts are unscored (no scorer learned yet)
 
@@ -124,14 +132,18 @@ def draft(session, message: Message, variants: list[str], n: int, on_token: Call
                         progress=progress, cancel=cancel)
     check(cancel)
     texts = {(d.variant, d.sample): d.text for d in result.drafts}
-    scores, rc, note = score_texts(session, texts)
+    scores, rc, note = score_texts(session, texts, message.thread or None)
     return ScoredDrafts(result, scores, rc, note)
 
 
-def score_texts(session, texts: dict[tuple[str, int], str], progress: ProgressFn = no_progress,
-                cancel: CancelToken | None = None):
-    """Score each text with the voice scorer; RC_atom per variant over its samples."""
+def score_texts(session, texts: dict[tuple[str, int], str], thread: str | None = None,
+                progress: ProgressFn = no_progress, cancel: CancelToken | None = None):
+    """Score each text with the voice scorer and the leak check; RC_atom per variant.
+
+    Returns ``(scores, rc, note)``; ``note`` says why nothing was scored (no scorer yet).
+    """
     from ingest.errors import UserError
+    from trainer.fidelity.checks import leak
     from trainer.fidelity.metrics import rc_atom
     from trainer.fidelity.scorer import VoiceScorer
 
@@ -139,13 +151,16 @@ def score_texts(session, texts: dict[tuple[str, int], str], progress: ProgressFn
         scorer = VoiceScorer.load(session.pack())
     except UserError as e:
         return {}, {}, str(e)
-    scores = {}
+    store = session.store()
+    scores: dict[tuple[str, int], Scored] = {}
     for key, text in texts.items():
         check(cancel)
-        scores[key] = scorer.score_text(text)
+        ds = scorer.score_text(text, embed=store.embed)
+        leaked = leak(text, store, exclude_thread=thread, atoms=list(ds.atoms)).leaked
+        scores[key] = Scored(ds, tuple(leaked))
     rc: dict[str, float | None] = {}
     for variant in {v for v, _ in texts}:
-        dists = [[a.score for a in s.atoms] for (v, _), s in sorted(scores.items()) if v == variant]
+        dists = [[a.score for a in sc.score.scores] for (v, _), sc in sorted(scores.items()) if v == variant]
         rc[variant] = rc_atom(dists) if len(dists) > 1 else None
     return scores, rc, ""
 
@@ -177,9 +192,41 @@ def message_from_eml(path: str) -> Message:
 
 
 # -- evaluate --------------------------------------------------------------------------------
-def evaluate(session, holdout: float, variants: list[str], n: int, limit: int,
-             progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> Any:
-    from trainer.evaluate import evaluate as core_evaluate
+@dataclass(frozen=True)
+class EvalView:
+    """An evaluation's rows and the folder holding its report (report.png is the chart)."""
 
-    return core_evaluate(session.store(), session.pack(), session.config, holdout=holdout,
-                         variants=list(variants), n=n, limit=limit, progress=progress, cancel=cancel)
+    rows: tuple
+    unavailable: dict[str, str]
+    folder: Path | None
+    heldout: int = 0
+    n: int = 0
+
+
+def evaluate(session, holdout: float, variants: list[str], n: int, limit: int,
+             progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> EvalView:
+    """Run the held-out evaluation and write its report into the pack's ``eval/`` folder."""
+    from trainer.evaluate import evaluate as core_evaluate, write_report
+
+    pack = session.pack()
+    rep = core_evaluate(session.store(), pack, session.config, holdout=holdout,
+                        variants=list(variants), n=n, limit=limit, progress=progress, cancel=cancel)
+    folder = pack.file("eval")
+    write_report(rep, folder)
+    return EvalView(tuple(rep.rows), dict(rep.unavailable), folder, rep.heldout, rep.n)
+
+
+def last_evaluation(session) -> EvalView | None:
+    """The report the last evaluation left in the pack (``eval/report.json``), if any."""
+    from dataclasses import fields
+
+    from trainer.evaluate import EvalRow
+
+    pack = session.pack()
+    data = pack.read_json("eval/report.json")
+    if not data:
+        return None
+    names = {f.name for f in fields(EvalRow)}
+    rows = tuple(EvalRow(**{k: v for k, v in r.items() if k in names}) for r in data.get("rows", []))
+    return EvalView(rows, dict(data.get("unavailable") or {}), pack.file("eval"),
+                    int(data.get("heldout") or 0), int(data.get("n") or 0))

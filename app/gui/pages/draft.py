@@ -27,8 +27,8 @@ from ingest.records import Message
 VARIANTS = (("base", "Base", "the student model with no voice (a baseline)"),
             ("rag", "Retrieval", "your closest past replies as examples"),
             ("pld", "Style prompt", "the learned style prompt"),
-            ("rag+pld", "Retrieval + prompt", "both in one prompt"),
-            ("lora", "LoRA", "the trained adapter"))
+            ("lora", "LoRA", "the trained adapter"),
+            ("full", "All", "everything learned, in one prompt"))
 DEFAULT_VARIANTS = ("rag", "pld")
 
 
@@ -129,8 +129,8 @@ class DraftPage(QWidget):
 
         self.archive_combo.activated.connect(self._picked)
         self.open_eml.clicked.connect(self.choose_eml)
-        self.draft_button.clicked.connect(self.start_draft)
-        QShortcut(QKeySequence("Ctrl+Return"), self, self.start_draft)
+        self.draft_button.clicked.connect(lambda: self.start_draft())
+        QShortcut(QKeySequence("Ctrl+Return"), self, lambda: self.start_draft())
         for a, b in ((self.archive_combo, self.open_eml), (self.open_eml, self.sender_edit),
                      (self.sender_edit, self.subject_edit), (self.subject_edit, self.body_edit),
                      (self.body_edit, self.samples), (self.samples, self.draft_button)):
@@ -206,6 +206,9 @@ class DraftPage(QWidget):
         if only is None:
             self._reset_columns(variants)
         for v in variants:
+            for key in [k for k in self.edited if k[0] == v]:
+                del self.edited[key]
+        for v in variants:
             col = self.columns[v]
             col.set_samples(self.n)
             col.view.set_streaming("")
@@ -280,12 +283,12 @@ class DraftPage(QWidget):
             return
         col.set_status("")
         col.set_enabled_actions(True)
-        score = self.scored.get(key)
+        scored = self.scored.get(key)
         text = self.text_of(key)
-        leaks = leaked_atoms(d, score)
-        spans = spans_for(text, score, leaks) if score is not None else []
+        spans = spans_for(text, scored) if scored is not None else []
         col.view.show_scored(text, spans, is_dark())
-        if score is not None:
+        if scored is not None:
+            score = scored.score
             col.set_chip("acc", _pct("ACC", score.acc), "share of sentences that sound like you")
             col.set_chip("ic", _num("IC", score.ic), "consistency across the draft's sentences")
             n_leak = sum(1 for s in spans if s.leak)
@@ -297,6 +300,8 @@ class DraftPage(QWidget):
         col.set_chip("length", f"{words} words")
         tps = getattr(d, "tokens_per_second", None)
         col.set_chip("tps", f"{tps:.0f} tok/s" if tps else None, "decode speed")
+        if "link" in d.flags:
+            col.set_status("Contains a link you never wrote yourself: check it before sending.")
 
     def text_of(self, key) -> str:
         d = self.drafts[key]
@@ -315,7 +320,8 @@ class DraftPage(QWidget):
     def rescore(self, variant: str) -> None:
         key, text = self._current(variant)
         self.edited[key] = text
-        job = self.jobs.start(tasks.score_texts, self.session, {key: text}, name="score")
+        thread = (self.message.thread or None) if self.message else None
+        job = self.jobs.start(tasks.score_texts, self.session, {key: text}, thread, name="score")
 
         def done(res) -> None:
             scores, _rc, note = res
@@ -368,18 +374,6 @@ class DraftPage(QWidget):
     def open_in_mail(self, variant: str) -> None:
         if not QDesktopServices.openUrl(self.mailto_url(variant)):
             self.banner.error("No mail client answered", "Save as .eml instead and open that file.")
-
-
-def leaked_atoms(draft, score) -> set[int]:
-    """Indexes of atoms the core flagged as leaks (from the draft's ``flags``)."""
-    flags = getattr(draft, "flags", None) or ()
-    if not score:
-        return set()
-    if isinstance(flags, dict):
-        flags = flags.get("leak") or flags.get("leaks") or ()
-    texts = {f if isinstance(f, str) else getattr(f, "text", "") for f in flags}
-    return {i for i, a in enumerate(score.atoms) if a.atom.text in texts
-            or any(t and t in a.atom.text for t in texts if len(t) > 20)}
 
 
 def _pct(name: str, v) -> str | None:

@@ -1,25 +1,51 @@
 """Evaluate page: the held-out evaluation with a progress bar, its table and its chart.
 
 The evaluation drafts replies to held-out messages you really answered and compares
-each variant: atomic fidelity (ACC/IC/RC), content, length ratio and leak.
-What it leaves out: it computes nothing; rows come from ``trainer.evaluate``'s
-EvalReport. The chart is drawn from those rows with pyqtgraph.
+each variant with your real replies (the "real" row is the ceiling): atomic fidelity
+(ACC/IC/RC), content, length ratio and leak.
+What it leaves out: it computes and draws nothing itself; rows come from
+``trainer.evaluate`` and the chart is the report.png that ``write_report`` renders.
 """
 
 from __future__ import annotations
 
-import pyqtgraph as pg
-from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel,
-                               QPushButton, QSpinBox, QSplitter, QTableView, QVBoxLayout, QWidget)
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel,
+                               QPushButton, QSizePolicy, QSpinBox, QSplitter, QTableView,
+                               QVBoxLayout, QWidget)
 
 from app.gui import tasks
 from app.gui.models import EVAL_COLUMNS, RecordTable
 from app.gui.pages.draft import DEFAULT_VARIANTS, VARIANTS
 from app.gui.widgets import Banner, JobBar, card, header, page_layout, section
 
-METRICS = (("acc", "ACC", "#4f9a84"), ("ic", "IC", "#6b8fd6"), ("rc", "RC", "#b07cc6"),
-           ("content", "content", "#d99a1e"), ("leak", "leak", "#cc3b3b"))
+
+class ChartLabel(QLabel):
+    """A picture that scales to its box, keeping its aspect ratio."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.source = QPixmap()
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.setMinimumHeight(160)
+
+    def set_file(self, path) -> bool:
+        self.source = QPixmap(str(path)) if path else QPixmap()
+        self._rescale()
+        return not self.source.isNull()
+
+    def resizeEvent(self, e) -> None:
+        self._rescale()
+        super().resizeEvent(e)
+
+    def _rescale(self) -> None:
+        if self.source.isNull():
+            self.setPixmap(QPixmap())
+            return
+        self.setPixmap(self.source.scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                                          Qt.TransformationMode.SmoothTransformation))
 
 
 class EvaluatePage(QWidget):
@@ -29,11 +55,11 @@ class EvaluatePage(QWidget):
         super().__init__(parent)
         self.session, self.jobs = session, jobs
         self.job = None
-        self.report = None
+        self.view_data = None
         lay = page_layout(self)
         lay.addWidget(header("Evaluate", "Hold out messages you really answered, draft replies to "
-                             "them with each variant, and compare: how much each draft sounds like "
-                             "you, whether it answers, and whether it leaks other people's mail."))
+                             "them with each variant, and compare with what you wrote: how much "
+                             "each sounds like you, whether it answers, whether it leaks."))
         row = QHBoxLayout()
         self.variant_boxes: dict[str, QCheckBox] = {}
         for name, label, tip in VARIANTS:
@@ -47,7 +73,8 @@ class EvaluatePage(QWidget):
         self.holdout = QDoubleSpinBox()
         self.holdout.setRange(0.05, 0.5)
         self.holdout.setSingleStep(0.05)
-        self.holdout.setValue(0.2)
+        self.holdout.setValue(0.1)
+        self.holdout.setToolTip("the newest share of your replies, kept out of learning")
         h_label.setBuddy(self.holdout)
         n_label = QLabel("Sam&ples:")
         self.n = QSpinBox()
@@ -57,7 +84,7 @@ class EvaluatePage(QWidget):
         l_label = QLabel("&Messages:")
         self.limit = QSpinBox()
         self.limit.setRange(1, 1000)
-        self.limit.setValue(20)
+        self.limit.setValue(10)
         l_label.setBuddy(self.limit)
         for w in (h_label, self.holdout, n_label, self.n, l_label, self.limit):
             row.addWidget(w)
@@ -75,6 +102,9 @@ class EvaluatePage(QWidget):
         tcard = card()
         tl = QVBoxLayout(tcard)
         tl.addWidget(section("Results per variant"))
+        self.summary = QLabel("No evaluation yet.")
+        self.summary.setObjectName("hint")
+        tl.addWidget(self.summary)
         self.table = RecordTable(EVAL_COLUMNS)
         self.view = QTableView()
         self.view.setModel(self.table)
@@ -86,17 +116,25 @@ class EvaluatePage(QWidget):
         ccard = card()
         cl = QVBoxLayout(ccard)
         cl.addWidget(section("Chart"))
-        self.plot = pg.PlotWidget()
-        self.plot.setYRange(0, 1)
-        self.plot.showGrid(y=True, alpha=0.2)
-        self.plot.addLegend(offset=(-10, 10))
-        cl.addWidget(self.plot)
+        self.chart = ChartLabel()
+        self.chart.setText("The chart appears after an evaluation.")
+        cl.addWidget(self.chart, 1)
         split.addWidget(ccard)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
         lay.addWidget(split, 1)
         self.run_button.clicked.connect(self.start)
 
     def refresh(self) -> None:
-        """Show the last report kept in the pack, if the core left one (eval/report.json)."""
+        try:
+            last = tasks.last_evaluation(self.session)
+        except Exception as e:  # noqa: BLE001 - a damaged report is shown, not raised
+            from app.gui.errors import describe
+
+            self.banner.error(*describe(e))
+            return
+        if last is not None:
+            self.show_report(last)
 
     def start(self) -> None:
         variants = [v for v, b in self.variant_boxes.items() if b.isChecked()]
@@ -118,27 +156,12 @@ class EvaluatePage(QWidget):
         self.job = None
         self.run_button.setEnabled(True)
 
-    def show_report(self, report) -> None:
-        self.report = report
-        rows = list(getattr(report, "rows", report) or [])
-        self.table.set_rows(rows)
-        self.draw(rows)
-
-    def draw(self, rows: list) -> None:
-        self.plot.clear()
-        if not rows:
-            return
-        width = 0.8 / len(METRICS)
-        for j, (attr, label, colour) in enumerate(METRICS):
-            xs, hs = [], []
-            for i, r in enumerate(rows):
-                v = getattr(r, attr, None)
-                if v is not None:
-                    xs.append(i - 0.4 + width * (j + 0.5))
-                    hs.append(float(v))
-            if xs:
-                self.plot.addItem(pg.BarGraphItem(x=xs, height=hs, width=width * 0.9, brush=colour,
-                                                  pen=pg.mkPen(None), name=label))
-                self.plot.plot([], [], pen=None, symbol="s", symbolBrush=colour, name=label)
-        ax = self.plot.getAxis("bottom")
-        ax.setTicks([[(i, r.variant) for i, r in enumerate(rows)]])
+    def show_report(self, ev) -> None:
+        self.view_data = ev
+        self.table.set_rows(list(ev.rows))
+        text = f"{ev.heldout} held-out message(s), {ev.n} sample(s) per variant."
+        if ev.unavailable:
+            text += " Not run: " + "; ".join(f"{k} ({v})" for k, v in ev.unavailable.items())
+        self.summary.setText(text)
+        if ev.folder is not None and not self.chart.set_file(ev.folder / "report.png"):
+            self.chart.setText("No chart in the report.")

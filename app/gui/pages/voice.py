@@ -34,6 +34,7 @@ class VoicePage(QWidget):
         self.session, self.jobs = session, jobs
         self.learn_job = None
         self.last_routes: list[str] = []
+        self.extra_options: dict = {}  # passed through to the routes (LearnContext.options)
         lay = page_layout(self)
         lay.addWidget(header("Voice", "Learn how you write. Retrieval and the style prompt take "
                              "minutes; a LoRA adapter takes longer and can be cancelled and resumed."))
@@ -203,7 +204,7 @@ class VoicePage(QWidget):
         model = self.model_combo.currentData() or self.session.config.model
         if model != self.session.config.model:
             self.session.update_config(self.session.config.with_(model=model))
-        options = {"resume": resume}
+        options = {**self.extra_options, "resume": resume}
         if self.max_steps.value():
             options["max_steps"] = self.max_steps.value()
         if not resume:

@@ -101,6 +101,22 @@ def gui_import(qapp, tmp_path_factory) -> GuiImport:
         w.close()
 
 
+@pytest.fixture(scope="session")
+def learned_dir(gui_import, tmp_path_factory) -> Path:
+    """A copy of the imported store with the scorer and retrieval learned (core calls)."""
+    from ingest.config import Config
+    from ingest.store import Store
+    from trainer.learn import LearnContext, learn, parse_routes
+    from trainer.voicepack import VoicePack
+
+    d = tmp_path_factory.mktemp("learned") / "data"
+    shutil.copytree(gui_import.data_dir, d)
+    with Store.open(d, chroma_url="") as store:
+        ctx = LearnContext(store, VoicePack.open(d), Config(me=DEMO_ME), d, {})
+        learn(parse_routes("rag"), ctx)
+    return d
+
+
 @pytest.fixture
 def themed(qapp):
     from app.gui.theme import apply_theme

@@ -1,0 +1,79 @@
+"""The Draft page: two variants side by side, streamed, every sentence tinted, saved as .eml."""
+
+from __future__ import annotations
+
+import email
+import os
+from pathlib import Path
+from email import policy
+
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.app.gui.conftest import wait_idle
+
+
+@pytest.mark.slow
+def test_draft_two_variants_tinted_with_metrics_and_save_eml(make_window, learned_dir, tmp_path, qtbot):
+    w = make_window(tmp_path / "data", src=learned_dir)
+    w.session.config = w.session.config.with_(max_tokens=48)
+    page = w.pages["draft"]
+    w.show_page("draft")
+    page.refresh()
+    wait_idle(qtbot, w)
+    assert page.archive_combo.count() > 10
+    # answer a message someone sent Wren
+    page.archive_combo.setCurrentIndex(0)
+    page._picked(0)
+    msg = page.archive_combo.itemData(0)
+    assert page.body_edit.toPlainText() == (msg.text or msg.body)
+    for name, box in page.variant_boxes.items():
+        box.setChecked(name in ("base", "rag"))
+    pieces = []
+    qtbot.mouseClick(page.draft_button, Qt.MouseButton.LeftButton)
+    assert set(page.columns) == {"base", "rag"}
+    page.job.signals.token.connect(lambda v, s, p: pieces.append(v))
+    wait_idle(qtbot, w, timeout_ms=600_000)
+    assert page.banner.kind in ("", "info"), page.banner.text()
+    assert set(pieces) == {"base", "rag"}, "tokens did not stream for both variants"
+    for variant, col in page.columns.items():
+        d = page.drafts[(variant, 0)]
+        text = col.view.toPlainText()
+        assert text == d.text and text.strip()
+        # streamed pieces add up to the final text
+        assert page.stream[(variant, 0)].strip() == d.text.strip()
+        scored = page.scored[(variant, 0)]
+        spans = col.view.spans
+        assert len(spans) == len(scored.score.scores) > 0
+        for s in spans:  # every sentence tinted, with its score in the tooltip
+            assert s.score is not None
+            cur = col.view.textCursor()
+            cur.setPosition(s.start + 1)
+            assert cur.charFormat().background().color().alpha() > 0
+            assert col.view.tooltip_at(s.start).startswith(("Score", "LEAK"))
+        assert col.chips["acc"].isVisible() and col.chips["acc"].text().startswith("ACC ")
+        assert col.chips["length"].text().endswith("words")
+        assert col.chips["tps"].text().endswith("tok/s")
+        if len(spans) >= 2:
+            assert col.chips["ic"].text().startswith("IC ")
+    if os.environ.get("OWNVOICE_GUI_SHOTS"):  # for a person to look at the page
+        w.grab().save(str(Path(os.environ["OWNVOICE_GUI_SHOTS"]) / "draft-page.png"))
+    # save the rag draft as .eml: a reply to the message
+    out = tmp_path / "reply.eml"
+    page.save_eml("rag", str(out))
+    assert page.banner.kind == "info"
+    saved = email.message_from_bytes(out.read_bytes(), policy=policy.default)
+    assert saved["Subject"].lower().startswith("re:")
+    assert msg.sender in saved["To"]
+    assert page.drafts[("rag", 0)].text.strip()[:20] in saved.get_content()
+    # mailto carries the same text
+    url = page.mailto_url("rag").toString()
+    assert url.startswith("mailto:") and "subject=" in url
+
+
+def test_draft_without_a_message_asks_for_one(make_window, tmp_path):
+    w = make_window(tmp_path / "data")
+    page = w.pages["draft"]
+    page.body_edit.setPlainText("")
+    page.start_draft()
+    assert page.job is None and page.banner.kind == "error"

@@ -1,0 +1,70 @@
+"""The Voice page: learn retrieval and PLD, edit the style prompt, cancel a LoRA run."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.app.gui.conftest import wait_idle
+
+# Small PLD settings so the route runs in a test: a few rules, no revision rounds.
+TINY_PLD = {"explain_pairs": 4, "validation": 2, "rounds": 0, "max_tokens": 40}
+
+
+@pytest.mark.slow
+def test_learn_retrieval_and_pld_fills_the_voice_card(make_window, gui_import, tmp_path, qtbot):
+    w = make_window(tmp_path / "data", src=gui_import.data_dir)
+    w.show_page("voice")
+    page = w.pages["voice"]
+    page.route_boxes["rag"].setChecked(True)
+    page.route_boxes["pld"].setChecked(True)
+    page.route_boxes["lora"].setChecked(False)
+    page.extra_options = dict(TINY_PLD)
+    stages = []
+    qtbot.mouseClick(page.learn_button, Qt.MouseButton.LeftButton)
+    assert page.learn_job is not None and not page.learn_button.isEnabled()
+    page.learn_job.signals.progress.connect(lambda p: stages.append(p.stage))
+    wait_idle(qtbot, w, timeout_ms=600_000)
+    assert page.banner.kind == "info", page.banner.text()
+    assert {"rag", "pld"} <= set(stages) or "explain" in stages
+    # the voice card shows the pack
+    assert page.prompt_edit.toPlainText().strip(), "no style prompt after PLD"
+    assert "Scorer AUC" in page.auc_label.text()
+    assert page.traits.rowCount() > 3
+    assert "rag" in page.routes_label.text() and "pld" in page.routes_label.text()
+    # edit the style prompt and save it into the pack
+    page.prompt_edit.setPlainText(page.prompt_edit.toPlainText() + "\n- Sign off with 'cheers, W.'\n")
+    assert page.save_prompt.isEnabled()
+    qtbot.mouseClick(page.save_prompt, Qt.MouseButton.LeftButton)
+    saved = (w.session.pack().file("style_prompt.md")).read_text(encoding="utf-8")
+    assert saved.endswith("- Sign off with 'cheers, W.'\n")
+    assert not page.save_prompt.isEnabled()
+
+
+@pytest.mark.slow
+def test_cancel_a_lora_training_run_and_resume_is_offered(make_window, learned_dir, tmp_path, qtbot):
+    w = make_window(tmp_path / "data", src=learned_dir)
+    w.show_page("voice")
+    page = w.pages["voice"]
+    for name, box in page.route_boxes.items():
+        box.setChecked(name == "lora")
+    page.max_steps.setValue(400)
+    page.extra_options = {"seq_len": 128}
+    train_events = []
+    page.start_learn()
+    job = page.learn_job
+    job.signals.progress.connect(lambda p: train_events.append(p) if p.stage == "train" else None)
+    # wait until training really runs (a step with a loss), then cancel from the GUI
+    qtbot.waitUntil(lambda: any("loss" in p.info for p in train_events) or not w.jobs.busy(),
+                    timeout=600_000)
+    assert w.jobs.busy(), f"training ended before it could be cancelled: {page.banner.text()}"
+    qtbot.mouseClick(page.job_bar.cancel_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, w, timeout_ms=300_000)
+    assert job.cancelled
+    assert page.banner.kind == "warning" and "cancelled" in page.banner.text().lower()
+    assert page.resume_button.isEnabled() and page.learn_button.isEnabled()
+    # the live loss curve got the steps that ran, and no more than were asked for
+    xs, ys = page.loss_curve.getData()
+    assert xs is not None and 1 <= len(xs) < 400
+    assert all(y > 0 for y in ys)
+    assert w.session.pack().route("lora") is None  # a cancelled run records no adapter
