@@ -18,7 +18,9 @@ import re
 import threading
 from typing import Any, Iterable
 
-URL_RE = re.compile(r"""(?i)\b(?:https?://|www\.)[^\s<>"'`\])}]+""")
+URL_RE = re.compile(
+    r"""(?i)(?:\b[a-z][a-z0-9+.-]*://|\bwww\.|(?<![@\w.-])(?=[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/))"""
+    r"""[^\s<>"'`\])}]+""")  # any scheme, www., or a bare host with a path (clients linkify it)
 MD_IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*[^)\s]+[^)]*\)")
 _TRAIL = ".,;:!?'\")]}>"
 _own_cache: dict[int, tuple[int, frozenset[str]]] = {}
@@ -40,7 +42,7 @@ def normalize_url(url: str) -> str:
     >>> normalize_url("HTTPS://Www.Example.org/Path/")
     'example.org/Path'
     """
-    u = re.sub(r"(?i)^https?://", "", url.strip()).rstrip("/")
+    u = re.sub(r"(?i)^(?:[a-z][a-z0-9+.-]*:)?//", "", url.strip()).rstrip("/")
     host, sep, rest = u.partition("/")
     host = host.lower()
     if host.startswith("www."):

@@ -119,8 +119,9 @@ def build_prompt(message: Message, rt: Any, *, max_tokens: int, thread: Sequence
     notes: list[str] = []
     sys_msg = {"role": "system", "content": system_text(b, me, style)}
     ask = "Reply:"
-    who = message.sender_name or message.sender or "the sender"
-    intro = f"Write the user's reply to this email from {scrub(who, b)}."
+    # the sender's name stays inside the fence (its From line): a display name is the
+    # sender's own words and can carry an instruction (resources/hostile/13-display-name.eml)
+    intro = "Write the user's reply to this email (its sender is in its From line)."
     reply_cap = max(MIN_REPLY_TOKENS, min(int(max_tokens), rt.n_ctx // 2))
 
     def total(user_parts: list[str]) -> int:

