@@ -10,7 +10,8 @@ Variants (each one a prompt/adapter recipe over the same student model):
 
 A variant that cannot run yet (no adapter trained, no style prompt, no store) lands
 in ``DraftResult.unavailable`` with the reason; it is never silently dropped. Each
-draft carries warning flags (``trainer.flags``): "link" and "leak".
+draft carries warning flags: "link" and "leak" (``trainer.flags``), "empty" (nothing
+left once echoed prompt-frame lines are dropped) and "cancelled".
 
 ``export_eml`` writes a draft as an .eml reply (In-Reply-To / References set), ready
 to open in a mail client.
@@ -233,6 +234,8 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
                                 top_p=top_p, seed=seed + i, on_token=cb, cancel=cancel,
                                 drop_lines_with=prompt.boundary)
                 flags = draft_flags(g.text, store=store, thread=message.thread or None)
+                if not g.text.strip():  # the model said nothing, or only echoed the prompt's frame
+                    flags += ("empty",)
                 if g.finish_reason == "cancelled":
                     flags += ("cancelled",)
                     cancelled = True

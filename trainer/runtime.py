@@ -135,7 +135,9 @@ class Runtime:
                 found = set()
                 for i in range(self.llm.n_vocab()):
                     attr = m.token_get_attr(i)
-                    if attr & (llama_cpp.LLAMA_TOKEN_ATTR_CONTROL | llama_cpp.LLAMA_TOKEN_ATTR_USER_DEFINED):
+                    # control tokens only: user-defined ones are markup or whitespace runs
+                    # (Gemma: "<table>", "\n\n\n"), which cannot open or close a turn
+                    if attr & llama_cpp.LLAMA_TOKEN_ATTR_CONTROL:
                         t = m.token_get_text(i)
                         if len(t) >= 3:
                             found.add(t)

@@ -157,5 +157,21 @@ def test_through_the_real_store_on_the_demo_archive(rt, demo_dir, data_dir):
         own_texts = {m.text for m in st.messages(own=True)}
         for pair in ex:  # every example is the user's own text, from another thread
             assert st.get(pair.reply_id).own and pair.reply_text in own_texts and pair.thread != target.thread
-        res = draft(target, variants="base,rag", store=st, pack=pack, config=CFG)
-        assert [d.variant for d in res.drafts] == ["base", "rag"] and all(d.text.strip() for d in res.drafts)
+        res = draft(target, variants="base,rag", store=st, pack=pack, config=CFG.with_(max_tokens=48))
+        assert [d.variant for d in res.drafts] == ["base", "rag"]
+        for d in res.drafts:
+            assert d.tokens > 0 and ("empty" in d.flags) == (not d.text.strip())
+        assert any(d.text.strip() for d in res.drafts)
+
+
+def test_rag_route_records_its_settings(store, pack, tmp_path):
+    from trainer.learn import LearnContext
+    from trainer.retrieval import learn
+
+    events = []
+    entry = learn(LearnContext(store, pack, CFG, tmp_path, {"k": 2}), events.append, None)
+    assert entry == {"k": 2, "token_budget": CFG.retrieval_tokens, "pairs": 1, "excerpts": False}
+    assert {k: v for k, v in pack.route("rag").items() if k != "updated"} == entry
+    assert events[-1].done == events[-1].total == 1
+    with pytest.raises(UserError, match="0 reply pairs"):
+        learn(LearnContext(FakeStore(), pack, CFG, tmp_path), lambda p: None, None)
