@@ -85,7 +85,14 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
     facts = gguf_facts(gguf_path)
     check(cancel)
     progress(Progress("train", 0, None, message="loading the base model"))
-    model, tok = load_hf(gguf_path, facts=facts)
+    import torch
+
+    from trainer.lora.train import pick_device
+
+    device = pick_device(str(opts.get("device") or getattr(ctx.config, "device", "auto") or "auto"))
+    # bf16 base weights on a GPU that supports them (LoRA weights stay float32 in peft)
+    dtype = torch.bfloat16 if device == "cuda" and torch.cuda.is_bf16_supported() else torch.float32
+    model, tok = load_hf(gguf_path, facts=facts, dtype=dtype)
     chat = (kind == "instruct") if kind in ("instruct", "base") else None
     probe = _settings(opts, 1, ctx.config)
     fmt = Formatter(tok, chat=chat, seq_len=probe.seq_len)

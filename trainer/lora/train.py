@@ -70,7 +70,7 @@ class TrainSettings:
 
         >>> s = TrainSettings(lr=1.0, max_steps=10, warmup_frac=0.2, min_lr_frac=0.0)
         >>> [round(s.lr_at(i), 3) for i in (0, 1, 2, 9)]
-        [0.5, 1.0, 1.0, 0.03]
+        [0.5, 1.0, 1.0, 0.038]
         """
         warm = max(1, round(self.max_steps * self.warmup_frac))
         if step < warm:
