@@ -9,11 +9,10 @@
     - one instruction per bullet
     ## Learned from my replies
     - ...
-    ## Evidence
-    (numbers behind the measured habits: for the reader, never sent to the model)
+    <!-- Evidence: the numbers behind each habit, for the reader only -->
 
-``student_prompt(md)`` is what a model sees: everything above ``## Evidence``,
-without HTML comments and headings. ``write_prompt`` keeps a user's edit: the
+``student_prompt(md)`` is what a model sees: the file without HTML comments,
+headings and blank lines (so a line the user adds anywhere is read). ``write_prompt`` keeps a user's edit: the
 SHA-256 of what ownvoice last wrote is stored in the manifest's ``pld`` entry; when
 the file on disk differs (or exists without a recorded hash) it is left alone and
 the new proposal goes to ``style_prompt.proposed.md``, unless ``fresh`` is asked.
@@ -34,10 +33,10 @@ from trainer.pld.rules import Rule
 
 PROMPT_FILE = "style_prompt.md"
 PROPOSED_FILE = "style_prompt.proposed.md"
-EVIDENCE_HEADING = "## Evidence"
+EVIDENCE_OPEN = "<!-- Evidence (for you; the model never sees comments):"
 HEADER = ("<!-- ownvoice style prompt (prompt-level distillation). Edit it freely: your edits are "
-          "kept on the next `ownvoice learn` unless you pass --fresh. Everything above "
-          "\"## Evidence\" is what the model reads. -->")
+          "kept on the next `ownvoice learn` unless you pass --fresh. The model reads every line "
+          "except headings and comments like this one. -->")
 INTRO = "Write the reply as me, following these habits."
 
 
@@ -55,18 +54,16 @@ def render(profile_rules: list[Rule], learned_rules: list[Rule], *, title: str =
         out += ["## Learned from my replies"] + [f"- {r.text}" for r in learned_rules] + [""]
     ev = [r for r in profile_rules + learned_rules if r.evidence]
     if ev:
-        out += [EVIDENCE_HEADING] + [f"- {r.text} ({r.evidence})" for r in ev] + [""]
+        out += [EVIDENCE_OPEN] + [f"  {r.text} ({r.evidence.replace('--', '-')})" for r in ev] + ["-->", ""]
     return "\n".join(out)
 
 
 def student_prompt(markdown: str) -> str:
-    """What the model reads: the text above ``## Evidence``, without comments and headings."""
+    """What the model reads: the markdown without comments, headings and blank lines."""
     md = re.sub(r"<!--.*?-->", "", markdown or "", flags=re.S)
     keep = []
     for line in md.splitlines():
         s = line.strip()
-        if s.lower().startswith(EVIDENCE_HEADING.lower()):
-            break
         if not s or s.startswith("#"):
             continue
         keep.append(s)
@@ -74,7 +71,7 @@ def student_prompt(markdown: str) -> str:
 
 
 def prompt_rules(markdown: str) -> list[str]:
-    """The bullet instructions in a style prompt (before ``## Evidence``)."""
+    """The bullet instructions in a style prompt."""
     return [ln[2:].strip() for ln in student_prompt(markdown).splitlines() if ln.startswith(("- ", "* "))]
 
 

@@ -125,8 +125,10 @@ def parse_rule(output: str) -> str:
     'Keep it short and friendly.'
     """
     for line in (output or "").splitlines():
-        line = _PREFIX.sub("", line.strip()).strip()
-        line = line.strip("\"'“”`* ").strip()
+        prev = None
+        while prev != line:  # "- 1. Rule:" carries several prefixes
+            prev = line
+            line = _PREFIX.sub("", line.strip()).strip().strip("\"'“”`* ").strip()
         if line.lower().startswith(("explanation", "note:", "here is", "here's", "sure")):
             continue
         if line:
