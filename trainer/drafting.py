@@ -117,16 +117,19 @@ def _style(pack: Any) -> str | None:
 
 
 def _adapter(pack: Any, rt: Runtime) -> tuple[Path | None, str]:
+    """The pack's adapter (manifest route "lora", as ``trainer.lora`` records it) if it
+    was trained on the runtime's model, else the reason it cannot be used."""
     if pack is None:
         return None, "no voice pack yet: run `ownvoice learn --routes lora`"
-    p = pack.file(ADAPTER_REL)
     entry = pack.route("lora")
-    if not p.exists() or not entry:
+    p = pack.file((entry or {}).get("adapter") or ADAPTER_REL)
+    if not entry or not p.is_file():
         return None, "no LoRA adapter trained yet: run `ownvoice learn --routes lora`"
-    want = entry.get("base_sha256") or entry.get("base_model_sha256")
-    if want and rt.info.path.exists() and want != rt.info.sha256:
-        return None, (f"the adapter was trained on another base model ({entry.get('base_model', '?')}); "
-                      f"draft with that --model or retrain")
+    base = entry.get("base_model") if isinstance(entry.get("base_model"), dict) else {}
+    want = base.get("sha256")
+    if want and want != rt.info.sha256:
+        return None, (f"the adapter was trained on {base.get('name') or 'another model'}, not "
+                      f"{rt.info.name}: draft with --model {base.get('name') or '<that model>'} or retrain")
     return p, ""
 
 

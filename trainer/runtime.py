@@ -52,6 +52,8 @@ class Generation:
     ttft: float  # seconds to the first generated token (prompt evaluation included)
     finish_reason: str  # "stop" | "length" | "cancelled" | "context"
     token_ids: tuple[int, ...] = ()
+    cpu_seconds: float = 0.0  # process CPU time of the call (a fair measure on a busy machine)
+    cpu_ttft: float = 0.0
 
     @property
     def decode_tokens_per_second(self) -> float:
@@ -197,7 +199,7 @@ class Runtime:
         left out of the text - a small model sometimes echoes the prompt's frame."""
         import llama_cpp
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         with self._lock:
             llm = self.llm
             ids, frame_stops = self._prompt_ids(prompt_or_messages)
@@ -212,7 +214,7 @@ class Runtime:
             sink = _LineFilter(drop_lines_with, on_token) if drop_lines_with else None
             out = _StreamText(stops, sink or on_token)
             token_ids: list[int] = []
-            ttft = 0.0
+            ttft = cpu_ttft = 0.0
             finish = "length" if budget == max_tokens else "context"
             if budget <= 0:
                 return Generation("", 0, len(ids), time.perf_counter() - t0, 0.0, finish)
@@ -223,7 +225,7 @@ class Runtime:
             try:
                 for tok in gen:
                     if not token_ids:
-                        ttft = time.perf_counter() - t0
+                        ttft, cpu_ttft = time.perf_counter() - t0, time.process_time() - c0
                     if llama_cpp.llama_vocab_is_eog(vocab, tok):
                         finish = "stop"
                         break
@@ -243,7 +245,7 @@ class Runtime:
                 sink.flush()
             text = "".join(sink.parts) if sink is not None else out.text
             return Generation(text, len(token_ids), len(ids), time.perf_counter() - t0, ttft,
-                              finish, tuple(token_ids))
+                              finish, tuple(token_ids), time.process_time() - c0, cpu_ttft)
 
     # -- logits -----------------------------------------------------------------------
     def logits(self, text_or_tokens: str | Sequence[int]) -> np.ndarray:

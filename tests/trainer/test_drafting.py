@@ -74,12 +74,18 @@ def test_variants_stream_and_unavailable_ones_say_why(rt, store, pack):
 
 def test_lora_variant_uses_the_packs_adapter_and_removes_it(rt, store, pack):
     write_lora_adapter(pack.file("adapter/adapter.gguf"), seed=3, scale_b=0.3)
-    pack.set_route("lora", {"adapter": "adapter/adapter.gguf", "steps": 2})
+    pack.set_route("lora", {"adapter": "adapter/adapter.gguf",
+                            "base_model": {"name": "smollm2", "sha256": rt.info.sha256, "arch": "llama"}})
     target = next(m for m in store.messages() if m.message_id == "m0@fair.example")
     res = draft(target, variants=["base", "lora"], store=store, pack=pack, config=CFG.with_(temperature=0.0))
     assert [d.variant for d in res.drafts] == ["base", "lora"] and not res.unavailable
     assert res.drafts[0].text != res.drafts[1].text  # the adapter changed the greedy output
     assert rt.adapter is None
+    # an adapter trained on another base model is reported, not applied
+    pack.set_route("lora", {"adapter": "adapter/adapter.gguf",
+                            "base_model": {"name": "gemma3", "sha256": "0" * 64, "arch": "gemma3"}})
+    res = draft(target, variants=["lora"], store=store, pack=pack, config=CFG)
+    assert res.drafts == [] and "trained on gemma3" in res.unavailable["lora"]
 
 
 def test_nothing_learned_yet(rt):
