@@ -13,8 +13,9 @@ After Badhe & Shah, "Prompt-Level Distillation" (arXiv 2602.21103, 2026). The ro
 Then ``style_prompt.md`` is written (prompt.py; a user's edit is kept unless
 ``fresh``) and the route is recorded in the manifest.
 
-Splits of ``store.reply_pairs()`` (date-sorted): the newest 10% are held out for
-evaluation and never seen here; ``validation`` pairs spread over the rest drive the
+Splits of ``store.reply_pairs()`` (date-sorted, both texts non-empty, as
+trainer.evaluate reads them): the newest 10% are held out for evaluation and never
+seen here; ``validation`` pairs spread over the rest drive the
 loop; up to ``explain_pairs`` of the others are explained.
 
 ``ctx.options``: teacher, allow_remote, rounds (2), fresh, validation (8),
@@ -29,6 +30,7 @@ import math
 import time
 from typing import Any
 
+from ingest.errors import UserError
 from ingest.jobs import CancelToken, Progress, ProgressFn, check, no_progress
 
 ROUTE = "pld"
@@ -82,11 +84,14 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
 
     progress(Progress("profile", 0, 1))
     prof = profile(ctx.store)
+    if prof.n_messages == 0 and prof.n_documents == 0:
+        raise UserError("There is none of your own writing in the store, so there is no style to learn.",
+                        hint="Import your Sent mail with your addresses (`ownvoice import PATH --me YOU@...`).")
     ctx.pack.write_json("profile.json", prof.to_json())
     progress(Progress("profile", 1, 1, info={"messages": prof.n_messages, "rules": len(prof.rules)}))
     check(cancel)
 
-    pairs = list(ctx.store.reply_pairs())
+    pairs = [p for p in ctx.store.reply_pairs() if p.reply_text.strip() and p.message_text.strip()]
     to_explain, validation, held = split_pairs(pairs, n_validation=int(opts.get("validation") or 8),
                                                max_explain=int(opts.get("explain_pairs") or 60))
     rules, rejected = explain_pairs(to_explain, teacher, ctx.pack, fresh=fresh,

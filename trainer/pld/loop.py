@@ -125,7 +125,8 @@ def run_loop(profile_rules: list[Rule], learned: list[Rule], validation: list[An
         ranked = sorted(rows, key=lambda x: x["score"])
         failures = [x for x in ranked[:n_failures] if x["score"] < perfect]
         if teacher is None or not validation:
-            records.append(RoundRecord(r, None, round(best, 4), False, len(kl), note="no teacher"))
+            note = "no teacher" if teacher is None else "no validation pairs"
+            records.append(RoundRecord(r, None, round(best, 4), False, len(kl), note=note))
             break
         if not failures:
             records.append(RoundRecord(r, None, round(best, 4), False, len(kl), note="converged: all drafts in voice"))
