@@ -19,11 +19,13 @@ and a parser that raises mid-stream ends that source with one recorded skip.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from ingest import derive, state
 from ingest.errors import UserError
@@ -66,7 +68,7 @@ def run_import(paths: Iterable[str | os.PathLike[str]], store: Store, me: Sequen
         plan.append((str(path.resolve()), path.resolve(), kind))
     added: dict[str, int] = {}
     unchanged: list[str] = []
-    with store.lock, state.locked_errors(store.data_dir):
+    with store.lock, state.locked_errors(store.data_dir), disk_errors(store.data_dir):
         if me:
             derive.set_me(store, me)
         for n, (key, path, kind) in enumerate(plan):
@@ -86,6 +88,40 @@ def run_import(paths: Iterable[str | os.PathLike[str]], store: Store, me: Sequen
     who, inferred = store.me()
     return ImportResult(tuple(store.report(k) for k, _, _ in plan), added, tuple(unchanged),
                         who, inferred)
+
+
+_DISK_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
+_DISK_WORDS = ("disk is full", "no space left", "file too large", "disk i/o error", "quota exceeded")
+
+
+def _is_disk_error(e: BaseException | None) -> bool:
+    """True for a failed write of the store: no space, a file-size limit, a disk I/O error
+    (SQLite reports a write refused with EFBIG as "disk I/O error"), through any cause."""
+    seen = 0
+    while e is not None and seen < 8:
+        if isinstance(e, OSError) and e.errno in _DISK_ERRNOS:
+            return True
+        if any(w in str(e).lower() for w in _DISK_WORDS):
+            return True
+        e, seen = e.__cause__ or e.__context__, seen + 1
+    return False
+
+
+@contextlib.contextmanager
+def disk_errors(data_dir: Path) -> Iterator[None]:
+    """Turn a full disk (from SQLite, chromadb or a plain write) into a UserError that
+    says to free space; the import resumes where it stopped when run again."""
+    try:
+        yield
+    except UserError:
+        raise
+    except Exception as e:
+        if not _is_disk_error(e):
+            raise
+        raise UserError(f"The import stopped: writing to {data_dir} failed, the disk is full "
+                        f"(or failing): {str(e).splitlines()[0][:160] if str(e) else type(e).__name__}.",
+                        hint="Free some space there, then run the same import again: it resumes "
+                             "where it stopped.") from e
 
 
 def import_sources(paths: Iterable[str | os.PathLike[str]], store: Store,
