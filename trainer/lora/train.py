@@ -252,7 +252,7 @@ class Recipe:
             for i in range(0, len(self.heldout), self.s.eval_batch):
                 batch = pad_batch(self.heldout[i:i + self.s.eval_batch], self.pad_id)
                 loss, k = loss_sum(self.model, batch, self.device, self.autocast)
-                total += float(loss)
+                total += float(loss.detach())
                 n += k
         self.model.train()
         return total / max(1, n)
@@ -291,7 +291,7 @@ class Recipe:
             for b in micro:
                 loss, _ = loss_sum(self.model, b, self.device, self.autocast)
                 (loss / max(1, n_loss)).backward()
-                total += float(loss)
+                total += float(loss.detach())
             self.tokens += sum(r.n_real for rows in picked for r in rows)  # pad is not counted
             if self.s.clip:
                 torch.nn.utils.clip_grad_norm_(list(self.params.values()), self.s.clip)

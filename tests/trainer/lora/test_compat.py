@@ -29,3 +29,30 @@ def test_adapter_on_other_base_model_is_a_user_error(tmp_path):
     (pack.path / "adapter/adapter.gguf").unlink()
     with pytest.raises(UserError, match="missing"):
         check_adapter_compat(pack, SimpleNamespace(path=base))
+
+
+def test_not_a_gguf_is_a_user_error(tmp_path):
+    from trainer.lora.hf_load import gguf_facts
+
+    bad = tmp_path / "model.gguf"
+    bad.write_bytes(b"PK\x03\x04 not a gguf at all")
+    with pytest.raises(UserError, match="not a readable GGUF"):
+        gguf_facts(bad)
+    with pytest.raises(UserError, match="does not exist"):
+        gguf_facts(tmp_path / "missing.gguf")
+
+
+@pytest.mark.slow
+def test_gguf_header_reader_matches_gguf_package():
+    """The fast header reader agrees with gguf.GGUFReader on the built-in SmolLM2."""
+    import gguf
+
+    from trainer.lora.hf_load import read_gguf_kv
+    from trainer.models import resolve_model
+
+    path = resolve_model("smollm2").path
+    kv = read_gguf_kv(path)
+    ref = gguf.GGUFReader(str(path))
+    for key in ("general.architecture", "llama.block_count", "llama.attention.head_count",
+                "llama.attention.head_count_kv", "tokenizer.chat_template"):
+        assert kv[key] == ref.fields[key].contents(), key
