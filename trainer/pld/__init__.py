@@ -19,7 +19,8 @@ seen here; ``validation`` pairs spread over the rest drive the
 loop; up to ``explain_pairs`` of the others are explained.
 
 ``ctx.options``: teacher, allow_remote, rounds (2), fresh, validation (8),
-budget_tokens (400), explain_pairs (60), model (student), max_tokens (draft length).
+budget_tokens (400), explain_pairs (60), explain_tokens (48), eps (0.4), model
+(student), max_tokens (draft length).
 
 What it leaves out: no per-correspondent prompts; no rule weights inside the prompt.
 """
@@ -138,7 +139,8 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
         "prompt_sha256": written.sha256,
         "kept_user_edit": written.kept_user_edit,
         "proposed": str(written.proposed) if written.proposed else None,
-        "rejected": {"count": len(all_rejected), "by_reason": reasons,
+        "rejected": {"count": len(all_rejected), "explain": len(rejected), "revision": len(result.rejected),
+                     "by_reason": reasons,
                      "examples": [r.to_json() for r in all_rejected[:5]]},
         "teacher": getattr(teacher, "name", str(spec)),
         "teacher_remote": bool(getattr(teacher, "remote", False)),

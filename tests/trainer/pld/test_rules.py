@@ -110,3 +110,26 @@ def test_explain_rejects_leaks_and_malformed_output_and_records_them(tmp_path):
     # fresh: asks again
     explain_pairs(pairs, teacher, pack, fresh=True)
     assert teacher.calls == calls + len(pairs)
+
+
+def test_explain_stops_on_cancel_and_resumes_without_asking_again(tmp_path):
+    from ingest.errors import Cancelled
+    from ingest.jobs import CancelToken
+
+    pairs = [_pair(i, f"Question number {w}?", f"Answer {w} — cheers, W.") for i, w in enumerate("abcd")]
+    token = CancelToken()
+
+    class CancellingTeacher(ScriptedTeacher):
+        def complete(self, messages, **kw):
+            out = super().complete(messages, **kw)
+            if self.calls == 2:
+                token.cancel()  # the user presses Ctrl-C during the second pair
+            return out
+
+    teacher = CancellingTeacher(["Answer in one short line with a dash."])
+    pack = VoicePack.open(tmp_path)
+    with pytest.raises(Cancelled):
+        explain_pairs(pairs, teacher, pack, save_every=1, cancel=token)
+    assert teacher.calls == 2
+    rules, _ = explain_pairs(pairs, teacher, pack, save_every=1)  # resumed: only the 2 missing pairs
+    assert teacher.calls == 4 and len(rules) == 4
