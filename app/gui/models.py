@@ -123,8 +123,57 @@ EVAL_COLUMNS = [
 
 TRAIT_COLUMNS = [
     Column("Trait", lambda kv: kv[0]),
-    Column("Value", lambda kv: kv[1]),
+    Column("You", lambda kv: kv[1]),
 ]
+
+
+def profile_rows(profile: Any) -> list[tuple[str, str]]:
+    """Readable ``(trait, value)`` rows from the stylometric profile (profile.json).
+
+    The measured rules come first (they read as sentences), then the main numbers
+    with other people's figure beside the user's. Unknown layouts fall back to
+    ``flatten_traits``.
+
+    >>> profile_rows({"length_words": {"median": 52.0, "others_median": 55.0},
+    ...               "sign_offs": [["cheers, W.", 63, 0.692]]})
+    [('Reply length', '52 words (others 55 words)'), ('Sign-offs', 'cheers, W. (69%)')]
+    """
+    if not isinstance(profile, dict):
+        return []
+    rows: list[tuple[str, str]] = []
+    for r in profile.get("rules") or []:
+        if isinstance(r, dict) and r.get("text"):
+            rows.append(("Rule", str(r["text"])))
+
+    def mo(d: Any, key: str, fmt: str) -> str | None:
+        if not isinstance(d, dict) or d.get(key) is None:
+            return None
+        out = fmt.format(d[key])
+        if d.get(f"others_{key}") is not None:
+            out += f" (others {fmt.format(d[f'others_{key}'])})"
+        return out
+
+    def ranked(items: Any, n: int, pct: bool = True) -> str | None:
+        if not isinstance(items, list) or not items:
+            return None
+        parts = []
+        for it in items[:n]:
+            if isinstance(it, (list, tuple)) and it:
+                share = it[2] if pct and len(it) > 2 and isinstance(it[2], float) else None
+                parts.append(f"{it[0]} ({share:.0%})" if share is not None else str(it[0]))
+        return ", ".join(parts) or None
+
+    for label, value in (
+            ("Reply length", mo(profile.get("length_words"), "median", "{:.0f} words")),
+            ("Sentence length", mo(profile.get("sentence_words"), "median", "{:.0f} words")),
+            ("Contractions", mo(profile.get("contractions"), "rate", "{:.0%}")),
+            ("Greetings", ranked(profile.get("greetings"), 3)),
+            ("Sign-offs", ranked(profile.get("sign_offs"), 3)),
+            ("Typical phrases", ranked(profile.get("phrases"), 8, pct=False)),
+            ("Messages measured", str(profile["n_messages"]) if "n_messages" in profile else None)):
+        if value:
+            rows.append((label, value))
+    return rows or flatten_traits(profile)
 
 
 def flatten_traits(profile: Any, prefix: str = "") -> list[tuple[str, str]]:

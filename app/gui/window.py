@@ -108,8 +108,11 @@ class MainWindow(QMainWindow):
         return self.jobs.start(tasks.warm_up, self.session, name="loading the store")
 
     def _job_ended(self, job) -> None:
-        state = "cancelled" if job.cancelled else ("failed" if job.error else "done")
-        self.statusBar().showMessage(f"{job.name}: {state}", 5000)
+        if job.cancelled or job.error:
+            state = "cancelled" if job.cancelled else "failed"
+            self.statusBar().showMessage(f"{job.name}: {state}", 8000)
+        elif not self.jobs.busy():
+            self.statusBar().showMessage(f"Ready · data in {self.session.data_dir}")
 
     # -- state ---------------------------------------------------------------------------------
     def restore_state(self) -> None:

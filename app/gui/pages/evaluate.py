@@ -42,8 +42,7 @@ class ChartLabel(QLabel):
 
     def _rescale(self) -> None:
         if self.source.isNull():
-            self.setPixmap(QPixmap())
-            return
+            return  # keep the placeholder text
         self.setPixmap(self.source.scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio,
                                           Qt.TransformationMode.SmoothTransformation))
 

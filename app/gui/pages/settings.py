@@ -36,7 +36,11 @@ class SettingsPage(QWidget):
         super().__init__(parent)
         self.session, self.jobs = session, jobs
         lay = page_layout(self)
-        lay.addWidget(header("Settings", "Stored in config.toml; the command line reads the same file."))
+        from ingest.config import config_path
+
+        lay.addWidget(header("Settings", f"Stored in {config_path()}; the command line reads the "
+                             "same file. Nothing here sends anything anywhere unless you allow a "
+                             "remote teacher."))
         self.banner = Banner()
         lay.addWidget(self.banner)
         body = QHBoxLayout()
@@ -53,7 +57,9 @@ class SettingsPage(QWidget):
         drow = QHBoxLayout()
         drow.addWidget(self.data_dir, 1)
         drow.addWidget(browse)
-        fl.addRow("&Data directory:", drow)
+        dlabel = QLabel("&Data directory:")
+        dlabel.setBuddy(self.data_dir)
+        fl.addRow(dlabel, drow)
         self.model = QComboBox()
         self.model.setEditable(True)
         self.model.addItems(["smollm2", "gemma3"])
@@ -62,7 +68,9 @@ class SettingsPage(QWidget):
         mrow = QHBoxLayout()
         mrow.addWidget(self.model, 1)
         mrow.addWidget(gguf)
-        fl.addRow("Student &model:", mrow)
+        mlabel = QLabel("Student &model:")
+        mlabel.setBuddy(self.model)
+        fl.addRow(mlabel, mrow)
         self.device = QComboBox()
         self.device.addItems(["auto", "cuda", "mps", "cpu"])
         fl.addRow("Training de&vice:", self.device)

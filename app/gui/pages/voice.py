@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGridLayout, Q
                                QTableView, QVBoxLayout, QWidget)
 
 from app.gui import tasks
-from app.gui.models import TRAIT_COLUMNS, RecordTable, flatten_traits
+from app.gui.models import TRAIT_COLUMNS, RecordTable, profile_rows
 from app.gui.theme import is_dark
 from app.gui.widgets import Banner, JobBar, card, chip, header, page_layout, section
 
@@ -141,12 +141,14 @@ class VoicePage(QWidget):
         self.traits_view.verticalHeader().setVisible(False)
         self.traits_view.horizontalHeader().setStretchLastSection(True)
         self.traits_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.traits_view.setWordWrap(True)
+        self.traits_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.traits_view.setAlternatingRowColors(True)
         tl.addWidget(self.traits_view)
         grid.addWidget(traits_card, 0, 2, 2, 1)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 3)
-        grid.setColumnStretch(2, 2)
+        grid.setColumnStretch(2, 3)
         lay.addLayout(grid, 1)
 
         self.steps: list[float] = []
@@ -278,7 +280,8 @@ class VoicePage(QWidget):
         self.prompt_edit.setPlainText(vc.style_prompt)
         self.prompt_edit.blockSignals(False)
         self.save_prompt.setEnabled(False)
-        self.traits.set_rows(flatten_traits(vc.profile))
+        self.traits.set_rows(profile_rows(vc.profile))
+        self.traits_view.resizeRowsToContents()
         scorer = vc.routes.get("scorer") or {}
         if scorer.get("auc") is not None:
             auc = float(scorer["auc"])

@@ -49,7 +49,9 @@ def test_cancel_a_lora_training_run_and_resume_is_offered(make_window, learned_d
     for name, box in page.route_boxes.items():
         box.setChecked(name == "lora")
     page.max_steps.setValue(400)
-    page.extra_options = {"seq_len": 128}
+    # short rows, two held-out examples and a held-out loss every step: quick first steps
+    page.extra_options = {"seq_len": 128, "max_heldout": 2, "batch_rows": 1, "grad_accum": 1,
+                          "documents": False, "eval_every": 1}
     train_events = []
     page.start_learn()
     job = page.learn_job
@@ -68,3 +70,7 @@ def test_cancel_a_lora_training_run_and_resume_is_offered(make_window, learned_d
     assert xs is not None and 1 <= len(xs) < 400
     assert all(y > 0 for y in ys)
     assert w.session.pack().route("lora") is None  # a cancelled run records no adapter
+    hx, hy = page.heldout_curve.getData()
+    assert hx is not None and len(hx) >= 1  # the held-out loss is plotted too
+    # the run left a checkpoint, which is what Resume continues from
+    assert any((w.session.data_dir / "checkpoints").rglob("*"))
