@@ -108,6 +108,10 @@ def connect(path: Path) -> sqlite3.Connection:
         version = db.execute("PRAGMA user_version").fetchone()[0]
         for i, step in enumerate(MIGRATIONS[version:], start=version + 1):
             with transaction(db):
+                # another process may have migrated since we read the version: re-read it
+                # under the write lock that BEGIN IMMEDIATE holds
+                if db.execute("PRAGMA user_version").fetchone()[0] >= i:
+                    continue
                 step(db)
                 db.execute(f"PRAGMA user_version = {i}")
     for suffix in ("", "-wal", "-shm"):
