@@ -235,7 +235,7 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
                 cb = (lambda s, _v=plan.variant, _i=i: on_token(_v, _i, s)) if on_token else None
                 g = rt.generate(list(prompt.messages), max_tokens=prompt.max_tokens, temperature=temperature,
                                 top_p=top_p, seed=seed + i, on_token=cb, cancel=cancel,
-                                drop_lines_with=prompt.boundary)
+                                drop_lines_with=prompt.boundary, ban_chars="[")
                 flags = draft_flags(g.text, store=store, thread=message.thread or None)
                 if not g.text.strip():  # the model said nothing, or only echoed the prompt's frame
                     flags += ("empty",)

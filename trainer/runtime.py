@@ -75,7 +75,8 @@ class Runtime:
         self._lock = threading.RLock()
         self._llm: Any = None
         self._controls: tuple[str, ...] | None = None
-        self._adapters: dict[str, Any] = {}  # path -> llama_adapter_lora_p (freed with the model)
+        self._adapters: dict[str, Any] = {}
+        self._bans: dict[str, tuple[int, ...]] = {}  # path -> llama_adapter_lora_p (freed with the model)
         self.adapter: tuple[Path, float] | None = None
 
     # -- loading ----------------------------------------------------------------------
@@ -191,12 +192,15 @@ class Runtime:
                  temperature: float = 0.7, top_p: float = 0.9, seed: int | None = 0,
                  stop: Sequence[str] | None = None, on_token: OnToken | None = None,
                  cancel: CancelToken | None = None, top_k: int = 40, min_p: float = 0.05,
-                 repeat_penalty: float = 1.1, drop_lines_with: str | None = None) -> Generation:
+                 repeat_penalty: float = 1.1, drop_lines_with: str | None = None,
+                 ban_chars: str = "") -> Generation:
         """Generate up to ``max_tokens`` tokens. ``on_token`` gets text pieces whose
         concatenation is exactly ``Generation.text``.
 
         ``drop_lines_with``: a marker (the prompt's random fence boundary) whose lines are
-        left out of the text - a small model sometimes echoes the prompt's frame."""
+        left out of the text - a small model sometimes echoes the prompt's frame.
+        ``ban_chars``: tokens containing any of these characters are never sampled
+        (drafting bans "[": the fence syntax, and markdown links and images)."""
         import llama_cpp
 
         t0, c0 = time.perf_counter(), time.process_time()
@@ -208,7 +212,9 @@ class Runtime:
                                 hint="Shorten the message or raise the context size.")
             budget = min(int(max_tokens), self._n_ctx - len(ids))
             stops = tuple(s for s in (*(stop or ()), *frame_stops) if s)
-            llm.set_seed(int(seed) if seed is not None else random.randrange(1 << 31))
+            sampler = self._sampler(temperature=temperature, top_p=top_p, top_k=top_k, min_p=min_p,
+                                    repeat_penalty=repeat_penalty, ban_chars=ban_chars,
+                                    seed=int(seed) if seed is not None else random.randrange(1 << 31))
             llm.reset()
             vocab = llm._model.vocab
             sink = _LineFilter(drop_lines_with, on_token) if drop_lines_with else None
@@ -220,8 +226,7 @@ class Runtime:
                 return Generation("", 0, len(ids), time.perf_counter() - t0, 0.0, finish)
             if cancel is not None and cancel.cancelled:
                 return Generation("", 0, len(ids), time.perf_counter() - t0, 0.0, "cancelled")
-            gen = llm.generate(ids, top_k=top_k, top_p=top_p, min_p=min_p, temp=temperature,
-                               repeat_penalty=repeat_penalty)
+            gen = self._tokens(llm, ids, sampler)
             try:
                 for tok in gen:
                     if not token_ids:
@@ -240,12 +245,54 @@ class Runtime:
                         break
             finally:
                 gen.close()
+                sampler.close()
             out.finish()
             if sink is not None:
                 sink.flush()
             text = "".join(sink.parts) if sink is not None else out.text
             return Generation(text, len(token_ids), len(ids), time.perf_counter() - t0, ttft,
                               finish, tuple(token_ids), time.process_time() - c0, cpu_ttft)
+
+    def _sampler(self, *, temperature: float, top_p: float, top_k: int, min_p: float,
+                 repeat_penalty: float, seed: int, ban_chars: str) -> Any:
+        """The same sampler chain ``Llama.generate`` builds, with an optional ban first."""
+        from llama_cpp import _internals
+
+        n_vocab = self.llm.n_vocab()
+        s = _internals.LlamaSampler()
+        banned = self._banned(ban_chars) if ban_chars else ()
+        if banned:
+            s.add_logit_bias(n_vocab, {t: float("-inf") for t in banned})
+        s.add_penalties(n_vocab=n_vocab, penalty_last_n=64, penalty_repeat=repeat_penalty,
+                        penalty_freq=0.0, penalty_present=0.0)
+        if temperature <= 0:
+            s.add_greedy()
+        else:
+            s.add_top_k(top_k)
+            s.add_typical(1.0, 1)
+            s.add_top_p(top_p, 1)
+            s.add_min_p(min_p, 1)
+            s.add_temp(temperature)
+            s.add_dist(seed)
+        return s
+
+    def _banned(self, chars: str) -> tuple[int, ...]:
+        """Token ids whose text contains any of ``chars`` (cached per character set)."""
+        if chars not in self._bans:
+            m = self.llm._model
+            self._bans[chars] = tuple(
+                i for i in range(self.llm.n_vocab())
+                if any(c in m.token_to_piece(i).decode("utf-8", errors="ignore") for c in chars))
+        return self._bans[chars]
+
+    @staticmethod
+    def _tokens(llm: Any, ids: list[int], sampler: Any):  # noqa: ANN205
+        """Evaluate the prompt, then sample and evaluate one token at a time."""
+        llm.eval(ids)
+        while True:
+            tok = sampler.sample(llm._ctx, -1)
+            yield tok
+            llm.eval([tok])
 
     # -- logits -----------------------------------------------------------------------
     def logits(self, text_or_tokens: str | Sequence[int]) -> np.ndarray:

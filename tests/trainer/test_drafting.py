@@ -66,6 +66,7 @@ def test_variants_stream_and_unavailable_ones_say_why(rt, store, pack):
     for d in res.drafts:
         assert d.text.strip() and d.tokens <= 16 and d.seed == 5 + d.sample
         assert "".join(seen[(d.variant, d.sample)]) == d.text
+        assert "[" not in d.text  # fences (and markdown links) cannot be written
     by = {(d.variant, d.sample): d for d in res.drafts}
     assert by[("rag", 0)].prompt_tokens > by[("base", 0)].prompt_tokens  # the example is in
     assert by[("full", 0)].prompt_tokens > by[("rag", 0)].prompt_tokens  # + the style prompt

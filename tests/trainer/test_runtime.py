@@ -61,6 +61,11 @@ def test_a_fixed_seed_reproduces(rt):
     assert others - {a.token_ids}  # another seed gives another sample
 
 
+def test_banned_characters_are_never_sampled(rt):
+    g = rt.generate(MSGS, max_tokens=16, seed=3, ban_chars="e[")
+    assert g.tokens > 0 and g.text.strip() and "e" not in g.text and "[" not in g.text
+
+
 def test_logits_agree_with_greedy_decoding(rt):
     text = rt.chat_format_prompt(MSGS)
     ids = rt.tokenize(text, add_bos=True, special=True)
