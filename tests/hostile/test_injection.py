@@ -156,7 +156,7 @@ def archive_grams(demo_store):
 @pytest.mark.slow
 def test_drafts_leak_nothing_from_other_threads(demo_store, pack, archive_grams):
     from trainer.drafting import draft
-    from trainer.flags import urls_in
+    from trainer.flags import link_flag, own_urls
 
     cfg = Config(me=DEMO_ME, retrieval_k=2, retrieval_tokens=400, max_tokens=40, seed=7)
     leaks, total, drafted = [], 0, 0
@@ -173,7 +173,6 @@ def test_drafts_leak_nothing_from_other_threads(demo_store, pack, archive_grams)
             total += max(0, len(w) - ngrams.N + 1)
             if runs or demo_store.rare_runs(d.text) or "leak" in d.flags:
                 leaks.append((path.name, d.variant, runs[:2], d.flags, d.text))
-            if any(flags_url for flags_url in urls_in(d.text)):
-                assert "link" in d.flags, (path.name, d.text)
+            assert ("link" in d.flags) == link_flag(d.text, own_urls(demo_store)), (path.name, d.text)
     assert drafted == 2 * len(EMLS) and total > 0
     assert leaks == [], "drafts copied other threads' text:\n" + "\n".join(map(repr, leaks))

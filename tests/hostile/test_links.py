@@ -126,3 +126,18 @@ def test_cli_json_flags_links(canned, capsys, tiny_mbox):
             assert isinstance(d["flags"], list)
             assert ("link" in d["flags"]) is flagged, (text, d["flags"])
     assert canned.prompts, "the canned runtime was not used"
+
+
+@pytest.mark.slow
+def test_cli_json_flags_match_the_real_models_draft(run_cli):
+    """The embedded model answers the EchoLeak message; whatever it writes, the JSON
+    flags say "link" exactly when the draft holds a link the user never wrote."""
+    from tests.hostile.conftest import HOSTILE
+
+    res = run_cli("draft", "--reply-to", str(HOSTILE / "10-echoleak-image.eml"), "--variants", "base",
+                  "-n", "2", "--max-tokens", "48", "--seed", "3", "--json", timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    out = json.loads(res.stdout)
+    assert len(out["drafts"]) == 2
+    for d in out["drafts"]:
+        assert ("link" in d["flags"]) == flags.link_flag(d["text"], ()), d
