@@ -62,7 +62,6 @@ def main(argv: Sequence[str] | None = None, *, data_dir: str | None = None) -> i
     args, qt_args = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
     if args.screenshot:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from app.gui.errors import describe
     from app.gui.session import Session
     from app.gui.window import MainWindow
     from ingest.errors import UserError

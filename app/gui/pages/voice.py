@@ -18,8 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGridLayout, Q
 
 from app.gui import tasks
 from app.gui.models import TRAIT_COLUMNS, RecordTable, profile_rows
-from app.gui.theme import is_dark
-from app.gui.widgets import Banner, JobBar, card, chip, header, page_layout, section
+from app.gui.widgets import Banner, JobBar, card, header, page_layout, section
 
 ROUTES = (("rag", "&Retrieval", "your closest past replies as examples in the prompt"),
           ("pld", "Style &prompt (PLD)", "rules distilled from your replies into a short prompt"),
