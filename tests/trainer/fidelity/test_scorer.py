@@ -77,7 +77,8 @@ def test_damaged_or_missing_scorer_is_a_user_error(tmp_path):
         S.VoiceScorer.load(pack)
     d = pack.path / "scorer"
     d.mkdir()
-    (d / "scorer.json").write_text(json.dumps({"format": "ownvoice-scorer", "version": 1, "n_features": F.N_FEATURES,
+    (d / "scorer.json").write_text(json.dumps({"format": "ownvoice-scorer", "version": 1, "analyzer": F.ANALYZER,
+                                               "n_features": F.N_FEATURES,
                                                "ngram": list(F.NGRAM), "char_b": 0, "platt": [1, 0]}))
     np.save(d / "idf.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)  # a pickle in disguise
     np.save(d / "char_coef.npy", np.zeros(F.N_FEATURES, np.float32))
@@ -109,7 +110,9 @@ def test_learn_route_through_the_real_store_with_embeddings(tmp_path):
         assert sc.typical_words and not sc.has_embeddings
         # the embedding half of the model, on a small slice (MiniLM is slow here)
         corpus = S.collect(store)
-        idx = np.r_[np.flatnonzero(corpus.labels == 1)[-90:], np.flatnonzero(corpus.labels == 0)[-90:]]
+        own, oth = np.flatnonzero(corpus.labels == 1), np.flatnonzero(corpus.labels == 0)
+        idx = np.r_[own[np.linspace(0, len(own) - 1, 90).astype(int)],
+                    oth[np.linspace(0, len(oth) - 1, 90).astype(int)]]  # spread over the dates
         small = S.Corpus([corpus.texts[i] for i in idx], corpus.labels[idx], corpus.when[idx])
         full = S.fit(small, embed=store.embed)
         assert full.has_embeddings and full.metrics["embeddings"] is True
