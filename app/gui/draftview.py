@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFont, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QTextEdit,
+from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QTextEdit,
                                QToolTip, QVBoxLayout, QWidget)
 
 from app.gui.theme import HIGH_BIN, LOW_BIN, leak_colour, tint
@@ -137,32 +137,35 @@ class DraftColumn(QFrame):
     open_mail = Signal(str)
     copy = Signal(str)
 
-    def __init__(self, variant: str, parent: QWidget | None = None) -> None:
+    def __init__(self, variant: str, title: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("draftColumn")
         self.variant = variant
         lay = QVBoxLayout(self)
         lay.setContentsMargins(10, 10, 10, 10)
         top = QHBoxLayout()
-        title = QLabel(f"<b>{variant}</b>")
-        title.setObjectName("section")
-        top.addWidget(title)
+        heading = QLabel(title or variant)
+        heading.setObjectName("section")
+        heading.setToolTip(f"variant: {variant}")
+        top.addWidget(heading)
         top.addStretch(1)
         self.sample_box = QComboBox()
         self.sample_box.setToolTip("Switch between samples of this variant")
         self.sample_box.setVisible(False)
         top.addWidget(self.sample_box)
         lay.addLayout(top)
-        self.chips_row = QHBoxLayout()
-        self.chips_row.setSpacing(4)
         self.chips: dict[str, QLabel] = {}
-        for key in ("acc", "ic", "rc", "length", "tps", "leak"):
-            c = chip("", warn=(key == "leak"))
-            c.setVisible(False)
-            self.chips[key] = c
-            self.chips_row.addWidget(c)
-        self.chips_row.addStretch(1)
-        lay.addLayout(self.chips_row)
+        for keys in (("acc", "ic", "rc"), ("length", "tps", "leak")):  # two rows: columns stay narrow
+            row = QHBoxLayout()
+            row.setSpacing(4)
+            for key in keys:
+                c = chip("", warn=(key == "leak"))
+                c.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+                c.setVisible(False)
+                self.chips[key] = c
+                row.addWidget(c)
+            row.addStretch(1)
+            lay.addLayout(row)
         self.status = QLabel("")
         self.status.setObjectName("hint")
         self.status.setWordWrap(True)
@@ -170,7 +173,9 @@ class DraftColumn(QFrame):
         lay.addWidget(self.status)
         self.view = DraftView()
         lay.addWidget(self.view, 1)
-        buttons = QHBoxLayout()
+        buttons = QGridLayout()
+        buttons.setHorizontalSpacing(4)
+        buttons.setVerticalSpacing(4)
         self.buttons: dict[str, QPushButton] = {}
         for key, label, tip, sig in (
                 ("regenerate", "Regenerate", "Draft this variant again", self.regenerate),
@@ -182,8 +187,8 @@ class DraftColumn(QFrame):
             b.setToolTip(tip)
             b.clicked.connect(lambda _=False, s=sig: s.emit(self.variant))
             self.buttons[key] = b
-            buttons.addWidget(b)
-        buttons.addStretch(1)
+            i = len(self.buttons) - 1
+            buttons.addWidget(b, i // 3, i % 3)
         lay.addLayout(buttons)
 
     def set_chip(self, key: str, text: str | None, tip: str = "") -> None:

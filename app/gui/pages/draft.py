@@ -30,6 +30,7 @@ VARIANTS = (("base", "Base", "the student model with no voice (a baseline)"),
             ("lora", "LoRA", "the trained adapter"),
             ("full", "All", "everything learned, in one prompt"))
 DEFAULT_VARIANTS = ("rag", "pld")
+VARIANT_TITLES = {name: label for name, label, _ in VARIANTS}
 
 
 class DraftPage(QWidget):
@@ -238,7 +239,7 @@ class DraftPage(QWidget):
         self.edited.clear()
         self.empty.setVisible(False)
         for v in variants:
-            col = DraftColumn(v)
+            col = DraftColumn(v, VARIANT_TITLES.get(v, v))
             col.regenerate.connect(lambda var: self.start_draft(only=[var]))
             col.rescore.connect(self.rescore)
             col.copy.connect(self.copy_text)
