@@ -32,6 +32,30 @@ def pump_until(cond, timeout_s: float) -> bool:
     return True
 
 
+def _tick_gaps(go) -> list[float]:
+    """Gaps between 10 ms QTimer ticks while ``go(t0)`` holds."""
+    from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+
+    gaps: list[float] = []
+    t0 = time.monotonic()
+    last = [t0]
+
+    def tick() -> None:
+        now = time.monotonic()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(tick)
+    timer.start()
+    while go(t0):
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        time.sleep(0.002)
+    timer.stop()
+    return gaps
+
+
 @dataclass
 class GuiImport:
     window: object
@@ -41,6 +65,7 @@ class GuiImport:
     outcomes: list[str]
     seconds: float
     warm_up_s: float
+    idle_gaps_s: list[float]  # the same timer on an idle loop just before (the machine's own jitter)
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +98,7 @@ def gui_import(qapp, tmp_path_factory) -> GuiImport:
         w.warm_up()
         assert pump_until(lambda: not w.jobs.busy(), 600), "warm-up did not finish"
         warm_up_s = time.monotonic() - t0
+        idle_gaps = _tick_gaps(lambda t0: time.monotonic() - t0 < 2.0)
         gaps: list[float] = []
         last = [time.monotonic()]
 
@@ -97,7 +123,7 @@ def gui_import(qapp, tmp_path_factory) -> GuiImport:
         seconds = time.monotonic() - t0
         timer.stop()
         w.session.close()
-        yield GuiImport(w, base / "data", gaps, progress, outcomes, seconds, warm_up_s)
+        yield GuiImport(w, base / "data", gaps, progress, outcomes, seconds, warm_up_s, idle_gaps)
         w.close()
 
 

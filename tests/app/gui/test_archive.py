@@ -17,6 +17,7 @@ from tests.conftest import DEMO, DEMO_ME
 # (parsing, pairing) in a worker thread that shares the GIL, which hands the UI thread
 # a turn every 5 ms (sys.getswitchinterval), so a gap near 250 ms means real blocking.
 MAX_GAP_S = 0.25
+IDLE_FACTOR = 2.5
 
 
 def test_import_demo_archive_through_the_page(gui_import):
@@ -44,8 +45,12 @@ def test_event_loop_stays_responsive_during_import(gui_import):
     worst = max(gaps)
     # ticks must keep coming across the whole import (10 ms timer; allow for a busy machine)
     assert sum(gaps) > 0.8 * gui_import.seconds
-    assert worst < MAX_GAP_S, (f"largest gap between 10 ms ticks: {worst * 1000:.0f} ms "
-                               f"(median {statistics.median(gaps) * 1000:.1f} ms)")
+    # On a machine so busy that even an idle loop stalls, allow that stall's size too
+    # (measured in the same run), so the test checks our threading, not the neighbours.
+    bound = max(MAX_GAP_S, IDLE_FACTOR * max(gui_import.idle_gaps_s))
+    assert worst < bound, (f"largest gap between 10 ms ticks: {worst * 1000:.0f} ms "
+                           f"(median {statistics.median(gaps) * 1000:.1f} ms, "
+                           f"idle loop's largest {max(gui_import.idle_gaps_s) * 1000:.0f} ms)")
 
 
 def test_skipped_items_and_search(gui_import, qtbot):
