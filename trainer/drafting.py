@@ -113,6 +113,9 @@ def _style(pack: Any) -> str | None:
         return None
     except (OSError, UnicodeDecodeError) as e:
         raise UserError(f"Cannot read the style prompt {p} ({e}).", hint="Fix or delete the file.") from e
+    from trainer.pld.prompt import student_prompt
+
+    text = student_prompt(text)  # the model reads the rules, not the markdown's comments and headings
     return text if text.strip() else None
 
 
