@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from tests.app.gui.conftest import wait_idle
 
 # Small PLD settings so the route runs in a test: a few rules, no revision rounds.
-TINY_PLD = {"explain_pairs": 4, "validation": 2, "rounds": 0, "max_tokens": 40}
+TINY_PLD = {"explain_pairs": 3, "validation": 1, "rounds": 0, "max_tokens": 32, "explain_tokens": 32}
 
 
 @pytest.mark.slow
