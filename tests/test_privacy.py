@@ -1,0 +1,113 @@
+"""Privacy, proved: the whole job runs with every non-loopback connection made to fail.
+
+The guard patches Python's socket layer (connect, connect_ex, create_connection and
+DNS lookups of non-local names), so any library that tries to phone home (chromadb
+telemetry, a hub download) is recorded. The test passes because none is attempted.
+llama.cpp and torch do no networking of their own.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import stat
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DEMO, DEMO_ME
+
+LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", ""}
+
+
+def _is_local(host) -> bool:
+    if host is None:
+        return True
+    host = host.decode() if isinstance(host, bytes) else str(host)
+    if host in LOCAL_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    attempts: list[str] = []
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def _check(sock, address):
+        if sock.family == getattr(socket, "AF_UNIX", None):
+            return True
+        host = address[0] if isinstance(address, tuple) else address
+        if _is_local(host):
+            return True
+        attempts.append(f"connect {address!r}")
+        return False
+
+    def connect(self, address):
+        if not _check(self, address):
+            raise OSError(101, "blocked by test: non-loopback connection")
+        return real_connect(self, address)
+
+    def connect_ex(self, address):
+        if not _check(self, address):
+            return 101
+        return real_connect_ex(self, address)
+
+    def getaddrinfo(host, *a, **k):
+        if not _is_local(host):
+            attempts.append(f"resolve {host!r}")
+            raise socket.gaierror(-2, "blocked by test: name resolution")
+        return real_getaddrinfo(host, *a, **k)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return attempts
+
+
+def test_guard_blocks_outside_connections(no_network):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    with pytest.raises(OSError):
+        s.connect(("192.0.2.1", 443))  # TEST-NET-1: never routed
+    s.close()
+    with pytest.raises(socket.gaierror):
+        socket.getaddrinfo("telemetry.example.com", 443)
+    assert len(no_network) == 2
+
+
+@pytest.mark.slow
+def test_whole_job_makes_no_outside_connection(no_network, data_dir):
+    if not (DEMO / "Sent.mbox").exists():
+        pytest.fail("the demo archive resources/demo is missing")
+    from ingest.config import load_config
+    from ingest.importer import import_sources
+    from ingest.store import Store
+    from trainer.drafting import draft
+    from trainer.evaluate import evaluate
+    from trainer.learn import LearnContext, learn, parse_routes
+    from trainer.voicepack import VoicePack
+
+    cfg = load_config().with_(me=DEMO_ME, max_tokens=40)
+    with Store.open(data_dir) as store:
+        reports = import_sources([DEMO / "Sent.mbox", DEMO / "Inbox.mbox", DEMO / "documents"], store, list(DEMO_ME))
+        assert sum(r.own for r in reports) > 50
+        pack = VoicePack.open(data_dir)
+        ctx = LearnContext(store=store, pack=pack, config=cfg, data_dir=data_dir,
+                           options={"rounds": 1, "max_steps": 2, "validation": 2})
+        learn(parse_routes("rag,pld,lora"), ctx)
+        msg = store.by_message_id("i0086@thesaltcellar.example")  # an unanswered trade enquiry
+        res = draft(msg, variants=("base", "rag", "pld", "lora"), n=1, store=store, pack=pack, config=cfg)
+        assert res.unavailable == {}
+        assert [d.variant for d in res.drafts] == ["base", "rag", "pld", "lora"]
+        evaluate(store, pack, cfg, variants=("base", "rag"), n=1, limit=2)
+    assert no_network == [], f"outside connections attempted: {no_network}"
+    # and the data directory is the user's alone
+    loose = [p for p in Path(data_dir).rglob("*")
+             if not p.is_symlink() and stat.S_IMODE(p.stat().st_mode) & 0o077]
+    assert stat.S_IMODE(os.stat(data_dir).st_mode) == 0o700
+    assert loose == [], f"readable by others: {loose[:5]}"
