@@ -240,6 +240,9 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
                                 top_p=top_p, seed=seed + i, on_token=cb, cancel=cancel,
                                 drop_lines_with=prompt.boundary, ban_chars="[")
                 flags = draft_flags(g.text, store=store, thread=message.thread or None)
+                if "leak" in flags:
+                    g, flags = _without_leak(rt, prompt, g, flags, store, message.thread or None,
+                                             temperature=temperature, top_p=top_p, seed=seed + i, cancel=cancel)
                 if not g.text.strip():  # the model said nothing, or only echoed the prompt's frame
                     flags += ("empty",)
                 if g.finish_reason == "cancelled":
@@ -255,6 +258,42 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
         if rt.adapter is not None:
             rt.set_adapter(None)
     return DraftResult(message, drafts, unavailable, cancelled, rt.info.name, tuple(notes))
+
+
+LEAK_RETRIES = 2
+
+
+def _without_leak(rt: Runtime, prompt: Any, g: Any, flags: tuple[str, ...], store: Any, thread: str | None, *,
+                  temperature: float, top_p: float, seed: int, cancel: CancelToken | None) -> tuple[Any, tuple]:
+    """A draft must not carry another thread's private text (a rare 8-word run from mail
+    outside the thread being answered). Resample with other seeds up to ``LEAK_RETRIES``
+    times; if every sample still leaks, cut the leaking sentences out of the first one.
+    The flags say which happened ("regenerated" or "redacted"), so the user knows."""
+    for k in range(1, LEAK_RETRIES + 1):
+        if cancel is not None and cancel.cancelled:
+            break
+        g2 = rt.generate(list(prompt.messages), max_tokens=prompt.max_tokens, temperature=temperature,
+                         top_p=top_p, seed=seed + 7919 * k, cancel=cancel,
+                         drop_lines_with=prompt.boundary, ban_chars="[")
+        f2 = draft_flags(g2.text, store=store, thread=thread)
+        if "leak" not in f2 and g2.text.strip():
+            return g2, f2 + ("regenerated",)
+    text = redact_leaks(g.text, store, thread)
+    return replace(g, text=text), draft_flags(text, store=store, thread=thread) + ("redacted",)
+
+
+def redact_leaks(text: str, store: Any, thread: str | None) -> str:
+    """``text`` without the sentences that copy a rare run from another thread."""
+    from trainer.fidelity.checks import leak
+
+    for _ in range(8):  # each pass removes at least one sentence
+        rep = leak(text, store, exclude_thread=thread)
+        if not rep.leaked:
+            return text
+        for atom in sorted(rep.leaked, key=lambda a: a.start, reverse=True):
+            text = text[:atom.start] + text[atom.end:]
+        text = re.sub(r"[ \t]+\n", "\n", re.sub(r"\n{3,}", "\n\n", text)).strip()
+    return ""
 
 
 # -- .eml export ----------------------------------------------------------------------------------

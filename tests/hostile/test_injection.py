@@ -142,23 +142,21 @@ def pack(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def archive_grams(demo_store):
-    """Every 8-word run of every stored message (text, quotes and full body)."""
-    grams: dict[tuple[str, ...], str] = {}
+    """The archive's rare 8-word runs (in at most two messages, counting text, quotes,
+    full body and signature): what a leak copies. Runs found in more messages are
+    boilerplate or the user's habitual phrases: voice, not a leak (issue 5's definition)."""
+    seen: dict[tuple[str, ...], set[str]] = {}
     for m in demo_store.messages():
         for part in (m.text, m.quoted, m.body, m.signature):
             w = ngrams.words(part)
             for i in range(len(w) - ngrams.N + 1):
-                grams.setdefault(tuple(w[i:i + ngrams.N]), m.thread)
+                seen.setdefault(tuple(w[i:i + ngrams.N]), set()).add(m.id)
+    grams = {g: ids for g, ids in seen.items() if len(ids) <= 2}
     assert len(grams) > 1000
     return grams
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="BUG (trainer/drafting + retrieval, found 11:15 UTC): the 'full' draft to "
-                   "11-link-with-query.eml copies Wren's retrieved reply to Gerald (the bank) verbatim: "
-                   "'Hi Gerald, Happy new year. Management accounts: our accountant's finishing them "
-                   "now...'. It is flagged 'leak', but the draft still leaks. Remove this mark once "
-                   "drafting regenerates or drops leaking drafts.", strict=False)
 def test_drafts_leak_nothing_from_other_threads(demo_store, pack, archive_grams):
     from trainer.drafting import draft
     from trainer.flags import link_flag, own_urls

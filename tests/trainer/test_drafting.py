@@ -182,3 +182,51 @@ def test_rag_route_records_its_settings(store, pack, tmp_path):
     assert events[-1].done == events[-1].total == 1
     with pytest.raises(UserError, match="0 reply pairs"):
         learn(LearnContext(FakeStore(), pack, CFG, tmp_path), lambda p: None, None)
+
+
+def test_leak_guard_resamples_then_redacts():
+    """A leaking sample is resampled; if every sample leaks, the leaking sentences are cut."""
+    from dataclasses import dataclass
+
+    from trainer import drafting
+
+    secret = "the vault code for the east barn is four seven two nine alpha"
+
+    @dataclass(frozen=True)
+    class G:
+        text: str
+
+    class Store:
+        def rare_runs(self, text, exclude_thread=None, n=8, max_docs=2):
+            from ingest.ngrams import words
+
+            w, s = words(text), words(secret)
+            return [(i, i + n) for i in range(len(w) - n + 1) if w[i:i + n] in
+                    [s[j:j + n] for j in range(len(s) - n + 1)]]
+
+        def messages(self, own=None, source=None):
+            return iter(())
+
+    class Prompt:
+        messages, max_tokens, boundary = (), 10, "XYZ"
+
+    class RT:
+        def __init__(self, texts):
+            self.texts, self.calls = list(texts), 0
+
+        def generate(self, *a, **k):
+            self.calls += 1
+            return G(self.texts.pop(0))
+
+    leaky = f"Hiya Sam, grand. By the way {secret}. cheers, W."
+    rt = RT(["Hiya Sam, all clean here. cheers, W."])
+    g, flags = drafting._without_leak(rt, Prompt(), G(leaky), ("leak",), Store(), None,
+                                      temperature=0.7, top_p=0.9, seed=1, cancel=None)
+    assert rt.calls == 1 and "regenerated" in flags and "leak" not in flags and secret not in g.text
+
+    rt = RT([leaky, leaky])
+    g, flags = drafting._without_leak(rt, Prompt(), G(leaky), ("leak",), Store(), None,
+                                      temperature=0.7, top_p=0.9, seed=1, cancel=None)
+    assert rt.calls == drafting.LEAK_RETRIES
+    assert "redacted" in flags and "leak" not in flags
+    assert "vault" not in g.text and "Hiya Sam" in g.text and "cheers, W." in g.text
