@@ -98,7 +98,8 @@ def test_whole_job_makes_no_outside_connection(no_network, data_dir):
         assert sum(r.own for r in reports) > 50
         pack = VoicePack.open(data_dir)
         ctx = LearnContext(store=store, pack=pack, config=cfg, data_dir=data_dir,
-                           options={"rounds": 1, "max_steps": 2, "validation": 2})
+                           options={"rounds": 1, "max_steps": 2, "validation": 2,
+                                    "explain_pairs": 6, "seq_len": 256})
         learn(parse_routes("rag,pld,lora"), ctx)
         msg = store.by_message_id("i0086@thesaltcellar.example")  # an unanswered trade enquiry
         res = draft(msg, variants=("base", "rag", "pld", "lora"), n=1, store=store, pack=pack, config=cfg)

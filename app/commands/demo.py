@@ -29,7 +29,7 @@ DEMO_TARGETS = ("i0086@thesaltcellar.example", "i0087@mendipcheeseandcider.examp
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="run the whole job on the demo archive (import, learn, draft, eval)")
     p.add_argument("--no-gui", action="store_true", help="print the results instead of opening the GUI")
-    p.add_argument("--lora-steps", type=int, default=40, help="LoRA steps on the CPU (0 skips LoRA)")
+    p.add_argument("--lora-steps", type=int, default=30, help="LoRA steps on the CPU (0 skips LoRA)")
     p.add_argument("--eval-limit", type=int, default=6, help="held-out messages in the evaluation")
     p.add_argument("--max-tokens", type=int, default=120)
     p.add_argument("--json", action="store_true", help="print a JSON summary on the last line")
@@ -75,7 +75,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         pack = VoicePack.open(data_dir, cfg.voicepack)
         routes = "rag,pld,lora" if args.lora_steps > 0 else "rag,pld"
         lctx = LearnContext(store=store, pack=pack, config=cfg, data_dir=data_dir,
-                            options={"max_steps": args.lora_steps, "rounds": 1, "model": cfg.model})
+                            options={"max_steps": args.lora_steps, "grad_accum": 1, "seq_len": 384,
+                                     "rounds": 1, "explain_pairs": 24, "validation": 4,
+                                     "model": cfg.model})
         learned = learn(parse_routes(routes), lctx, progress, cancel)
         timings["learn_s"] = time.perf_counter() - t0
         _print_learned(ctx, learned)
