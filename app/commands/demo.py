@@ -31,6 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-gui", action="store_true", help="print the results instead of opening the GUI")
     p.add_argument("--lora-steps", type=int, default=30, help="LoRA steps on the CPU (0 skips LoRA)")
     p.add_argument("--eval-limit", type=int, default=6, help="held-out messages in the evaluation")
+    p.add_argument("--pld-pairs", type=int, default=24, help="reply pairs the PLD teacher explains")
     p.add_argument("--max-tokens", type=int, default=120)
     p.add_argument("--json", action="store_true", help="print a JSON summary on the last line")
     p.set_defaults(func=run)
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         routes = "rag,pld,lora" if args.lora_steps > 0 else "rag,pld"
         lctx = LearnContext(store=store, pack=pack, config=cfg, data_dir=data_dir,
                             options={"max_steps": args.lora_steps, "grad_accum": 1, "seq_len": 384,
-                                     "rounds": 1, "explain_pairs": 24, "validation": 4,
+                                     "rounds": 1, "explain_pairs": args.pld_pairs, "validation": 4,
                                      "model": cfg.model})
         learned = learn(parse_routes(routes), lctx, progress, cancel)
         timings["learn_s"] = time.perf_counter() - t0
@@ -147,11 +148,11 @@ def _print_draft(ctx: Context, d, score) -> None:  # noqa: ANN001
            f"{d.tokens_per_second:.0f} tok/s" + (f"  [red]flags: {', '.join(d.flags)}[/]" if d.flags else "")
     ctx.console.print(head)
     text = Text()
-    for a in score.atoms:
+    for a in score.scores:
         colour = "green" if a.score >= 1 + 8 / 3 else ("yellow" if a.score >= 1 + 4 / 3 else "red")
         text.append(a.atom.text, style=colour)
         text.append(" ")
-    ctx.console.print(text if score.atoms else d.text)
+    ctx.console.print(text if score.scores else d.text)
     ctx.console.print()
 
 
