@@ -294,6 +294,7 @@ class VoicePage(QWidget):
         else:
             self.auc_label.setText("Scorer: not learned yet")
         lora = vc.routes.get("lora") or {}
+        lora = {**lora, **(lora.get("metrics") or {})}  # trainer.lora records its figures under "metrics"
         if lora.get("heldout_loss") is not None:
             base = lora.get("base_heldout_loss")
             text = f"<b>Adapter held-out loss {float(lora['heldout_loss']):.3f}</b>"
