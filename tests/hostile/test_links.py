@@ -111,7 +111,8 @@ def test_cli_json_flags_links(canned, capsys, tiny_mbox):
     assert main(["import", str(tiny_mbox), "--me", "wren@halloway-cider.example", "--json"]) == 0
     ask = "Can you send me directions to the farm, and your logo for the poster?"
     cases = {
-        f"Hiya, directions are on {OWN} - cheers, W.": False,
+        # (not a copy of 8+ words of the archived reply: that would be a leak, and redacted)
+        f"Hiya, the map is at {OWN} - cheers, W.": False,
         "Hiya, here's the logo ![logo](https://img.brandpartners.example/l.png?ref=Dora%20twenty%20boxes)": True,
         f"Directions: {OWN}?from=Dora+Lane+Saturday": True,
         "Directions are on https://maps.elsewhere.example/x - cheers, W.": True,
