@@ -2,13 +2,13 @@
 
 A message is the user's own when its sender is one of the user's addresses (``me``,
 given with ``--me`` and saved in config). Mail found in a Sent folder but sent from
-another address (an assistant such as ina.rangel@enron.com sending for
-phillip.allen@enron.com) is *not* the user's voice.
+another address (an assistant such as ina.rangel@example.com sending for
+phillip.allen@example.com) is *not* the user's voice.
 
 ``propose_aliases`` suggests addresses seen as sender in Sent folders that look like
 the user (same display name, same local part at another domain, or a shared
-surname-like local-part token at the same domain, e.g. ``k..allen@enron.com`` next to
-``phillip.allen@enron.com``). They are only reported, never adopted silently.
+surname-like local-part token at the same domain, e.g. ``k..allen@example.com`` next to
+``phillip.allen@example.com``). They are only reported, never adopted silently.
 ``infer_me`` picks the most frequent sender in Sent folders when no address is given.
 
 What it leaves out: no fuzzy matching of display names, no use of To/Cc to guess
@@ -28,7 +28,7 @@ def norm_addr(addr: str) -> str:
     """Lower-case, strip angle brackets and 'mailto:'.
 
     >>> norm_addr(" <Phillip.Allen@Enron.com> ")
-    'phillip.allen@enron.com'
+    'phillip.allen@example.com'
     """
     a = (addr or "").strip().strip("<>").strip().lower()
     if a.startswith("mailto:"):
@@ -83,9 +83,9 @@ def propose_aliases(sent_senders: Iterable[tuple[str, str]], me: Iterable[str],
     ``sent_senders`` yields (address, display name) of messages found in Sent folders;
     ``my_names`` are display names seen on the user's own mail.
 
-    >>> propose_aliases([("k..allen@enron.com", "Phillip K Allen"),
-    ...                  ("ina.rangel@enron.com", "Ina Rangel")], ["phillip.allen@enron.com"])
-    ['k..allen@enron.com']
+    >>> propose_aliases([("k..allen@example.com", "Phillip K Allen"),
+    ...                  ("ina.rangel@example.com", "Ina Rangel")], ["phillip.allen@example.com"])
+    ['k..allen@example.com']
     """
     me = list(me)
     names = list(my_names)
