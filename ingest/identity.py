@@ -27,7 +27,7 @@ _ADDR = re.compile(r"[\w.!#$%&'*+=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 def norm_addr(addr: str) -> str:
     """Lower-case, strip angle brackets and 'mailto:'.
 
-    >>> norm_addr(" <Phillip.Allen@Enron.com> ")
+    >>> norm_addr(" <Phillip.Allen@Example.com> ")
     'phillip.allen@example.com'
     """
     a = (addr or "").strip().strip("<>").strip().lower()
