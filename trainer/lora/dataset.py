@@ -227,9 +227,13 @@ def pad_batch(examples: Sequence[Example], pad_id: int) -> dict[str, Any]:
 
 
 def row_batch(rows: Sequence[PackedRow]) -> dict[str, Any]:
-    """Stack packed rows into tensors (no attention mask: the position resets are the mask)."""
+    """Stack packed rows into tensors (no attention mask: the position resets are the mask).
+
+    The padding tail that every row of the batch has is cut off: it holds no labels,
+    and no real token attends to it, so computing it would be pure waste."""
     import torch
 
-    return {"input_ids": torch.tensor([r.input_ids for r in rows], dtype=torch.long),
-            "labels": torch.tensor([r.labels for r in rows], dtype=torch.long),
-            "position_ids": torch.tensor([r.position_ids for r in rows], dtype=torch.long)}
+    n = max(r.n_real for r in rows)
+    return {"input_ids": torch.tensor([r.input_ids[:n] for r in rows], dtype=torch.long),
+            "labels": torch.tensor([r.labels[:n] for r in rows], dtype=torch.long),
+            "position_ids": torch.tensor([r.position_ids[:n] for r in rows], dtype=torch.long)}

@@ -130,6 +130,22 @@ def set_threads(threads: int = 0) -> int:
     return torch.get_num_threads()
 
 
+def use_packed_attention(model: Any) -> bool:
+    """Switch ``model`` to ``trainer.lora.packed_attention`` (each packed example's own
+    causal block, no dense mask) unless it already runs flash-attention, which handles
+    packing itself. False (stock sdpa kept) where this transformers refuses it."""
+    from trainer.lora import packed_attention
+
+    impl = getattr(getattr(model, "config", None), "_attn_implementation", None) or ""
+    if impl.startswith("flash_attention"):
+        return False
+    try:
+        model.set_attn_implementation(packed_attention.register())
+    except (ValueError, ImportError, AttributeError):
+        return False
+    return True
+
+
 def loss_sum(model: Any, batch: dict[str, Any], device: str, autocast: Any) -> tuple[Any, int]:
     """Summed next-token cross-entropy over label tokens, and their count.
 
@@ -202,6 +218,7 @@ class Recipe:
         np.random.seed(self.s.seed)
         cfg = LoraConfig(r=self.s.rank, lora_alpha=self.s.alpha, lora_dropout=self.s.dropout,
                          target_modules=list(self.s.targets), bias="none", task_type="CAUSAL_LM")
+        use_packed_attention(self.base_model)
         self.model = get_peft_model(self.base_model, cfg)
         self.model.to(self.device)
         self.params = {n: p for n, p in self.model.named_parameters() if p.requires_grad}

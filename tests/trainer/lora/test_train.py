@@ -29,13 +29,20 @@ from tests.trainer.lora.run_recipe import make_recipe
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def test_packed_row_loss_equals_separate_losses():
+@pytest.mark.parametrize("attention", ["sdpa", "ownvoice_packed"])
+def test_packed_row_loss_equals_separate_losses(attention):
+    """Both ways of separating packed examples: transformers' dense block mask (sdpa)
+    and trainer.lora.packed_attention's per-example causal blocks."""
+    from trainer.lora import packed_attention
     from trainer.lora.dataset import IGNORE, Example, pack, pad_batch, row_batch
     from trainer.lora.hf_load import load_hf
     from trainer.lora.train import loss_sum
     from trainer.models import resolve_model
 
     model, tok = load_hf(resolve_model("smollm2").path)
+    packed_attention.register()
+    model.set_attn_implementation(attention)
+    assert model.config._attn_implementation == attention
     exs = []
     for t in ["Hello there, how are you doing today?", "The quarterly numbers look fine, send them over.",
               "Call me."]:
@@ -43,6 +50,7 @@ def test_packed_row_loss_equals_separate_losses():
         exs.append(Example(tuple(ids), tuple([IGNORE] + ids[1:])))
     rows = pack(exs, 48, tok.pad_token_id)
     assert len(rows) == 1 and rows[0].position_ids.count(0) == 4  # three examples + the pad run
+    assert row_batch(rows)["input_ids"].shape[1] == rows[0].n_real  # the pad tail is not computed
     with torch.no_grad():
         packed, n_packed = loss_sum(model, row_batch(rows), "cpu", contextlib.nullcontext)
         sep = [loss_sum(model, pad_batch([e], tok.pad_token_id), "cpu", contextlib.nullcontext) for e in exs]
