@@ -18,15 +18,25 @@ Variants that cannot run (no adapter, no style prompt) are listed in ``unavailab
 with the reason. ``write_report`` writes ``report.md``, ``report.csv`` and
 ``report.png`` (grouped bars; matplotlib Agg) atomically.
 
+Resuming: with ``checkpoint=PATH`` every finished message's rows are written to
+PATH atomically, together with a key of everything that decides the result (held-out
+pair ids, variants, n, model, seed, sampling settings, the voice pack's manifest).
+With ``resume=True`` (the default) a later run with the same key replays the finished
+messages and drafts only the rest, so a killed or cancelled eval continues where it
+stopped. A checkpoint with another key (other settings, a re-learned voice) is never
+mixed in: the run starts over and its first progress message says why. A finished
+run removes its checkpoint.
+
 What it leaves out: no significance tests or confidence intervals (the sample is
-small; the per-message CSV rows are there for anyone who wants them), and it does
-not resume a killed run (``--limit`` keeps a run short instead).
+small; the per-message CSV rows are there for anyone who wants them).
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -139,8 +149,10 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
              variants: Sequence[str] = ALL_VARIANTS, n: int = 3, limit: int | None = None,
              scorer: VoiceScorer | None = None, judge: Any = None, runtime: Any = None,
              model: str | None = None, progress: ProgressFn = no_progress,
-             cancel: CancelToken | None = None) -> EvalReport:
-    """Draft, score and compare; see the module docstring. ``judge``: an ``LLMJudge``."""
+             cancel: CancelToken | None = None, checkpoint: str | Path | None = None,
+             resume: bool = True) -> EvalReport:
+    """Draft, score and compare; see the module docstring. ``judge``: an ``LLMJudge``;
+    ``checkpoint``/``resume``: continue a killed run (module docstring)."""
     from trainer.drafting import draft, parse_variants
 
     t0 = time.perf_counter()
@@ -162,8 +174,29 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
     per_message: list[dict[str, Any]] = []
     model_name = ""
     total = len(pairs)
-    progress(Progress("eval", 0, total, "drafting"))
+    ckpt = Path(checkpoint) if checkpoint else None
+    key = _run_key(pairs, names, n, cfg, model, pack, judge) if ckpt else ""
+    done: set[str] = set()
+    why = ""
+    if ckpt and resume:
+        state, why = _load_checkpoint(ckpt, key)
+        model_name = state.get("model", "")
+        unavailable.update(state.get("unavailable", {}))
+        for rec in state.get("per_message", []):
+            acc = accs.setdefault(rec["variant"], _Acc())
+            for k in METRICS:
+                acc.values[k].append(rec.get(k))
+            acc.messages += 1
+            acc.drafts += int(rec.get("drafts", 0))
+            per_message.append(rec)
+            done.add(rec["pair"])
+    elif ckpt and ckpt.exists():
+        ckpt.unlink()
+    progress(Progress("eval", len(done), total,
+                      f"resuming: {len(done)} of {total} messages already done" if done else (why or "drafting")))
     for i, pair in enumerate(pairs):
+        if pair.id in done:
+            continue
         check(cancel)
         msg = message_for(pair, store)
         real = strip_quoted(pair.reply_text)
@@ -199,16 +232,57 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
             acc.messages += 1
             acc.drafts += len(vtexts)
             per_message.append({"pair": pair.id, "variant": v, "drafts": len(vtexts), **row})
-        progress(Progress("eval", i + 1, total, f"message {i + 1}/{total}"))
+        done.add(pair.id)
+        if ckpt:
+            atomic_write_text(ckpt, json.dumps({"key": key, "model": model_name, "unavailable": unavailable,
+                                                "per_message": per_message}) + "\n")
+        progress(Progress("eval", len(done), total, f"message {i + 1}/{total}"))
     rows = tuple(accs[v].row(v) for v in ("real", *names) if v in accs and accs[v].messages)
     for v in names:
         if not accs[v].messages and v not in unavailable:
             unavailable[v] = "no drafts were produced"
+    if ckpt and ckpt.exists():
+        ckpt.unlink()
     meta = {k: scorer.metrics.get(k) for k in ("auc", "ece", "auc_fast", "ece_fast", "n_test")}
     meta["judge"] = "llm" if judge is not None else ("voice scorer (char+embeddings)" if use_emb
                                                        else "voice scorer (char n-grams)")
     return EvalReport(rows, unavailable, meta, len(pairs), n, model_name, time.perf_counter() - t0,
                       tuple(per_message))
+
+
+def _run_key(pairs: Sequence[ReplyPair], names: Sequence[str], n: int, cfg: Config, model: str | None,
+             pack: Any, judge: Any) -> str:
+    """A digest of everything that decides an eval's result, so that a resumed run
+    never mixes rows from different settings or a different voice."""
+    manifest = getattr(pack, "manifest", None)
+    try:
+        manifest = manifest() if callable(manifest) else manifest
+    except Exception:  # noqa: BLE001 - a pack without a manifest keys on its path only
+        manifest = None
+    parts = {
+        "pairs": [p.id for p in pairs], "variants": list(names), "n": n,
+        "model": str(model or cfg.model), "seed": cfg.seed, "max_tokens": cfg.max_tokens,
+        "temperature": getattr(cfg, "temperature", None), "top_p": getattr(cfg, "top_p", None),
+        "judge": getattr(judge, "name", None) if judge is not None else None,
+        "pack": str(getattr(pack, "path", "")), "manifest": manifest,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _load_checkpoint(path: Path, key: str) -> tuple[dict[str, Any], str]:
+    """(state, why it is not used); an unreadable checkpoint or one from other settings
+    is not an error: the run starts over and says why."""
+    if not path.exists():
+        return {}, ""
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(state, dict) or not isinstance(state.get("per_message"), list):
+            raise ValueError("not an eval checkpoint")
+    except (OSError, ValueError) as e:
+        return {}, f"the checkpoint was unreadable ({e}); starting over"
+    if state.get("key") != key:
+        return {}, "the interrupted eval had other settings or another voice; starting over"
+    return state, ""
 
 
 # -- report ------------------------------------------------------------------------------

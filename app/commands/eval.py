@@ -26,6 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pack", default=None, help="voice pack name (default from config: default)")
     p.add_argument("--report", default=None, metavar="DIR",
                    help="where to write report.md/.csv/.png (default: the voice pack's eval/)")
+    p.add_argument("--fresh", action="store_true",
+                   help="start over instead of continuing an interrupted eval with the same settings")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(func=run)
 
@@ -53,7 +55,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             judge = LLMJudge.from_model(args.judge, store, threads=cfg.threads or None)
         with ctx.progress(quiet=False) as (progress, cancel):
             rep = evaluate(store, pack, cfg, holdout=args.holdout, variants=variants, n=args.n, limit=args.limit,
-                           scorer=scorer, judge=judge, progress=progress, cancel=cancel)
+                           scorer=scorer, judge=judge, progress=progress, cancel=cancel,
+                           checkpoint=pack.path / "eval" / "checkpoint.json", resume=not args.fresh)
     out_dir = Path(args.report) if args.report else pack.path / "eval"
     files = write_report(rep, out_dir)
     if args.json:

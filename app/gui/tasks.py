@@ -90,14 +90,20 @@ class VoiceCard:
     profile: dict[str, Any] = field(default_factory=dict)
     routes: dict[str, Any] = field(default_factory=dict)
     pack_path: str = ""
+    loss_curve: tuple = ()  # the trained adapter's records: {"step", "loss", "heldout_loss"?, "lr"}
 
 
 def read_voice_card(session) -> VoiceCard:
+    from trainer.lora import ADAPTER_DIR
+
     pack = session.pack()
     p = pack.file("style_prompt.md")
     prompt = p.read_text(encoding="utf-8") if p.exists() else ""
+    losses = pack.read_json(f"{ADAPTER_DIR}/losses.json") or {}
+    curve = tuple(r for r in losses.get("curve", []) if isinstance(r, dict) and "step" in r) \
+        if isinstance(losses, dict) else ()
     return VoiceCard(style_prompt=prompt, profile=pack.read_json("profile.json") or {},
-                     routes=pack.manifest().get("routes", {}), pack_path=str(pack.path))
+                     routes=pack.manifest().get("routes", {}), pack_path=str(pack.path), loss_curve=curve)
 
 
 def save_style_prompt(session, text: str) -> Path:
@@ -205,12 +211,14 @@ class EvalView:
 
 def evaluate(session, holdout: float, variants: list[str], n: int, limit: int,
              progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> EvalView:
-    """Run the held-out evaluation and write its report into the pack's ``eval/`` folder."""
+    """Run the held-out evaluation and write its report into the pack's ``eval/`` folder.
+    A cancelled run with the same settings continues where it stopped (the CLI's checkpoint)."""
     from trainer.evaluate import evaluate as core_evaluate, write_report
 
     pack = session.pack()
     rep = core_evaluate(session.store(), pack, session.config, holdout=holdout,
-                        variants=list(variants), n=n, limit=limit, progress=progress, cancel=cancel)
+                        variants=list(variants), n=n, limit=limit, progress=progress, cancel=cancel,
+                        checkpoint=pack.file("eval") / "checkpoint.json")
     folder = pack.file("eval")
     write_report(rep, folder)
     return EvalView(tuple(rep.rows), dict(rep.unavailable), folder, rep.heldout, rep.n)

@@ -97,3 +97,55 @@ def test_bad_arguments_are_user_errors(demo):
         E.evaluate(store, pack, Config(), variants=["base"], n=0)
     with pytest.raises(UserError, match="Unknown variant"):
         E.evaluate(store, pack, Config(), variants=["nope"], n=1)
+
+
+@pytest.mark.slow
+def test_cancelled_eval_resumes_to_the_same_report(demo, monkeypatch, tmp_path):
+    """A run cancelled after two messages, run again with the same settings, drafts only
+    the rest and ends with exactly the uninterrupted run's rows; other settings start over."""
+    from ingest.errors import Cancelled
+    from ingest.jobs import CancelToken
+
+    store, pack = demo
+    fake = _fake_draft(store, "unused")
+    calls: list[str] = []
+
+    def counting(message, **kw):
+        calls.append(message.id)
+        return fake(message, **kw)
+
+    monkeypatch.setattr(drafting, "draft", counting)
+    kw = dict(variants=["base", "rag"], n=2, limit=4)
+    whole = E.evaluate(store, pack, Config(), **kw)
+    assert len(calls) == 4
+
+    ckpt = tmp_path / "eval" / "checkpoint.json"
+    cancel = CancelToken()
+
+    def progress(p):
+        if p.done == 2:
+            cancel.cancel()
+
+    calls.clear()
+    with pytest.raises(Cancelled):
+        E.evaluate(store, pack, Config(), **kw, checkpoint=ckpt, progress=progress, cancel=cancel)
+    assert len(calls) == 2 and ckpt.exists()
+    seen: list[str] = []
+    calls.clear()
+    resumed = E.evaluate(store, pack, Config(), **kw, checkpoint=ckpt, progress=lambda p: seen.append(p.message))
+    assert len(calls) == 2, "only the two unfinished messages are drafted again"
+    assert seen[0].startswith("resuming: 2 of 4")
+    assert [r.to_json() for r in resumed.rows] == [r.to_json() for r in whole.rows]
+    assert not ckpt.exists(), "a finished run removes its checkpoint"
+
+    # a checkpoint from other settings is not mixed in
+    calls.clear()
+    cancel = CancelToken()
+    with pytest.raises(Cancelled):
+        E.evaluate(store, pack, Config(), **kw, checkpoint=ckpt, progress=progress, cancel=cancel)
+    calls.clear()
+    seen.clear()
+    other = E.evaluate(store, pack, Config(), variants=["base", "rag"], n=1, limit=4, checkpoint=ckpt,
+                       progress=lambda p: seen.append(p.message))
+    assert len(calls) == 4 and "other settings" in seen[0]
+    assert other.row("rag").drafts == 4
