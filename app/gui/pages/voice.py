@@ -239,6 +239,15 @@ class VoicePage(QWidget):
                 self.heldout.append(float(p.info["heldout_loss"]))
                 self.heldout_curve.setData(self.heldout_steps, self.heldout)
 
+    def show_curve(self, curve) -> None:
+        """Draw a finished run's records (the adapter's losses.json), replacing the live curve."""
+        pts = [(float(r["step"]), float(r["loss"])) for r in curve if r.get("loss") is not None]
+        held = [(float(r["step"]), float(r["heldout_loss"])) for r in curve if r.get("heldout_loss") is not None]
+        self.steps, self.losses = [s for s, _ in pts], [v for _, v in pts]
+        self.heldout_steps, self.heldout = [s for s, _ in held], [v for _, v in held]
+        self.loss_curve.setData(self.steps, self.losses)
+        self.heldout_curve.setData(self.heldout_steps, self.heldout)
+
     def _clear_curve(self) -> None:
         self.steps, self.losses, self.heldout_steps, self.heldout = [], [], [], []
         self.loss_curve.setData([], [])
@@ -304,6 +313,8 @@ class VoicePage(QWidget):
             self.lora_label.setText(text)
         else:
             self.lora_label.setText("Adapter: not trained")
+        if self.learn_job is None and vc.loss_curve:
+            self.show_curve(vc.loss_curve)
         learned = [r for r in vc.routes if r != "scorer"]
         self.routes_label.setText(("Learned routes: " + ", ".join(learned)) if learned
                                   else "Nothing learned yet: tick routes and press Learn.")

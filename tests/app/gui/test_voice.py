@@ -74,3 +74,32 @@ def test_cancel_a_lora_training_run_and_resume_is_offered(make_window, learned_d
     assert hx is not None and len(hx) >= 1  # the held-out loss is plotted too
     # the run left a checkpoint, which is what Resume continues from
     assert any((w.session.data_dir / "checkpoints").rglob("*"))
+
+
+@pytest.mark.slow
+def test_a_trained_adapter_shows_its_loss_curve_when_the_page_opens(make_window, learned_dir, tmp_path, qtbot):
+    """The curve is not live-only: a pack with an adapter shows the run's losses.json."""
+    import json
+
+    from trainer.lora import ADAPTER_DIR
+    from trainer.voicepack import VoicePack
+
+    src = tmp_path / "src"
+    import shutil
+
+    shutil.copytree(learned_dir, src)
+    curve = [{"step": s, "loss": 4.0 - 0.1 * s, "lr": 1e-4, **({"heldout_loss": 4.2 - 0.05 * s} if s % 2 == 0 else {})}
+             for s in range(1, 9)]
+    pack = VoicePack.open(src)
+    (pack.path / ADAPTER_DIR).mkdir()
+    (pack.path / ADAPTER_DIR / "losses.json").write_text(json.dumps(
+        {"base_heldout_loss": 4.3, "heldout_loss": 3.8, "best_step": 8, "curve": curve}))
+    w = make_window(tmp_path / "data", src=src)
+    w.refresh_all()  # what app.gui.main does when the window opens
+    wait_idle(qtbot, w)
+    w.show_page("voice")
+    page = w.pages["voice"]
+    xs, ys = page.loss_curve.getData()
+    assert list(xs) == [float(s) for s in range(1, 9)] and ys[0] == pytest.approx(3.9)
+    hx, hy = page.heldout_curve.getData()
+    assert list(hx) == [2.0, 4.0, 6.0, 8.0] and hy[-1] == pytest.approx(3.8)
