@@ -89,7 +89,8 @@ def run_side(mode: str, args: argparse.Namespace) -> dict:
         t0 = time.perf_counter()
         res = r.train()
         wall = time.perf_counter() - t0
-        tokens, batches, slots = res.tokens, len(rows), len(rows) * args.seq_len
+        tokens, batches = res.tokens, len(rows)
+        slots = sum(r.n_real for r in rows)  # row_batch cuts the pad tail: it is never computed
     else:
         from peft import LoraConfig, get_peft_model
 

@@ -108,6 +108,7 @@ def collect(store: Any, *, progress: ProgressFn = no_progress, cancel: CancelTok
             else:
                 for s in sentences(m.text):
                     other.setdefault(s, t)
+    progress(Progress("scorer: sentences", done, done))  # the store's count can include documents
     own_keys = {_key(s) for s in own}
     other = {s: t for s, t in other.items() if _key(s) not in own_keys}  # quoting oneself is not a negative
     own_items = _cap(list(own.items()), max_per_class)

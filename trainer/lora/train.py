@@ -27,6 +27,7 @@ import math
 import os
 import random
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -219,7 +220,9 @@ class Recipe:
         cfg = LoraConfig(r=self.s.rank, lora_alpha=self.s.alpha, lora_dropout=self.s.dropout,
                          target_modules=list(self.s.targets), bias="none", task_type="CAUSAL_LM")
         use_packed_attention(self.base_model)
-        self.model = get_peft_model(self.base_model, cfg)
+        with warnings.catch_warnings():  # peft asks transformers a deprecated question; not the user's concern
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+            self.model = get_peft_model(self.base_model, cfg)
         self.model.to(self.device)
         self.params = {n: p for n, p in self.model.named_parameters() if p.requires_grad}
         self.opt = torch.optim.AdamW(list(self.params.values()), lr=self.s.lr,
