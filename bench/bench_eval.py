@@ -1,0 +1,157 @@
+"""The headline: the held-out evaluation table for both Enron users, end to end through
+the CLI with the embedded student model.
+
+For each person in ../shared/corpora/enron (allen-p, germany-c), in a fresh temp data
+directory, it runs exactly what a user would:
+
+    ownvoice import <their four mbox folders> --me <their addresses> --json
+    ownvoice learn --routes rag,pld,lora --max-steps S --json     (the scorer always)
+    ownvoice eval --limit M -n K --json --report DIR
+
+and prints each person's table (variant, ACC, IC, RC, content, length, leak; the
+ceiling row ``real`` is the person's own held-out replies scored the same way), the
+``pld`` and ``lora`` rows against ``base`` (fidelity gain, content change) and the
+wall time of every stage. The baseline every route is judged against is ``base``,
+measured in the same run on the same held-out messages and seeds.
+
+Prints the tables, then ONE JSON object on its last line. Progress bars go to
+``--log`` (default: a temp file), not to the terminal.
+
+    .venv/bin/python bench/bench_eval.py [--people allen-p,germany-c] [--limit 12] [-n 2]
+        [--max-steps 40] [--model smollm2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPORA = Path(os.environ.get("OWNVOICE_CORPORA", ROOT.parent / "shared" / "corpora"))
+PEOPLE = {
+    "allen-p": ("phillip.allen@enron.com", "k..allen@enron.com"),
+    "germany-c": ("chris.germany@enron.com",),
+}
+COLUMNS = ("acc", "ic", "rc", "content", "length_ratio", "leak")
+
+
+def _cli(args: list[str], env: dict[str, str], log) -> tuple[dict, float]:  # noqa: ANN001
+    exe = Path(sys.executable).with_name("ownvoice")
+    cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "app.cli"]), *args]
+    log.write(f"\n$ {' '.join(cmd)}\n")
+    log.flush()
+    t = time.perf_counter()
+    res = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+    dt = time.perf_counter() - t
+    if res.returncode != 0:
+        raise SystemExit(f"{' '.join(args[:1])} failed (exit {res.returncode}); see {log.name}")
+    return json.loads(res.stdout), dt
+
+
+def _fmt(v) -> str:  # noqa: ANN001
+    return "n/a" if v is None else f"{v:.3f}"
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| variant | ACC | IC | RC | content | length | leak |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append("| " + " | ".join([r["variant"], *(_fmt(r.get(c)) for c in COLUMNS)]) + " |")
+    return "\n".join(lines)
+
+
+def gains(rows: list[dict], variant: str) -> dict | None:
+    by = {r["variant"]: r for r in rows}
+    base, v = by.get("base"), by.get(variant)
+    if not base or not v:
+        return None
+    out = {}
+    for k in ("acc", "ic", "content", "leak"):
+        if base.get(k) is not None and v.get(k) is not None:
+            out[k] = round(v[k] - base[k], 4)
+    return out
+
+
+def run_person(name: str, addrs: tuple[str, ...], args: argparse.Namespace, work: Path, log) -> dict:  # noqa: ANN001
+    folder = CORPORA / "enron" / name
+    data = work / name
+    env = {**os.environ, "OWNVOICE_DATA_DIR": str(data / "data"), "OWNVOICE_CONFIG_DIR": str(data / "config"),
+           "PYTHONUNBUFFERED": "1", "COLUMNS": "120"}
+    boxes = sorted(str(p) for p in folder.glob("*.mbox"))
+    me = [a for addr in addrs for a in ("--me", addr)]
+    imp, t_import = _cli(["import", *boxes, *me, "--json"], env, log)
+    routes = args.routes
+    learn_args = ["learn", "--routes", routes, "--json", "--model", args.model]
+    if "lora" in routes:
+        learn_args += ["--max-steps", str(args.max_steps)]
+    learned, t_learn = _cli(learn_args, env, log)
+    ev, t_eval = _cli(["eval", "--limit", str(args.limit), "-n", str(args.n), "--model", args.model,
+                       "--json", "--report", str(data / "report")], env, log)
+    pld = learned.get("pld") or {}
+    lora = learned.get("lora") or {}
+    lora_m = lora.get("metrics", lora)
+    return {
+        "person": name,
+        "import": {"seconds": round(t_import, 1), **{k: imp.get(k) for k in ("messages", "pairs", "skipped")
+                                                        if k in imp}},
+        "learn": {"seconds": round(t_learn, 1), "scorer": learned.get("scorer"),
+                  "pld": {k: pld.get(k) for k in ("rules", "clusters", "noise_share", "prompt_tokens", "rounds",
+                                                  "seconds") if k in pld},
+                  "lora": {k: lora_m.get(k) for k in ("steps", "tokens_per_second", "base_heldout_loss",
+                                                      "heldout_loss") if k in lora_m}},
+        "eval": {"seconds": round(t_eval, 1), "heldout": ev.get("heldout"), "n": ev.get("n"),
+                 "scorer": ev.get("scorer"), "rows": ev.get("rows"), "unavailable": ev.get("unavailable")},
+        "pld_vs_base": gains(ev.get("rows") or [], "pld"),
+        "lora_vs_base": gains(ev.get("rows") or [], "lora"),
+        "rag_vs_base": gains(ev.get("rows") or [], "rag"),
+        "full_vs_base": gains(ev.get("rows") or [], "full"),
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--people", default="allen-p,germany-c")
+    ap.add_argument("--routes", default="rag,pld,lora")
+    ap.add_argument("--limit", type=int, default=12, help="held-out messages per person")
+    ap.add_argument("-n", type=int, default=2, help="samples per variant and message")
+    ap.add_argument("--max-steps", type=int, default=40, help="LoRA steps")
+    ap.add_argument("--model", default="smollm2")
+    ap.add_argument("--log", default=None)
+    ap.add_argument("--keep", action="store_true", help="keep the temp data directories")
+    args = ap.parse_args()
+    if not (CORPORA / "enron").is_dir():
+        print(json.dumps({"skipped": f"{CORPORA / 'enron'} is absent"}))
+        return 0
+    work = Path(tempfile.mkdtemp(prefix="bench-eval-"))
+    log_path = Path(args.log) if args.log else work / "bench_eval.log"
+    out: dict = {"model": args.model, "limit": args.limit, "n": args.n, "max_steps": args.max_steps,
+                 "load_avg_1m": round(os.getloadavg()[0], 2), "people": []}
+    with open(log_path, "a", encoding="utf-8") as log:
+        for name in [p.strip() for p in args.people.split(",") if p.strip()]:
+            res = run_person(name, PEOPLE[name], args, work, log)
+            out["people"].append(res)
+            print(f"\n## {name}: {res['eval']['heldout']} held-out messages, n={res['eval']['n']}, "
+                  f"scorer AUC {_fmt((res['eval']['scorer'] or {}).get('auc'))}")
+            print(table(res["eval"]["rows"] or []))
+            for v in ("rag", "pld", "lora", "full"):
+                if res[f"{v}_vs_base"]:
+                    print(f"{v} - base: {res[f'{v}_vs_base']}")
+            print(f"times: import {res['import']['seconds']}s, learn {res['learn']['seconds']}s, "
+                  f"eval {res['eval']['seconds']}s", flush=True)
+    out["log"] = str(log_path)
+    if not args.keep:
+        import shutil
+
+        shutil.rmtree(work / "allen-p", ignore_errors=True)
+        shutil.rmtree(work / "germany-c", ignore_errors=True)
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
