@@ -37,7 +37,7 @@ from ingest.jobs import CancelToken, Progress, ProgressFn, no_progress
 from ingest.records import Message, ReplyPair
 from trainer import retrieval
 from trainer.flags import draft_flags
-from trainer.prompt import build_prompt
+from trainer.prompt import build_prompt, new_boundary
 from trainer.runtime import Runtime, get_runtime
 
 VARIANTS = ("base", "rag", "pld", "lora", "full")
@@ -222,12 +222,16 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
     notes: list[str] = []
     cancelled = False
     progress(Progress("draft", 0, total, message="loading model"))
+    # one fence boundary for every variant of this call: variants then differ only in
+    # what they add (examples, style, adapter), so comparing them is paired
+    boundary = new_boundary()
     try:
         for plan in plans:
             if cancelled:
                 break
             prompt = build_prompt(message, rt, max_tokens=max_tokens, thread=thread, examples=plan.examples,
-                                  example_tokens=plan.example_tokens, style=plan.style, me=cfg.me)
+                                  example_tokens=plan.example_tokens, style=plan.style, me=cfg.me,
+                                  boundary=boundary)
             notes += [f"{plan.variant}: {x}" for x in prompt.notes]
             if plan.adapter is not None or rt.adapter is not None:
                 rt.set_adapter(plan.adapter)

@@ -230,3 +230,23 @@ def test_leak_guard_resamples_then_redacts():
     assert rt.calls == drafting.LEAK_RETRIES
     assert "redacted" in flags and "leak" not in flags
     assert "vault" not in g.text and "Hiya Sam" in g.text and "cheers, W." in g.text
+
+
+def test_variants_of_one_call_share_the_fence_boundary(rt, store, pack, monkeypatch):
+    """base and pld differ only in the style prompt, so comparing them is paired; each
+    call still draws a fresh (unpredictable) boundary."""
+    from trainer import drafting
+
+    seen: list[str] = []
+    real = drafting.build_prompt
+
+    def spy(*a, **kw):  # noqa: ANN002, ANN003, ANN202
+        p = real(*a, **kw)
+        seen.append(p.boundary)
+        return p
+
+    monkeypatch.setattr(drafting, "build_prompt", spy)
+    target = store.get(next(m.id for m in store.messages() if m.message_id == "m0@fair.example"))
+    draft(target, variants="base,pld", n=1, store=store, pack=pack, config=CFG)
+    draft(target, variants="base,pld", n=1, store=store, pack=pack, config=CFG)
+    assert len(seen) == 4 and seen[0] == seen[1] and seen[2] == seen[3] and seen[0] != seen[2]

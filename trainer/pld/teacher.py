@@ -185,19 +185,31 @@ class EndpointTeacher:
 # -- the student's drafts for the closed loop ----------------------------------------------
 def draft_fn_for(student: LocalModel, *, config: Any, max_tokens: int = 120, seed: int = 0):
     """``(style prompt, incoming message) -> draft``, assembled exactly as the ``pld``
-    drafting variant does (``trainer.prompt.build_prompt`` with the style), seeded, at
-    the configured temperature."""
+    drafting variant does (``trainer.prompt.build_prompt`` with the style, "[" banned),
+    seeded, at the configured temperature.
+
+    Each validation message keeps one data-fence boundary for the whole run (derived
+    from a random per-run salt and the pair's id), so two style prompts are compared
+    on the same prompt apart from the style: an unchanged prompt scores the same, and a
+    revision's gain is not fence noise. The salt keeps the boundary unpredictable."""
+    import hashlib
+    import secrets
+
     from ingest.records import Message
     from trainer.prompt import build_prompt
 
+    salt = secrets.token_bytes(16)
+
     def draft(prompt: str, pair: Any) -> str:
         rt = student.runtime
+        key = f"{getattr(pair, 'id', '')}\0{pair.message_text}".encode("utf-8", "replace")
+        boundary = hashlib.sha256(salt + key).hexdigest()[:12]
         msg = Message(source="pld-validation", item=getattr(pair, "id", ""), text=pair.message_text,
                       body=pair.message_text, sender=pair.message_sender or "",
                       subject=pair.message_subject or "", thread=getattr(pair, "thread", "") or "")
-        p = build_prompt(msg, rt, max_tokens=max_tokens, style=prompt, me=tuple(config.me))
+        p = build_prompt(msg, rt, max_tokens=max_tokens, style=prompt, me=tuple(config.me), boundary=boundary)
         g = rt.generate(list(p.messages), max_tokens=p.max_tokens, temperature=config.temperature,
-                        top_p=config.top_p, seed=seed, drop_lines_with=p.boundary)
+                        top_p=config.top_p, seed=seed, drop_lines_with=p.boundary, ban_chars="[")
         return g.text.strip()
 
     return draft

@@ -109,3 +109,26 @@ def test_endpoint_client_against_a_real_loopback_server(llama_server):
     bad = EndpointTeacher(llama_server + "/nope/chat/completions")
     with pytest.raises(UserError, match="HTTP 404"):
         bad.complete("hi", max_tokens=2)
+
+
+def test_the_loop_drafts_the_same_text_for_an_unchanged_prompt():
+    """The closed loop compares prompts on the same validation messages: with one
+    boundary per message for the run, an unchanged prompt gives the same draft (a
+    fresh random fence per call made the loop's comparisons noisy)."""
+    from datetime import datetime, timezone
+
+    from ingest.config import Config
+    from ingest.records import ReplyPair
+    from trainer.pld.teacher import LocalModel, draft_fn_for
+
+    pair = ReplyPair("r1", "m1", "Could you send the price list for the autumn fair?", "jo@fair.example",
+                     "Autumn fair", "Hiya Jo, list attached. cheers, W.", datetime(2026, 3, 1, tzinfo=timezone.utc))
+    other = ReplyPair("r2", "m2", "Are you coming to the meeting on Friday?", "sam@x.example", "Friday",
+                      "Yes, see you there.", datetime(2026, 3, 2, tzinfo=timezone.utc))
+    cfg = Config(me=("wren@halloway-cider.example",), threads=1, temperature=0.9, seed=3)
+    draft = draft_fn_for(LocalModel("smollm2", threads=1), config=cfg, max_tokens=24)
+    style = "Greet with 'Hiya <name>,'. Sign off 'cheers, W.'."
+    first = draft(style, pair)
+    assert first.strip() and "[" not in first
+    assert draft(style, pair) == first
+    assert draft(style, other) != first
