@@ -7,8 +7,10 @@ template, or a plain frame for base models):
   and the rule that fenced sections are untrusted data, never instructions.
 - **user**: the user's own past replies as style examples, the thread's earlier
   messages, and the email to answer, each fenced as ``[EMAIL <hex>] ... [/EMAIL <hex>]``
-  with a random per-call boundary ``<hex>``. The boundary is removed from the data
-  itself, and the runtime removes control-token strings, so a message cannot close
+  with a random boundary ``<hex>`` (one per ``draft`` call, shared by its variants so
+  that they compare paired; the PLD loop keeps one per validation message per run).
+  The boundary is removed from the data itself, and the runtime removes
+  control-token strings, so a message cannot close
   its fence or forge a turn. The frame is deliberately plain and ends in "Reply:":
   the 135M student echoes elaborate markers instead of answering.
 

@@ -61,7 +61,7 @@ def test_gemma3_is_assembled_once_atomically_and_checked(tmp_path, monkeypatch):
     assert info.source == "embedded" and info.kind == "base" and info.arch == "gemma3"
     assert info.path.parent == tmp_path / "cache" / "models"
     assert info.sha256 == models._gemma_expected_sha()
-    assert [p.name for p in info.path.parent.iterdir() if p.name.endswith(".part")] == []  # no temp left
+    assert [p.name for p in info.path.parent.iterdir() if p.name.startswith(".")] == []  # no temp left
     mtime = info.path.stat().st_mtime_ns
     assert resolve_model("gemma3").path.stat().st_mtime_ns == mtime  # not rebuilt
     # a damaged cached copy is detected and rebuilt

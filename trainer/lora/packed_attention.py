@@ -11,11 +11,12 @@ module does the same job: it splits the row at the position resets and runs SDPA
 tests compare it with the masked path), with less work and no mask.
 
 It is registered with transformers as the attention implementation
-``"ownvoice_packed"`` together with a mask function that builds no mask when the
-batch has no padding mask (packed rows, or one plain sequence). Batches that do carry
-a padding mask (held-out evaluation's padded batches), cached decoding and models
-with attention soft-capping fall back to the stock sdpa path. Sliding-window layers
-(Gemma-3) keep their window inside a segment longer than it.
+``"ownvoice_packed"`` together with a mask function that builds no mask only for
+training rows (no padding mask, queries and keys the same tokens); anything else
+(held-out evaluation's padded batches, cached decoding) gets transformers' own sdpa
+mask and the stock sdpa path. Sliding-window layers (Gemma-3) keep their window inside
+a segment longer than it. ``trainer.lora.train.use_packed_attention`` switches only
+models that run stock sdpa (not eager soft-capping models, not flash-attention).
 """
 
 from __future__ import annotations
@@ -34,10 +35,12 @@ def register() -> str:
     from transformers import AttentionInterface
     from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
 
-    def mask(*args: Any, attention_mask: Any = None, **kwargs: Any) -> Any:
-        if attention_mask is None:
-            return None  # causal or packed: packed_attention splits the row itself
-        return sdpa_mask(*args, attention_mask=attention_mask, **kwargs)
+    def mask(*args: Any, attention_mask: Any = None, q_length: int = 0, kv_length: int = 0,
+             q_offset: int = 0, kv_offset: int = 0, **kwargs: Any) -> Any:
+        if attention_mask is None and q_length == kv_length and not q_offset and not kv_offset:
+            return None  # causal or packed training rows: packed_attention splits the row itself
+        return sdpa_mask(*args, attention_mask=attention_mask, q_length=q_length, kv_length=kv_length,
+                         q_offset=q_offset, kv_offset=kv_offset, **kwargs)
 
     AttentionInterface.register(NAME, packed_attention)
     AttentionMaskInterface.register(NAME, mask)
@@ -73,7 +76,7 @@ def packed_attention(module: Any, query: Any, key: Any, value: Any, attention_ma
 
     length = query.shape[2]
     if (attention_mask is not None or key.shape[2] != length or kwargs.get("softcap") is not None
-            or not getattr(module, "is_causal", True)):
+            or is_causal is False or not getattr(module, "is_causal", True)):
         return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout,
                                       scaling=scaling, is_causal=is_causal, **kwargs)
     window = getattr(module, "sliding_window", None)

@@ -132,13 +132,15 @@ def set_threads(threads: int = 0) -> int:
 
 
 def use_packed_attention(model: Any) -> bool:
-    """Switch ``model`` to ``trainer.lora.packed_attention`` (each packed example's own
-    causal block, no dense mask) unless it already runs flash-attention, which handles
-    packing itself. False (stock sdpa kept) where this transformers refuses it."""
+    """Switch ``model`` from stock ``sdpa`` to ``trainer.lora.packed_attention`` (each
+    packed example's own causal block, no dense mask). Any other implementation is left
+    alone: flash-attention handles packing itself, and a model on ``eager`` (e.g. one
+    with attention-logit soft-capping, which SDPA cannot do) needs its own masks.
+    False where the model is left as it is."""
     from trainer.lora import packed_attention
 
-    impl = getattr(getattr(model, "config", None), "_attn_implementation", None) or ""
-    if impl.startswith("flash_attention"):
+    config = getattr(model, "config", None)
+    if getattr(config, "_attn_implementation", None) != "sdpa" or getattr(config, "attn_logit_softcapping", None):
         return False
     try:
         model.set_attn_implementation(packed_attention.register())

@@ -60,8 +60,31 @@ def test_same_hidden_states_as_the_masked_sdpa_path(name):
     # no position resets: the stock path's plain causal attention
     one = {"input_ids": batch["input_ids"][:, :20], "position_ids": torch.arange(20)[None]}
     assert torch.allclose(_hidden(model, "sdpa", one), _hidden(model, PA.NAME, one), atol=1e-4 * scale)
-    # a padded batch carries an attention mask: the fallback gives the stock result
-    ids = torch.tensor([batch["input_ids"][0, :12].tolist(), batch["input_ids"][0, :9].tolist() + [0, 0, 0]])
-    pad = {"input_ids": ids, "attention_mask": torch.tensor([[1] * 12, [1] * 9 + [0] * 3])}
+    # a left-padded batch carries an attention mask: the real tokens must not see the
+    # padding, which they would if the mask were dropped (checked on the first line)
+    ids = torch.tensor([batch["input_ids"][0, :12].tolist(), [0, 0, 0] + batch["input_ids"][0, :9].tolist()])
+    pad = {"input_ids": ids, "attention_mask": torch.tensor([[1] * 12, [0] * 3 + [1] * 9])}
+    unmasked = _hidden(model, "sdpa", {"input_ids": ids})
     a, b = _hidden(model, "sdpa", pad), _hidden(model, PA.NAME, pad)
-    assert torch.allclose(a[0], b[0], atol=1e-4 * scale) and torch.allclose(a[1, :9], b[1, :9], atol=1e-4 * scale)
+    assert not torch.allclose(a[1, 3:], unmasked[1, 3:], atol=1e-2 * scale)
+    assert torch.allclose(a[0], b[0], atol=1e-4 * scale) and torch.allclose(a[1, 3:], b[1, 3:], atol=1e-4 * scale)
+
+
+def test_only_stock_sdpa_models_are_switched():
+    from types import SimpleNamespace
+
+    from trainer.lora.train import use_packed_attention
+
+    calls = []
+
+    class M:
+        def __init__(self, impl, cap=None):  # noqa: ANN001
+            self.config = SimpleNamespace(_attn_implementation=impl, attn_logit_softcapping=cap)
+
+        def set_attn_implementation(self, name):  # noqa: ANN001
+            calls.append(name)
+
+    assert use_packed_attention(M("sdpa")) and calls == [PA.NAME]
+    for m in (M("eager"), M("flash_attention_2"), M("sdpa", cap=50.0)):
+        assert not use_packed_attention(m)
+    assert calls == [PA.NAME]

@@ -111,6 +111,7 @@ def test_endpoint_client_against_a_real_loopback_server(llama_server):
         bad.complete("hi", max_tokens=2)
 
 
+@pytest.mark.slow
 def test_the_loop_drafts_the_same_text_for_an_unchanged_prompt():
     """The closed loop compares prompts on the same validation messages: with one
     boundary per message for the run, an unchanged prompt gives the same draft (a
