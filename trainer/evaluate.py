@@ -180,16 +180,23 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
     why = ""
     if ckpt and resume:
         state, why = _load_checkpoint(ckpt, key)
-        model_name = state.get("model", "")
-        unavailable.update(state.get("unavailable", {}))
-        for rec in state.get("per_message", []):
-            acc = accs.setdefault(rec["variant"], _Acc())
-            for k in METRICS:
-                acc.values[k].append(rec.get(k))
-            acc.messages += 1
-            acc.drafts += int(rec.get("drafts", 0))
-            per_message.append(rec)
-            done.add(rec["pair"])
+        try:
+            replay = {v: _Acc() for v in accs}
+            for rec in state.get("per_message", []):
+                acc = replay.setdefault(str(rec["variant"]), _Acc())
+                for k in METRICS:
+                    acc.values[k].append(None if rec.get(k) is None else float(rec[k]))
+                acc.messages += 1
+                acc.drafts += int(rec.get("drafts", 0))
+                per_message.append(rec)
+                done.add(str(rec["pair"]))
+            accs = replay
+            model_name = str(state.get("model", ""))
+            unavailable.update(dict(state.get("unavailable", {})))
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            per_message.clear()
+            done.clear()
+            why = f"the checkpoint was unreadable ({e!r}); starting over"
     elif ckpt and ckpt.exists():
         ckpt.unlink()
     progress(Progress("eval", len(done), total,
@@ -259,12 +266,27 @@ def _run_key(pairs: Sequence[ReplyPair], names: Sequence[str], n: int, cfg: Conf
         manifest = manifest() if callable(manifest) else manifest
     except Exception:  # noqa: BLE001 - a pack without a manifest keys on its path only
         manifest = None
+
+    def file_id(rel: str) -> Any:
+        f = Path(getattr(pack, "path", "")) / rel
+        try:
+            return hashlib.sha256(f.read_bytes()).hexdigest() if f.is_file() else None
+        except OSError:
+            return None
+
+    judge_id = None
+    if judge is not None:
+        info = getattr(getattr(judge, "runtime", None), "info", None)
+        judge_id = [type(judge).__name__, str(getattr(info, "path", "") or getattr(judge, "name", "")),
+                    list(getattr(judge, "examples", []))]
     parts = {
         "pairs": [p.id for p in pairs], "variants": list(names), "n": n,
         "model": str(model or cfg.model), "seed": cfg.seed, "max_tokens": cfg.max_tokens,
         "temperature": getattr(cfg, "temperature", None), "top_p": getattr(cfg, "top_p", None),
-        "judge": getattr(judge, "name", None) if judge is not None else None,
-        "pack": str(getattr(pack, "path", "")), "manifest": manifest,
+        "me": list(cfg.me), "retrieval": [getattr(cfg, "retrieval_k", None), getattr(cfg, "retrieval_tokens", None)],
+        "judge": judge_id, "pack": str(getattr(pack, "path", "")), "manifest": manifest,
+        # edited by hand or in the GUI without touching the manifest
+        "style_prompt": file_id("style_prompt.md"), "adapter": file_id("adapter/adapter.gguf"),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from ingest.errors import UserError
 from ingest.jobs import CancelToken, ProgressFn, check, no_progress
 from ingest.records import Message
 
@@ -99,9 +100,12 @@ def read_voice_card(session) -> VoiceCard:
     pack = session.pack()
     p = pack.file("style_prompt.md")
     prompt = p.read_text(encoding="utf-8") if p.exists() else ""
-    losses = pack.read_json(f"{ADAPTER_DIR}/losses.json") or {}
-    curve = tuple(r for r in losses.get("curve", []) if isinstance(r, dict) and "step" in r) \
-        if isinstance(losses, dict) else ()
+    try:
+        losses = pack.read_json(f"{ADAPTER_DIR}/losses.json") or {}
+    except UserError:
+        losses = {}  # a damaged loss record only costs the plot, not the voice card
+    raw = losses.get("curve") if isinstance(losses, dict) else None
+    curve = tuple(r for r in raw if isinstance(r, dict) and "step" in r) if isinstance(raw, list) else ()
     return VoiceCard(style_prompt=prompt, profile=pack.read_json("profile.json") or {},
                      routes=pack.manifest().get("routes", {}), pack_path=str(pack.path), loss_curve=curve)
 

@@ -149,3 +149,22 @@ def test_cancelled_eval_resumes_to_the_same_report(demo, monkeypatch, tmp_path):
                        progress=lambda p: seen.append(p.message))
     assert len(calls) == 4 and "other settings" in seen[0]
     assert other.row("rag").drafts == 4
+
+    # an edited style prompt (no manifest change) is another voice: not mixed in either
+    calls.clear()
+    cancel = CancelToken()
+    with pytest.raises(Cancelled):
+        E.evaluate(store, pack, Config(), **kw, checkpoint=ckpt, progress=progress, cancel=cancel)
+    style = pack.path / "style_prompt.md"
+    old = style.read_text() if style.exists() else None
+    style.write_text("- Sign off with 'cheers, W.'\n")
+    try:
+        calls.clear()
+        seen.clear()
+        E.evaluate(store, pack, Config(), **kw, checkpoint=ckpt, progress=lambda p: seen.append(p.message))
+        assert len(calls) == 4 and "other settings" in seen[0]
+    finally:
+        if old is None:
+            style.unlink()
+        else:
+            style.write_text(old)

@@ -208,7 +208,7 @@ class VoicePage(QWidget):
         options = {**self.extra_options, "resume": resume}
         if self.max_steps.value():
             options["max_steps"] = self.max_steps.value()
-        if not resume:
+        if not resume and "lora" in routes:
             self._clear_curve()
         self.last_routes = routes
         self.banner.clear_message()
@@ -241,8 +241,16 @@ class VoicePage(QWidget):
 
     def show_curve(self, curve) -> None:
         """Draw a finished run's records (the adapter's losses.json), replacing the live curve."""
-        pts = [(float(r["step"]), float(r["loss"])) for r in curve if r.get("loss") is not None]
-        held = [(float(r["step"]), float(r["heldout_loss"])) for r in curve if r.get("heldout_loss") is not None]
+        def points(key: str) -> list[tuple[float, float]]:
+            out = []
+            for r in curve:
+                try:
+                    out.append((float(r["step"]), float(r[key])))
+                except (KeyError, TypeError, ValueError):
+                    continue  # a record without this figure (or a damaged one) is not drawn
+            return out
+
+        pts, held = points("loss"), points("heldout_loss")
         self.steps, self.losses = [s for s, _ in pts], [v for _, v in pts]
         self.heldout_steps, self.heldout = [s for s, _ in held], [v for _, v in held]
         self.loss_curve.setData(self.steps, self.losses)

@@ -103,3 +103,7 @@ def test_a_trained_adapter_shows_its_loss_curve_when_the_page_opens(make_window,
     assert list(xs) == [float(s) for s in range(1, 9)] and ys[0] == pytest.approx(3.9)
     hx, hy = page.heldout_curve.getData()
     assert list(hx) == [2.0, 4.0, 6.0, 8.0] and hy[-1] == pytest.approx(3.8)
+    # a damaged loss record costs only the plot: the card still loads
+    (w.session.pack().path / ADAPTER_DIR / "losses.json").write_text("{not json")
+    page.load_card()
+    assert page.banner.kind != "error" and "Scorer AUC" in page.auc_label.text()
