@@ -55,6 +55,7 @@ from trainer.fidelity.metrics import acc_atom, ic_atom, mean_or_none, rc_atom
 from trainer.fidelity.scorer import VoiceScorer
 
 ALL_VARIANTS = ("base", "rag", "pld", "lora", "full")
+CHECKPOINT_REL = "eval/checkpoint.json"  # in the voice pack: where the CLI and GUI keep an eval's progress
 METRICS = ("acc", "ic", "rc", "content", "length_ratio", "leak")
 
 
@@ -124,6 +125,13 @@ class _Acc:
         self.messages = 0
         self.drafts = 0
 
+    def add(self, row: dict[str, Any], drafts: int) -> None:
+        """One message's figures (``METRICS`` keys) over its ``drafts`` drafts."""
+        for k in METRICS:
+            self.values[k].append(row.get(k))
+        self.messages += 1
+        self.drafts += drafts
+
     def row(self, variant: str) -> EvalRow:
         m = {k: mean_or_none(v) for k, v in self.values.items()}
         return EvalRow(variant, m["acc"], m["ic"], m["rc"], m["content"], m["length_ratio"], m["leak"],
@@ -183,11 +191,8 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
         try:
             replay = {v: _Acc() for v in accs}
             for rec in state.get("per_message", []):
-                acc = replay.setdefault(str(rec["variant"]), _Acc())
-                for k in METRICS:
-                    acc.values[k].append(None if rec.get(k) is None else float(rec[k]))
-                acc.messages += 1
-                acc.drafts += int(rec.get("drafts", 0))
+                replay.setdefault(str(rec["variant"]), _Acc()).add(
+                    {k: None if rec.get(k) is None else float(rec[k]) for k in METRICS}, int(rec.get("drafts", 0)))
                 per_message.append(rec)
                 done.add(str(rec["pair"]))
             accs = replay
@@ -234,10 +239,7 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
                 "length_ratio": mean_or_none(length_ratio(t, typical) for t in vtexts),
                 "leak": mean_or_none(leaks),
             }
-            for k, val in row.items():
-                acc.values[k].append(val)
-            acc.messages += 1
-            acc.drafts += len(vtexts)
+            acc.add(row, len(vtexts))
             per_message.append({"pair": pair.id, "variant": v, "drafts": len(vtexts), **row})
         done.add(pair.id)
         if ckpt:
@@ -267,10 +269,12 @@ def _run_key(pairs: Sequence[ReplyPair], names: Sequence[str], n: int, cfg: Conf
     except Exception:  # noqa: BLE001 - a pack without a manifest keys on its path only
         manifest = None
 
+    from trainer.voicepack import sha256_file
+
     def file_id(rel: str) -> Any:
         f = Path(getattr(pack, "path", "")) / rel
         try:
-            return hashlib.sha256(f.read_bytes()).hexdigest() if f.is_file() else None
+            return sha256_file(f) if f.is_file() else None
         except OSError:
             return None
 

@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from ingest.store import Store
     from trainer.drafting import parse_variants
-    from trainer.evaluate import evaluate, write_report
+    from trainer.evaluate import CHECKPOINT_REL, evaluate, write_report
     from trainer.fidelity.scorer import VoiceScorer
     from trainer.voicepack import VoicePack
 
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         with ctx.progress(quiet=False) as (progress, cancel):
             rep = evaluate(store, pack, cfg, holdout=args.holdout, variants=variants, n=args.n, limit=args.limit,
                            scorer=scorer, judge=judge, progress=progress, cancel=cancel,
-                           checkpoint=pack.path / "eval" / "checkpoint.json", resume=not args.fresh)
+                           checkpoint=pack.file(CHECKPOINT_REL), resume=not args.fresh)
     out_dir = Path(args.report) if args.report else pack.path / "eval"
     files = write_report(rep, out_dir)
     if args.json:

@@ -217,12 +217,12 @@ def evaluate(session, holdout: float, variants: list[str], n: int, limit: int,
              progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> EvalView:
     """Run the held-out evaluation and write its report into the pack's ``eval/`` folder.
     A cancelled run with the same settings continues where it stopped (the CLI's checkpoint)."""
-    from trainer.evaluate import evaluate as core_evaluate, write_report
+    from trainer.evaluate import CHECKPOINT_REL, evaluate as core_evaluate, write_report
 
     pack = session.pack()
     rep = core_evaluate(session.store(), pack, session.config, holdout=holdout,
                         variants=list(variants), n=n, limit=limit, progress=progress, cancel=cancel,
-                        checkpoint=pack.file("eval") / "checkpoint.json")
+                        checkpoint=pack.file(CHECKPOINT_REL))
     folder = pack.file("eval")
     write_report(rep, folder)
     return EvalView(tuple(rep.rows), dict(rep.unavailable), folder, rep.heldout, rep.n)

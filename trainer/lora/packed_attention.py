@@ -25,6 +25,7 @@ from typing import Any
 
 NAME = "ownvoice_packed"
 _registered = False
+_last: tuple[Any, int, list] = (None, 0, [])  # (position_ids, length, segments): every layer gets the same tensor
 
 
 def register() -> str:
@@ -83,7 +84,11 @@ def packed_attention(module: Any, query: Any, key: Any, value: Any, attention_ma
     gqa = key.shape[1] != query.shape[1]
     p = dropout if module.training else 0.0
     rows = []
-    segs = segments(kwargs.get("position_ids"), length)
+    global _last
+    pos = kwargs.get("position_ids")
+    if pos is None or _last[0] is not pos or _last[1] != length:  # once per forward, not once per layer
+        _last = (pos, length, segments(pos, length))
+    segs = _last[2]
     if len(segs) != query.shape[0]:
         segs = segs[:1] * query.shape[0]  # one position row shared by the batch
     for b, row_segs in enumerate(segs):

@@ -188,22 +188,18 @@ def draft_fn_for(student: LocalModel, *, config: Any, max_tokens: int = 120, see
     drafting variant does (``trainer.prompt.build_prompt`` with the style, "[" banned),
     seeded, at the configured temperature.
 
-    Each validation message keeps one data-fence boundary for the whole run (derived
-    from a random per-run salt and the pair's id), so two style prompts are compared
+    Each validation message keeps one data-fence boundary (a fresh random one, drawn
+    the first time it is drafted) for the whole run, so two style prompts are compared
     on the same prompt apart from the style: an unchanged prompt scores the same, and a
-    revision's gain is not fence noise. The salt keeps the boundary unpredictable."""
-    import hashlib
-    import secrets
-
+    revision's gain is not fence noise."""
     from ingest.records import Message
-    from trainer.prompt import build_prompt
+    from trainer.prompt import build_prompt, new_boundary
 
-    salt = secrets.token_bytes(16)
+    boundaries: dict[tuple[str, str], str] = {}
 
     def draft(prompt: str, pair: Any) -> str:
         rt = student.runtime
-        key = f"{getattr(pair, 'id', '')}\0{pair.message_text}".encode("utf-8", "replace")
-        boundary = hashlib.sha256(salt + key).hexdigest()[:12]
+        boundary = boundaries.setdefault((str(getattr(pair, "id", "")), pair.message_text), new_boundary())
         msg = Message(source="pld-validation", item=getattr(pair, "id", ""), text=pair.message_text,
                       body=pair.message_text, sender=pair.message_sender or "",
                       subject=pair.message_subject or "", thread=getattr(pair, "thread", "") or "")
