@@ -44,6 +44,8 @@ VARIANTS = ("base", "rag", "pld", "lora", "full")
 ADAPTER_REL = "adapter/adapter.gguf"
 STYLE_REL = "style_prompt.md"
 OnDraftToken = Callable[[str, int, str], None]
+# (variant, sample, reason): the streamed text so far is void; what follows replaces it
+OnDraftRestart = Callable[[str, int, str], None]
 
 
 @dataclass(frozen=True)
@@ -197,11 +199,16 @@ def with_thread(message: Message, store: Any) -> Message:
 
 def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), n: int = 1, store: Any = None,
           pack: Any = None, config: Config | None = None, on_token: OnDraftToken | None = None,
+          on_restart: OnDraftRestart | None = None,
           progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
           model: str | None = None, max_tokens: int | None = None, temperature: float | None = None,
           top_p: float | None = None, seed: int | None = None, runtime: Runtime | None = None) -> DraftResult:
     """Draft ``n`` replies to ``message`` per variant, streaming tokens to
     ``on_token(variant, sample, text)``. Sample ``i`` uses seed ``seed + i``.
+
+    When the leak guard throws a streamed draft away, ``on_restart(variant, sample,
+    reason)`` says so and the replacement streams after it, so what was streamed since
+    the last restart always adds up to the final text.
 
     Cancelling stops the current draft (kept, finish_reason "cancelled") and skips the
     rest; the result then has ``cancelled=True``."""
@@ -245,8 +252,10 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
                                 drop_lines_with=prompt.boundary, ban_chars="[")
                 flags = draft_flags(g.text, store=store, thread=message.thread or None)
                 if "leak" in flags:
+                    rs = (lambda r, _v=plan.variant, _i=i: on_restart(_v, _i, r)) if on_restart else None
                     g, flags = _without_leak(rt, prompt, g, flags, store, message.thread or None,
-                                             temperature=temperature, top_p=top_p, seed=seed + i, cancel=cancel)
+                                             temperature=temperature, top_p=top_p, seed=seed + i, cancel=cancel,
+                                             on_token=cb, on_restart=rs)
                 if not g.text.strip():  # the model said nothing, or only echoed the prompt's frame
                     flags += ("empty",)
                 if g.finish_reason == "cancelled":
@@ -268,21 +277,31 @@ LEAK_RETRIES = 2
 
 
 def _without_leak(rt: Runtime, prompt: Any, g: Any, flags: tuple[str, ...], store: Any, thread: str | None, *,
-                  temperature: float, top_p: float, seed: int, cancel: CancelToken | None) -> tuple[Any, tuple]:
+                  temperature: float, top_p: float, seed: int, cancel: CancelToken | None,
+                  on_token: Callable[[str], None] | None = None,
+                  on_restart: Callable[[str], None] | None = None) -> tuple[Any, tuple]:
     """A draft must not carry another thread's private text (a rare 8-word run from mail
     outside the thread being answered). Resample with other seeds up to ``LEAK_RETRIES``
     times; if every sample still leaks, cut the leaking sentences out of the first one.
-    The flags say which happened ("regenerated" or "redacted"), so the user knows."""
+    The flags say which happened ("regenerated" or "redacted"), so the user knows.
+
+    Each resample is streamed to ``on_token`` after an ``on_restart(reason)``; a
+    redaction restarts and sends the redacted text as one piece."""
+    restart = on_restart or (lambda _r: None)
     for k in range(1, LEAK_RETRIES + 1):
         if cancel is not None and cancel.cancelled:
             break
+        restart("it copied text from another thread; drafting again")
         g2 = rt.generate(list(prompt.messages), max_tokens=prompt.max_tokens, temperature=temperature,
-                         top_p=top_p, seed=seed + 7919 * k, cancel=cancel,
+                         top_p=top_p, seed=seed + 7919 * k, on_token=on_token, cancel=cancel,
                          drop_lines_with=prompt.boundary, ban_chars="[")
         f2 = draft_flags(g2.text, store=store, thread=thread)
         if "leak" not in f2 and g2.text.strip():
             return g2, f2 + ("regenerated",)
     text = redact_leaks(g.text, store, thread)
+    restart("every sample copied text from another thread; those sentences are cut")
+    if on_token is not None and text:
+        on_token(text)
     return replace(g, text=text), draft_flags(text, store=store, thread=thread) + ("redacted",)
 
 

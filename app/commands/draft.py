@@ -92,7 +92,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         stream = _Streamer(ctx) if not args.json else None
         with ctx.progress(quiet=True) as (progress, cancel):
             result = draft(message, variants=variants, n=args.n, store=store, pack=pack, config=cfg,
-                           on_token=stream.token if stream else None, progress=progress, cancel=cancel,
+                           on_token=stream.token if stream else None,
+                           on_restart=stream.restart if stream else None, progress=progress, cancel=cancel,
                            model=args.model, max_tokens=args.max_tokens, temperature=args.temperature,
                            seed=args.seed)
         if stream:
@@ -124,6 +125,13 @@ class _Streamer:
             self.ctx.console.rule(f"[bold]{variant}[/] #{sample + 1}", align="left")
             self.current = (variant, sample)
         self.ctx.console.print(text, end="", markup=False, highlight=False, soft_wrap=True)
+
+    def restart(self, variant: str, sample: int, reason: str) -> None:
+        """The draft streamed so far is thrown away: say why, then stream its replacement."""
+        if self.current is not None:
+            self.ctx.console.print()
+        self.ctx.console.rule(f"[bold]{variant}[/] #{sample + 1} [yellow](discarded: {reason})[/]", align="left")
+        self.current = (variant, sample)
 
     def end(self) -> None:
         if self.current is not None:

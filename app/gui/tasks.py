@@ -134,12 +134,13 @@ class ScoredDrafts:
 
 
 def draft(session, message: Message, variants: list[str], n: int, on_token: Callable | None = None,
-          progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> ScoredDrafts:
+          on_restart: Callable | None = None, progress: ProgressFn = no_progress,
+          cancel: CancelToken | None = None) -> ScoredDrafts:
     from trainer.drafting import draft as core_draft
 
     result = core_draft(message, variants=list(variants), n=n, store=session.store(),
                         pack=session.pack(), config=session.config, on_token=on_token,
-                        progress=progress, cancel=cancel)
+                        on_restart=on_restart, progress=progress, cancel=cancel)
     check(cancel)
     texts = {(d.variant, d.sample): d.text for d in result.drafts}
     scores, rc, note = score_texts(session, texts, message.thread or None)

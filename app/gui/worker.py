@@ -9,7 +9,9 @@ and delivered on the UI thread (the signal object lives there), so no widget is
 touched off the UI thread. ``Job.cancel()`` sets the core's CancelToken.
 
 Pass ``stream=True`` to also give ``fn`` an ``on_token(variant, sample, piece)``
-callback wired to the ``token`` signal (drafting streams tokens).
+callback wired to the ``token`` signal (drafting streams tokens), and an
+``on_restart(variant, sample, reason)`` callback wired to ``restart`` (the text streamed
+so far for that sample is void; its replacement streams next).
 
 Jobs run one at a time on their own one-thread pool, in the order started: the store
 shares one SQLite connection, so a search started during an import runs after it.
@@ -32,6 +34,7 @@ from ingest.jobs import CancelToken, Progress
 class JobSignals(QObject):
     progress = Signal(object)  # ingest.jobs.Progress
     token = Signal(str, int, str)  # variant, sample, text piece
+    restart = Signal(str, int, str)  # variant, sample, reason
     done = Signal(object)  # the core call's return value
     failed = Signal(str, str)  # title, text (UserError text as-is)
     cancelled = Signal()
@@ -66,6 +69,9 @@ class Job(QRunnable):
     def _on_token(self, variant: str, sample: int, piece: str) -> None:
         self.signals.token.emit(str(variant), int(sample), str(piece))
 
+    def _on_restart(self, variant: str, sample: int, reason: str) -> None:
+        self.signals.restart.emit(str(variant), int(sample), str(reason))
+
     def run(self) -> None:  # worker thread
         self.running = True
         kwargs = dict(self.kwargs)
@@ -74,6 +80,7 @@ class Job(QRunnable):
             kwargs.setdefault("cancel", self.token)
         if self.stream:
             kwargs.setdefault("on_token", self._on_token)
+            kwargs.setdefault("on_restart", self._on_restart)
         try:
             self.result = self.fn(*self.args, **kwargs)
         except Cancelled:

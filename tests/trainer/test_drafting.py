@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -214,22 +215,38 @@ def test_leak_guard_resamples_then_redacts():
         def __init__(self, texts):
             self.texts, self.calls = list(texts), 0
 
-        def generate(self, *a, **k):
+        def generate(self, *a, on_token=None, **k):
             self.calls += 1
-            return G(self.texts.pop(0))
+            text = self.texts.pop(0)
+            if on_token:
+                for w in re.findall(r"\S+\s*", text):
+                    on_token(w)
+            return G(text)
+
+    def streamed(events):
+        """What the stream shows at the end: the pieces after the last restart."""
+        last = max((i for i, e in enumerate(events) if e[0] == "restart"), default=-1)
+        return "".join(e[1] for e in events[last + 1:])
 
     leaky = f"Hiya Sam, grand. By the way {secret}. cheers, W."
-    rt = RT(["Hiya Sam, all clean here. cheers, W."])
+    rt, events = RT(["Hiya Sam, all clean here. cheers, W."]), []
     g, flags = drafting._without_leak(rt, Prompt(), G(leaky), ("leak",), Store(), None,
-                                      temperature=0.7, top_p=0.9, seed=1, cancel=None)
+                                      temperature=0.7, top_p=0.9, seed=1, cancel=None,
+                                      on_token=lambda s: events.append(("token", s)),
+                                      on_restart=lambda r: events.append(("restart", r)))
     assert rt.calls == 1 and "regenerated" in flags and "leak" not in flags and secret not in g.text
+    assert [e[0] for e in events].count("restart") == 1 and streamed(events) == g.text
 
-    rt = RT([leaky, leaky])
+    rt, events = RT([leaky, leaky]), []
     g, flags = drafting._without_leak(rt, Prompt(), G(leaky), ("leak",), Store(), None,
-                                      temperature=0.7, top_p=0.9, seed=1, cancel=None)
+                                      temperature=0.7, top_p=0.9, seed=1, cancel=None,
+                                      on_token=lambda s: events.append(("token", s)),
+                                      on_restart=lambda r: events.append(("restart", r)))
     assert rt.calls == drafting.LEAK_RETRIES
     assert "redacted" in flags and "leak" not in flags
     assert "vault" not in g.text and "Hiya Sam" in g.text and "cheers, W." in g.text
+    assert [e[0] for e in events].count("restart") == drafting.LEAK_RETRIES + 1
+    assert streamed(events) == g.text and "vault" not in streamed(events)
 
 
 def test_variants_of_one_call_share_the_fence_boundary(rt, store, pack, monkeypatch):

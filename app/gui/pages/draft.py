@@ -223,6 +223,7 @@ class DraftPage(QWidget):
         self.job_bar.attach(job)
         self.draft_button.setEnabled(False)
         job.signals.token.connect(self.on_token)
+        job.signals.restart.connect(self.on_restart)
         job.signals.done.connect(self.on_drafted)
         job.signals.failed.connect(self.banner.error)
         job.signals.cancelled.connect(lambda: self.banner.warn("Drafting cancelled."))
@@ -255,6 +256,14 @@ class DraftPage(QWidget):
         col = self.columns.get(variant)
         if col is not None and col.sample == sample:
             col.view.append_piece(piece)
+
+    def on_restart(self, variant: str, sample: int, reason: str) -> None:
+        """The leak guard threw this sample's streamed text away; its replacement follows."""
+        self.stream[(variant, sample)] = ""
+        col = self.columns.get(variant)
+        if col is not None and col.sample == sample:
+            col.view.set_streaming("")
+            col.set_status(f"drafting again: {reason}")
 
     def on_drafted(self, sd) -> None:
         result = sd.result

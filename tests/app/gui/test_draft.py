@@ -69,6 +69,13 @@ def test_draft_two_variants_tinted_with_metrics_and_save_eml(make_window, learne
     # mailto carries the same text
     url = page.mailto_url("rag").toString()
     assert url.startswith("mailto:") and "subject=" in url
+    # the leak guard's restart voids what streamed; the replacement streams into a clean view
+    col = page.columns["base"]
+    page.on_restart("base", 0, "it copied text from another thread; drafting again")
+    assert page.stream[("base", 0)] == "" and col.view.toPlainText() == ""
+    assert "drafting again" in col.status.text()
+    page.on_token("base", 0, "Hiya Kit,")
+    assert col.view.toPlainText() == page.stream[("base", 0)] == "Hiya Kit,"
 
 
 def test_draft_without_a_message_asks_for_one(make_window, tmp_path):

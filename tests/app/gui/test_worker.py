@@ -85,21 +85,25 @@ def test_cancel_stops_a_job_at_its_next_step(qtbot):
     assert job.result is None
 
 
-def test_streaming_callback_becomes_the_token_signal(qtbot):
+def test_streaming_callbacks_become_the_token_and_restart_signals(qtbot):
     jobs = Jobs()
 
-    def draft(progress, cancel, on_token):
+    def draft(progress, cancel, on_token, on_restart):
+        on_token("rag", 0, "leaky")
+        on_restart("rag", 0, "copied text")
         for piece in ("Hiya", " Sam", ","):
             on_token("rag", 0, piece)
         return "ok"
 
-    pieces = []
+    events = []
     job = jobs.start(draft, stream=True)
-    job.signals.token.connect(lambda v, s, p: pieces.append((v, s, p)))
+    job.signals.token.connect(lambda v, s, p: events.append(("token", v, s, p)))
+    job.signals.restart.connect(lambda v, s, r: events.append(("restart", v, s, r)))
     with qtbot.waitSignal(job.signals.finished, timeout=10_000):
         pass
-    assert "".join(p for _, _, p in pieces) == "Hiya Sam,"
-    assert {(v, s) for v, s, _ in pieces} == {("rag", 0)}
+    assert events[:2] == [("token", "rag", 0, "leaky"), ("restart", "rag", 0, "copied text")]
+    assert "".join(e[3] for e in events[2:]) == "Hiya Sam,"
+    assert {e[0] for e in events[2:]} == {"token"}
 
 
 @pytest.mark.parametrize("exc", [ValueError("x"), UserError("y")])
