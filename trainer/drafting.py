@@ -252,10 +252,11 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
                                 drop_lines_with=prompt.boundary, ban_chars="[")
                 flags = draft_flags(g.text, store=store, thread=message.thread or None)
                 if "leak" in flags:
+                    # resamples stream only to a caller that can be told the first text is void
                     rs = (lambda r, _v=plan.variant, _i=i: on_restart(_v, _i, r)) if on_restart else None
                     g, flags = _without_leak(rt, prompt, g, flags, store, message.thread or None,
                                              temperature=temperature, top_p=top_p, seed=seed + i, cancel=cancel,
-                                             on_token=cb, on_restart=rs)
+                                             on_token=cb if rs else None, on_restart=rs)
                 if not g.text.strip():  # the model said nothing, or only echoed the prompt's frame
                     flags += ("empty",)
                 if g.finish_reason == "cancelled":
@@ -291,18 +292,26 @@ def _without_leak(rt: Runtime, prompt: Any, g: Any, flags: tuple[str, ...], stor
     for k in range(1, LEAK_RETRIES + 1):
         if cancel is not None and cancel.cancelled:
             break
-        restart("it copied text from another thread; drafting again")
+        restart(RESAMPLE_REASON)
         g2 = rt.generate(list(prompt.messages), max_tokens=prompt.max_tokens, temperature=temperature,
                          top_p=top_p, seed=seed + 7919 * k, on_token=on_token, cancel=cancel,
                          drop_lines_with=prompt.boundary, ban_chars="[")
         f2 = draft_flags(g2.text, store=store, thread=thread)
-        if "leak" not in f2 and g2.text.strip():
+        if "leak" not in f2 and g2.text.strip() and g2.finish_reason != "cancelled":
             return g2, f2 + ("regenerated",)
     text = redact_leaks(g.text, store, thread)
-    restart("every sample copied text from another thread; those sentences are cut")
+    # a cancel during a resample still cancels the whole call
+    cancelled = cancel is not None and cancel.cancelled
+    restart(CANCEL_REDACT_REASON if cancelled else REDACT_REASON)
     if on_token is not None and text:
         on_token(text)
-    return replace(g, text=text), draft_flags(text, store=store, thread=thread) + ("redacted",)
+    finish = "cancelled" if cancelled else g.finish_reason
+    return replace(g, text=text, finish_reason=finish), draft_flags(text, store=store, thread=thread) + ("redacted",)
+
+
+RESAMPLE_REASON = "This draft copied text from mail in another thread, so it is being drafted again."
+REDACT_REASON = "Every sample copied text from mail in another thread; those sentences were cut."
+CANCEL_REDACT_REASON = "Cancelled: the first draft, less the sentences it copied from mail in another thread."
 
 
 def redact_leaks(text: str, store: Any, thread: str | None) -> str:

@@ -130,7 +130,7 @@ class _Streamer:
         """The draft streamed so far is thrown away: say why, then stream its replacement."""
         if self.current is not None:
             self.ctx.console.print()
-        self.ctx.console.rule(f"[bold]{variant}[/] #{sample + 1} [yellow](discarded: {reason})[/]", align="left")
+        self.ctx.console.rule(f"[bold]{variant}[/] #{sample + 1} [yellow]{reason}[/]", align="left")
         self.current = (variant, sample)
 
     def end(self) -> None:

@@ -60,7 +60,8 @@ def test_variants_stream_and_unavailable_ones_say_why(rt, store, pack):
     target = store.get(next(m.id for m in store.messages() if m.message_id == "m0@fair.example"))
     seen: dict[tuple[str, int], list[str]] = {}
     res = draft(target, variants="base,rag,pld,lora,full", n=1, store=store, pack=pack, config=CFG,
-                on_token=lambda v, i, s: seen.setdefault((v, i), []).append(s))
+                on_token=lambda v, i, s: seen.setdefault((v, i), []).append(s),
+                on_restart=lambda v, i, r: seen.__setitem__((v, i), []))  # a leak resample voids the stream
     assert [(d.variant, d.sample) for d in res.drafts] == [(v, i) for v in ("base", "rag", "pld", "full")
                                                            for i in (0,)]
     assert set(res.unavailable) == {"lora"} and "ownvoice learn --routes lora" in res.unavailable["lora"]
@@ -196,6 +197,7 @@ def test_leak_guard_resamples_then_redacts():
     @dataclass(frozen=True)
     class G:
         text: str
+        finish_reason: str = "stop"
 
     class Store:
         def rare_runs(self, text, exclude_thread=None, n=8, max_docs=2):
@@ -247,6 +249,20 @@ def test_leak_guard_resamples_then_redacts():
     assert "vault" not in g.text and "Hiya Sam" in g.text and "cheers, W." in g.text
     assert [e[0] for e in events].count("restart") == drafting.LEAK_RETRIES + 1
     assert streamed(events) == g.text and "vault" not in streamed(events)
+
+    # a cancel during the resample: the redacted first sample, marked cancelled
+    token = CancelToken()
+
+    class CancellingRT(RT):
+        def generate(self, *a, **k):
+            token.cancel()
+            self.calls += 1
+            return G(self.texts.pop(0)[:12], "cancelled")
+
+    rt = CancellingRT(["Hiya Sam, all clean here. cheers, W."])
+    g, flags = drafting._without_leak(rt, Prompt(), G(leaky), ("leak",), Store(), None,
+                                      temperature=0.7, top_p=0.9, seed=1, cancel=token)
+    assert rt.calls == 1 and g.finish_reason == "cancelled" and "redacted" in flags and "vault" not in g.text
 
 
 def test_variants_of_one_call_share_the_fence_boundary(rt, store, pack, monkeypatch):

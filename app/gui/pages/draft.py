@@ -263,7 +263,7 @@ class DraftPage(QWidget):
         col = self.columns.get(variant)
         if col is not None and col.sample == sample:
             col.view.set_streaming("")
-            col.set_status(f"drafting again: {reason}")
+            col.set_status(reason)
 
     def on_drafted(self, sd) -> None:
         result = sd.result
@@ -310,8 +310,14 @@ class DraftPage(QWidget):
         col.set_chip("length", f"{words} words")
         tps = getattr(d, "tokens_per_second", None)
         col.set_chip("tps", f"{tps:.0f} tok/s" if tps else None, "decode speed")
+        notes = []
         if "link" in d.flags:
-            col.set_status("Contains a link you never wrote yourself: check it before sending.")
+            notes.append("Contains a link you never wrote yourself: check it before sending.")
+        if "regenerated" in d.flags:
+            notes.append("Drafted again: the first sample copied text from mail in another thread.")
+        if "redacted" in d.flags:
+            notes.append("Sentences copied from mail in another thread were cut.")
+        col.set_status(" ".join(notes))
 
     def text_of(self, key) -> str:
         d = self.drafts[key]

@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from tests.app.gui.conftest import wait_idle
+from trainer.drafting import RESAMPLE_REASON
 
 
 @pytest.mark.slow
@@ -71,9 +72,9 @@ def test_draft_two_variants_tinted_with_metrics_and_save_eml(make_window, learne
     assert url.startswith("mailto:") and "subject=" in url
     # the leak guard's restart voids what streamed; the replacement streams into a clean view
     col = page.columns["base"]
-    page.on_restart("base", 0, "it copied text from another thread; drafting again")
+    page.on_restart("base", 0, RESAMPLE_REASON)
     assert page.stream[("base", 0)] == "" and col.view.toPlainText() == ""
-    assert "drafting again" in col.status.text()
+    assert col.status.text() == RESAMPLE_REASON
     page.on_token("base", 0, "Hiya Kit,")
     assert col.view.toPlainText() == page.stream[("base", 0)] == "Hiya Kit,"
 
