@@ -8,6 +8,7 @@ folders 0700: the data directory is readable by the user alone.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -54,6 +55,15 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
             pass
         raise
     _fsync_dir(target.parent)
+
+
+def sha256_file(path: str | os.PathLike[str], *, chunk: int = 1 << 20) -> str:
+    """SHA-256 hex digest of a file, read in ``chunk``-sized pieces (models are GBs)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while b := f.read(chunk):
+            h.update(b)
+    return h.hexdigest()
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:

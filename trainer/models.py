@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ingest.config import cache_dir
 from ingest.errors import UserError
-from ingest.fsutil import private_dir
+from ingest.fsutil import private_dir, sha256_file
 from trainer.gguf_check import check_gguf
 
 SMOLLM2 = "smollm2"
@@ -62,14 +62,6 @@ class ModelInfo:
 @lru_cache(maxsize=16)
 def _sha256_cached(path: str, size: int, mtime_ns: int) -> str:
     return sha256_file(Path(path))
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while b := f.read(chunk):
-            h.update(b)
-    return h.hexdigest()
 
 
 def resolve_model(name_or_path: str | os.PathLike[str] | None = None) -> ModelInfo:

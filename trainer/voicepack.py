@@ -16,7 +16,6 @@ not signed; sharing one shares the style prompt and scorer weights in the clear.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import UserError
-from ingest.fsutil import atomic_write_bytes, atomic_write_json, private_dir
+from ingest.fsutil import atomic_write_bytes, atomic_write_json, private_dir, sha256_file
 
 FORMAT = "ownvoice-voicepack"
 VERSION = 1
@@ -119,14 +118,6 @@ class VoicePack:
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise UserError(f"{p} in the voice pack is damaged ({e}).",
                             hint="Run `ownvoice learn` again to rewrite it.") from e
-
-
-def sha256_file(path: str | os.PathLike[str], *, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while b := f.read(chunk):
-            h.update(b)
-    return h.hexdigest()
 
 
 def _now() -> str:

@@ -26,8 +26,7 @@ from typing import Any
 
 from ingest.config import cache_dir
 from ingest.errors import UserError
-from ingest.fsutil import atomic_replace_dir, atomic_write_json, private_dir
-from trainer.voicepack import sha256_file
+from ingest.fsutil import atomic_replace_dir, atomic_write_json, private_dir, sha256_file
 
 CACHE_FORMAT = 1
 

@@ -8,7 +8,8 @@ import pytest
 
 from ingest.errors import UserError
 from trainer.lora import check_adapter_compat
-from trainer.voicepack import VoicePack, sha256_file
+from ingest.fsutil import sha256_file
+from trainer.voicepack import VoicePack
 
 
 def test_adapter_on_other_base_model_is_a_user_error(tmp_path):
