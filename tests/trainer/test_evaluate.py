@@ -84,6 +84,30 @@ def test_rows_unavailable_and_known_figures(demo, monkeypatch, tmp_path):
     assert files["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     j = rep.to_json()
     assert set(j["scorer"]) >= {"auc", "ece"} and j["rows"][0]["variant"] == "real"
+    # paired against base, per message: rag (the user's own reply) gains content over base
+    g = j["vs_base"]
+    assert set(g) == {"rag", "pld"} and g["rag"]["content"]["messages"] == 3
+    assert g["rag"]["content"]["mean"] == pytest.approx(rag.content - base.content, abs=1e-3)
+    assert 0 < g["rag"]["content"]["lo"] <= g["rag"]["content"]["mean"] <= g["rag"]["content"]["hi"]
+    assert "95% paired bootstrap interval" in md and "| rag | " in md.split("paired bootstrap")[1]
+
+
+def test_paired_gains_tell_a_consistent_gain_from_noise():
+    rng = __import__("random").Random(1)
+    pm = []
+    for i in range(30):
+        b = rng.random()
+        pm += [{"pair": i, "variant": "base", "acc": b, "content": b},
+               {"pair": i, "variant": "pld", "acc": b + 0.05, "content": b + rng.uniform(-0.3, 0.3)},
+               {"pair": i, "variant": "real", "acc": 1.0, "content": 1.0}]
+    pm.append({"pair": 99, "variant": "pld", "acc": 0.0, "content": None})  # no base row: not paired
+    g = E.paired_gains(pm)
+    assert set(g) == {"pld"}
+    acc, content = g["pld"]["acc"], g["pld"]["content"]
+    assert acc["messages"] == 30 and content["messages"] == 30
+    assert acc["mean"] == pytest.approx(0.05) and acc["lo"] == pytest.approx(0.05)  # the same gain everywhere
+    assert content["lo"] < 0 < content["hi"]  # noise: the interval spans 0
+    assert E.paired_gains(pm) == g  # seeded: the same interval every time
 
 
 @pytest.mark.slow
