@@ -17,8 +17,8 @@ measured in the same run on the same held-out messages and seeds.
 Prints the tables, then ONE JSON object on its last line. Progress bars go to
 ``--log`` (default: a temp file), not to the terminal.
 
-    .venv/bin/python bench/bench_eval.py [--people allen-p,germany-c] [--limit 12] [-n 2]
-        [--max-steps 40] [--model smollm2]
+    .venv/bin/python bench/bench_eval.py [--people allen-p,germany-c] [--routes rag,pld,lora]
+        [--variants base,rag,pld,lora,full] [--limit 12] [-n 2] [--max-steps 40] [--model smollm2]
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def run_person(name: str, addrs: tuple[str, ...], args: argparse.Namespace, work
         learn_args += ["--max-steps", str(args.max_steps)]
     learned, t_learn = _cli(learn_args, env, log)
     ev, t_eval = _cli(["eval", "--limit", str(args.limit), "-n", str(args.n), "--model", args.model,
-                       "--json", "--report", str(data / "report")], env, log)
+                       "--variants", args.variants, "--json", "--report", str(data / "report")], env, log)
     pld = learned.get("pld") or {}
     lora = learned.get("lora") or {}
     lora_m = lora.get("metrics", lora)
@@ -101,11 +101,13 @@ def run_person(name: str, addrs: tuple[str, ...], args: argparse.Namespace, work
                                                         if k in imp}},
         "learn": {"seconds": round(t_learn, 1), "scorer": learned.get("scorer"),
                   "pld": {k: pld.get(k) for k in ("rules", "clusters", "noise_share", "prompt_tokens", "rounds",
-                                                  "seconds") if k in pld},
+                                                  "validation_content", "no_style", "guard_steps", "seconds")
+                          if k in pld},
                   "lora": {k: lora_m.get(k) for k in ("steps", "tokens_per_second", "base_heldout_loss",
                                                       "heldout_loss") if k in lora_m}},
         "eval": {"seconds": round(t_eval, 1), "heldout": ev.get("heldout"), "n": ev.get("n"),
-                 "scorer": ev.get("scorer"), "rows": ev.get("rows"), "unavailable": ev.get("unavailable")},
+                 "scorer": ev.get("scorer"), "rows": ev.get("rows"), "unavailable": ev.get("unavailable"),
+                 "vs_base": ev.get("vs_base")},
         "pld_vs_base": gains(ev.get("rows") or [], "pld"),
         "lora_vs_base": gains(ev.get("rows") or [], "lora"),
         "rag_vs_base": gains(ev.get("rows") or [], "rag"),
@@ -117,6 +119,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--people", default="allen-p,germany-c")
     ap.add_argument("--routes", default="rag,pld,lora")
+    ap.add_argument("--variants", default="base,rag,pld,lora,full",
+                    help="eval variants (those whose route was not learned are reported unavailable)")
     ap.add_argument("--limit", type=int, default=12, help="held-out messages per person")
     ap.add_argument("-n", type=int, default=2, help="samples per variant and message")
     ap.add_argument("--max-steps", type=int, default=40, help="LoRA steps")
@@ -129,7 +133,8 @@ def main() -> int:
         return 0
     work = Path(tempfile.mkdtemp(prefix="bench-eval-"))
     log_path = Path(args.log) if args.log else work / "bench_eval.log"
-    out: dict = {"model": args.model, "limit": args.limit, "n": args.n, "max_steps": args.max_steps,
+    out: dict = {"model": args.model, "routes": args.routes, "variants": args.variants, "limit": args.limit,
+                 "n": args.n, "max_steps": args.max_steps,
                  "load_avg_1m": round(os.getloadavg()[0], 2), "people": []}
     with open(log_path, "a", encoding="utf-8") as log:
         for name in [p.strip() for p in args.people.split(",") if p.strip()]:
@@ -138,9 +143,12 @@ def main() -> int:
             print(f"\n## {name}: {res['eval']['heldout']} held-out messages, n={res['eval']['n']}, "
                   f"scorer AUC {_fmt((res['eval']['scorer'] or {}).get('auc'))}")
             print(table(res["eval"]["rows"] or []))
+            paired = res["eval"].get("vs_base") or {}
             for v in ("rag", "pld", "lora", "full"):
                 if res[f"{v}_vs_base"]:
-                    print(f"{v} - base: {res[f'{v}_vs_base']}")
+                    ci = "; ".join(f"{m} {g['mean']:+.3f} [{g['lo']:+.3f}, {g['hi']:+.3f}]"
+                                   for m, g in (paired.get(v) or {}).items())
+                    print(f"{v} - base: {res[f'{v}_vs_base']}" + (f"  95% paired CI: {ci}" if ci else ""))
             print(f"times: import {res['import']['seconds']}s, learn {res['learn']['seconds']}s, "
                   f"eval {res['eval']['seconds']}s", flush=True)
     out["log"] = str(log_path)

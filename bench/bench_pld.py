@@ -85,7 +85,8 @@ def main() -> int:
         "import_s": round(import_s, 1), "profile_s": round(profile_s, 3), "profile_rules": len(prof.rules),
         "draft_s": round(draft_s, 2), "learn_s": round(learn_s, 1),
         "learn_over_draft": round(learn_s / draft_s, 1) if draft_s else None,
-        **{k: res[k] for k in ("rules", "clusters", "noise_share", "prompt_tokens", "rounds", "scorer")},
+        **{k: res[k] for k in ("rules", "clusters", "noise_share", "prompt_tokens", "rounds", "scorer",
+                               "validation_content", "no_style")},
         "rejected": res["rejected"]["count"], "pairs": res["pairs"], "threads": cfg.threads,
     }
     print(f"demo: import {import_s:.0f}s, profile {profile_s:.2f}s, one draft {draft_s:.1f}s, "
@@ -119,7 +120,8 @@ def main() -> int:
         ares = learn(actx)
         out["allen"] = {"learn_s": round(time.perf_counter() - t, 1),
                         **{k: ares[k] for k in ("rules", "clusters", "noise_share", "prompt_tokens", "rounds",
-                                                "scorer")}, "rejected": ares["rejected"]["count"]}
+                                                "scorer", "validation_content", "no_style")},
+                        "rejected": ares["rejected"]["count"]}
     store.close()
     print(json.dumps(out))
     return 0

@@ -71,7 +71,8 @@ def _print_summary(ctx: Context, result: dict) -> None:
         if not isinstance(entry, dict):
             continue
         keys = {"scorer": ("auc", "ece"), "rag": ("pairs", "k"),
-                "pld": ("rules", "clusters", "noise_share", "prompt_tokens", "rounds", "prompt"),
+                "pld": ("rules", "clusters", "noise_share", "prompt_tokens", "rounds", "validation_content",
+                        "no_style", "prompt"),
                 "lora": ("steps", "base_heldout_loss", "heldout_loss", "tokens_per_second", "adapter")}.get(name, ())
         bits = []
         for k in keys or entry.keys():

@@ -20,7 +20,8 @@ loop; up to ``explain_pairs`` of the others are explained.
 
 ``ctx.options``: teacher, allow_remote, rounds (2), fresh, validation (8),
 budget_tokens (400), explain_pairs (60), explain_tokens (48), eps (0.4), model
-(student), max_tokens (draft length).
+(student), max_tokens (draft length), content_tolerance (0: a style prompt may not
+lower the validation drafts' content similarity below the no-style drafts').
 
 What it leaves out: no per-correspondent prompts; no rule weights inside the prompt.
 """
@@ -113,6 +114,7 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
                          max_tokens=int(opts.get("max_tokens") or min(cfg.max_tokens, 160)))
     result = run_loop(list(prof.rules), learned, validation, draft_fn=draft, score_fn=score_fn,
                       teacher=teacher, rounds=rounds, budget_tokens=budget, count=student.count_tokens,
+                      content_fn=_content_fn(ctx.store), content_tolerance=float(opts.get("content_tolerance") or 0.0),
                       progress=progress, cancel=cancel)
     check(cancel)
     written = write_prompt(ctx.pack, result.markdown, fresh=fresh)
@@ -134,6 +136,9 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
         "rounds": [r.kept_score for r in result.rounds],
         "round_log": [r.to_json() for r in result.rounds],
         "validation_score": result.score,
+        "validation_content": result.content,
+        "no_style": {"score": result.base_score, "content": result.base_content},
+        "guard_steps": list(result.guard),
         "scorer": scorer_name,
         "prompt": str(written.path),
         "prompt_sha256": written.sha256,
@@ -162,8 +167,31 @@ def _embedder(store: Any):
     return get_embedder().encode
 
 
+def _content_fn(store: Any):
+    """(draft, pair) -> cosine of the draft's and the real reply's embeddings, as the eval
+    table's ``content`` column measures it; each real reply is embedded once."""
+    from trainer.fidelity.atoms import strip_quoted
+
+    embed = _embedder(store)
+    real: dict[str, Any] = {}
+
+    def content(draft: str, pair: Any) -> float:
+        draft = strip_quoted(draft)
+        if not draft.strip():
+            return 0.0
+        key = str(getattr(pair, "id", "") or pair.reply_text)
+        if key not in real:
+            real[key] = embed([strip_quoted(pair.reply_text)])[0]
+        return float(embed([draft])[0] @ real[key])
+
+    return content
+
+
 def _score_fn(ctx: Any, prof: Any, profile_score: Any):
-    """The voice scorer's ACC when the pack has one (the scorer route runs first), else the profile's."""
+    """The voice scorer when the pack has one (the scorer route runs first), else the
+    profile's habit share. The scorer's score is the mean in-voice probability of the
+    draft's atoms: ACC thresholds the same probabilities, and on 8 validation drafts
+    from a small student it is often 0 for every prompt, which leaves the loop blind."""
     try:
         from trainer.fidelity.scorer import VoiceScorer
     except ImportError:
@@ -173,7 +201,8 @@ def _score_fn(ctx: Any, prof: Any, profile_score: Any):
         embed = getattr(ctx.store, "embed", None)
 
         def score(text: str) -> float:
-            return float(scorer.score_text(text, embed=embed).acc or 0.0)
+            ps = [a.p for a in scorer.score_text(text, embed=embed).scores if a.p is not None]
+            return float(sum(ps) / len(ps)) if ps else 0.0
 
         return score, "voice"
     return (lambda text: profile_score(prof, text)), "profile"

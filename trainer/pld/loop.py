@@ -1,19 +1,30 @@
 """The closed loop: the student drafts with the prompt, the teacher revises the rules.
 
-One evaluation = the student drafts a reply to every validation message with the
-current style prompt, and ``score_fn`` scores each draft (the voice scorer's ACC, or
-the profile's habit share as a fallback). Each round, the lowest-scoring drafts
-(failures), **with the highest-scoring drafts beside them** (successes) and the
-user's real replies to the failed messages, go to the teacher, which writes a
-revised list of learned rules. Revised rules pass the same leak/malformed checks as
-the first ones. A revision is kept only if validation fidelity improves; the loop
-stops when a round brings no improvement, when every draft is already in voice, or
-after ``rounds`` rounds. Every round's candidate and kept score is recorded, so the
-kept score never decreases.
+One evaluation = the student drafts a reply to every validation message with a
+style prompt; ``score_fn`` scores each draft (the voice scorer's mean atom
+probability, or the profile's habit share as a fallback) and ``content_fn`` says how
+close the draft's content is to the user's real reply (embedding cosine).
+
+**Content guard.** A style prompt must not buy voice with substance: before anything
+else the student drafts the validation set with no style prompt, and that content
+similarity is the floor. The initial prompt is tried in steps that drop the rules
+that most often drag a small model off topic (the user's favourite phrases and
+openers, then the teacher's learned rules); the most in-voice of the steps whose
+content stays at the floor (within ``content_tolerance``) is the starting point. When
+none does, the step with the best content is kept and the round says so.
+
+Each round, the lowest-scoring drafts (failures), **with the highest-scoring drafts
+beside them** (successes) and the user's real replies to the failed messages, go to
+the teacher, which writes a revised list of learned rules. Revised rules pass the
+same leak/malformed checks as the first ones. A revision is kept only if validation
+fidelity improves and content holds the floor; the loop stops when a round brings
+no improvement, when every draft is already in voice, or after ``rounds`` rounds.
+Every round's candidate and kept score is recorded, so the kept score never
+decreases.
 
 What it leaves out: one draft per message per evaluation (no sampling variance is
 measured; drafting is seeded, so an unchanged prompt scores the same); profile
-rules are never revised here, only the learned ones.
+rules are never revised here, only dropped by the content guard's steps.
 """
 
 from __future__ import annotations
@@ -29,6 +40,9 @@ from trainer.pld.rules import Rejected, Rule, check_rule, parse_rule_list
 
 DraftFn = Callable[[str, Any], str]  # (student prompt, reply pair) -> draft of the reply
 ScoreFn = Callable[[str], float]  # draft -> fidelity in [0, 1]
+ContentFn = Callable[[str, Any], float]  # (draft, reply pair) -> content similarity to the real reply
+# profile traits that put words in the student's mouth; the content guard drops them first
+CONTENT_KINDS = frozenset({"phrases", "openers"})
 
 
 @dataclass(frozen=True)
@@ -40,6 +54,7 @@ class RoundRecord:
     rules: int  # learned rules in the candidate
     failures: int = 0
     note: str = ""
+    content: float | None = None  # the candidate's mean content similarity (None: no content_fn)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -54,6 +69,10 @@ class LoopResult:
     rounds: tuple[RoundRecord, ...]
     rejected: tuple[Rejected, ...] = ()
     drafts: tuple[dict, ...] = field(default_factory=tuple)  # the kept prompt's validation drafts
+    base_score: float | None = None  # the student with no style prompt, same drafts and scorer
+    base_content: float | None = None  # the content floor
+    content: float | None = None  # the kept prompt's content similarity
+    guard: tuple[dict, ...] = ()  # each content-guard step: its score, content and whether it was kept
 
     @property
     def score(self) -> float:
@@ -72,15 +91,36 @@ def build_prompt(profile_rules: list[Rule], learned: list[Rule], budget_tokens: 
 
 
 def evaluate(prompt: str, validation: list[Any], draft_fn: DraftFn, score_fn: ScoreFn,
-             cancel: CancelToken | None = None) -> tuple[float, list[dict]]:
-    """Mean fidelity of the student's drafts for ``validation`` pairs under ``prompt``."""
+             cancel: CancelToken | None = None, content_fn: ContentFn | None = None
+             ) -> tuple[float, list[dict]]:
+    """Mean fidelity of the student's drafts for ``validation`` pairs under ``prompt``
+    (each row also has ``content`` when ``content_fn`` is given)."""
     rows = []
     for pair in validation:
         check(cancel)
         draft = draft_fn(prompt, pair)
-        rows.append({"pair": pair, "draft": draft, "score": float(score_fn(draft) or 0.0)})
+        row = {"pair": pair, "draft": draft, "score": float(score_fn(draft) or 0.0)}
+        if content_fn is not None:
+            row["content"] = float(content_fn(draft, pair) or 0.0)
+        rows.append(row)
     mean = statistics.fmean(r["score"] for r in rows) if rows else 0.0
     return mean, rows
+
+
+def mean_content(rows: list[dict]) -> float | None:
+    vals = [r["content"] for r in rows if "content" in r]
+    return statistics.fmean(vals) if vals else None
+
+
+def guard_steps(profile_rules: list[Rule], learned: list[Rule]) -> list[tuple[str, list[Rule], list[Rule]]]:
+    """The initial prompt, then smaller ones, in the order the content guard tries them."""
+    plain = [r for r in profile_rules if r.kind not in CONTENT_KINDS]
+    steps = [("initial prompt", profile_rules, learned)]
+    if len(plain) < len(profile_rules):
+        steps.append(("without the favourite phrases and openers", plain, learned))
+    if learned:
+        steps.append(("without the learned rules", plain, []))
+    return steps
 
 
 REVISE_SYSTEM = (
@@ -112,14 +152,49 @@ def run_loop(profile_rules: list[Rule], learned: list[Rule], validation: list[An
              draft_fn: DraftFn, score_fn: ScoreFn, teacher: Any | None, rounds: int = 2,
              budget_tokens: int = 400, count: Callable[[str], int], max_rules: int = 8,
              n_failures: int = 3, n_successes: int = 2, teacher_max_tokens: int = 200,
-             perfect: float = 0.999, progress: ProgressFn = no_progress,
-             cancel: CancelToken | None = None) -> LoopResult:
-    md, kp, kl, tokens = build_prompt(profile_rules, learned, budget_tokens, count)
-    progress(Progress("loop", 0, rounds + 1, message="baseline"))
-    best, rows = evaluate(student_prompt(md), validation, draft_fn, score_fn, cancel)
-    records = [RoundRecord(0, round(best, 4), round(best, 4), True, len(kl), note="initial prompt")]
+             perfect: float = 0.999, content_fn: ContentFn | None = None, content_tolerance: float = 0.0,
+             progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> LoopResult:
+    steps = guard_steps(profile_rules, learned) if content_fn is not None and validation else \
+        [("initial prompt", profile_rules, learned)]
+    total = rounds + len(steps) + (1 if content_fn is not None and validation else 0)
+    done = 0
+    base_score = floor = None
+    if content_fn is not None and validation:
+        progress(Progress("loop", 0, total, message="no style prompt (the content floor)"))
+        base_score, base_rows = evaluate("", validation, draft_fn, score_fn, cancel, content_fn)
+        floor = mean_content(base_rows)
+        done += 1
+        progress(Progress("loop", done, total, info={"base": base_score, "floor": floor}))
+
+    def holds(c: float | None) -> bool:
+        return floor is None or c is None or c >= floor - content_tolerance - 1e-9
+
+    records: list[RoundRecord] = []
+    tried = []
+    for note, prof, lrn in steps:
+        check(cancel)
+        progress(Progress("loop", done, total, message=note))
+        md, kp, kl, tokens = build_prompt(list(prof), list(lrn), budget_tokens, count)
+        score, rows = evaluate(student_prompt(md), validation, draft_fn, score_fn, cancel, content_fn)
+        done += 1
+        c = mean_content(rows)
+        tried.append((score, rows, md, kp, kl, tokens, c, note))
+        progress(Progress("loop", done, total, info={"score": score, "content": c}))
+    holding = [t for t in tried if holds(t[6])]
+    if holding:  # the most in-voice of the steps that keep the content
+        best, rows, md, kp, kl, tokens, best_c, note = max(holding, key=lambda t: t[0])
+        if len(tried) > 1:
+            note += f" (content guard: best of {len(holding)} of {len(tried)} steps at the no-style content)"
+    else:
+        best, rows, md, kp, kl, tokens, best_c, note = max(tried, key=lambda t: t[6])
+        note += " (content guard: no step kept the no-style content; this one came closest)"
+        # from here on a revision may not lose content against this step either
+        holds = (lambda c, _b=best_c: c is None or _b is None or c >= _b - 1e-9)  # noqa: E731
+    guard = tuple({"step": t[7], "score": _r(t[0]), "content": _r(t[6]), "prompt_tokens": t[5],
+                   "kept": t[2] == md} for t in tried)
+    records.append(RoundRecord(0, round(best, 4), round(best, 4), True, len(kl), note=note,
+                               content=_r(best_c)))
     rejected: list[Rejected] = []
-    progress(Progress("loop", 1, rounds + 1, info={"score": best}))
     for r in range(1, rounds + 1):
         check(cancel)
         ranked = sorted(rows, key=lambda x: x["score"])
@@ -151,16 +226,30 @@ def run_loop(profile_rules: list[Rule], learned: list[Rule], validation: list[An
             records.append(RoundRecord(r, None, round(best, 4), False, 0, len(failures),
                                        note="the teacher gave no usable rules"))
             break
-        cmd, ckp, ckl, ctok = build_prompt(profile_rules, cand, budget_tokens, count)
-        score, crows = evaluate(student_prompt(cmd), validation, draft_fn, score_fn, cancel)
-        improved = score > best + 1e-9
+        cmd, ckp, ckl, ctok = build_prompt(list(kp), cand, budget_tokens, count)
+        score, crows = evaluate(student_prompt(cmd), validation, draft_fn, score_fn, cancel, content_fn)
+        c = mean_content(crows)
+        improved = score > best + 1e-9 and holds(c)
         if improved:
-            best, rows, md, kp, kl, tokens = score, crows, cmd, ckp, ckl, ctok
+            best, rows, md, kp, kl, tokens, best_c = score, crows, cmd, ckp, ckl, ctok, c
+            note = "kept"
+        elif score > best + 1e-9:
+            note = "dropped: more in voice, but content fell below the floor"
+        else:
+            note = "no improvement: revision dropped"
         records.append(RoundRecord(r, round(score, 4), round(best, 4), improved, len(ckl), len(failures),
-                                   note="kept" if improved else "no improvement: revision dropped"))
-        progress(Progress("loop", r + 1, rounds + 1, info={"score": score, "kept": best}))
+                                   note=note, content=_r(c)))
+        done += 1
+        progress(Progress("loop", min(done, total), total, info={"score": score, "kept": best}))
         if not improved:
             break
-    drafts = tuple({"pair": x["pair"].id, "draft": x["draft"], "score": round(x["score"], 4)} for x in rows)
+    progress(Progress("loop", total, total, info={"kept": best}))
+    drafts = tuple({"pair": x["pair"].id, "draft": x["draft"], "score": round(x["score"], 4),
+                    **({"content": round(x["content"], 4)} if "content" in x else {})} for x in rows)
     return LoopResult(learned=tuple(kl), profile=tuple(kp), markdown=md, prompt_tokens=tokens,
-                      rounds=tuple(records), rejected=tuple(rejected), drafts=drafts)
+                      rounds=tuple(records), rejected=tuple(rejected), drafts=drafts,
+                      base_score=_r(base_score), base_content=_r(floor), content=_r(best_c), guard=guard)
+
+
+def _r(x: float | None) -> float | None:
+    return None if x is None else round(x, 4)

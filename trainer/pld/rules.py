@@ -69,13 +69,14 @@ class Rule:
     evidence: str = ""  # measured numbers / examples (profile rules), or a note
     weight: float = 1.0  # ordering priority inside the prompt (higher first)
     pair_id: str = ""  # the reply pair a teacher rule explains
+    kind: str = ""  # profile rules: the trait (sign_off, greeting, length, ..., phrases, openers)
 
     def to_json(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_json(cls, d: dict) -> "Rule":
-        return cls(**{k: d[k] for k in ("text", "source", "evidence", "weight", "pair_id") if k in d})
+        return cls(**{k: d[k] for k in ("text", "source", "evidence", "weight", "pair_id", "kind") if k in d})
 
 
 @dataclass(frozen=True)

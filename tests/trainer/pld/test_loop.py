@@ -72,3 +72,66 @@ def test_the_token_budget_drops_the_lowest_priority_rules():
     assert [r.text for r in res.profile] == [r.text for r in long[:len(res.profile)]]  # by weight
     assert 0 < len(res.profile) < len(long)
     assert res.rounds[-1].note == "no teacher"
+
+
+def test_content_guard_keeps_the_no_style_content_floor():
+    """A phrase rule that raises the voice score but drags drafts off topic is dropped;
+    so is a revision that does the same; the floor is the no-style drafts' content."""
+    phrases = Rule('Favour your own phrases, such as "the deal".', "profile", "", 7, kind="phrases")
+    seen_prompts = []
+
+    def draft(prompt, pair):
+        seen_prompts.append(prompt)
+        return draft_fn(prompt, pair)
+
+    def score(d):
+        return min(1.0, score_fn(d) + 0.3 * ("the deal" in d) + 0.3 * ("Mention the weather" in d))
+
+    def content(d, pair):
+        assert pair in VAL
+        return 0.3 - 0.1 * ("the deal" in d) - 0.05 * ("Mention the weather" in d) + 0.02 * ("Answer briefly" in d)
+
+    teacher = Teacher(["Mention the weather in each reply.", "Answer briefly, in two sentences."])
+    res = run_loop(PROFILE + [phrases], [], VAL, draft_fn=draft, score_fn=score, teacher=teacher, rounds=2,
+                   budget_tokens=200, count=approx_tokens, content_fn=content)
+    assert seen_prompts[0] == ""  # the no-style drafts come first: the floor
+    assert res.base_content == 0.3
+    assert all("the deal" not in r.text for r in res.profile)
+    assert "content guard" in res.rounds[0].note and res.rounds[0].content == 0.3
+    # round 1: more in voice but below the floor -> dropped, and the loop stops there
+    r1 = res.rounds[1]
+    assert not r1.kept and r1.candidate_score > r1.kept_score and "content fell" in r1.note
+    assert r1.content < res.base_content
+    assert res.content >= res.base_content
+    assert "Mention the weather" not in res.markdown
+
+
+def test_without_a_content_fn_the_initial_prompt_is_taken_as_is():
+    phrases = Rule('Favour your own phrases, such as "the deal".', "profile", "", 7, kind="phrases")
+    res = run_loop(PROFILE + [phrases], [], VAL, draft_fn=draft_fn, score_fn=score_fn, teacher=None, rounds=1,
+                   budget_tokens=200, count=approx_tokens)
+    assert any(r.kind == "phrases" for r in res.profile)
+    assert res.base_content is None and res.rounds[0].note == "initial prompt"
+
+
+def test_when_no_step_holds_the_floor_the_closest_is_kept_and_revisions_may_not_lose_more():
+    phrases = Rule('Favour your own phrases, such as "the deal".', "profile", "", 7, kind="phrases")
+
+    def content(d, pair):  # any style prompt costs content; the phrase rule and "weather" cost more
+        return (0.3 if "habits" not in d else 0.25) - 0.1 * ("the deal" in d) - 0.05 * ("weather" in d) \
+            + 0.02 * ("briefly" in d)
+
+    def score(d):
+        return 0.2 + 0.2 * ("briefly" in d) + 0.3 * ("weather" in d)
+
+    teacher = Teacher(["Answer briefly, in two sentences.", "Write briefly and mention the weather in each reply."])
+    res = run_loop(PROFILE + [phrases], [], VAL, draft_fn=draft_fn, score_fn=score, teacher=teacher, rounds=2,
+                   budget_tokens=200, count=approx_tokens, content_fn=content)
+    assert res.base_content == 0.3 and "came closest" in res.rounds[0].note
+    assert [g["kept"] for g in res.guard] == [False, True] and res.rounds[0].content == 0.25
+    # round 1 scores better and gains content against the kept step (still under the floor): kept
+    assert res.rounds[1].kept and res.rounds[1].content == 0.27
+    # round 2 scores better still but loses content against the kept prompt: dropped
+    r2 = res.rounds[2]
+    assert not r2.kept and r2.candidate_score > r2.kept_score and "content fell" in r2.note
+    assert "Answer briefly" in res.markdown and "weather" not in res.markdown
