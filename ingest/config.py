@@ -36,6 +36,7 @@ class Config:
     temperature: float = 0.7
     top_p: float = 0.9
     max_tokens: int = 200
+    scaffold: str = "length"  # style habits decoding keeps for pld/full: off | length | full
     seed: int = 0
     voicepack: str = "default"
     chroma_url: str = ""  # a Chroma server (HttpClient) instead of the embedded store

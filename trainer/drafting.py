@@ -39,6 +39,7 @@ from trainer import retrieval
 from trainer.flags import draft_flags
 from trainer.prompt import build_prompt, new_boundary
 from trainer.runtime import Runtime, get_runtime
+from trainer.scaffold import Scaffold
 
 VARIANTS = ("base", "rag", "pld", "lora", "full")
 ADAPTER_REL = "adapter/adapter.gguf"
@@ -242,6 +243,9 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
             notes += [f"{plan.variant}: {x}" for x in prompt.notes]
             if plan.adapter is not None or rt.adapter is not None:
                 rt.set_adapter(plan.adapter)
+            sc = Scaffold.from_style(plan.style, cfg.scaffold)
+            opening = sc.prefix(message)
+            extra = {"prefix": opening, "soft_max_tokens": sc.soft_max_tokens(), "stop": sc.stops()}
             for i in range(n):
                 if cancel is not None and cancel.cancelled:
                     cancelled = True
@@ -249,15 +253,21 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
                 cb = (lambda s, _v=plan.variant, _i=i: on_token(_v, _i, s)) if on_token else None
                 g = rt.generate(list(prompt.messages), max_tokens=prompt.max_tokens, temperature=temperature,
                                 top_p=top_p, seed=seed + i, on_token=cb, cancel=cancel,
-                                drop_lines_with=prompt.boundary, ban_chars="[")
+                                drop_lines_with=prompt.boundary, ban_chars="[", **extra)
                 flags = draft_flags(g.text, store=store, thread=message.thread or None)
                 if "leak" in flags:
                     # resamples stream only to a caller that can be told the first text is void
                     rs = (lambda r, _v=plan.variant, _i=i: on_restart(_v, _i, r)) if on_restart else None
                     g, flags = _without_leak(rt, prompt, g, flags, store, message.thread or None,
                                              temperature=temperature, top_p=top_p, seed=seed + i, cancel=cancel,
-                                             on_token=cb if rs else None, on_restart=rs)
-                if not g.text.strip():  # the model said nothing, or only echoed the prompt's frame
+                                             on_token=cb if rs else None, on_restart=rs, extra=extra)
+                if g.finish_reason != "cancelled" and g.text.strip() != opening.strip():
+                    tail = sc.sign_off_piece(g.text)  # the user's sign-off, streamed like the rest
+                    if tail:
+                        if cb:
+                            cb(tail)
+                        g = replace(g, text=g.text + tail)
+                if not g.text.strip() or g.text.strip() == opening.strip():  # nothing said, or only the frame
                     flags += ("empty",)
                 if g.finish_reason == "cancelled":
                     flags += ("cancelled",)
@@ -280,7 +290,8 @@ LEAK_RETRIES = 2
 def _without_leak(rt: Runtime, prompt: Any, g: Any, flags: tuple[str, ...], store: Any, thread: str | None, *,
                   temperature: float, top_p: float, seed: int, cancel: CancelToken | None,
                   on_token: Callable[[str], None] | None = None,
-                  on_restart: Callable[[str], None] | None = None) -> tuple[Any, tuple]:
+                  on_restart: Callable[[str], None] | None = None,
+                  extra: dict[str, Any] | None = None) -> tuple[Any, tuple]:
     """A draft must not carry another thread's private text (a rare 8-word run from mail
     outside the thread being answered). Resample with other seeds up to ``LEAK_RETRIES``
     times; if every sample still leaks, cut the leaking sentences out of the first one.
@@ -295,7 +306,7 @@ def _without_leak(rt: Runtime, prompt: Any, g: Any, flags: tuple[str, ...], stor
         restart(RESAMPLE_REASON)
         g2 = rt.generate(list(prompt.messages), max_tokens=prompt.max_tokens, temperature=temperature,
                          top_p=top_p, seed=seed + 7919 * k, on_token=on_token, cancel=cancel,
-                         drop_lines_with=prompt.boundary, ban_chars="[")
+                         drop_lines_with=prompt.boundary, ban_chars="[", **(extra or {}))
         f2 = draft_flags(g2.text, store=store, thread=thread)
         if "leak" not in f2 and g2.text.strip() and g2.finish_reason != "cancelled":
             return g2, f2 + ("regenerated",)

@@ -24,6 +24,7 @@ import codecs
 import ctypes
 import os
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -193,9 +194,13 @@ class Runtime:
                  stop: Sequence[str] | None = None, on_token: OnToken | None = None,
                  cancel: CancelToken | None = None, top_k: int = 40, min_p: float = 0.05,
                  repeat_penalty: float = 1.1, drop_lines_with: str | None = None,
-                 ban_chars: str = "") -> Generation:
+                 ban_chars: str = "", prefix: str = "", soft_max_tokens: int | None = None) -> Generation:
         """Generate up to ``max_tokens`` tokens. ``on_token`` gets text pieces whose
         concatenation is exactly ``Generation.text``.
+
+        ``prefix``: text the answer starts with (the prompt is continued from it); it is
+        the first piece streamed and part of ``Generation.text``.
+        ``soft_max_tokens``: past this many tokens, stop at the next sentence end.
 
         ``drop_lines_with``: a marker (the prompt's random fence boundary) whose lines are
         left out of the text - a small model sometimes echoes the prompt's frame.
@@ -207,6 +212,8 @@ class Runtime:
         with self._lock:
             llm = self.llm
             ids, frame_stops = self._prompt_ids(prompt_or_messages)
+            if prefix:
+                ids += self.tokenize(prefix, add_bos=False, special=False)
             if len(ids) >= self._n_ctx:
                 raise UserError(f"The prompt has {len(ids)} tokens; the model's context holds {self._n_ctx}.",
                                 hint="Shorten the message or raise the context size.")
@@ -219,6 +226,8 @@ class Runtime:
             vocab = llm._model.vocab
             sink = _LineFilter(drop_lines_with, on_token) if drop_lines_with else None
             out = _StreamText(stops, sink or on_token)
+            if prefix:
+                out.feed(prefix.encode("utf-8"))
             token_ids: list[int] = []
             ttft = cpu_ttft = 0.0
             finish = "length" if budget == max_tokens else "context"
@@ -239,6 +248,9 @@ class Runtime:
                         finish = "stop"
                         break
                     if len(token_ids) >= budget:
+                        break
+                    if soft_max_tokens and len(token_ids) >= soft_max_tokens and out.at_sentence_end():
+                        finish = "length"
                         break
                     if cancel is not None and cancel.cancelled:
                         finish = "cancelled"
@@ -400,6 +412,9 @@ class _LineFilter:
         self.line = ""
 
 
+_SENTENCE_END = re.compile(r"""(?:[.!?]["')\]]*|\n)\s*$""")
+
+
 class _StreamText:
     """Incremental UTF-8 decoding plus stop strings, holding back only what could be
     the start of a stop string, so every emitted piece is final."""
@@ -439,6 +454,11 @@ class _StreamText:
         self._emit(self.pending[:len(self.pending) - hold])
         self.pending = self.pending[len(self.pending) - hold:]
         return False
+
+    def at_sentence_end(self) -> bool:
+        """Whether the text so far ends a sentence (or a line)."""
+        last = (self.parts[-1] if self.parts else "") + self.pending
+        return bool(_SENTENCE_END.search(last))
 
     def finish(self) -> None:
         tail = self.decoder.decode(b"", final=True)

@@ -283,3 +283,42 @@ def test_variants_of_one_call_share_the_fence_boundary(rt, store, pack, monkeypa
     draft(target, variants="base,pld", n=1, store=store, pack=pack, config=CFG)
     draft(target, variants="base,pld", n=1, store=store, pack=pack, config=CFG)
     assert len(seen) == 4 and seen[0] == seen[1] and seen[2] == seen[3] and seen[0] != seen[2]
+
+
+def test_pld_scaffold_greets_stops_and_signs_off_in_the_stream(rt, store, tmp_path, monkeypatch):
+    """The style prompt's measured rules are kept by decoding: greeting prefilled with
+    the correspondent's first name, the user's sign-off appended, all streamed."""
+    p = VoicePack.open(tmp_path / "data")
+    p.write_text("style_prompt.md", "# How I write\n\nWrite the reply as me, following these habits.\n"
+                 '- Open with "Hiya <first name>," on its own line.\n'
+                 '- Sign off with "cheers, W.".\n'
+                 "- Keep replies short: usually 4 to 30 words, about 10 typically.\n")
+    target = store.get(next(m.id for m in store.messages() if m.message_id == "m0@fair.example"))
+    seen: dict[tuple[str, int], list[str]] = {}
+    cfg = CFG.with_(max_tokens=60, scaffold="full")
+    res = draft(target, variants="base,pld", n=2, store=store, pack=p, config=cfg,
+                on_token=lambda v, i, s: seen.setdefault((v, i), []).append(s),
+                on_restart=lambda v, i, r: seen.__setitem__((v, i), []))
+    pld = [d for d in res.drafts if d.variant == "pld"]
+    base = [d for d in res.drafts if d.variant == "base"]
+    assert len(pld) == 2 and len(base) == 2
+    for d in pld:
+        assert d.text.startswith("Hiya Jo,\n\n")  # Jo Pryce wrote the message
+        assert d.text.rstrip().endswith("cheers, W.")
+        assert "".join(seen[(d.variant, d.sample)]) == d.text
+        assert d.tokens <= 60
+    for d in base:  # no style, no scaffold
+        assert not d.text.startswith("Hiya Jo") and "".join(seen[(d.variant, d.sample)]) == d.text
+
+    # the default keeps only the length stop (same seed and fence: a prefix of the unstopped draft);
+    # "off" keeps nothing
+    from trainer import drafting
+
+    fence = drafting.new_boundary()
+    monkeypatch.setattr(drafting, "new_boundary", lambda: fence)
+    off, length = (draft(target, variants="pld", n=1, store=store, pack=p, config=cfg.with_(scaffold=x)).drafts[0]
+                   for x in ("off", "length"))
+    assert off.text.startswith(length.text) and length.tokens <= off.tokens
+    assert length.tokens >= 28 or length.finish_reason == "stop"  # 20 words x 1.4 tokens before it may stop
+    with pytest.raises(UserError, match="scaffold"):
+        draft(target, variants="pld", n=1, store=store, pack=p, config=cfg.with_(scaffold="loud"))

@@ -154,3 +154,25 @@ def test_bad_adapters_are_user_errors(rt, tmp_path):
     with pytest.raises(UserError, match="not a GGUF"):
         rt.set_adapter(text)
     assert rt.adapter is None
+
+
+def test_prefix_is_streamed_first_and_continued(rt):
+    pieces: list[str] = []
+    g = rt.generate(MSGS, max_tokens=20, seed=3, prefix="Jo,\n\n", on_token=pieces.append)
+    assert g.text.startswith("Jo,\n\n") and len(g.text) > len("Jo,\n\n")
+    assert pieces[0] == "Jo,\n\n" and "".join(pieces) == g.text
+    assert g.tokens <= 20  # the prefix is prompt, not generated tokens
+
+
+LONG = [{"role": "system", "content": "You write friendly email replies of several sentences."},
+        {"role": "user", "content": "Tell me about the cider fair next week: the pitches, the times and the "
+                                    "prices.\n\nReply:"}]
+
+
+def test_soft_max_tokens_stops_at_a_sentence_end(rt):
+    free = rt.generate(LONG, max_tokens=120, seed=0, temperature=0.9)
+    soft = rt.generate(LONG, max_tokens=120, seed=0, temperature=0.9, soft_max_tokens=8)
+    assert free.tokens > 20  # room to stop early
+    assert free.text.startswith(soft.text)  # same seed: the soft-stopped text is a prefix
+    assert 8 <= soft.tokens < free.tokens and soft.finish_reason == "length"
+    assert soft.text.rstrip(" ")[-1:] in ".!?\n\"')"  # stopped at a sentence (or line) end

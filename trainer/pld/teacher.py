@@ -185,8 +185,9 @@ class EndpointTeacher:
 # -- the student's drafts for the closed loop ----------------------------------------------
 def draft_fn_for(student: LocalModel, *, config: Any, max_tokens: int = 120, seed: int = 0):
     """``(style prompt, incoming message) -> draft``, assembled exactly as the ``pld``
-    drafting variant does (``trainer.prompt.build_prompt`` with the style, "[" banned),
-    seeded, at the configured temperature.
+    drafting variant does (``trainer.prompt.build_prompt`` with the style, "[" banned,
+    the style's scaffold: greeting, length stop, sign-off), seeded, at the configured
+    temperature.
 
     Each validation message keeps one data-fence boundary (a fresh random one, drawn
     the first time it is drafted) for the whole run, so two style prompts are compared
@@ -194,6 +195,7 @@ def draft_fn_for(student: LocalModel, *, config: Any, max_tokens: int = 120, see
     revision's gain is not fence noise."""
     from ingest.records import Message
     from trainer.prompt import build_prompt, new_boundary
+    from trainer.scaffold import Scaffold
 
     boundaries: dict[tuple[str, str], str] = {}
 
@@ -204,8 +206,14 @@ def draft_fn_for(student: LocalModel, *, config: Any, max_tokens: int = 120, see
                       body=pair.message_text, sender=pair.message_sender or "",
                       subject=pair.message_subject or "", thread=getattr(pair, "thread", "") or "")
         p = build_prompt(msg, rt, max_tokens=max_tokens, style=prompt, me=tuple(config.me), boundary=boundary)
+        sc = Scaffold.from_style(prompt, getattr(config, "scaffold", "length"))
+        opening = sc.prefix(msg)
         g = rt.generate(list(p.messages), max_tokens=p.max_tokens, temperature=config.temperature,
-                        top_p=config.top_p, seed=seed, drop_lines_with=p.boundary, ban_chars="[")
-        return g.text.strip()
+                        top_p=config.top_p, seed=seed, drop_lines_with=p.boundary, ban_chars="[",
+                        prefix=opening, soft_max_tokens=sc.soft_max_tokens(), stop=sc.stops())
+        text = g.text
+        if text.strip() == opening.strip():
+            return ""
+        return (text + sc.sign_off_piece(text)).strip()
 
     return draft

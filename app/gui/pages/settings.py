@@ -29,6 +29,9 @@ def is_remote(teacher: str) -> bool:
     return teacher.strip().lower().startswith(("http://", "https://"))
 
 
+SCAFFOLD_CHOICES = (("length", "Length (default)"), ("full", "Length, greeting and sign-off"), ("off", "None"))
+
+
 class SettingsPage(QWidget):
     title = "Settings"
 
@@ -111,6 +114,13 @@ class SettingsPage(QWidget):
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         sf.addRow("See&d:", self.seed)
+        self.scaffold = QComboBox()
+        for key, label in SCAFFOLD_CHOICES:
+            self.scaffold.addItem(label, key)
+        self.scaffold.setToolTip("Which of your measured habits the style variants (pld, full) keep while "
+                                 "decoding, not just ask for: length stops at the next sentence end past about "
+                                 "twice your typical length; greeting and sign-off are prefilled and appended.")
+        sf.addRow("St&yle habits kept:", self.scaffold)
         rl.addLayout(sf)
         rl.addStretch(1)
         body.addWidget(left, 1)
@@ -148,6 +158,7 @@ class SettingsPage(QWidget):
         self.top_p.setValue(c.top_p)
         self.max_tokens.setValue(c.max_tokens)
         self.seed.setValue(c.seed)
+        self.scaffold.setCurrentIndex(max(0, self.scaffold.findData(c.scaffold)))
         self._teacher_changed(c.teacher)
 
     def _teacher_changed(self, text: str) -> None:
@@ -173,7 +184,8 @@ class SettingsPage(QWidget):
             device=self.device.currentText(), threads=self.threads.value(), teacher=teacher,
             allow_remote_teacher=bool(is_remote(teacher) and self.allow_remote.isChecked()),
             retrieval_k=self.retrieval_k.value(), temperature=round(self.temperature.value(), 3),
-            top_p=round(self.top_p.value(), 3), max_tokens=self.max_tokens.value(), seed=self.seed.value())
+            top_p=round(self.top_p.value(), 3), max_tokens=self.max_tokens.value(), seed=self.seed.value(),
+            scaffold=self.scaffold.currentData())
 
     def save(self) -> bool:
         cfg = self.values()

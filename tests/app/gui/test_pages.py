@@ -21,9 +21,12 @@ def test_settings_save_to_the_config_file_and_warn_for_remote_teachers(make_wind
     assert page.remote_warning.isVisibleTo(page) and page.remote_warning.text() == REMOTE_WARNING
     page.retrieval_k.setValue(5)
     page.temperature.setValue(0.4)
+    assert page.scaffold.currentData() == "length"  # the default
+    page.scaffold.setCurrentIndex(page.scaffold.findData("full"))
     assert page.save()
     cfg = load_config()
     assert cfg.retrieval_k == 5 and abs(cfg.temperature - 0.4) < 1e-9
+    assert cfg.scaffold == "full"
     assert cfg.teacher == "https://llm.example/v1"
     assert cfg.allow_remote_teacher is False  # not allowed until ticked
     assert page.banner.kind == "warning"

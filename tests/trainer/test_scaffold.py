@@ -1,0 +1,73 @@
+"""The scaffold read from a style prompt: greeting prefill, length stop, sign-off."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace as M
+
+import pytest
+
+from ingest.errors import UserError
+
+from trainer.pld.profile_rules import rules_from_profile
+from trainer.pld.prompt import render, student_prompt
+from trainer.scaffold import MODEL_SIGN_OFFS, Scaffold, first_name
+
+
+def test_parsed_from_the_rule_lines_ownvoice_writes():
+    s = Scaffold.from_style('Write the reply as me.\n- Open with "Hi <first name>," on its own line.\n'
+                            '- Sign off with "Thanks" on one line and "Chris" on the next.\n'
+                            '- Write replies of moderate length: usually 20 to 140 words, about 64 typically.')
+    assert (s.greeting, s.sign_off, s.max_words) == ("Hi <first name>,", "Thanks\nChris", 128)
+    assert s.soft_max_tokens() == round(128 * 1.4) and s.stops() == MODEL_SIGN_OFFS
+    full = Scaffold.from_style("- Write full, detailed replies: usually 80 to 400 words.")
+    assert (full.greeting, full.sign_off, full.max_words) == ("", "", 400) and full.stops() == ()
+    assert not Scaffold.from_style("- Be warm and brief.") and not Scaffold.from_style(None)
+
+
+def test_a_real_profile_renders_rules_the_scaffold_reads(tmp_path):
+    """The profile's rule texts and the scaffold's patterns must not drift apart."""
+    prof = M(n_messages=40, sign_offs=[("Thanks / Chris", 20, 0.5)], no_sign_off_share=0.2,
+             greetings=[("{name},", 25, 0.62)], no_greeting_share=0.3,
+             length_words={"median": 28, "p10": 7, "p90": 130, "others_median": 72},
+             capitals={}, sentence_words={}, contractions={}, punctuation={}, emoji_share=(0, 0),
+             list_share=(0, 0), phrases=[], openers=[])
+    style = student_prompt(render(rules_from_profile(prof), []))
+    s = Scaffold.from_style(style)
+    assert (s.greeting, s.sign_off, s.max_words) == ("<first name>,", "Thanks\nChris", 56)
+
+
+@pytest.mark.parametrize("text, piece", [
+    ("Yes, both days.", "\n\nPhillip"),
+    ("Yes, both days.\n", "\nPhillip"),
+    ("Yes, both days.\n\n", "Phillip"),
+    ("Yes, both days.  ", "\n\nPhillip"),
+    ("Yes.\n\nphillip", ""),  # signed already
+    ("   ", ""),  # nothing to sign
+])
+def test_sign_off_piece(text, piece):
+    assert Scaffold(sign_off="Phillip").sign_off_piece(text) == piece
+
+
+def test_greeting_prefix_needs_a_name_when_the_form_has_one():
+    s = Scaffold(greeting="<first name>,")
+    assert s.prefix(M(sender_name="Jo Pryce", sender="jo@fair.example")) == "Jo,\n\n"
+    assert s.prefix(M(sender_name="", sender="jsmith@x.example")) == ""  # no name: no half greeting
+    assert Scaffold(greeting="Hi all,").prefix(M(sender_name="", sender="")) == "Hi all,\n\n"
+
+
+@pytest.mark.parametrize("name, addr, want", [
+    ("Allen, Phillip K.", "", "Phillip"), ("JOHN SMITH", "", "John"), ("McKay Jo", "", "McKay"),
+    ("", "chris.germany@enron.com", "Chris"), ("", "jsmith@x.com", ""), ('"Dr. X"', "", ""),
+])
+def test_first_name(name, addr, want):
+    assert first_name(M(sender_name=name, sender=addr)) == want
+
+
+def test_the_setting_picks_the_habits():
+    style = '- Open with "<first name>," on its own line.\n- Sign off with "Phillip".\n' \
+            "- Keep replies short: usually 7 to 130 words, about 28 typically."
+    assert Scaffold.from_style(style, "length") == Scaffold(max_words=56)
+    assert Scaffold.from_style(style, "off") == Scaffold()
+    assert Scaffold.from_style(style, "full") == Scaffold("<first name>,", "Phillip", 56)
+    with pytest.raises(UserError, match="scaffold"):
+        Scaffold.from_style(style, "some")
