@@ -308,7 +308,8 @@ def _without_leak(rt: Runtime, prompt: Any, g: Any, flags: tuple[str, ...], stor
                          top_p=top_p, seed=seed + 7919 * k, on_token=on_token, cancel=cancel,
                          drop_lines_with=prompt.boundary, ban_chars="[", **(extra or {}))
         f2 = draft_flags(g2.text, store=store, thread=thread)
-        if "leak" not in f2 and g2.text.strip() and g2.finish_reason != "cancelled":
+        said = g2.text.strip() and g2.text.strip() != str((extra or {}).get("prefix") or "").strip()
+        if "leak" not in f2 and said and g2.finish_reason != "cancelled":
             return g2, f2 + ("regenerated",)
     text = redact_leaks(g.text, store, thread)
     # a cancel during a resample still cancels the whole call

@@ -226,8 +226,6 @@ class Runtime:
             vocab = llm._model.vocab
             sink = _LineFilter(drop_lines_with, on_token) if drop_lines_with else None
             out = _StreamText(stops, sink or on_token)
-            if prefix:
-                out.feed(prefix.encode("utf-8"))
             token_ids: list[int] = []
             ttft = cpu_ttft = 0.0
             finish = "length" if budget == max_tokens else "context"
@@ -235,6 +233,8 @@ class Runtime:
                 return Generation("", 0, len(ids), time.perf_counter() - t0, 0.0, finish)
             if cancel is not None and cancel.cancelled:
                 return Generation("", 0, len(ids), time.perf_counter() - t0, 0.0, "cancelled")
+            if prefix:  # streamed first, and only once there will be a text to stream it into
+                out.feed(prefix.encode("utf-8"))
             gen = self._tokens(llm, ids, sampler)
             try:
                 for tok in gen:
@@ -243,14 +243,16 @@ class Runtime:
                     if llama_cpp.llama_vocab_is_eog(vocab, tok):
                         finish = "stop"
                         break
+                    piece = llm.detokenize([tok])
+                    if (soft_max_tokens and len(token_ids) >= soft_max_tokens
+                            and out.at_sentence_end(next_piece=piece)):
+                        finish = "length"  # the sentence before this token is the last one
+                        break
                     token_ids.append(tok)
-                    if out.feed(llm.detokenize([tok])):
+                    if out.feed(piece):
                         finish = "stop"
                         break
                     if len(token_ids) >= budget:
-                        break
-                    if soft_max_tokens and len(token_ids) >= soft_max_tokens and out.at_sentence_end():
-                        finish = "length"
                         break
                     if cancel is not None and cancel.cancelled:
                         finish = "cancelled"
@@ -412,7 +414,7 @@ class _LineFilter:
         self.line = ""
 
 
-_SENTENCE_END = re.compile(r"""(?:[.!?]["')\]]*|\n)\s*$""")
+_SENTENCE_END = re.compile(r"""[.!?]["')\]]*$""")
 
 
 class _StreamText:
@@ -455,10 +457,14 @@ class _StreamText:
         self.pending = self.pending[len(self.pending) - hold:]
         return False
 
-    def at_sentence_end(self) -> bool:
-        """Whether the text so far ends a sentence (or a line)."""
+    def at_sentence_end(self, next_piece: bytes = b" ") -> bool:
+        """Whether the text so far ends a sentence, given the piece that would follow:
+        "." then a space or newline (not "3.5" or "e.g"), or a finished line that does
+        not introduce what follows (not "The times are:")."""
         last = (self.parts[-1] if self.parts else "") + self.pending
-        return bool(_SENTENCE_END.search(last))
+        if re.search(r"\n\s*$", last):
+            return not re.search(r":\s*$", last)
+        return bool(_SENTENCE_END.search(last)) and next_piece[:1] in (b" ", b"\n")
 
     def finish(self) -> None:
         tail = self.decoder.decode(b"", final=True)

@@ -41,10 +41,14 @@ _LENGTH = re.compile(r"^-\s*[^\n]*?usually (\d+) to (\d+) words(?:, about (\d+) 
 NAME = "<first name>"
 HABITS = ("off", "length", "full")
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "dear"})
+_ROLES = frozenset({"support", "noreply", "no-reply", "info", "admin", "team", "sales", "help", "service",
+                    "customer", "the", "mailer-daemon", "postmaster", "newsletter", "notifications"})
 TOKENS_PER_WORD = 1.4  # English mail with a SmolLM2 / Gemma tokenizer
 # lines a model starts its own sign-off with; the user's sign-off replaces them
-MODEL_SIGN_OFFS = ("\nBest regards", "\nKind regards", "\nWarm regards", "\nRegards", "\nBest,", "\nBest wishes",
-                   "\nSincerely", "\nCheers", "\nThanks,", "\nThank you,", "\nYours")
+# (whole closing lines only: "Thanks, that works" in the body must not stop the draft)
+MODEL_SIGN_OFFS = ("\nBest regards", "\nKind regards", "\nWarm regards", "\nRegards,\n", "\nBest,\n",
+                   "\nBest wishes", "\nSincerely", "\nCheers,\n", "\nThanks,\n", "\nThank you,\n",
+                   "\nMany thanks,\n", "\nYours truly", "\nYours sincerely")
 
 
 @dataclass(frozen=True)
@@ -64,10 +68,12 @@ class Scaffold:
         >>> s.greeting, s.sign_off, s.max_words
         ('<first name>,', 'Phillip', 56)
         """
+        if not style:
+            return cls()
         if habits not in HABITS:
             raise UserError(f"Unknown scaffold setting {habits!r}.",
                             hint=f"Set `scaffold` in config.toml to one of: {', '.join(HABITS)}.")
-        if not style or habits == "off":
+        if habits == "off":
             return cls()
         g = _GREETING.search(style)
         s = _SIGN_OFF.search(style)
@@ -95,7 +101,7 @@ class Scaffold:
             if not name:
                 return ""
             text = text.replace(NAME, name)
-        return text + "\n\n"
+        return text + (" " if text.rstrip().endswith(("—", "–", "-")) else "\n\n")
 
     def soft_max_tokens(self) -> int | None:
         return max(16, round(self.max_words * TOKENS_PER_WORD)) if self.max_words else None
@@ -131,10 +137,13 @@ def first_name(message: Any) -> str:
         name = name.split(",", 1)[1]
     for w in name.split():
         w = w.strip(".,;:'\"()<>")
-        if len(w) > 1 and w.isalpha() and w.lower() not in _TITLES:
-            return w.capitalize() if (w.isupper() or w.islower()) else w
+        if w.lower() in _TITLES or not w:
+            continue
+        if len(w) == 1 or not w.replace("-", "").isalpha() or w.lower() in _ROLES:
+            return ""  # an initial ("J. Smith"), a number, or a role account: no first name to use
+        return w.capitalize() if (w.isupper() or w.islower()) else w
     local = (getattr(message, "sender", "") or "").split("@", 1)[0]
     parts = re.split(r"[._]", local)
-    if len(parts) >= 2 and len(parts[0]) > 1 and parts[0].isalpha():
+    if len(parts) >= 2 and len(parts[0]) > 1 and parts[0].isalpha() and parts[0].lower() not in _ROLES:
         return parts[0].capitalize()
     return ""

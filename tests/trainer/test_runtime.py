@@ -176,3 +176,24 @@ def test_soft_max_tokens_stops_at_a_sentence_end(rt):
     assert free.text.startswith(soft.text)  # same seed: the soft-stopped text is a prefix
     assert 8 <= soft.tokens < free.tokens and soft.finish_reason == "length"
     assert soft.text.rstrip(" ")[-1:] in ".!?\n\"')"  # stopped at a sentence (or line) end
+
+
+def test_sentence_end_needs_what_follows():
+    from trainer.runtime import _StreamText
+
+    def ends(text, nxt):
+        s = _StreamText((), None)
+        s.feed(text.encode())
+        return s.at_sentence_end(next_piece=nxt.encode())
+
+    assert ends("It costs $3.", " ") and ends("Done!", "\n") and ends('He said "yes."', " ")
+    assert not ends("It costs $3.", "5") and not ends("see e.g", ".") and not ends("Hi there", " ")
+    assert ends("Done.\n", "W") and not ends("The times are:\n", "1")
+
+
+def test_a_prefix_is_not_streamed_when_nothing_is_generated(rt):
+    token = CancelToken()
+    token.cancel()
+    pieces: list[str] = []
+    g = rt.generate(MSGS, max_tokens=20, seed=3, prefix="Jo,\n\n", on_token=pieces.append, cancel=token)
+    assert g.text == "" and pieces == [] and g.finish_reason == "cancelled"

@@ -71,3 +71,24 @@ def test_the_setting_picks_the_habits():
     assert Scaffold.from_style(style, "full") == Scaffold("<first name>,", "Phillip", 56)
     with pytest.raises(UserError, match="scaffold"):
         Scaffold.from_style(style, "some")
+
+
+def test_sign_off_stops_match_whole_closing_lines_only():
+    def cut(text):
+        return min((text.find(s) for s in MODEL_SIGN_OFFS if s in text), default=-1)
+
+    assert cut("Jo,\n\nThanks, that works for Friday.\n") == -1  # body text, not a closing
+    assert cut("Jo,\n\nBest, I think, is the hedge pitch.") == -1
+    assert cut("See you Friday.\n\nThanks,\nSam") == len("See you Friday.\n")
+    assert cut("See you Friday.\nBest regards\nSam") == len("See you Friday.")
+
+
+def test_inline_greetings_run_on_and_role_accounts_get_none():
+    assert Scaffold(greeting="<first name> —").prefix(M(sender_name="Jo Pryce", sender="")) == "Jo — "
+    for name, addr in (("Support", "support@x.example"), ("", "support.team@x.example"), ("J. Smith", "")):
+        assert Scaffold(greeting="<first name>,").prefix(M(sender_name=name, sender=addr)) == ""
+    assert first_name(M(sender_name="Jean-Luc Picard", sender="")) == "Jean-Luc"
+
+
+def test_a_bad_setting_only_matters_where_a_style_is_used():
+    assert Scaffold.from_style(None, "loud") == Scaffold() and Scaffold.from_style("", "loud") == Scaffold()

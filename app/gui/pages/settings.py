@@ -158,7 +158,9 @@ class SettingsPage(QWidget):
         self.top_p.setValue(c.top_p)
         self.max_tokens.setValue(c.max_tokens)
         self.seed.setValue(c.seed)
-        self.scaffold.setCurrentIndex(max(0, self.scaffold.findData(c.scaffold)))
+        if self.scaffold.findData(c.scaffold) < 0:  # a value typed into config.toml: keep it, as is
+            self.scaffold.addItem(c.scaffold, c.scaffold)
+        self.scaffold.setCurrentIndex(self.scaffold.findData(c.scaffold))
         self._teacher_changed(c.teacher)
 
     def _teacher_changed(self, text: str) -> None:
