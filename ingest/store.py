@@ -17,6 +17,7 @@ concurrent writers are refused rather than queued.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sqlite3
@@ -69,7 +70,16 @@ def _client(chroma_dir: Path, url: str):  # noqa: ANN202
         return chromadb.HttpClient(host=u.hostname or "localhost",
                                    port=u.port or (443 if u.scheme == "https" else 8000),
                                    ssl=u.scheme == "https", settings=settings)
-    return chromadb.PersistentClient(path=str(private_dir(chroma_dir)), settings=settings)
+    path = private_dir(chroma_dir)
+    # chroma creates its schema on first open without a cross-process guard: two
+    # processes opening a fresh store at once race ("table collections already
+    # exists"). Opening is short, so processes take turns on a blocking flock.
+    fd = os.open(path.parent / ".chroma-open.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return chromadb.PersistentClient(path=str(path), settings=settings)
+    finally:
+        os.close(fd)  # closing drops the lock
 
 
 class Store:
