@@ -39,7 +39,7 @@ from trainer import retrieval
 from trainer.flags import draft_flags
 from trainer.prompt import build_prompt, new_boundary
 from trainer.runtime import Runtime, get_runtime
-from trainer.scaffold import Scaffold
+from trainer.scaffold import Scaffold, said_nothing
 
 VARIANTS = ("base", "rag", "pld", "lora", "full")
 ADAPTER_REL = "adapter/adapter.gguf"
@@ -245,7 +245,7 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
                 rt.set_adapter(plan.adapter)
             sc = Scaffold.from_style(plan.style, cfg.scaffold)
             opening = sc.prefix(message)
-            extra = {"prefix": opening, "soft_max_tokens": sc.soft_max_tokens(), "stop": sc.stops()}
+            extra = sc.generate_kwargs(opening)
             for i in range(n):
                 if cancel is not None and cancel.cancelled:
                     cancelled = True
@@ -261,14 +261,14 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
                     g, flags = _without_leak(rt, prompt, g, flags, store, message.thread or None,
                                              temperature=temperature, top_p=top_p, seed=seed + i, cancel=cancel,
                                              on_token=cb if rs else None, on_restart=rs, extra=extra)
-                if g.finish_reason != "cancelled" and g.text.strip() != opening.strip():
+                if said_nothing(g.text, opening):  # nothing said, or only the frame
+                    flags += ("empty",)
+                elif g.finish_reason != "cancelled":
                     tail = sc.sign_off_piece(g.text)  # the user's sign-off, streamed like the rest
                     if tail:
                         if cb:
                             cb(tail)
                         g = replace(g, text=g.text + tail)
-                if not g.text.strip() or g.text.strip() == opening.strip():  # nothing said, or only the frame
-                    flags += ("empty",)
                 if g.finish_reason == "cancelled":
                     flags += ("cancelled",)
                     cancelled = True
@@ -308,8 +308,8 @@ def _without_leak(rt: Runtime, prompt: Any, g: Any, flags: tuple[str, ...], stor
                          top_p=top_p, seed=seed + 7919 * k, on_token=on_token, cancel=cancel,
                          drop_lines_with=prompt.boundary, ban_chars="[", **(extra or {}))
         f2 = draft_flags(g2.text, store=store, thread=thread)
-        said = g2.text.strip() and g2.text.strip() != str((extra or {}).get("prefix") or "").strip()
-        if "leak" not in f2 and said and g2.finish_reason != "cancelled":
+        if ("leak" not in f2 and not said_nothing(g2.text, (extra or {}).get("prefix") or "")
+                and g2.finish_reason != "cancelled"):
             return g2, f2 + ("regenerated",)
     text = redact_leaks(g.text, store, thread)
     # a cancel during a resample still cancels the whole call

@@ -103,6 +103,10 @@ class Scaffold:
             text = text.replace(NAME, name)
         return text + (" " if text.rstrip().endswith(("—", "–", "-")) else "\n\n")
 
+    def generate_kwargs(self, opening: str) -> dict[str, Any]:
+        """What ``Runtime.generate`` needs to keep this scaffold, given ``prefix()``'s opening."""
+        return {"prefix": opening, "soft_max_tokens": self.soft_max_tokens(), "stop": self.stops()}
+
     def soft_max_tokens(self) -> int | None:
         return max(16, round(self.max_words * TOKENS_PER_WORD)) if self.max_words else None
 
@@ -120,6 +124,11 @@ class Scaffold:
         body = text[:len(text) - tail] if tail else text
         sep = "" if body.endswith("\n\n") else "\n" if body.endswith("\n") else "\n\n"
         return sep + self.sign_off
+
+
+def said_nothing(text: str, opening: str) -> bool:
+    """Whether a generation is empty, or only the prefilled opening."""
+    return text.strip() in ("", opening.strip())
 
 
 def first_name(message: Any) -> str:

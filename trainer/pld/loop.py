@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from ingest.jobs import CancelToken, Progress, ProgressFn, check, no_progress
 from trainer.pld.cluster import fit_budget
@@ -107,6 +107,19 @@ def evaluate(prompt: str, validation: list[Any], draft_fn: DraftFn, score_fn: Sc
     return mean, rows
 
 
+class _Step(NamedTuple):
+    """One prompt the content guard tried, as evaluated."""
+
+    score: float
+    rows: list[dict]
+    md: str
+    kp: list[Rule]
+    kl: list[Rule]
+    tokens: int
+    content: float | None
+    note: str
+
+
 def mean_content(rows: list[dict]) -> float | None:
     vals = [r["content"] for r in rows if "content" in r]
     return statistics.fmean(vals) if vals else None
@@ -166,11 +179,14 @@ def run_loop(profile_rules: list[Rule], learned: list[Rule], validation: list[An
         done += 1
         progress(Progress("loop", done, total, info={"base": base_score, "floor": floor}))
 
+    # the content a prompt must hold: the floor (less the tolerance), or the guard step's own
+    bar = None if floor is None else floor - content_tolerance
+
     def holds(c: float | None) -> bool:
-        return floor is None or c is None or c >= floor - content_tolerance - 1e-9
+        return bar is None or c is None or c >= bar - 1e-9
 
     records: list[RoundRecord] = []
-    tried = []
+    tried: list[_Step] = []
     for note, prof, lrn in steps:
         check(cancel)
         progress(Progress("loop", done, total, message=note))
@@ -178,20 +194,21 @@ def run_loop(profile_rules: list[Rule], learned: list[Rule], validation: list[An
         score, rows = evaluate(student_prompt(md), validation, draft_fn, score_fn, cancel, content_fn)
         done += 1
         c = mean_content(rows)
-        tried.append((score, rows, md, kp, kl, tokens, c, note))
+        tried.append(_Step(score, rows, md, kp, kl, tokens, c, note))
         progress(Progress("loop", done, total, info={"score": score, "content": c}))
-    holding = [t for t in tried if holds(t[6])]
+    holding = [t for t in tried if holds(t.content)]
     if holding:  # the most in-voice of the steps that keep the content
-        best, rows, md, kp, kl, tokens, best_c, note = max(holding, key=lambda t: t[0])
+        chosen = max(holding, key=lambda t: t.score)
+        note = chosen.note
         if len(tried) > 1:
             note += f" (content guard: best of {len(holding)} of {len(tried)} steps at the no-style content)"
     else:
-        best, rows, md, kp, kl, tokens, best_c, note = max(tried, key=lambda t: t[6])
-        note += " (content guard: no step kept the no-style content; this one came closest)"
-        # from here on a revision may not lose content against this step either
-        holds = (lambda c, _b=best_c: c is None or _b is None or c >= _b - 1e-9)  # noqa: E731
-    guard = tuple({"step": t[7], "score": _r(t[0]), "content": _r(t[6]), "prompt_tokens": t[5],
-                   "kept": t[2] == md} for t in tried)
+        chosen = max(tried, key=lambda t: t.content)
+        note = chosen.note + " (content guard: no step kept the no-style content; this one came closest)"
+        bar = chosen.content  # from here on a revision may not lose content against this step either
+    best, rows, md, kp, kl, tokens, best_c, _ = chosen
+    guard = tuple({"step": t.note, "score": _r(t.score), "content": _r(t.content), "prompt_tokens": t.tokens,
+                   "kept": t is chosen} for t in tried)
     records.append(RoundRecord(0, round(best, 4), round(best, 4), True, len(kl), note=note,
                                content=_r(best_c)))
     rejected: list[Rejected] = []

@@ -195,7 +195,7 @@ def draft_fn_for(student: LocalModel, *, config: Any, max_tokens: int = 120, see
     revision's gain is not fence noise."""
     from ingest.records import Message
     from trainer.prompt import build_prompt, new_boundary
-    from trainer.scaffold import Scaffold
+    from trainer.scaffold import Scaffold, said_nothing
 
     boundaries: dict[tuple[str, str], str] = {}
 
@@ -210,10 +210,9 @@ def draft_fn_for(student: LocalModel, *, config: Any, max_tokens: int = 120, see
         opening = sc.prefix(msg)
         g = rt.generate(list(p.messages), max_tokens=p.max_tokens, temperature=config.temperature,
                         top_p=config.top_p, seed=seed, drop_lines_with=p.boundary, ban_chars="[",
-                        prefix=opening, soft_max_tokens=sc.soft_max_tokens(), stop=sc.stops())
-        text = g.text
-        if text.strip() == opening.strip():
+                        **sc.generate_kwargs(opening))
+        if said_nothing(g.text, opening):
             return ""
-        return (text + sc.sign_off_piece(text)).strip()
+        return (g.text + sc.sign_off_piece(g.text)).strip()
 
     return draft
