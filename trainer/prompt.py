@@ -186,6 +186,15 @@ def build_prompt(message: Message, rt: Any, *, max_tokens: int, thread: Sequence
         room -= cost
     while thread_blocks and total(assemble(thread_blocks)) > budget:  # template overhead: drop oldest
         thread_blocks.pop(0)
+    # the estimate above is conservative (each fence carries a random boundary whose token
+    # count varies): add older messages while the real rendering still fits
+    older = list(thread)[:len(thread) - len(thread_blocks)]
+    while older:
+        block = message_block(older[-1], "EARLIER", b)
+        if total(assemble([block, *thread_blocks])) > budget:
+            break
+        thread_blocks.insert(0, block)
+        older.pop()
     dropped = len(thread) - len(thread_blocks)
     if dropped:
         notes.append(f"{dropped} older thread message(s) left out to fit the context")

@@ -10,7 +10,7 @@ import pytest
 
 from ingest.records import Message, ReplyPair
 from tests.trainer.student_helpers import FakeStore
-from trainer.prompt import build_prompt
+from trainer.prompt import build_prompt, example_block, message_block
 from trainer.retrieval import examples_for
 from trainer.runtime import get_runtime
 
@@ -83,8 +83,12 @@ def test_retrieved_examples_are_only_the_users_own_replies(rt):
     assert fenced(user, "EXAMPLE", p.boundary) == [e.reply_text for e in ex]
     assert "PRIVATE" not in user and "Harriet's" not in user and "INCOMING" not in user
     # the token budget for examples is honoured
-    small = build_prompt(m, rt, max_tokens=100, examples=ex, example_tokens=rt.count_tokens(ex[0].reply_text) + 40)
-    assert len(small.examples) == 1
+    b = "5eed5eed5eed"  # a fixed boundary, so the first example's cost is known exactly
+    first = rt.count_tokens(example_block(1, ex[0], b, False)) + 2
+    small = build_prompt(m, rt, max_tokens=100, examples=ex, example_tokens=first, boundary=b)
+    assert [e.reply_id for e in small.examples] == ["r0"]
+    fewer = build_prompt(m, rt, max_tokens=100, examples=ex, example_tokens=first - 1, boundary=b)
+    assert "r0" not in [e.reply_id for e in fewer.examples]  # one token short: r0 no longer fits
 
 
 def test_a_very_long_thread_fits_and_keeps_the_newest(rt):
@@ -98,7 +102,14 @@ def test_a_very_long_thread_fits_and_keeps_the_newest(rt):
     kept = [int(x) for x in re.findall(r"Message number (\d{3})", p.messages[1]["content"])]
     assert 0 < p.thread_kept == len(kept) < 60 and p.thread_dropped == 60 - len(kept)
     assert kept == list(range(60 - len(kept), 60))  # the newest, oldest first
-    assert rt.n_ctx - 200 - p.prompt_tokens < rt.count_tokens(thread[0].text) + 60  # no room for one more
+    # no room for one more: the next older message, fenced with this prompt's boundary,
+    # would not fit (the fill is checked against the real rendering, not an estimate)
+    nxt = message_block(thread[59 - len(kept)], "EARLIER", p.boundary)
+    more = dict(p.messages[1])
+    more["content"] = more["content"].replace("oldest first:\n\n", "oldest first:\n\n" + nxt + "\n\n", 1)
+    assert nxt in more["content"]
+    n_more = len(rt.tokenize(rt.chat_format_prompt([p.messages[0], more]), add_bos=True, special=True))
+    assert n_more > rt.n_ctx - 200 >= p.prompt_tokens
 
 
 def test_an_email_too_long_for_the_context_is_cut(rt):
