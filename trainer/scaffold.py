@@ -132,16 +132,31 @@ def said_nothing(text: str, opening: str) -> bool:
 
 
 def first_name(message: Any) -> str:
-    """The correspondent's first name: from the display name ("Last, First" too), else
-    from a first.last address; "" when neither gives one.
+    r"""The correspondent's first name: from the display name ("Last, First" too; a sender
+    with no address is a display name), else from a first.last address, else from the
+    name the message is signed with; "" when none gives one.
 
     >>> from types import SimpleNamespace as M
     >>> first_name(M(sender_name="Allen, Phillip K.", sender="")), first_name(M(sender_name="", sender="chris.germany@x.com"))
     ('Phillip', 'Chris')
+    >>> first_name(M(sender_name="", sender="jsmith@x.com", text="Can you come?\n\nThanks,\nJeff Smith"))
+    'Jeff'
     >>> first_name(M(sender_name="", sender="jsmith@x.com"))
     ''
     """
-    name = (getattr(message, "sender_name", "") or "").strip().strip("\"'")
+    sender = (getattr(message, "sender", "") or "").strip()
+    name = (getattr(message, "sender_name", "") or "").strip() or ("" if "@" in sender else sender)
+    name = name.strip("\"'")
+    if name:
+        return _display_first(name)
+    local = sender.split("@", 1)[0]
+    parts = re.split(r"[._]", local)
+    if len(parts) >= 2 and len(parts[0]) > 1 and parts[0].isalpha() and parts[0].lower() not in _ROLES:
+        return parts[0].capitalize()
+    return signed_name(getattr(message, "text", "") or "")
+
+
+def _display_first(name: str) -> str:
     if "," in name:
         name = name.split(",", 1)[1]
     for w in name.split():
@@ -151,8 +166,50 @@ def first_name(message: Any) -> str:
         if len(w) == 1 or not w.replace("-", "").isalpha() or w.lower() in _ROLES:
             return ""  # an initial ("J. Smith"), a number, or a role account: no first name to use
         return w.capitalize() if (w.isupper() or w.islower()) else w
-    local = (getattr(message, "sender", "") or "").split("@", 1)[0]
-    parts = re.split(r"[._]", local)
-    if len(parts) >= 2 and len(parts[0]) > 1 and parts[0].isalpha() and parts[0].lower() not in _ROLES:
-        return parts[0].capitalize()
     return ""
+
+
+_CLOSING = re.compile(r"^(?:(?:with )?(?:best|kind|warm|many)?\s*(?:regards|wishes|thanks)|thanks(?: again| so much)?|"
+                      r"thank you(?: again)?|thx|cheers|best|sincerely|yours(?: truly| sincerely)?|love|ciao|"
+                      r"later(?: gator)?|good luck|take care|talk soon)"
+                      r"\s*[,.!-]*\s*", re.I)
+_NOT_NAMES = frozenset({"thanks", "regards", "hi", "hello", "hey", "test", "call", "note", "please", "west",
+                        "east", "north", "south", "attached", "see", "fyi"})
+_NAME_WORD = re.compile(r"^[A-Z][a-zA-Z'-]+$|^[A-Z]\.$")
+
+
+def signed_name(text: str) -> str:
+    r"""The first name a message is signed with: its last line, when that line is a name
+    of one to three words ("Heather", "Tony Roberts", "Thanks, Jim Wills"), after
+    separator lines and attachment markers; "" otherwise (a sentence, a phone number,
+    initials, a closing with no name).
+
+    >>> signed_name("Let me know.\n\nHeather"), signed_name("Thanks,\n\nTony Roberts\n----------")
+    ('Heather', 'Tony')
+    >>> signed_name("last long. With best regards, Jim Wills"), signed_name("Call you soon.\nWRP")
+    ('Jim', '')
+    >>> signed_name("See you then.\nThanks"), signed_name("Phone: 713-345-4666")
+    ('', '')
+    >>> signed_name("Enron North America\n(713) 853-3278"), signed_name("The information is below.\nInformation Risk")
+    ('', '')
+    """
+    lines = [ln.strip() for ln in text.strip().splitlines()]
+    lines = [ln for ln in lines if ln and any(c.isalnum() for c in ln) and not ln.startswith("<<")]
+    if not lines:
+        return ""
+    last = lines[-1]
+    m = re.search(r"(?:^|[.!?]\s+)((?:with )?(?:best |kind |warm )?regards,?\s+.+)$", last, re.I)
+    if m and m.start(1) > 0:
+        last = m.group(1)  # "...last long. With best regards, Jim Wills"
+    rest = _CLOSING.sub("", last, count=1) if _CLOSING.match(last) else last
+    if rest == last and last.endswith((".", "?", "!", ":", ",")):
+        return ""
+    words = rest.rstrip(".").split()
+    if not 1 <= len(words) <= 3 or not all(_NAME_WORD.match(w) and not w.isupper() for w in words):
+        return ""
+    first = words[0].rstrip("'")
+    if not 2 <= len(first) <= 20 or first.endswith(".") or first.lower() in _TITLES | _ROLES | _NOT_NAMES:
+        return ""
+    if re.search(rf"(?<![\w'-]){re.escape(first.lower())}(?![\w'-])", text):
+        return ""  # used as a plain word in the message ("Information Risk Management"): not a name
+    return first
