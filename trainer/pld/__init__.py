@@ -18,7 +18,7 @@ trainer.evaluate reads them): the newest 10% are held out for evaluation and nev
 seen here; ``validation`` pairs spread over the rest drive the
 loop; up to ``explain_pairs`` of the others are explained.
 
-``ctx.options``: teacher, allow_remote, rounds (2), fresh, validation (8),
+``ctx.options``: teacher, allow_remote, rounds (2), fresh, validation (16),
 budget_tokens (400), explain_pairs (60), explain_tokens (48), eps (0.4), model
 (student), max_tokens (draft length), content_tolerance (0: a style prompt may not
 lower the validation drafts' content similarity below the no-style drafts').
@@ -94,7 +94,7 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
     check(cancel)
 
     pairs = [p for p in ctx.store.reply_pairs() if p.reply_text.strip() and p.message_text.strip()]
-    to_explain, validation, held = split_pairs(pairs, n_validation=int(opts.get("validation") or 8),
+    to_explain, validation, held = split_pairs(pairs, n_validation=int(opts.get("validation") or 16),
                                                max_explain=int(opts.get("explain_pairs") or 60))
     rules, rejected = explain_pairs(to_explain, teacher, ctx.pack, fresh=fresh,
                                     max_tokens=int(opts.get("explain_tokens") or 48),

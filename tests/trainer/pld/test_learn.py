@@ -48,9 +48,13 @@ def test_learn_end_to_end_with_the_embedded_model(demo_store, tmp_path):
     kept = res["rounds"]
     assert 2 <= len(kept) <= 3 and kept == sorted(kept)  # the kept prompt never scores lower
     log = res["round_log"]
-    # kept exactly when it scores better, unless the content guard dropped it (and says so)
-    assert all(r["candidate_score"] is None or r["kept"] == (r["candidate_score"] > log[i]["kept_score"])
-               or (not r["kept"] and "content fell" in r["note"]) for i, r in enumerate(log[1:]))
+    # kept only when it scores better; a better mean is dropped only with the reason said
+    # (content fell, or a gain within the noise of the validation drafts)
+    assert all(r["candidate_score"] is None
+               or (r["kept"] and r["candidate_score"] > log[i]["kept_score"])
+               or (not r["kept"] and (r["candidate_score"] <= log[i]["kept_score"]
+                                      or "content fell" in r["note"] or "noise" in r["note"]))
+               for i, r in enumerate(log[1:]))
     assert res["no_style"]["content"] is not None and res["guard_steps"]
     assert sum(1 for g in res["guard_steps"] if g["kept"]) == 1
     assert 0 < res["prompt_tokens"] <= 250

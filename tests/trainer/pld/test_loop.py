@@ -128,10 +128,40 @@ def test_when_no_step_holds_the_floor_the_closest_is_kept_and_revisions_may_not_
     res = run_loop(PROFILE + [phrases], [], VAL, draft_fn=draft_fn, score_fn=score, teacher=teacher, rounds=2,
                    budget_tokens=200, count=approx_tokens, content_fn=content)
     assert res.base_content == 0.3 and "came closest" in res.rounds[0].note
-    assert [g["kept"] for g in res.guard] == [False, True] and res.rounds[0].content == 0.25
+    assert [g["kept"] for g in res.guard] == [True, False] and res.rounds[0].content == 0.25
     # round 1 scores better and gains content against the kept step (still under the floor): kept
     assert res.rounds[1].kept and res.rounds[1].content == 0.27
     # round 2 scores better still but loses content against the kept prompt: dropped
     r2 = res.rounds[2]
     assert not r2.kept and r2.candidate_score > r2.kept_score and "content fell" in r2.note
     assert "Answer briefly" in res.markdown and "weather" not in res.markdown
+
+
+def test_a_group_is_added_only_on_a_gain_noise_does_not_explain():
+    """The guard starts from the measured habits. The phrase rule's mean score is higher
+    only because one message jumps; the learned rule lifts every message: only the
+    learned rule is added. A revision with the same kind of one-message jump is dropped."""
+    phrases = Rule('Favour your own phrases, such as "the deal".', "profile", "", 7, kind="phrases")
+    learned = [Rule("Answer briefly, in two sentences.", "teacher")]
+
+    def score(d):
+        base = 0.3 + 0.1 * ("Answer briefly" in d)
+        jump = 0.6 if ("the deal" in d or "Mention the weather" in d) and "Question 1" in d else 0.0
+        return base + jump
+
+    def content(d, pair):
+        return 0.3
+
+    teacher = Teacher(["Answer briefly, in two sentences.\n- Mention the weather in each reply."])
+    res = run_loop(PROFILE + [phrases], learned, VAL, draft_fn=draft_fn, score_fn=score, teacher=teacher,
+                   rounds=1, budget_tokens=200, count=approx_tokens, content_fn=content)
+    assert [g["step"] for g in res.guard] == ["the measured habits", "+ the favourite phrases and openers",
+                                              "+ the learned rules"]
+    assert [g["kept"] for g in res.guard] == [False, False, True]
+    # the phrases step had the higher mean of the first two, and still was not added
+    assert res.guard[1]["score"] > res.guard[0]["score"]
+    assert "the deal" not in res.markdown and "Answer briefly" in res.markdown
+    assert res.rounds[0].note.startswith("the measured habits + the learned rules")
+    r1 = res.rounds[1]
+    assert not r1.kept and r1.candidate_score > r1.kept_score and "noise" in r1.note
+    assert "weather" not in res.markdown
