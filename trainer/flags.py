@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 from typing import Any, Iterable
 
 URL_RE = re.compile(
@@ -23,7 +24,8 @@ URL_RE = re.compile(
     r"""[^\s<>"'`\])}]+""")  # any scheme, www., or a bare host with a path (clients linkify it)
 MD_IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*[^)\s]+[^)]*\)")
 _TRAIL = ".,;:!?'\")]}>"
-_own_cache: dict[int, tuple[int, frozenset[str]]] = {}
+# keyed by the store object itself (weakly): an id() can be reused by a later store
+_own_cache: "weakref.WeakKeyDictionary[Any, tuple[int, frozenset[str]]]" = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
 
 
@@ -63,9 +65,11 @@ def own_urls(store: Any) -> frozenset[str]:
         n = store.count(own=True)
     except Exception:
         n = -1
-    key = id(store)
     with _cache_lock:
-        hit = _own_cache.get(key)
+        try:
+            hit = _own_cache.get(store)
+        except TypeError:  # a store that cannot be weakly referenced is not cached
+            hit = None
         if hit is not None and hit[0] == n and n >= 0:
             return hit[1]
     found = set()
@@ -74,7 +78,10 @@ def own_urls(store: Any) -> frozenset[str]:
             found.add(normalize_url(u))
     result = frozenset(found)
     with _cache_lock:
-        _own_cache[key] = (n, result)
+        try:
+            _own_cache[store] = (n, result)
+        except TypeError:
+            pass
     return result
 
 

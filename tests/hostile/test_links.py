@@ -142,3 +142,29 @@ def test_cli_json_flags_match_the_real_models_draft(run_cli):
     assert len(out["drafts"]) == 2
     for d in out["drafts"]:
         assert ("link" in d["flags"]) == flags.link_flag(d["text"], ()), d
+
+
+class _Stores:
+    """Two stores with the same number of own messages and different URLs (the
+    ``store.count`` / ``store.messages`` interface ``flags.own_urls`` reads)."""
+
+    class Store:
+        def __init__(self, url):
+            self.url = url
+
+        def count(self, own=None):
+            return 1
+
+        def messages(self, own=None):
+            from types import SimpleNamespace as M
+            yield M(text=f"Directions: {self.url}", signature="")
+
+
+def test_own_urls_are_cached_per_store_object_not_per_address():
+    # a freed store's id() can be reused by the next one: the cache must not hand the new
+    # store the old one's URLs
+    # (CPython usually reuses the address at once; with the old id()-keyed cache this failed)
+    for i in range(20):
+        s = _Stores.Store(f"https://site{i}.example/page")
+        assert flags.own_urls(s) == frozenset({flags.normalize_url(f"https://site{i}.example/page")})
+        del s
