@@ -203,7 +203,8 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
           on_restart: OnDraftRestart | None = None,
           progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
           model: str | None = None, max_tokens: int | None = None, temperature: float | None = None,
-          top_p: float | None = None, seed: int | None = None, runtime: Runtime | None = None) -> DraftResult:
+          top_p: float | None = None, seed: int | None = None, runtime: Runtime | None = None,
+          boundary: str | None = None) -> DraftResult:
     """Draft ``n`` replies to ``message`` per variant, streaming tokens to
     ``on_token(variant, sample, text)``. Sample ``i`` uses seed ``seed + i``.
 
@@ -212,7 +213,11 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
     the last restart always adds up to the final text.
 
     Cancelling stops the current draft (kept, finish_reason "cancelled") and skips the
-    rest; the result then has ``cancelled=True``."""
+    rest; the result then has ``cancelled=True``.
+
+    ``boundary``: the data-fence boundary for every variant of this call; by default a
+    fresh random one (unpredictable to the mail's sender). The eval passes a fixed one
+    per held-out message so that a rerun drafts the same prompts."""
     cfg = config or Config()
     names = parse_variants(variants)
     if n < 1:
@@ -232,7 +237,7 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
     progress(Progress("draft", 0, total, message="loading model"))
     # one fence boundary for every variant of this call: variants then differ only in
     # what they add (examples, style, adapter), so comparing them is paired
-    boundary = new_boundary()
+    boundary = boundary or new_boundary()
     try:
         for plan in plans:
             if cancelled:

@@ -192,3 +192,31 @@ def test_cancelled_eval_resumes_to_the_same_report(demo, monkeypatch, tmp_path):
             style.unlink()
         else:
             style.write_text(old)
+
+
+def test_each_held_out_message_gets_a_fence_fixed_by_seed_and_pair(demo, monkeypatch):
+    store, pack = demo
+    fake = _fake_draft(store, "unused")
+    seen: list[tuple[str, str]] = []
+
+    def spy(message, **kw):
+        seen.append((message.id, kw["boundary"]))
+        return fake(message, **kw)
+
+    monkeypatch.setattr(drafting, "draft", spy)
+    for seed in (0, 0, 1):
+        E.evaluate(store, pack, Config(seed=seed), variants=["base"], n=1, limit=3)
+    first, again, other = seen[:3], seen[3:6], seen[6:]
+    assert first == again  # the same run twice: the same prompts
+    assert len({b for _, b in first}) == 3  # one per message
+    assert all(b1 != b2 for (_, b1), (_, b2) in zip(first, other))  # another seed, other fences
+    assert all(len(b) == 12 and int(b, 16) >= 0 for _, b in first)
+
+
+@pytest.mark.slow
+def test_the_same_eval_twice_gives_the_same_table_with_the_real_model(demo):
+    store, pack = demo
+    cfg = Config(threads=1, max_tokens=32)
+    runs = [E.evaluate(store, pack, cfg, variants=["base"], n=1, limit=2) for _ in range(2)]
+    assert [r.to_json() for r in runs[0].rows] == [r.to_json() for r in runs[1].rows]
+    assert [dict(m) for m in runs[0].per_message] == [dict(m) for m in runs[1].per_message]
