@@ -55,3 +55,17 @@ def corpora() -> Path:
 @pytest.fixture(scope="session")
 def demo_dir() -> Path:
     return DEMO
+
+
+FIXED_FENCE = "5eed5eed5eed"
+
+
+@pytest.fixture
+def fixed_fence(monkeypatch) -> str:
+    """Pin the prompt's random fence boundary, so a seeded draft from the real model is
+    the same on every run (the fence's tokens are part of the prompt)."""
+    from trainer import drafting, prompt
+
+    monkeypatch.setattr(drafting, "new_boundary", lambda: FIXED_FENCE)
+    monkeypatch.setattr(prompt, "new_boundary", lambda: FIXED_FENCE)
+    return FIXED_FENCE

@@ -11,6 +11,9 @@ import pytest
 
 from app.cli import main
 
+# seeded drafts from the real model repeat exactly only with a fixed fence boundary
+pytestmark = pytest.mark.usefixtures("fixed_fence")
+
 EML = """From: Jo Pryce <jo@fair.example>
 To: Wren <wren@halloway-cider.example>
 Subject: Pitch at the fair

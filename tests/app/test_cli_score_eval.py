@@ -51,6 +51,7 @@ def test_score_prints_atoms_and_metrics(demo, capsys, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("fixed_fence")  # a seeded eval repeats exactly
 def test_eval_limit_end_to_end_with_the_embedded_model(demo, capsys, tmp_path):
     # short drafts keep this quick; the config file is the per-test one (tests/conftest.py)
     cfg = Path(os.environ["OWNVOICE_CONFIG_DIR"])

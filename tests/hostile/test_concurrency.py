@@ -92,7 +92,9 @@ def test_gui_import_while_a_cli_import_runs(tmp_path):
     from app.gui.tasks import import_paths
 
     data = tmp_path / "data"
-    cli = _popen_import(data, DEMO / "Sent.mbox")  # long enough to catch it mid-import
+    big = tmp_path / "big.mbox"  # long enough to catch it mid-import even on a slow machine
+    big.write_bytes((DEMO / "Sent.mbox").read_bytes() * 40)
+    cli = _popen_import(data, big)
     try:
         t0 = time.monotonic()
         while not _holds_lock(data):
@@ -103,7 +105,7 @@ def test_gui_import_while_a_cli_import_runs(tmp_path):
         t1 = time.monotonic()
         with pytest.raises(UserError) as e:
             import_paths(session, [str(HOSTILE)], (ME,))
-        assert time.monotonic() - t1 < 15
+        assert time.monotonic() - t1 < 60  # refused, not queued behind the CLI's import
         assert "already running" in str(e.value).lower()
         cli.kill()  # SIGKILL mid-import: the kernel drops the lock
         cli.wait(timeout=30)

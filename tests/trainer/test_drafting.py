@@ -15,10 +15,13 @@ from ingest.errors import UserError
 from ingest.jobs import CancelToken
 from ingest.records import Message, ReplyPair
 from tests.trainer.student_helpers import FakeStore, write_lora_adapter
-from trainer import flags
+from trainer import drafting, flags
 from trainer.drafting import Draft, draft, export_eml, parse_variants, reply_subject
 from trainer.runtime import get_runtime
 from trainer.voicepack import VoicePack
+
+# seeded drafts from the real model repeat exactly only with a fixed fence boundary
+pytestmark = pytest.mark.usefixtures("fixed_fence")
 
 T0 = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)
 ME = ("wren@halloway-cider.example",)
@@ -99,12 +102,14 @@ def test_nothing_learned_yet(rt):
 
 
 def test_cancel_stops_the_run(rt, store):
+    # cancelling at the first streamed piece lands inside the generation (a later piece
+    # can be the final flush, after the model has stopped)
     token = CancelToken()
     n = [0]
 
     def on_token(v: str, i: int, s: str) -> None:
         n[0] += 1
-        if n[0] == 3:
+        if n[0] == 1:
             token.cancel()
 
     res = draft(_msg("Pitch?"), variants="base,rag", n=3, store=store, config=CFG.with_(max_tokens=40),
@@ -190,7 +195,6 @@ def test_leak_guard_resamples_then_redacts():
     """A leaking sample is resampled; if every sample leaks, the leaking sentences are cut."""
     from dataclasses import dataclass
 
-    from trainer import drafting
 
     secret = "the vault code for the east barn is four seven two nine alpha"
 
@@ -268,8 +272,7 @@ def test_leak_guard_resamples_then_redacts():
 def test_variants_of_one_call_share_the_fence_boundary(rt, store, pack, monkeypatch):
     """base and pld differ only in the style prompt, so comparing them is paired; each
     call still draws a fresh (unpredictable) boundary."""
-    from trainer import drafting
-
+    monkeypatch.undo()  # this test needs the real, random boundary (the module pins it)
     seen: list[str] = []
     real = drafting.build_prompt
 
@@ -312,7 +315,6 @@ def test_pld_scaffold_greets_stops_and_signs_off_in_the_stream(rt, store, tmp_pa
 
     # the default keeps only the length stop (same seed and fence: a prefix of the unstopped draft);
     # "off" keeps nothing
-    from trainer import drafting
 
     fence = drafting.new_boundary()
     monkeypatch.setattr(drafting, "new_boundary", lambda: fence)

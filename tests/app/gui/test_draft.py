@@ -13,6 +13,9 @@ from PySide6.QtCore import Qt
 from tests.app.gui.conftest import wait_idle
 from trainer.drafting import RESAMPLE_REASON
 
+# seeded drafts from the real model repeat exactly only with a fixed fence boundary
+pytestmark = pytest.mark.usefixtures("fixed_fence")
+
 
 @pytest.mark.slow
 def test_draft_two_variants_tinted_with_metrics_and_save_eml(make_window, learned_dir, tmp_path, qtbot):
