@@ -146,9 +146,9 @@ def first_name(message: Any) -> str:
     """
     sender = (getattr(message, "sender", "") or "").strip()
     name = (getattr(message, "sender_name", "") or "").strip() or ("" if "@" in sender else sender)
-    name = name.strip("\"'")
-    if name:
-        return _display_first(name)
+    got = _display_first(name.strip("\"'"))
+    if got is not None:
+        return got
     local = sender.split("@", 1)[0]
     parts = re.split(r"[._]", local)
     if len(parts) >= 2 and len(parts[0]) > 1 and parts[0].isalpha() and parts[0].lower() not in _ROLES:
@@ -156,7 +156,9 @@ def first_name(message: Any) -> str:
     return signed_name(getattr(message, "text", "") or "")
 
 
-def _display_first(name: str) -> str:
+def _display_first(name: str) -> str | None:
+    """The first name in a display name; "" when it refuses one (an initial, a role
+    account), None when it has no word to go on (empty, or only titles)."""
     if "," in name:
         name = name.split(",", 1)[1]
     for w in name.split():
@@ -166,12 +168,12 @@ def _display_first(name: str) -> str:
         if len(w) == 1 or not w.replace("-", "").isalpha() or w.lower() in _ROLES:
             return ""  # an initial ("J. Smith"), a number, or a role account: no first name to use
         return w.capitalize() if (w.isupper() or w.islower()) else w
-    return ""
+    return None
 
 
 _CLOSING = re.compile(r"^(?:(?:with )?(?:best|kind|warm|many)?\s*(?:regards|wishes|thanks)|thanks(?: again| so much)?|"
                       r"thank you(?: again)?|thx|cheers|best|sincerely|yours(?: truly| sincerely)?|love|ciao|"
-                      r"later(?: gator)?|good luck|take care|talk soon)"
+                      r"later(?: gator)?|good luck|take care|talk soon)\b"
                       r"\s*[,.!-]*\s*", re.I)
 _NOT_NAMES = frozenset({"thanks", "regards", "hi", "hello", "hey", "test", "call", "note", "please", "west",
                         "east", "north", "south", "attached", "see", "fyi"})
@@ -192,6 +194,8 @@ def signed_name(text: str) -> str:
     ('', '')
     >>> signed_name("Enron North America\n(713) 853-3278"), signed_name("The information is below.\nInformation Risk")
     ('', '')
+    >>> signed_name("Sure.\nMary K. Smith"), signed_name("Sure.\nLoveday Jones"), signed_name("Sure.\nBestie")
+    ('Mary', 'Loveday', 'Bestie')
     """
     lines = [ln.strip() for ln in text.strip().splitlines()]
     lines = [ln for ln in lines if ln and any(c.isalnum() for c in ln) and not ln.startswith("<<")]
@@ -205,7 +209,9 @@ def signed_name(text: str) -> str:
     if rest == last and last.endswith((".", "?", "!", ":", ",")):
         return ""
     words = rest.rstrip(".").split()
-    if not 1 <= len(words) <= 3 or not all(_NAME_WORD.match(w) and not w.isupper() for w in words):
+    # capitalised words; a middle initial ("Mary K. Smith") is fine, all-caps words are not ("WRP")
+    if not 1 <= len(words) <= 3 or not all(_NAME_WORD.match(w) and not (w.isalpha() and w.isupper())
+                                           for w in words):
         return ""
     first = words[0].rstrip("'")
     if not 2 <= len(first) <= 20 or first.endswith(".") or first.lower() in _TITLES | _ROLES | _NOT_NAMES:

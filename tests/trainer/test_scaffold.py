@@ -60,6 +60,7 @@ def test_greeting_prefix_needs_a_name_when_the_form_has_one():
 @pytest.mark.parametrize("name, addr, want", [
     ("Allen, Phillip K.", "", "Phillip"), ("JOHN SMITH", "", "John"), ("McKay Jo", "", "McKay"),
     ("", "chris.germany@enron.com", "Chris"), ("", "jsmith@x.com", ""), ('"Dr. X"', "", ""),
+    ("Dr.", "chris.germany@enron.com", "Chris"),  # only a title: the address decides
 ])
 def test_first_name(name, addr, want):
     assert first_name(M(sender_name=name, sender=addr)) == want
