@@ -143,7 +143,9 @@ def eval_boundary(seed: int, pair_id: str) -> str:
     >>> eval_boundary(0, "pair-1") == eval_boundary(0, "pair-1") != eval_boundary(1, "pair-1")
     True
     """
-    return hashlib.sha256(f"ownvoice-eval:{int(seed)}:{pair_id}".encode()).hexdigest()[:12]
+    from trainer.prompt import fixed_boundary
+
+    return fixed_boundary("eval", int(seed), pair_id)
 
 
 def heldout_pairs(store: Any, holdout: float = 0.1) -> list[ReplyPair]:

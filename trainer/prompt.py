@@ -27,6 +27,7 @@ prompt; ``excerpts=True`` opts in to a short fenced excerpt). No attachments.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -53,6 +54,17 @@ class Prompt:
 
 def new_boundary() -> str:
     return secrets.token_hex(6)
+
+
+def fixed_boundary(*parts: object) -> str:
+    """A boundary shaped like ``new_boundary``'s (12 hex digits) but fixed by ``parts``:
+    for the eval and PLD's validation drafts, which must repeat from run to run. Never
+    for drafting the user's mail, where the sender must not be able to predict it.
+
+    >>> fixed_boundary("eval", 0, "p1") == fixed_boundary("eval", 0, "p1") != fixed_boundary("eval", 1, "p1")
+    True
+    """
+    return hashlib.sha256(":".join(map(str, ("ownvoice", *parts))).encode()).hexdigest()[:12]
 
 
 def scrub(text: str, boundary: str) -> str:

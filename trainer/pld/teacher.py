@@ -189,19 +189,17 @@ def draft_fn_for(student: LocalModel, *, config: Any, max_tokens: int = 120, see
     the style's scaffold: greeting, length stop, sign-off), seeded, at the configured
     temperature.
 
-    Each validation message keeps one data-fence boundary (a fresh random one, drawn
-    the first time it is drafted) for the whole run, so two style prompts are compared
-    on the same prompt apart from the style: an unchanged prompt scores the same, and a
-    revision's gain is not fence noise."""
+    Each validation message has one data-fence boundary, fixed by the seed and the
+    pair, so two style prompts are compared on the same prompt apart from the style (an
+    unchanged prompt scores the same, and a revision's gain is not fence noise), and a
+    learn run again on the same mail repeats its validation scores."""
     from ingest.records import Message
-    from trainer.prompt import build_prompt, new_boundary
+    from trainer.prompt import build_prompt, fixed_boundary
     from trainer.scaffold import Scaffold, said_nothing
-
-    boundaries: dict[tuple[str, str], str] = {}
 
     def draft(prompt: str, pair: Any) -> str:
         rt = student.runtime
-        boundary = boundaries.setdefault((str(getattr(pair, "id", "")), pair.message_text), new_boundary())
+        boundary = fixed_boundary("pld-validation", seed, getattr(pair, "id", "") or pair.message_text)
         msg = Message(source="pld-validation", item=getattr(pair, "id", ""), text=pair.message_text,
                       body=pair.message_text, sender=pair.message_sender or "",
                       subject=pair.message_subject or "", thread=getattr(pair, "thread", "") or "")
