@@ -48,6 +48,7 @@ import io
 import json
 import time
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -62,6 +63,7 @@ from trainer.fidelity.atoms import split_atoms, strip_quoted
 from trainer.fidelity.checks import leak, length_ratio, typical_reply_words
 from trainer.fidelity.metrics import acc_atom, ic_atom, mean_or_none, rc_atom
 from trainer.fidelity.scorer import VoiceScorer
+from trainer.prompt import fixed_boundary
 
 ALL_VARIANTS = ("base", "rag", "pld", "lora", "full")
 CHECKPOINT_REL = "eval/checkpoint.json"  # in the voice pack: where the CLI and GUI keep an eval's progress
@@ -101,8 +103,12 @@ class EvalReport:
     def to_json(self) -> dict[str, Any]:
         return {"scorer": self.scorer, "rows": [r.to_json() for r in self.rows],
                 "unavailable": dict(self.unavailable), "heldout": self.heldout, "n": self.n,
-                "model": self.model, "seconds": round(self.seconds, 1),
-                "vs_base": paired_gains(self.per_message)}
+                "model": self.model, "seconds": round(self.seconds, 1), "vs_base": self.vs_base}
+
+    @cached_property
+    def vs_base(self) -> dict[str, dict[str, dict[str, float | int]]]:
+        """``paired_gains`` of this report (bootstrapped once, for the JSON and report.md)."""
+        return paired_gains(self.per_message)
 
 
 def paired_gains(per_message: Sequence[dict[str, Any]], *, base: str = "base",
@@ -143,8 +149,6 @@ def eval_boundary(seed: int, pair_id: str) -> str:
     >>> eval_boundary(0, "pair-1") == eval_boundary(0, "pair-1") != eval_boundary(1, "pair-1")
     True
     """
-    from trainer.prompt import fixed_boundary
-
     return fixed_boundary("eval", int(seed), pair_id)
 
 
@@ -380,7 +384,7 @@ def report_markdown(rep: EvalReport) -> str:
     for r in rep.rows:
         lines.append(f"| {r.variant} | " + " | ".join(_fmt(getattr(r, k)) for k in METRICS)
                      + f" | {r.messages} | {r.drafts} |")
-    gains = paired_gains(rep.per_message)
+    gains = rep.vs_base
     if gains:
         lines += ["", "Against `base` on the same messages (mean difference, 95% paired bootstrap interval; "
                   "an interval that spans 0 is not a measured difference):", "",
