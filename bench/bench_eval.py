@@ -38,7 +38,9 @@ PEOPLE = {
     "allen-p": ("phillip.allen@enron.com", "k..allen@enron.com"),
     "germany-c": ("chris.germany@enron.com",),
 }
-COLUMNS = ("acc", "ic", "rc", "content", "length_ratio", "leak")
+COLUMNS = ("acc", "ic", "rc", "content", "length_ratio", "leak", "usable", "role_ok", "prompt_leak",
+           "invented_per_100w", "answered", "usable_first")
+RESULTS = ROOT / "bench" / "results"
 
 
 def _cli(args: list[str], env: dict[str, str], log) -> tuple[dict, float]:  # noqa: ANN001
@@ -59,7 +61,8 @@ def _fmt(v) -> str:  # noqa: ANN001
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| variant | ACC | IC | RC | content | length | leak |", "|---|---|---|---|---|---|---|"]
+    lines = ["| variant | ACC | IC | RC | content | length | leak | usable | role ok | prompt leak | invented/100w "
+             "| answered | usable (1st sample) |", "|---" * (len(COLUMNS) + 1) + "|"]
     for r in rows:
         lines.append("| " + " | ".join([r["variant"], *(_fmt(r.get(c)) for c in COLUMNS)]) + " |")
     return "\n".join(lines)
@@ -71,7 +74,7 @@ def gains(rows: list[dict], variant: str) -> dict | None:
     if not base or not v:
         return None
     out = {}
-    for k in ("acc", "ic", "content", "leak"):
+    for k in ("acc", "ic", "content", "leak", "usable"):
         if base.get(k) is not None and v.get(k) is not None:
             out[k] = round(v[k] - base[k], 4)
     return out
@@ -115,6 +118,23 @@ def run_person(name: str, addrs: tuple[str, ...], args: argparse.Namespace, work
     }
 
 
+def _provenance() -> dict:
+    """What the figures were measured on: the commit (and whether the tree had changes),
+    the machine and the time."""
+    import platform
+
+    def git(*a: str) -> str:
+        try:
+            return subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True, timeout=20).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "--", "app", "trainer",
+                                                                  "ingest")),
+            "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--people", default="allen-p,germany-c")
@@ -152,6 +172,11 @@ def main() -> int:
             print(f"times: import {res['import']['seconds']}s, learn {res['learn']['seconds']}s, "
                   f"eval {res['eval']['seconds']}s", flush=True)
     out["log"] = str(log_path)
+    out.update(_provenance())
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    dest = RESULTS / f"bench_eval-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    dest.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    out["result_file"] = str(dest.relative_to(ROOT))
     if not args.keep:
         import shutil
 

@@ -37,6 +37,8 @@ class Config:
     top_p: float = 0.9
     max_tokens: int = 200
     scaffold: str = "length"  # style habits decoding keeps for pld/full: off | length | full
+    greet: bool = True  # open every draft to the correspondent by first name ("Hi Joanna,")
+    best_of: int = 2  # samples tried per draft until one passes the reply checks (1: no retry)
     seed: int = 0
     voicepack: str = "default"
     chroma_url: str = ""  # a Chroma server (HttpClient) instead of the embedded store

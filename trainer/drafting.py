@@ -37,9 +37,10 @@ from ingest.jobs import CancelToken, Progress, ProgressFn, no_progress
 from ingest.records import Message, ReplyPair
 from trainer import retrieval
 from trainer.flags import draft_flags
-from trainer.prompt import build_prompt, new_boundary
+from trainer.prompt import build_prompt, frame_text, new_boundary
+from trainer.replycheck import CheckContext, ReplyChecks, fact_keys, frame_ngrams
 from trainer.runtime import Runtime, get_runtime
-from trainer.scaffold import Scaffold, said_nothing
+from trainer.scaffold import Scaffold, first_name, said_nothing
 
 VARIANTS = ("base", "rag", "pld", "lora", "full")
 ADAPTER_REL = "adapter/adapter.gguf"
@@ -62,12 +63,23 @@ class Draft:
     finish_reason: str = "stop"
     ttft: float = 0.0
     seed: int = 0
+    checks: ReplyChecks | None = None  # would a person send it (trainer.replycheck)
+    tries: int = 1  # samples drawn before this one was kept (best-of-N)
+    first_checks: ReplyChecks | None = None  # the first sample's checks, when another was kept
+
+    @property
+    def usable(self) -> bool | None:
+        return None if self.checks is None else self.checks.usable
 
     def to_json(self) -> dict:
-        return {"variant": self.variant, "sample": self.sample, "text": self.text, "tokens": self.tokens,
-                "seconds": round(self.seconds, 3), "tokens_per_second": round(self.tokens_per_second, 1),
-                "prompt_tokens": self.prompt_tokens, "flags": list(self.flags),
-                "finish_reason": self.finish_reason, "seed": self.seed}
+        out = {"variant": self.variant, "sample": self.sample, "text": self.text, "tokens": self.tokens,
+               "seconds": round(self.seconds, 3), "tokens_per_second": round(self.tokens_per_second, 1),
+               "prompt_tokens": self.prompt_tokens, "flags": list(self.flags),
+               "finish_reason": self.finish_reason, "seed": self.seed, "tries": self.tries}
+        if self.checks is not None:
+            out["usable"] = self.checks.usable
+            out["checks"] = self.checks.to_json()
+        return out
 
 
 @dataclass(frozen=True)
@@ -204,7 +216,7 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
           progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
           model: str | None = None, max_tokens: int | None = None, temperature: float | None = None,
           top_p: float | None = None, seed: int | None = None, runtime: Runtime | None = None,
-          boundary: str | None = None) -> DraftResult:
+          boundary: str | None = None, check_exclude: str = "") -> DraftResult:
     """Draft ``n`` replies to ``message`` per variant, streaming tokens to
     ``on_token(variant, sample, text)``. Sample ``i`` uses seed ``seed + i``.
 
@@ -217,7 +229,15 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
 
     ``boundary``: the data-fence boundary for every variant of this call; by default a
     fresh random one (unpredictable to the mail's sender). The eval passes a fixed one
-    per held-out message so that a rerun drafts the same prompts."""
+    per held-out message so that a rerun drafts the same prompts.
+
+    Every draft carries reply checks (``trainer.replycheck``: role, prompt leak, invented
+    facts, questions answered). Up to ``config.best_of`` samples are drawn per draft until
+    one passes them all; the one kept is the first that passes, else the one closest to
+    passing (``Draft.tries``, ``Draft.first_checks``). Only the checks select: the voice
+    scorer never does, so the eval's ACC is not judged by what picked the draft.
+    ``check_exclude``: text left out of the archive the invented check looks in (the eval
+    passes the held-out reply)."""
     cfg = config or Config()
     names = parse_variants(variants)
     if n < 1:
@@ -238,47 +258,61 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
     # one fence boundary for every variant of this call: variants then differ only in
     # what they add (examples, style, adapter), so comparing them is paired
     boundary = boundary or new_boundary()
+    base_ctx = CheckContext.build(message, store=store, me=cfg.me, thread=thread, boundary=boundary,
+                                  exclude_text=check_exclude)
+    to_name = first_name(message)
+    tries = max(1, int(cfg.best_of))
     try:
         for plan in plans:
             if cancelled:
                 break
             prompt = build_prompt(message, rt, max_tokens=max_tokens, thread=thread, examples=plan.examples,
                                   example_tokens=plan.example_tokens, style=plan.style, me=cfg.me,
-                                  boundary=boundary)
+                                  boundary=boundary, user_name=base_ctx.people.user_name, to_name=to_name)
+            ctx = replace(base_ctx, frame=frame_ngrams(frame_text(prompt)),
+                          thread_keys=base_ctx.thread_keys.union(*(fact_keys(p.reply_text) for p in plan.examples)))
             notes += [f"{plan.variant}: {x}" for x in prompt.notes]
             if plan.adapter is not None or rt.adapter is not None:
                 rt.set_adapter(plan.adapter)
             sc = Scaffold.from_style(plan.style, cfg.scaffold)
-            opening = sc.prefix(message)
+            opening = sc.prefix(message) or (f"Hi {to_name},\n\n" if cfg.greet and to_name else "")
             extra = sc.generate_kwargs(opening)
             for i in range(n):
                 if cancel is not None and cancel.cancelled:
                     cancelled = True
                     break
                 cb = (lambda s, _v=plan.variant, _i=i: on_token(_v, _i, s)) if on_token else None
-                g = rt.generate(list(prompt.messages), max_tokens=prompt.max_tokens, temperature=temperature,
-                                top_p=top_p, seed=seed + i, on_token=cb, cancel=cancel,
-                                drop_lines_with=prompt.boundary, ban_chars="[", **extra)
-                flags = draft_flags(g.text, store=store, thread=message.thread or None)
-                if "leak" in flags:
-                    # resamples stream only to a caller that can be told the first text is void
-                    rs = (lambda r, _v=plan.variant, _i=i: on_restart(_v, _i, r)) if on_restart else None
-                    g, flags = _without_leak(rt, prompt, g, flags, store, message.thread or None,
-                                             temperature=temperature, top_p=top_p, seed=seed + i, cancel=cancel,
-                                             on_token=cb if rs else None, on_restart=rs, extra=extra)
-                if said_nothing(g.text, opening):  # nothing said, or only the frame
-                    flags += ("empty",)
-                elif g.finish_reason != "cancelled":
-                    tail = sc.sign_off_piece(g.text)  # the user's sign-off, streamed like the rest
-                    if tail:
-                        if cb:
-                            cb(tail)
-                        g = replace(g, text=g.text + tail)
+                rs = (lambda r, _v=plan.variant, _i=i: on_restart(_v, _i, r)) if on_restart else None
+                kept = None
+                first: ReplyChecks | None = None
+                k = 0
+                for k in range(tries):
+                    if k and rs is not None:
+                        rs(RETRY_REASON.format(why=_why(kept[2])))
+                    # a caller that cannot be told the streamed text is void sees only the first sample
+                    g, flags = _sample(rt, prompt, sc, store, message.thread or None, seed=seed + i + 104729 * k,
+                                       temperature=temperature, top_p=top_p, cancel=cancel,
+                                       on_token=cb if (k == 0 or rs is not None) else None, on_restart=rs,
+                                       extra=extra, opening=opening)
+                    checks = ctx.check(g.text)
+                    if first is None:
+                        first = checks
+                    if kept is None or _better(checks, kept[2]):
+                        kept = (g, flags, checks, k)
+                    if checks.usable or g.finish_reason == "cancelled":
+                        break
+                g, flags, checks, at = kept
+                if at != k and rs is not None:  # an earlier sample was better: show it again
+                    rs(KEPT_REASON)
+                    if cb and g.text:
+                        cb(g.text)
+                flags = tuple(dict.fromkeys((*flags, *checks.flags())))
                 if g.finish_reason == "cancelled":
-                    flags += ("cancelled",)
+                    flags += ("cancelled",) if "cancelled" not in flags else ()
                     cancelled = True
                 drafts.append(Draft(plan.variant, i, g.text, g.tokens, g.seconds, g.decode_tokens_per_second,
-                                    g.prompt_tokens, flags, g.finish_reason, g.ttft, seed + i))
+                                    g.prompt_tokens, flags, g.finish_reason, g.ttft, seed + i + 104729 * at,
+                                    checks, k + 1, first if at else None))
                 progress(Progress("draft", len(drafts), total, message=f"{plan.variant} #{i + 1}",
                                   info={"tok/s": round(g.decode_tokens_per_second, 1)}))
                 if cancelled:
@@ -290,6 +324,50 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
 
 
 LEAK_RETRIES = 2
+RETRY_REASON = "This draft {why}, so another sample is being drafted."
+KEPT_REASON = "The first sample was closer to sendable, so it is kept."
+
+
+def _why(c: ReplyChecks) -> str:
+    if not c.role_ok:
+        return "spoke as the sender"
+    if c.prompt_leak:
+        return "copied the prompt"
+    if c.invented:
+        return f"stated something not in your mail ({c.invented[0].text!r})"
+    return "left a question unanswered"
+
+
+def _better(a: ReplyChecks, b: ReplyChecks) -> bool:
+    """Whether checks ``a`` are closer to a sendable reply than ``b`` (usable first, then
+    fewer problems; a tie keeps the earlier sample)."""
+    return (a.usable, -a.problems()) > (b.usable, -b.problems())
+
+
+def _sample(rt: Runtime, prompt: Any, sc: Scaffold, store: Any, thread: str | None, *, seed: int,
+            temperature: float, top_p: float, cancel: CancelToken | None, on_token: Callable[[str], None] | None,
+            on_restart: Callable[[str], None] | None, extra: dict[str, Any], opening: str) -> tuple[Any, tuple]:
+    """One sample: generate, the leak guard, the empty check and the user's sign-off."""
+    g = rt.generate(list(prompt.messages), max_tokens=prompt.max_tokens, temperature=temperature,
+                    top_p=top_p, seed=seed, on_token=on_token, cancel=cancel,
+                    drop_lines_with=prompt.boundary, ban_chars="[", **extra)
+    flags = draft_flags(g.text, store=store, thread=thread)
+    if "leak" in flags:
+        # resamples stream only to a caller that can be told the first text is void
+        g, flags = _without_leak(rt, prompt, g, flags, store, thread, temperature=temperature, top_p=top_p,
+                                 seed=seed, cancel=cancel, on_token=on_token if on_restart else None,
+                                 on_restart=on_restart, extra=extra)
+    if said_nothing(g.text, opening):  # nothing said, or only the frame
+        flags += ("empty",)
+    elif g.finish_reason != "cancelled":
+        tail = sc.sign_off_piece(g.text)  # the user's sign-off, streamed like the rest
+        if tail:
+            if on_token:
+                on_token(tail)
+            g = replace(g, text=g.text + tail)
+    if g.finish_reason == "cancelled":
+        flags += ("cancelled",)
+    return g, flags
 
 
 def _without_leak(rt: Runtime, prompt: Any, g: Any, flags: tuple[str, ...], store: Any, thread: str | None, *,

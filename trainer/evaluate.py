@@ -63,11 +63,15 @@ from trainer.fidelity.atoms import split_atoms, strip_quoted
 from trainer.fidelity.checks import leak, length_ratio, typical_reply_words
 from trainer.fidelity.metrics import acc_atom, ic_atom, mean_or_none, rc_atom
 from trainer.fidelity.scorer import VoiceScorer
-from trainer.prompt import fixed_boundary
+from trainer.prompt import fixed_boundary, system_text
+from trainer.replycheck import CheckContext, frame_ngrams
+from trainer.scaffold import first_name
 
 ALL_VARIANTS = ("base", "rag", "pld", "lora", "full")
 CHECKPOINT_REL = "eval/checkpoint.json"  # in the voice pack: where the CLI and GUI keep an eval's progress
-METRICS = ("acc", "ic", "rc", "content", "length_ratio", "leak")
+METRICS = ("acc", "ic", "rc", "content", "length_ratio", "leak", "usable", "role_ok", "prompt_leak",
+           "invented_per_100w", "answered", "usable_first")
+CHART = ("acc", "ic", "rc", "content", "length_ratio", "leak", "usable")
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,12 @@ class EvalRow:
     content: float | None
     length_ratio: float | None
     leak: float | None
+    usable: float | None = None  # share of drafts a person could send (trainer.replycheck)
+    role_ok: float | None = None
+    prompt_leak: float | None = None
+    invented_per_100w: float | None = None
+    answered: float | None = None  # mean share of the message's asks answered (messages with asks)
+    usable_first: float | None = None  # usable of the first sample, before best-of-N picked
     messages: int = 0
     drafts: int = 0
 
@@ -191,8 +201,7 @@ class _Acc:
 
     def row(self, variant: str) -> EvalRow:
         m = {k: mean_or_none(v) for k, v in self.values.items()}
-        return EvalRow(variant, m["acc"], m["ic"], m["rc"], m["content"], m["length_ratio"], m["leak"],
-                       self.messages, self.drafts)
+        return EvalRow(variant, **m, messages=self.messages, drafts=self.drafts)
 
 
 def _score_texts(texts: Sequence[str], scorer: VoiceScorer, judge: Any, embed: Any) -> list[list[float | None]]:
@@ -270,14 +279,18 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
         msg = message_for(pair, store)
         real = strip_quoted(pair.reply_text)
         res = draft(msg, variants=names, n=n, store=store, pack=pack, config=cfg, cancel=cancel,
-                    runtime=runtime, model=model, boundary=eval_boundary(cfg.seed, pair.id))
+                    runtime=runtime, model=model, boundary=eval_boundary(cfg.seed, pair.id),
+                    check_exclude=pair.reply_text)
+        real_checks = _real_checks(msg, pair, store, cfg, real)
         if res.cancelled:
             check(cancel)
         model_name = res.model or model_name
         unavailable.update(res.unavailable)
         by_variant: dict[str, list[str]] = {"real": [real]}
+        checks: dict[str, list[tuple[Any, Any]]] = {"real": [(real_checks, real_checks)]}
         for d in res.drafts:
             by_variant.setdefault(d.variant, []).append(strip_quoted(d.text))
+            checks.setdefault(d.variant, []).append((d.checks, d.first_checks or d.checks))
         texts = [t for v in by_variant.values() for t in v]
         scores = _score_texts(texts, scorer, judge, embed)
         vecs = np.asarray(store.embed(texts), dtype=np.float32) if texts else None
@@ -295,6 +308,7 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
                 "content": mean_or_none(cos),
                 "length_ratio": mean_or_none(length_ratio(t, typical) for t in vtexts),
                 "leak": mean_or_none(leaks),
+                **_check_means(checks.get(v, [])),
             }
             acc.add(row, len(vtexts))
             per_message.append({"pair": pair.id, "variant": v, "drafts": len(vtexts), **row})
@@ -314,6 +328,30 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
                                                        else "voice scorer (char n-grams)")
     return EvalReport(rows, unavailable, meta, len(pairs), n, model_name, time.perf_counter() - t0,
                       tuple(per_message))
+
+
+def _check_means(checks: Sequence[tuple[Any, Any]]) -> dict[str, float | None]:
+    """Means of the reply checks over one message's drafts ((kept, first sample) pairs)."""
+    kept = [c for c, _ in checks if c is not None]
+    firsts = [f for _, f in checks if f is not None]
+    if not kept:
+        return {k: None for k in ("usable", "role_ok", "prompt_leak", "invented_per_100w", "answered", "usable_first")}
+    return {"usable": mean_or_none(float(c.usable) for c in kept),
+            "role_ok": mean_or_none(float(c.role_ok) for c in kept),
+            "prompt_leak": mean_or_none(float(c.prompt_leak) for c in kept),
+            "invented_per_100w": mean_or_none(c.invented_per_100w for c in kept),
+            "answered": mean_or_none(c.answered for c in kept if c.answered is not None),
+            "usable_first": mean_or_none(float(c.usable) for c in firsts)}
+
+
+def _real_checks(msg: Message, pair: ReplyPair, store: Any, cfg: Config, real: str) -> Any:
+    """The reply checks on the user's own held-out reply, as drafts face them: the same
+    fence boundary and instructions, with the reply itself left out of the archive."""
+    ctx = CheckContext.build(msg, store=store, me=cfg.me, thread=store.thread(msg),
+                             boundary=eval_boundary(cfg.seed, pair.id), exclude_text=pair.reply_text)
+    frame = system_text(ctx.boundary, cfg.me, None, ctx.people.user_name, first_name(msg))
+    ctx.frame = frame_ngrams(frame)
+    return ctx.check(real)
 
 
 def _run_key(pairs: Sequence[ReplyPair], names: Sequence[str], n: int, cfg: Config, model: str | None,
@@ -379,8 +417,9 @@ def report_markdown(rep: EvalReport) -> str:
              f"{rep.seconds:.0f} s.",
              f"Scorer ({rep.scorer.get('judge')}): held-out AUC {_fmt(rep.scorer.get('auc'))}, "
              f"ECE {_fmt(rep.scorer.get('ece'))}.", "",
-             "| variant | ACC_atom | IC_atom | RC_atom | content | length ratio | leak | messages | drafts |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| variant | ACC_atom | IC_atom | RC_atom | content | length ratio | leak | usable | role ok | "
+             "prompt leak | invented /100w | answered | usable (1st sample) | messages | drafts |",
+             "|" + "---|" * (len(METRICS) + 3)]
     for r in rep.rows:
         lines.append(f"| {r.variant} | " + " | ".join(_fmt(getattr(r, k)) for k in METRICS)
                      + f" | {r.messages} | {r.drafts} |")
@@ -422,11 +461,11 @@ def report_png(rep: EvalReport) -> bytes:
     fig = Figure(figsize=(9, 4.2), dpi=110)
     ax = fig.add_subplot(1, 1, 1)
     width = 0.8 / max(1, len(rep.rows))
-    x = np.arange(len(METRICS))
+    x = np.arange(len(CHART))
     for i, r in enumerate(rep.rows):
-        vals = [getattr(r, k) if getattr(r, k) is not None else 0.0 for k in METRICS]
+        vals = [getattr(r, k) if getattr(r, k) is not None else 0.0 for k in CHART]
         ax.bar(x + i * width - 0.4 + width / 2, vals, width, label=r.variant)
-    ax.set_xticks(x, ["ACC", "IC", "RC", "content", "length", "leak"])
+    ax.set_xticks(x, ["ACC", "IC", "RC", "content", "length", "leak", "usable"])
     ax.set_ylim(min(-0.05, *(getattr(r, "rc") or 0 for r in rep.rows)), 1.5)
     ax.axhline(0, color="black", linewidth=0.5)
     ax.set_title(f"ownvoice eval: {rep.heldout} held-out messages, n={rep.n}")

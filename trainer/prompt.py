@@ -28,6 +28,7 @@ prompt; ``excerpts=True`` opts in to a short fenced excerpt). No attachments.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -67,6 +68,14 @@ def fixed_boundary(*parts: object) -> str:
     return hashlib.sha256(":".join(map(str, ("ownvoice", *parts))).encode()).hexdigest()[:12]
 
 
+def frame_text(prompt: "Prompt") -> str:
+    """The prompt's own words: every message with its fenced data blocks cut out (what a
+    draft must never copy)."""
+    b = re.escape(prompt.boundary)
+    return "\n".join(re.sub(rf"\[(\w+) {b}\].*?\[/\1 {b}\]", " ", m["content"], flags=re.S)
+                     for m in prompt.messages)
+
+
 def scrub(text: str, boundary: str) -> str:
     """Remove the boundary (and any run of its characters) from data.
 
@@ -83,10 +92,18 @@ def fence(label: str, body: str, boundary: str) -> str:
     return f"[{label} {boundary}]\n{scrub(body, boundary).strip()}\n[/{label} {boundary}]"
 
 
-def system_text(boundary: str, me: Sequence[str], style: str | None) -> str:
+def system_text(boundary: str, me: Sequence[str], style: str | None, user_name: str = "",
+                to_name: str = "") -> str:
     who = f"the user ({me[0]})" if me else "the user"
     parts = [f"You write email replies for {who}, in the user's own voice. Write only the reply "
              "body: no subject line, no quoted text, no notes."]
+    if user_name:
+        # who speaks to whom, said plainly: a small model otherwise answers as the sender
+        to = to_name or "the sender"
+        parts.append(f"You are {user_name}. Write as {user_name}, in the first person, to {to}: answer "
+                     f"{to}'s questions and requests. Never write as {to}, never greet {user_name}. "
+                     "Do not make up prices, dates, numbers or names that are not in the emails; "
+                     "where you do not know, say you will check.")
     if style and style.strip():
         parts.append("How the user writes:\n" + style.strip())
     parts.append(
@@ -124,14 +141,14 @@ def example_block(i: int, pair: ReplyPair, boundary: str, excerpts: bool) -> str
 def build_prompt(message: Message, rt: Any, *, max_tokens: int, thread: Sequence[Message] = (),
                  examples: Sequence[ReplyPair] = (), example_tokens: int = 700,
                  style: str | None = None, me: Sequence[str] = (), excerpts: bool = False,
-                 boundary: str | None = None) -> Prompt:
+                 boundary: str | None = None, user_name: str = "", to_name: str = "") -> Prompt:
     """Assemble the chat messages for one draft within ``rt.n_ctx``.
 
     ``rt`` needs ``count_tokens(text)``, ``chat_format_prompt(messages)``, ``tokenize``
     and ``n_ctx`` (a ``trainer.runtime.Runtime``)."""
     b = boundary or new_boundary()
     notes: list[str] = []
-    sys_msg = {"role": "system", "content": system_text(b, me, style)}
+    sys_msg = {"role": "system", "content": system_text(b, me, style, user_name, to_name)}
     ask = "Reply:"
     # the sender's name stays inside the fence (its From line): a display name is the
     # sender's own words and can carry an instruction (resources/hostile/13-display-name.eml)

@@ -146,6 +146,8 @@ def _print_draft(ctx: Context, d, score) -> None:  # noqa: ANN001
 
     head = f"[bold]{d.variant}[/]  ACC={_f(score.acc)} IC={_f(score.ic)}  {d.tokens} tokens, " \
            f"{d.tokens_per_second:.0f} tok/s" + (f"  [red]flags: {', '.join(d.flags)}[/]" if d.flags else "")
+    if d.checks is not None:
+        head += "  [green]usable[/]" if d.checks.usable else "  [red]not usable[/]"
     ctx.console.print(head)
     text = Text()
     for a in score.scores:
@@ -153,6 +155,10 @@ def _print_draft(ctx: Context, d, score) -> None:  # noqa: ANN001
         text.append(a.atom.text, style=colour)
         text.append(" ")
     ctx.console.print(text if score.scores else d.text)
+    for sp in (d.checks.spans() if d.checks is not None else ()):
+        ctx.console.print(f"  [red]{sp.text!r}[/]: {sp.reason}", highlight=False)
+    for ask in (d.checks.unanswered if d.checks is not None else ()):
+        ctx.console.print(f"  [yellow]not answered:[/] {ask}", highlight=False)
     ctx.console.print()
 
 
@@ -161,7 +167,7 @@ def _print_eval(ctx: Context, report) -> None:  # noqa: ANN001
 
     data = report.to_json() if hasattr(report, "to_json") else report
     t = Table(title=f"Held-out evaluation (scorer AUC {_f(data.get('scorer', {}).get('auc'))})")
-    cols = ("variant", "acc", "ic", "rc", "content", "length_ratio", "leak")
+    cols = ("variant", "acc", "ic", "rc", "content", "length_ratio", "leak", "usable", "role_ok", "answered")
     for c in cols:
         t.add_column(c)
     for row in data.get("rows", []):

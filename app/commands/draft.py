@@ -157,7 +157,15 @@ def _summary(ctx: Context, result, saved: list[str]) -> None:  # noqa: ANN001
         bits = f"{d.variant} #{d.sample + 1}: {d.tokens} tokens, {d.tokens_per_second:.0f} tok/s"
         if d.flags:
             bits += " - [bold yellow]" + ", ".join(d.flags) + "[/]"
+        if d.checks is not None:
+            bits += " - " + ("[green]usable[/]" if d.checks.usable else "[red]not usable[/]")
+            if d.tries > 1:
+                bits += f" (best of {d.tries} samples)"
         ctx.err.print(bits)
+        for sp in (d.checks.spans() if d.checks is not None else ()):
+            ctx.err.print(f"    {sp.text!r}: {sp.reason}", markup=False, highlight=False)
+        for ask in (d.checks.unanswered if d.checks is not None else ()):
+            ctx.err.print(f"    not answered: {ask}", markup=False, highlight=False)
     for v, why in result.unavailable.items():
         ctx.warn(f"{v} not drafted: {why}")
     for n in result.notes:

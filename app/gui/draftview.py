@@ -40,6 +40,7 @@ class Span:
     score: float | None
     tip: str
     leak: bool = False
+    problem: bool = False  # a reply check flagged it (role, prompt residue, invented)
 
 
 def spans_for(text: str, scored: Any) -> list[Span]:
@@ -68,6 +69,19 @@ def spans_for(text: str, scored: Any) -> list[Span]:
         if leak:
             tip = "LEAK: this sentence copies 8+ words from mail in another thread.\n" + tip
         out.append(Span(utf16_offset(text, start), utf16_offset(text, end), a.score, tip, leak))
+    return out
+
+
+def problem_spans(text: str, checks: Any) -> list[Span]:
+    """Spans for what the reply checks flagged (``trainer.replycheck.ReplyChecks``), each
+    with its reason as the tooltip; offsets are checked against ``text`` (an edited draft
+    keeps only the spans still found where they were)."""
+    out = []
+    for sp in (checks.spans() if checks is not None else ()):
+        if text[sp.start:sp.end] != sp.text:
+            continue
+        out.append(Span(utf16_offset(text, sp.start), utf16_offset(text, sp.end), None,
+                        f"NOT SENDABLE AS IS: {sp.reason}.", problem=True))
     return out
 
 
@@ -102,7 +116,7 @@ class DraftView(QTextEdit):
             fmt = QTextCharFormat()
             if s.score is not None:
                 fmt.setBackground(tint(s.score, dark))
-            if s.leak:
+            if s.leak or s.problem:
                 fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
                 fmt.setUnderlineColor(leak_colour(dark))
                 fmt.setFontWeight(QFont.Weight.DemiBold)
@@ -155,11 +169,11 @@ class DraftColumn(QFrame):
         top.addWidget(self.sample_box)
         lay.addLayout(top)
         self.chips: dict[str, QLabel] = {}
-        for keys in (("acc", "ic", "rc"), ("length", "tps", "leak")):  # two rows: columns stay narrow
+        for keys in (("usable", "acc", "ic", "rc"), ("length", "tps", "leak")):  # two rows: columns stay narrow
             row = QHBoxLayout()
             row.setSpacing(4)
             for key in keys:
-                c = chip("", warn=(key == "leak"))
+                c = chip("", warn=(key in ("leak", "usable")))
                 c.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
                 c.setVisible(False)
                 self.chips[key] = c

@@ -119,6 +119,12 @@ EVAL_COLUMNS = [
     Column("Content", lambda r: r.content, "similarity to your real reply", True),
     Column("Length ratio", lambda r: r.length_ratio, "draft length / real reply length", True),
     Column("Leak", lambda r: r.leak, "share of sentences copying 8+ words from other threads", True),
+    Column("Usable", lambda r: r.usable, "share of drafts a person could send: right role, no prompt residue, "
+           "nothing invented, the questions answered", True),
+    Column("Role ok", lambda r: r.role_ok, "share of drafts that speak as you, to the sender", True),
+    Column("Invented /100w", lambda r: r.invented_per_100w, "facts found neither in the thread nor in your mail, "
+           "per 100 words", True),
+    Column("Answered", lambda r: r.answered, "share of the message's questions and requests answered", True),
 ]
 
 TRAIT_COLUMNS = [

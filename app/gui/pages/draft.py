@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QSplitter, QVBoxLayout, QWidget)
 
 from app.gui import tasks
-from app.gui.draftview import DraftColumn, spans_for
+from app.gui.draftview import DraftColumn, problem_spans, spans_for
 from app.gui.theme import is_dark
 from app.gui.widgets import Banner, JobBar, card, header, page_layout, section
 from ingest.records import Message
@@ -296,7 +296,13 @@ class DraftPage(QWidget):
         scored = self.scored.get(key)
         text = self.text_of(key)
         spans = spans_for(text, scored) if scored is not None else []
-        col.view.show_scored(text, spans, is_dark())
+        checks = getattr(d, "checks", None)
+        problems = problem_spans(text, checks) if key not in self.edited else []
+        col.view.show_scored(text, problems + spans, is_dark())  # problems first: their tooltip wins
+        if checks is not None and key not in self.edited:
+            why = [sp.reason for sp in checks.spans()] + [f"not answered: {a}" for a in checks.unanswered]
+            col.set_chip("usable", None if checks.usable else "not sendable as is",
+                         "\n".join(dict.fromkeys(why)) or "")
         if scored is not None:
             score = scored.score
             col.set_chip("acc", _pct("ACC", score.acc), "share of sentences that sound like you")
