@@ -23,6 +23,7 @@ scoring (the GUI and ``ownvoice score`` run the voice scorer over drafts).
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.message import EmailMessage
@@ -38,7 +39,7 @@ from ingest.records import Message, ReplyPair
 from trainer import retrieval
 from trainer.flags import draft_flags
 from trainer.prompt import build_prompt, frame_text, new_boundary
-from trainer.replycheck import CheckContext, ReplyChecks, fact_keys, frame_ngrams
+from trainer.replycheck import CheckContext, ReplyChecks, draft_veto, fact_keys, frame_ngrams
 from trainer.runtime import Runtime, get_runtime
 from trainer.scaffold import Scaffold, first_name, said_nothing
 
@@ -66,6 +67,7 @@ class Draft:
     checks: ReplyChecks | None = None  # would a person send it (trainer.replycheck)
     tries: int = 1  # samples drawn before this one was kept (best-of-N)
     first_checks: ReplyChecks | None = None  # the first sample's checks, when another was kept
+    seconds_all: float = 0.0  # wall time of every sample drawn for this draft (best-of-N included)
 
     @property
     def usable(self) -> bool | None:
@@ -75,7 +77,8 @@ class Draft:
         out = {"variant": self.variant, "sample": self.sample, "text": self.text, "tokens": self.tokens,
                "seconds": round(self.seconds, 3), "tokens_per_second": round(self.tokens_per_second, 1),
                "prompt_tokens": self.prompt_tokens, "flags": list(self.flags),
-               "finish_reason": self.finish_reason, "seed": self.seed, "tries": self.tries}
+               "finish_reason": self.finish_reason, "seed": self.seed, "tries": self.tries,
+               "seconds_all": round(self.seconds_all, 3)}
         if self.checks is not None:
             out["usable"] = self.checks.usable
             out["checks"] = self.checks.to_json()
@@ -276,7 +279,9 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
                 rt.set_adapter(plan.adapter)
             sc = Scaffold.from_style(plan.style, cfg.scaffold)
             opening = sc.prefix(message) or (f"Hi {to_name},\n\n" if cfg.greet and to_name else "")
-            extra = sc.generate_kwargs(opening)
+            # decoding constraints: never the fence boundary, never a greeting to the user
+            extra = {**sc.generate_kwargs(opening),
+                     "veto": draft_veto(prompt.boundary, ctx.people.user_first, opening)}
             for i in range(n):
                 if cancel is not None and cancel.cancelled:
                     cancelled = True
@@ -286,6 +291,7 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
                 kept = None
                 first: ReplyChecks | None = None
                 k = 0
+                t_all = time.perf_counter()
                 for k in range(tries):
                     if k and rs is not None:
                         rs(RETRY_REASON.format(why=_why(kept[2])))
@@ -312,7 +318,7 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
                     cancelled = True
                 drafts.append(Draft(plan.variant, i, g.text, g.tokens, g.seconds, g.decode_tokens_per_second,
                                     g.prompt_tokens, flags, g.finish_reason, g.ttft, seed + i + 104729 * at,
-                                    checks, k + 1, first if at else None))
+                                    checks, k + 1, first if at else None, time.perf_counter() - t_all))
                 progress(Progress("draft", len(drafts), total, message=f"{plan.variant} #{i + 1}",
                                   info={"tok/s": round(g.decode_tokens_per_second, 1)}))
                 if cancelled:

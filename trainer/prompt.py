@@ -100,10 +100,10 @@ def system_text(boundary: str, me: Sequence[str], style: str | None, user_name: 
     if user_name:
         # who speaks to whom, said plainly: a small model otherwise answers as the sender
         to = to_name or "the sender"
-        parts.append(f"You are {user_name}. Write as {user_name}, in the first person, to {to}: answer "
-                     f"{to}'s questions and requests. Never write as {to}, never greet {user_name}. "
-                     "Do not make up prices, dates, numbers or names that are not in the emails; "
-                     "where you do not know, say you will check.")
+        # positive wording only: "never greet X" makes a 135M model greet X
+        parts.append(f"You are {user_name}, replying to {to}. Write as {user_name}, in the first person: "
+                     f"answer {to}'s questions and requests. Use only prices, dates, numbers and names that "
+                     "are in the emails; where you do not know, say you will check.")
     if style and style.strip():
         parts.append("How the user writes:\n" + style.strip())
     parts.append(
@@ -138,6 +138,22 @@ def example_block(i: int, pair: ReplyPair, boundary: str, excerpts: bool) -> str
     return "\n".join(parts)
 
 
+ASK = "Reply:"
+# the sender's name stays inside the fence (its From line): a display name is the
+# sender's own words and can carry an instruction (resources/hostile/13-display-name.eml)
+INTRO = "Write the user's reply to this email (its sender is in its From line)."
+
+
+def reply_messages(message: Message, *, boundary: str, me: Sequence[str] = (), user_name: str = "",
+                   to_name: str = "", style: str | None = None) -> list[dict[str, str]]:
+    """The chat messages ``build_prompt`` renders for ``message`` alone (no thread, no
+    examples, nothing cut): what LoRA trains on, so that the adapter learns the exact
+    prompt it drafts under."""
+    user = "\n\n".join([INTRO + "\n\n" + message_block(message, "EMAIL", boundary), ASK])
+    return [{"role": "system", "content": system_text(boundary, me, style, user_name, to_name)},
+            {"role": "user", "content": user}]
+
+
 def build_prompt(message: Message, rt: Any, *, max_tokens: int, thread: Sequence[Message] = (),
                  examples: Sequence[ReplyPair] = (), example_tokens: int = 700,
                  style: str | None = None, me: Sequence[str] = (), excerpts: bool = False,
@@ -149,10 +165,7 @@ def build_prompt(message: Message, rt: Any, *, max_tokens: int, thread: Sequence
     b = boundary or new_boundary()
     notes: list[str] = []
     sys_msg = {"role": "system", "content": system_text(b, me, style, user_name, to_name)}
-    ask = "Reply:"
-    # the sender's name stays inside the fence (its From line): a display name is the
-    # sender's own words and can carry an instruction (resources/hostile/13-display-name.eml)
-    intro = "Write the user's reply to this email (its sender is in its From line)."
+    ask, intro = ASK, INTRO
     reply_cap = max(MIN_REPLY_TOKENS, min(int(max_tokens), rt.n_ctx // 2))
 
     def total(user_parts: list[str]) -> int:

@@ -136,7 +136,7 @@ def _words(s: str) -> list[str]:
 
 
 def _compact(s: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", (s or "").lower())
+    return re.sub(r"[^a-z0-9]", "", (s or "").lower().replace("&", "and"))
 
 
 def name_parts(display: str, address: str = "") -> set[str]:
@@ -197,6 +197,8 @@ FACT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("email", _EMAIL), ("phone", _PHONE), ("money", _MONEY), ("percent", _PERCENT), ("time", _TIME),
         ("date", _DATE), ("number", _NUMBER)))
 _NUM_IN = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_MONEY_RX = re.compile(_MONEY, re.I)
+_PERCENT_RX = re.compile(_PERCENT, re.I)
 _CAP_WORD = re.compile(r"(?<![\w'’-])[A-Z][a-zA-Z'’-]{1,}")
 # capitalised for grammar, not names
 _COMMON_CAPS = frozenset("""i i'm i'll i've i'd ok okay mon tue wed thu fri sat sun monday tuesday wednesday thursday
@@ -225,6 +227,11 @@ def fact_keys(text: str) -> set[str]:
     keys: set[str] = set()
     for m in _NUM_IN.finditer(text or ""):
         keys.add("n:" + number_key(m.group(0)))
+    # a price or a percentage is known only as a price or a percentage ("75 cases" is not "75%")
+    for m in _MONEY_RX.finditer(text or ""):
+        keys.add("m:" + number_key(m.group(0)))
+    for m in _PERCENT_RX.finditer(text or ""):
+        keys.add("p:" + number_key(m.group(0)))
     for m in re.finditer(_PHONE, text or ""):
         keys.add("d:" + re.sub(r"\D", "", m.group(0))[-7:])
     for m in re.finditer(_EMAIL, text or "", re.I):
@@ -245,6 +252,8 @@ def _span_keys(kind: str, text: str) -> list[str]:
         return ["d:" + re.sub(r"\D", "", text)[-7:]]
     if kind == "name":
         return ["w:" + re.sub(r"['’](?:s)?$", "", text.lower())]
+    if kind in ("money", "percent"):
+        return [kind[0] + ":" + number_key(text)]
     return ["n:" + number_key(m.group(0)) for m in _NUM_IN.finditer(text)]
 
 
@@ -402,15 +411,19 @@ def role_problems(draft: str, people: People) -> list[Span]:
     if people.user_names:
         start, line = lines[0]
         words = re.findall(r"[A-Za-z][A-Za-z'-]*", line)
-        head = [w.lower() for w in words[:4]]
-        greeting = bool(re.match(rf"\s*{_GREET_WORDS}\b", line, re.I)) or len(words) <= 4
-        for i, w in enumerate(head):
-            if w in people.user_names and (greeting or i == 0):
-                m = re.search(rf"\b{re.escape(words[i])}\b", line)
-                if m:
-                    out.append(Span(m.group(0), start + m.start(), start + m.end(),
-                                    "greets you by your own name: the draft speaks to you, not to the sender"))
-                break
+        greet_word = bool(re.match(rf"\s*{_GREET_WORDS}\b", line, re.I))
+        for i, w in enumerate(words[:4]):
+            if w.lower() not in people.user_names:
+                continue
+            m = re.search(rf"\b{re.escape(w)}\b", line)
+            # "Dear Wren", "Hi Wren Halloway", or a name addressed with a comma or dash ("Wren,",
+            # "Wren -"); a bare "Chris Lee Germany" line is the user signing, not a greeting
+            addressed = m is not None and re.match(r"\s*(?:[A-Za-z'.-]+\s*)?(?:,|:|—|–|-{1,2}(?:\s|$))",
+                                                   line[m.end():]) is not None
+            if m is not None and (greet_word or (i == 0 and addressed)):
+                out.append(Span(m.group(0), start + m.start(), start + m.end(),
+                                "greets you by your own name: the draft speaks to you, not to the sender"))
+            break
     # 2. signed with the correspondent's name (a name line at the end)
     tail = lines[-3:]
     names = people.corr_names
@@ -432,7 +445,9 @@ def role_problems(draft: str, people: People) -> list[Span]:
                 out.append(Span(rest, start + max(0, off), start + max(0, off) + len(rest),
                                 "signed with the sender's name or organisation: the draft speaks as the sender"))
             continue
-        if text == rest and not (closing_before or is_last):
+        block_below = all(len(ln.split()) <= 6 and not ln.rstrip().endswith((".", "?", "!", ":"))
+                          for _, ln in tail[k + 1:])  # only a title or an organisation follows
+        if text == rest and not (closing_before or is_last or block_below):
             continue  # a lone name mid-text
         if text != rest and len(ws) == 1 and not closing_before:
             continue  # "Thanks Judy": thanking the sender by name, not signing as them
@@ -445,15 +460,14 @@ def role_problems(draft: str, people: People) -> list[Span]:
     if keys:
         for m in _CLAIM.finditer(draft):
             after = m.group(1)
-            ws = re.findall(r"[A-Za-z0-9&'-]+", after)
-            if ws and ws[0].lower() == "the":
-                ws = ws[1:]
-            for n in range(1, min(5, len(ws)) + 1):
-                if _compact("".join(ws[:n])) in keys:
-                    end = m.end() + after.find(ws[n - 1]) + len(ws[n - 1])
-                    out.append(Span(draft[m.start():end], m.start(), end,
-                                    "claims the sender's name or organisation as the draft's own"))
-                    break
+            words = re.findall(r"[A-Za-z0-9&'-]+", after)
+            starts = [words, words[1:]] if words and words[0].lower() == "the" else [words]
+            hit = next((ws[:n] for ws in starts for n in range(1, min(5, len(ws)) + 1)
+                        if _compact("".join(ws[:n])) in keys), None)
+            if hit:
+                end = m.end() + after.find(hit[-1]) + len(hit[-1])
+                out.append(Span(draft[m.start():end], m.start(), end,
+                                "claims the sender's name or organisation as the draft's own"))
     return _dedup(out)
 
 
@@ -461,7 +475,7 @@ _CHAT_TOKENS = re.compile(r"<\|[^|<>\n]{1,24}\|>|</?(?:start_of_turn|end_of_turn
 _META = re.compile(r"\b(?:here(?:'s| is) (?:a |the |your |my )?(?:sample |draft |copy )?(?:of )?(?:your |the |my |a )?"
                    r"(?:draft|reply|response|e-?mail)\b|"
                    r"draft (?:reply|response)\s*:|as an ai\b|language model\b|the user's (?:reply|voice|own)|"
-                   r"in your (?:reply|response)\b|write (?:a|the) reply\b|reply body\b|untrusted data\b)", re.I)
+                   r"in your response you\b|write (?:a|the) reply\b|reply body\b|untrusted data\b)", re.I)
 _FRAME_LINE = re.compile(r"^\s*(?:Reply|Message|Subject|From|To|Date)\s*:\s*$|^\s*(?:Reply|Message)\s*:", re.M)
 _LABELS = re.compile(r"\[\s*/?\s*(?:EMAIL|EARLIER|EXAMPLE|INCOMING|[Ee]mail)\b|"
                      r"\b(?:EMAIL|EARLIER|EXAMPLE|INCOMING)\s+[0-9a-f]{3,}\b")  # the labels are upper case
@@ -469,7 +483,8 @@ _LABELS = re.compile(r"\[\s*/?\s*(?:EMAIL|EARLIER|EXAMPLE|INCOMING|[Ee]mail)\b|"
 
 def _boundary_runs(draft: str, boundary: str, min_run: int = 4) -> list[Span]:
     """Runs of ``boundary``'s characters in ``draft`` (whitespace inside a run allowed):
-    4+ characters when the run mixes digits and letters, else 5+."""
+    4+ characters when the run mixes digits and letters, 6+ when it is all digits (phone
+    numbers and prices share digits with any boundary)."""
     if not boundary:
         return []
     chars = [(i, c.lower()) for i, c in enumerate(draft) if not c.isspace()]
@@ -486,7 +501,7 @@ def _boundary_runs(draft: str, boundary: str, min_run: int = 4) -> list[Span]:
             best = max(best, k)
         run = flat[i:i + best]
         mixed = any(c.isdigit() for c in run) and any(c.isalpha() for c in run)
-        if best >= (min_run if mixed else min_run + 1):
+        if best >= (min_run if mixed else min_run + 2):
             # a run inside a longer word or number is part of it only when it is the whole boundary piece
             s, e = chars[i][0], chars[i + best - 1][0] + 1
             before = draft[s - 1] if s > 0 else " "
@@ -497,6 +512,45 @@ def _boundary_runs(draft: str, boundary: str, min_run: int = 4) -> list[Span]:
                 continue
         i += 1
     return out
+
+
+def draft_veto(boundary: str, user_first: Iterable[str] = (), opening: str = "") -> Callable[[str, str], bool]:
+    """A decoding constraint for ``Runtime.generate(veto=...)``: refuse a piece that
+    completes a run of the fence boundary (as ``prompt_leaks`` counts one), or that makes
+    the reply, past its prefilled ``opening``, start by greeting the user by name.
+
+    >>> v = draft_veto("64058f3ccb12", ["wren"], "Hi Jo,\\n\\n")
+    >>> v("Hi Jo,\\n\\nIt is 640", "58f"), v("Hi Jo,\\n\\nIt is 640", "ish"), v("Hi Jo,\\n\\nWren", ","), v("Hi Jo,\\n\\nDear", " Wren")
+    (True, False, True, True)
+    >>> v("Hi Jo,\\n\\nI", " think"), v("Hi Jo,\\n\\nWren", " and I")
+    (False, False)
+    """
+    b = boundary.lower()
+    names = [n.lower() for n in user_first if n]
+    alt = "|".join(map(re.escape, names))
+    greet = re.compile(rf"^(?:{_GREET_WORDS}\s+(?:{alt})\b|(?:{alt})\s*[,:—–-])", re.I) if names else None
+
+    def veto(text: str, piece: str) -> bool:
+        if b:
+            tail = re.sub(r"\s", "", text[-24:]).lower()
+            s = tail + re.sub(r"\s", "", piece).lower()
+            new = len(s) - len(tail)
+            for n in range(min(len(s), len(b)), 3, -1):
+                run = s[-n:]
+                if n - new < n and run in b:
+                    mixed = any(c.isdigit() for c in run) and any(c.isalpha() for c in run)
+                    if n >= (4 if mixed else 6):
+                        return True
+                    break
+        if greet is not None:
+            body = (text + piece)[len(opening):] if (text + piece).startswith(opening) else text + piece
+            head = body.lstrip()
+            if len(head) <= 40 and greet.match(head) and not (greet.match(text[len(opening):].lstrip())
+                                                               if text.startswith(opening) else False):
+                return True
+        return False
+
+    return veto
 
 
 def frame_ngrams(frame: str, n: int = 5) -> set[tuple[str, ...]]:
@@ -586,10 +640,10 @@ _NOT_ASK = re.compile(
     r"need|help|comments?|further)\b|\bplease (?:see|find|note|review|read) (?:the )?(?:attached|below|enclosed|"
     r"attachment)\b|\bthank you for\b|\bplease (?:be advised|note that)\b|\bhope you\b", re.I)
 _ACK = re.compile(r"^\W*(?:yes|yeah|yep|no|nope|sure|ok|okay|will do|sounds good|of course|absolutely|definitely|"
-                  r"certainly|done|agreed|correct|right|fine|great,? (?:i|we)|no problem|happy to|glad to|"
-                  r"i(?:'ll| will| can| can't| cannot| won't| do| don't| am| have| did| think|'m|'ve)|"
-                  r"we(?:'ll| will| can| can't| cannot| won't| do| don't| are| have| did|'re|'ve)|"
-                  r"not (?:yet|sure)|that (?:works|is fine|'s fine)|it (?:is|was|will)|they (?:are|will)|"
+                  r"certainly|done|agreed|correct|fine|no problem|happy to|glad to|count (?:me|us) in|"
+                  r"i(?:'ll| will| can| can't| cannot| won't| would| do| don't)|"
+                  r"we(?:'ll| will| can| can't| cannot| won't| would| do| don't)|"
+                  r"not (?:yet|sure)|that (?:works|is fine|'s fine)|how about|what about|let's|let us|"
                   r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|today)\b)", re.I)
 _STOP = frozenset("""a an the and or but if of to in on at for from by with about as is are was were be been being
 it its this that these those i you he she we they me him her us them my your our their mine yours do does did

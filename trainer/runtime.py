@@ -42,6 +42,7 @@ Messages = Sequence[dict[str, str]]
 OnToken = Callable[[str], None]
 DEFAULT_N_CTX = 2048
 BASE_STOPS = ("\nMessage:", "\nMessage from", "\n---")
+VETO_TRIES = 16
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ class Runtime:
             if bos and text.startswith(bos) and m.add_bos_token():  # tokenize(add_bos=True) adds it
                 text = text[len(bos):]
             return text
-        return _base_frame(msgs)
+        return base_frame(msgs)
 
     def _prompt_ids(self, prompt: str | Messages) -> tuple[list[int], tuple[str, ...]]:
         if isinstance(prompt, str):
@@ -194,7 +195,8 @@ class Runtime:
                  stop: Sequence[str] | None = None, on_token: OnToken | None = None,
                  cancel: CancelToken | None = None, top_k: int = 40, min_p: float = 0.05,
                  repeat_penalty: float = 1.1, drop_lines_with: str | None = None,
-                 ban_chars: str = "", prefix: str = "", soft_max_tokens: int | None = None) -> Generation:
+                 ban_chars: str = "", prefix: str = "", soft_max_tokens: int | None = None,
+                 veto: Callable[[str, str], bool] | None = None) -> Generation:
         """Generate up to ``max_tokens`` tokens. ``on_token`` gets text pieces whose
         concatenation is exactly ``Generation.text``.
 
@@ -205,7 +207,10 @@ class Runtime:
         ``drop_lines_with``: a marker (the prompt's random fence boundary) whose lines are
         left out of the text - a small model sometimes echoes the prompt's frame.
         ``ban_chars``: tokens containing any of these characters are never sampled
-        (drafting bans "[": the fence syntax, and markdown links and images)."""
+        (drafting bans "[": the fence syntax, and markdown links and images).
+        ``veto(text_so_far, piece)``: a sampled token whose piece it refuses is never
+        emitted; its logit is set to -inf and the position is sampled again (at most
+        ``VETO_TRIES`` times, then the stream ends there, finish_reason "stop")."""
         import llama_cpp
 
         t0, c0 = time.perf_counter(), time.process_time()
@@ -235,9 +240,12 @@ class Runtime:
                 return Generation("", 0, len(ids), time.perf_counter() - t0, 0.0, "cancelled")
             if prefix:  # streamed first, and only once there will be a text to stream it into
                 out.feed(prefix.encode("utf-8"))
-            gen = self._tokens(llm, ids, sampler)
+            gen = self._tokens(llm, ids, sampler, veto and (lambda piece: veto(out.text + out.pending, piece)))
             try:
                 for tok in gen:
+                    if tok is None:  # every candidate the veto saw was refused
+                        finish = "stop"
+                        break
                     if not token_ids:
                         ttft, cpu_ttft = time.perf_counter() - t0, time.process_time() - c0
                     if llama_cpp.llama_vocab_is_eog(vocab, tok):
@@ -300,12 +308,28 @@ class Runtime:
         return self._bans[chars]
 
     @staticmethod
-    def _tokens(llm: Any, ids: list[int], sampler: Any):  # noqa: ANN205
-        """Evaluate the prompt, then sample and evaluate one token at a time."""
+    def _tokens(llm: Any, ids: list[int], sampler: Any, refuse: Callable[[str], bool] | None = None):  # noqa: ANN205
+        """Evaluate the prompt, then sample and evaluate one token at a time. ``refuse(piece)``
+        vetoes a sampled token: its logit becomes -inf and the position is sampled again
+        (None is yielded when ``VETO_TRIES`` samples were all refused)."""
+        import llama_cpp
+
         llm.eval(ids)
         while True:
             tok = sampler.sample(llm._ctx, -1)
+            if refuse is not None:
+                tries = 0
+                while refuse(llm.detokenize([tok]).decode("utf-8", errors="ignore")):
+                    tries += 1
+                    if tries >= VETO_TRIES:
+                        tok = None
+                        break
+                    logits = llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1)
+                    logits[tok] = float("-inf")
+                    tok = sampler.sample(llm._ctx, -1)
             yield tok
+            if tok is None:
+                return
             llm.eval([tok])
 
     # -- logits -----------------------------------------------------------------------
@@ -477,7 +501,7 @@ class _StreamText:
         return "".join(self.parts)
 
 
-def _base_frame(msgs: Messages) -> str:
+def base_frame(msgs: Messages) -> str:
     """A completion frame for base models: instructions, then Message:/Reply: turns."""
     out: list[str] = []
     for m in msgs:

@@ -18,6 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     g = p.add_argument_group("LoRA")
     g.add_argument("--epochs", type=float, default=None)
     g.add_argument("--max-steps", type=int, default=None)
+    g.add_argument("--budget", default=None, metavar="TIME",
+                   help="train on all your reply pairs until this much time is spent (15m, 900s, 1h) "
+                        "or the held-out loss stops falling")
     g.add_argument("--rank", type=int, default=None)
     g.add_argument("--resume", action="store_true", help="continue an interrupted LoRA run")
     g.add_argument("--device", default=None, help="auto, cuda, mps or cpu")
@@ -29,6 +32,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--fresh", action="store_true", help="discard your edits to the style prompt")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(func=run)
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in "15m", "900s", "1h", "1h30m" or a bare number of minutes.
+
+    >>> parse_duration("15m"), parse_duration("90s"), parse_duration("1h30m"), parse_duration("2")
+    (900.0, 90.0, 5400.0, 120.0)
+    """
+    import re
+
+    from ingest.errors import UserError
+
+    t = text.strip().lower()
+    if re.fullmatch(r"\d+(?:\.\d+)?", t):
+        return float(t) * 60
+    parts = re.findall(r"(\d+(?:\.\d+)?)\s*([hms])", t)
+    if not parts or re.sub(r"(\d+(?:\.\d+)?)\s*([hms])", "", t).strip():
+        raise UserError(f"--budget {text!r} is not a duration.", hint="Write it like 15m, 900s or 1h.")
+    secs = sum(float(n) * {"h": 3600, "m": 60, "s": 1}[u] for n, u in parts)
+    if secs <= 0:
+        raise UserError("--budget must be more than 0.", hint="Write it like 15m.")
+    return secs
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
@@ -47,6 +72,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     options = {k: v for k, v in {
         "model": cfg.model, "epochs": args.epochs, "max_steps": args.max_steps, "rank": args.rank,
         "resume": args.resume, "device": args.device or cfg.device, "teacher": cfg.teacher or None,
+        "budget_s": parse_duration(args.budget) if args.budget else None,
         "allow_remote": cfg.allow_remote_teacher, "rounds": args.rounds, "fresh": args.fresh,
     }.items() if v is not None}
     with Store.open(ctx.data_dir) as store:

@@ -45,7 +45,11 @@ def test_draft_text_json(capsys):
     res = json.loads(out)
     assert [(d["variant"], d["sample"]) for d in res["drafts"]] == [("base", 0)]
     d = res["drafts"][0]
-    assert d["text"].strip() and d["tokens"] <= 8 and d["seed"] == 4 and d["flags"] == []
+    assert d["text"].strip() and d["tokens"] <= 8 and d["seed"] in (4, 4 + 104729)
+    # the reply checks: a verdict, and flags only for what they found
+    assert isinstance(d["usable"], bool) and d["checks"]["asks"] == 1
+    assert set(d["flags"]) <= {"role", "prompt_leak", "invented"}
+    assert d["usable"] == (not d["flags"] and (d["checks"]["answered"] or 0) >= 1.0)
     assert "pld" in res["unavailable"] and res["model"] == "smollm2"
 
 

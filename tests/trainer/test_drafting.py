@@ -69,7 +69,8 @@ def test_variants_stream_and_unavailable_ones_say_why(rt, store, pack):
                                                            for i in (0,)]
     assert set(res.unavailable) == {"lora"} and "ownvoice learn --routes lora" in res.unavailable["lora"]
     for d in res.drafts:
-        assert d.text.strip() and d.tokens <= 16 and d.seed == 5 + d.sample
+        assert d.text.strip() and d.tokens <= 16 and d.seed in (5 + d.sample, 5 + d.sample + 104729)
+        assert d.checks is not None and 1 <= d.tries <= CFG.best_of
         assert "".join(seen[(d.variant, d.sample)]) == d.text
         assert "[" not in d.text  # fences (and markdown links) cannot be written
     by = {(d.variant, d.sample): d for d in res.drafts}
@@ -324,3 +325,52 @@ def test_pld_scaffold_greets_stops_and_signs_off_in_the_stream(rt, store, tmp_pa
     assert length.tokens >= 28 or length.finish_reason == "stop"  # 20 words x 1.4 tokens before it may stop
     with pytest.raises(UserError, match="scaffold"):
         draft(target, variants="pld", n=1, store=store, pack=p, config=cfg.with_(scaffold="loud"))
+
+
+def test_best_of_n_keeps_a_sample_by_the_checks_and_repeats_with_a_seed(rt, store):
+    target = next(m for m in store.messages() if m.message_id == "m0@fair.example")
+    cfg = CFG.with_(best_of=3, max_tokens=24)
+    a = draft(target, variants="base", n=2, store=store, config=cfg)
+    b = draft(target, variants="base", n=2, store=store, config=cfg)
+    assert [(d.text, d.tries, d.seed) for d in a.drafts] == [(d.text, d.tries, d.seed) for d in b.drafts]
+    for d in a.drafts:
+        assert d.checks is not None and 1 <= d.tries <= 3 and d.seconds_all >= d.seconds
+        if d.tries > 1:  # drawn again: every earlier sample failed the checks
+            assert d.first_checks is None or not d.first_checks.usable
+        if d.checks.usable:
+            assert not set(d.flags) & {"role", "prompt_leak", "invented"}
+        j = d.to_json()
+        assert j["usable"] == d.checks.usable and set(j["checks"]) >= {"role_ok", "role_problems", "prompt_leak",
+                                                                       "invented", "asks", "answered"}
+
+
+def test_cancel_during_best_of_n_cancels_every_sample(rt, store, monkeypatch):
+    # every sample fails the checks (a stand-in verdict, so that a retry is certain); the
+    # cancel comes when the second sample starts
+    from trainer.replycheck import CheckContext, ReplyChecks, Span
+
+    monkeypatch.setattr(CheckContext, "check", lambda self, text: ReplyChecks(
+        role_problems=(Span("x", 0, 1, "stand-in"),), words=3))
+    token = CancelToken()
+    restarts = []
+
+    def on_restart(v: str, i: int, reason: str) -> None:
+        restarts.append(reason)
+        token.cancel()
+
+    res = draft(_msg("Pitch?"), variants="base,rag", n=3, store=store, config=CFG.with_(best_of=4, max_tokens=12),
+                on_token=lambda *a: None, on_restart=on_restart, cancel=token)
+    assert res.cancelled and len(res.drafts) == 1 and len(restarts) == 1
+    d = res.drafts[0]
+    assert d.tries == 2 and "cancelled" in d.flags and d.variant == "base"
+
+
+def test_drafts_never_carry_the_fence(rt, store):
+    # the decoding constraint (trainer.replycheck.draft_veto) refuses every boundary run
+    target = next(m for m in store.messages() if m.message_id == "m0@fair.example")
+    res = draft(target, variants="base,rag", n=3, store=store, config=CFG.with_(max_tokens=40, best_of=1),
+                boundary="64058f3ccb12")
+    assert len(res.drafts) == 6
+    for d in res.drafts:
+        assert d.text.startswith("Hi Jo,\n\n")  # the default opening, to the sender by first name
+        assert all("boundary" not in s.reason for s in d.checks.prompt_spans), d.text

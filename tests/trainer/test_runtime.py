@@ -156,6 +156,19 @@ def test_bad_adapters_are_user_errors(rt, tmp_path):
     assert rt.adapter is None
 
 
+def test_a_veto_refuses_pieces_and_resamples(rt):
+    from trainer.replycheck import draft_veto, prompt_leaks
+
+    echo = [{"role": "user", "content": "Repeat this code exactly, three times: 64058f3ccb12"}]
+    free = [rt.generate(echo, max_tokens=40, seed=s, temperature=0.3) for s in (1, 2, 3)]
+    assert any(prompt_leaks(g.text, "64058f3ccb12") for g in free)  # without the veto it copies the code
+    for s in (1, 2, 3):
+        g = rt.generate(echo, max_tokens=40, seed=s, temperature=0.3, veto=draft_veto("64058f3ccb12"))
+        assert not prompt_leaks(g.text, "64058f3ccb12"), g.text
+    g = rt.generate(MSGS, max_tokens=16, seed=3, veto=lambda text, piece: "e" in piece)
+    assert g.tokens > 0 and "e" not in g.text
+
+
 def test_prefix_is_streamed_first_and_continued(rt):
     pieces: list[str] = []
     g = rt.generate(MSGS, max_tokens=20, seed=3, prefix="Jo,\n\n", on_token=pieces.append)

@@ -91,23 +91,43 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
 
 
-def ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
+def ece(p: np.ndarray, y: np.ndarray, bins: int = 10, *, equal_prior: bool = False) -> float:
     """Expected calibration error: sum over equal-width bins of |bin|/n * |mean p - rate|.
+
+    ``equal_prior``: each class weighs half (the prior the scorer is calibrated at), so
+    the error is that of p read as "as likely the user as anyone else".
 
     >>> ece(np.array([0.1, 0.9]), np.array([0, 1]))
     0.1
+    >>> ece(np.array([0.5, 0.5, 0.5, 0.5]), np.array([0, 0, 0, 1]), equal_prior=True)
+    0.0
     """
     p = np.asarray(p, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     if len(p) == 0:
         return float("nan")
+    w = balanced_weights(y) if equal_prior else np.ones_like(p)
     idx = np.minimum((p * bins).astype(int), bins - 1)
     total = 0.0
     for b in range(bins):
         m = idx == b
         if m.any():
-            total += m.sum() / len(p) * abs(p[m].mean() - y[m].mean())
+            wm = w[m]
+            total += wm.sum() / w.sum() * abs(np.average(p[m], weights=wm) - np.average(y[m], weights=wm))
     return round(float(total), 12)
+
+
+def balanced_weights(y: np.ndarray) -> np.ndarray:
+    """Per-sample weights that give each class half the total weight.
+
+    >>> balanced_weights(np.array([0, 0, 0, 1])).tolist()
+    [0.6666666666666666, 0.6666666666666666, 0.6666666666666666, 2.0]
+    """
+    y = np.asarray(y)
+    n, pos = len(y), float((y == 1).sum())
+    if pos in (0, n):
+        return np.ones(n)
+    return np.where(y == 1, n / (2 * pos), n / (2 * (n - pos)))
 
 
 def auc(p: np.ndarray, y: np.ndarray) -> float:

@@ -9,8 +9,12 @@ Two linear models share one calibration step:
   embedding, so it scores thousands of sentences a second: the live path.
 - ``full``: the char-model's logit and an embedding model's logit (logistic
   regression on MiniLM sentence embeddings) stacked.
-Both are calibrated on a held-out fold (Platt: a logistic fit on the logits), so
-``p`` is a probability; the atom score is ``s = 1 + 4p``.
+Both are calibrated on a held-out fold (Platt: a logistic fit on the logits) at an
+equal prior: the calibration fold is weighted so that the user's sentences and
+everyone else's weigh half each. So p = 0.5 means "as likely the user as anyone else in
+this archive", whatever the archive's ratio of own to others' mail (a big inbox would
+otherwise pull every p down, and ACC's ceiling would depend on the archive, not the
+voice). ECE is reported at the same prior. The atom score is ``s = 1 + 4p``.
 
 Folds are by date: the newest sentences (from ``test_after``, or the newest 15%)
 are the test fold the AUC and ECE are measured on; the 15% before them calibrate;
@@ -309,7 +313,8 @@ def fit(corpus: Corpus, *, embed: Any = None, test_after: float | None = None, m
     platt = _platt(zc[cal][:, None], y[cal])
     p_fast = F.sigmoid(platt[0][0] * zc + platt[1])
     metrics: dict[str, Any] = {
-        "auc_fast": F.auc(p_fast[te], y[te]), "ece_fast": F.ece(p_fast[te], y[te]),
+        "auc_fast": F.auc(p_fast[te], y[te]), "ece_fast": F.ece(p_fast[te], y[te], equal_prior=True),
+        "calibration": "equal prior",
         "n_own": int(y.sum()), "n_others": int(len(y) - y.sum()),
         "n_train": int(len(tr)), "n_calib": int(len(cal)), "n_test": int(len(te)),
     }
@@ -329,7 +334,7 @@ def fit(corpus: Corpus, *, embed: Any = None, test_after: float | None = None, m
         w, b0 = _platt(np.column_stack([zc[cal], ze_cal]), y[cal])
         stack = (float(w[0]), float(w[1]), float(b0))
         p_full = F.sigmoid(stack[0] * zc[te] + stack[1] * ze_te + stack[2])
-        metrics.update(auc=F.auc(p_full, y[te]), ece=F.ece(p_full, y[te]), embeddings=True)
+        metrics.update(auc=F.auc(p_full, y[te]), ece=F.ece(p_full, y[te], equal_prior=True), embeddings=True)
     else:
         metrics.update(auc=metrics["auc_fast"], ece=metrics["ece_fast"], embeddings=False)
     metrics["fit_seconds"] = round(time.perf_counter() - t0, 2)
@@ -340,11 +345,12 @@ def fit(corpus: Corpus, *, embed: Any = None, test_after: float | None = None, m
 
 
 def _platt(Z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
-    """Logistic calibration of logits ``Z`` (n, k) against labels: weights and bias."""
+    """Logistic calibration of logits ``Z`` (n, k) against labels, each class weighing
+    half: weights and bias."""
     from sklearn.linear_model import LogisticRegression
 
     m = LogisticRegression(C=1e4, max_iter=1000)  # nearly unregularised: a calibration map
-    m.fit(Z, y)
+    m.fit(Z, y, sample_weight=F.balanced_weights(y))  # at an equal prior: see the module docstring
     return m.coef_.ravel(), float(m.intercept_[0])
 
 

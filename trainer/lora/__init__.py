@@ -30,6 +30,8 @@ __all__ = ["learn", "check_adapter_compat", "resolve_base_model", "ADAPTER_DIR"]
 
 ADAPTER_DIR = "adapter"
 MIN_PAIRS = 4
+BUDGET_EPOCHS = 4  # with a time budget: plan this many passes over the data, stop when time is up
+MAX_BUDGET_STEPS = 5000
 
 
 def resolve_base_model(name_or_path: str) -> tuple[Path, str, str]:
@@ -46,8 +48,12 @@ def _settings(opts: dict[str, Any], n_rows: int, config: Any) -> Any:
     base = TrainSettings()
     grad_accum = int(opts.get("grad_accum") or base.grad_accum)
     batch_rows = int(opts.get("batch_rows") or base.batch_rows)
+    budget = float(opts.get("budget_s") or 0.0)
     if opts.get("max_steps"):
         steps = int(opts["max_steps"])
+    elif budget and not opts.get("epochs"):
+        # all the reply pairs, several times over; the budget (or early stopping) ends it
+        steps = max(1, min(MAX_BUDGET_STEPS, math.ceil(BUDGET_EPOCHS * n_rows / (grad_accum * batch_rows))))
     elif opts.get("epochs"):
         steps = max(1, math.ceil(float(opts["epochs"]) * n_rows / (grad_accum * batch_rows)))
     else:
@@ -63,7 +69,7 @@ def _settings(opts: dict[str, Any], n_rows: int, config: Any) -> Any:
         patience=int(opts.get("patience") or base.patience), checkpoint_every=every,
         max_heldout=int(opts.get("max_heldout") or base.max_heldout),
         seed=int(opts["seed"]) if opts.get("seed") is not None else int(getattr(config, "seed", 0)),
-        device=str(opts.get("device") or getattr(config, "device", "auto") or "auto"))
+        device=str(opts.get("device") or getattr(config, "device", "auto") or "auto"), budget_s=budget)
 
 
 def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> dict[str, Any]:
@@ -95,7 +101,7 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
     model, tok = load_hf(gguf_path, facts=facts, dtype=dtype)
     chat = (kind == "instruct") if kind in ("instruct", "base") else None
     probe = _settings(opts, 1, ctx.config)
-    fmt = Formatter(tok, chat=chat, seq_len=probe.seq_len)
+    fmt = Formatter(tok, chat=chat, seq_len=probe.seq_len, frame=drafting_frame(ctx.store, ctx.config))
     examples = build_examples(fmt, train_pairs, docs)
     heldout = build_examples(fmt, heldout_pairs)
     pad_id = tok.pad_token_id if tok.pad_token_id is not None else (tok.eos_token_id or 0)
@@ -126,6 +132,31 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
             "adapter": str(adapter), "device": result.device, "dtype": result.dtype,
             "stopped": result.stopped, "best_step": result.best_step,
             "train_pairs": len(train_pairs), "heldout_pairs": len(heldout_pairs)}
+
+
+def drafting_frame(store: Any, config: Any) -> Any:
+    """``frame(pair, text)`` for the Formatter: the messages drafting sends for the pair's
+    message (the stored message when there is one, for its sender's display name), with a
+    fence boundary fixed by the pair (the model learns to reply past a random-looking hex
+    label, not to a fixed one)."""
+    from ingest.records import Message
+    from trainer.prompt import fixed_boundary, reply_messages
+    from trainer.replycheck import user_names
+    from trainer.scaffold import first_name
+
+    me = tuple(getattr(config, "me", ()) or ()) or tuple(store.me()[0])
+    user = user_names(store, me)[2]
+
+    def frame(pair: Any, text: str) -> list[dict[str, str]]:
+        stored = store.get(pair.message_id) if pair.message_id else None
+        m = Message(source=pair.source, item=pair.id, subject=pair.message_subject,
+                    sender=stored.sender if stored else pair.message_sender,
+                    sender_name=stored.sender_name if stored else "", date=stored.date if stored else None,
+                    body=text, text=text)
+        return reply_messages(m, boundary=fixed_boundary("lora", pair.id), me=me, user_name=user,
+                              to_name=first_name(stored or m))
+
+    return frame
 
 
 def _write_adapter(pack: Any, recipe: Any, facts: Any, settings: Any, result: Any) -> Path:

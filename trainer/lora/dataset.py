@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 IGNORE = -100
 MAX_MESSAGE_CHARS = 6000
@@ -84,9 +84,14 @@ def data_fingerprint(pairs: Iterable[Any], documents: Iterable[Any] = ()) -> str
 class Formatter:
     """Turns pairs and documents into token examples for one tokenizer."""
 
-    def __init__(self, tokenizer: Any, *, chat: bool | None = None, seq_len: int = 512) -> None:
+    def __init__(self, tokenizer: Any, *, chat: bool | None = None, seq_len: int = 512,
+                 frame: Callable[[Any, str], list[dict[str, str]]] | None = None) -> None:
+        """``frame(pair, message_text)``: the chat messages drafting would send for that
+        message (``trainer.prompt.reply_messages``), so that training sees the drafting
+        prompt exactly; without it, a plain "Write my reply" turn."""
         self.tok = tokenizer
         self.seq_len = seq_len
+        self.frame = frame
         self.chat = bool(getattr(tokenizer, "chat_template", None)) if chat is None else chat
         self.bos = tokenizer.bos_token_id
         self.eos = tokenizer.eos_token_id
@@ -94,8 +99,15 @@ class Formatter:
     def _enc(self, text: str) -> list[int]:
         return list(self.tok.encode(text, add_special_tokens=False))
 
-    def prompt_text(self, message: str, sender: str = "", subject: str = "") -> str:
-        """The text the model sees before the reply (also used for drafting)."""
+    def prompt_text(self, message: str, sender: str = "", subject: str = "", pair: Any = None) -> str:
+        """The text the model sees before the reply."""
+        if self.frame is not None and pair is not None:
+            msgs = self.frame(pair, message)
+            if self.chat:
+                return self.tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
+            from trainer.runtime import base_frame
+
+            return base_frame(msgs)
         head = "".join([f"From: {sender}\n" if sender else "", f"Subject: {subject}\n" if subject else ""])
         body = f"{head}\n{message.strip()}" if head else message.strip()
         if self.chat:
@@ -123,7 +135,7 @@ class Formatter:
         if not reply:
             return None
         message = (pair.message_text or "")[:MAX_MESSAGE_CHARS]
-        prompt = self.prompt_text(message, pair.message_sender, pair.message_subject)
+        prompt = self.prompt_text(message, pair.message_sender, pair.message_subject, pair)
         reply_ids = self._enc(self.reply_suffix(reply, prompt))
         if not self.chat and self.eos is not None:
             reply_ids.append(self.eos)
@@ -137,7 +149,7 @@ class Formatter:
             while words and len(prompt_ids) > budget:
                 words = words[: int(len(words) * 0.7)]
                 prompt_ids = prefix + self._enc(self.prompt_text(" ".join(words) + " ...",
-                                                                 pair.message_sender, pair.message_subject))
+                                                                 pair.message_sender, pair.message_subject, pair))
             if len(prompt_ids) > budget:
                 keep = max(1, budget)
                 prompt_ids = prompt_ids[: keep // 2] + prompt_ids[len(prompt_ids) - (keep - keep // 2):]

@@ -65,25 +65,27 @@ class TrainSettings:
     threads: int = 0  # CPU threads; 0: from the cores
     dropout: float = 0.0
     targets: tuple[str, ...] = TARGETS
+    budget_s: float = 0.0  # wall-clock budget for training; 0: none (max_steps alone)
 
-    def lr_at(self, step: int) -> float:
+    def lr_at(self, step: int, max_steps: int | None = None) -> float:
         """Learning rate for optimizer step ``step`` (0-based): warm-up, then cosine.
 
         >>> s = TrainSettings(lr=1.0, max_steps=10, warmup_frac=0.2, min_lr_frac=0.0)
         >>> [round(s.lr_at(i), 3) for i in (0, 1, 2, 9)]
         [0.5, 1.0, 1.0, 0.038]
         """
-        warm = max(1, round(self.max_steps * self.warmup_frac))
+        total = max_steps or self.max_steps
+        warm = max(1, round(total * self.warmup_frac))
         if step < warm:
             return self.lr * (step + 1) / warm
-        span = max(1, self.max_steps - warm)
+        span = max(1, total - warm)
         t = min(1.0, (step - warm) / span)
         lo = self.lr * self.min_lr_frac
         return lo + (self.lr - lo) * 0.5 * (1 + math.cos(math.pi * t))
 
     def fingerprint_fields(self) -> dict[str, Any]:
         d = asdict(self)
-        d.pop("device"), d.pop("checkpoint_every"), d.pop("threads")
+        d.pop("device"), d.pop("checkpoint_every"), d.pop("threads"), d.pop("budget_s")
         d["targets"] = list(self.targets)
         return d
 
@@ -99,7 +101,7 @@ class TrainResult:
     tokens: int = 0
     device: str = "cpu"
     dtype: str = "float32"
-    stopped: str = "max_steps"  # max_steps | early_stop
+    stopped: str = "max_steps"  # max_steps | early_stop | budget
 
 
 def pick_device(choice: str = "auto") -> str:
@@ -203,6 +205,7 @@ class Recipe:
         self.base_heldout: float | None = None
         self.last_heldout: float | None = None
         self.stopped = "max_steps"
+        self.planned = settings.max_steps  # shrinks to what fits a time budget
 
     # -- setup ------------------------------------------------------------------------
     def setup(self, *, resume: bool = False) -> None:
@@ -290,6 +293,17 @@ class Recipe:
         else:
             self.bad_evals += 1
 
+    def _fit_budget(self, elapsed: float, steps: int) -> None:
+        """With a time budget, plan only the steps that fit it (measured on the steps so
+        far, held-out evaluations included); the cosine schedule follows the plan."""
+        if not self.s.budget_s or steps < 3:
+            return
+        per_step = elapsed / steps
+        fit = self.step + int(max(0.0, self.s.budget_s - elapsed) / max(1e-9, per_step))
+        self.planned = max(self.step, min(self.s.max_steps, fit))
+        if self.stopped != "early_stop":
+            self.stopped = "budget" if self.planned < self.s.max_steps else "max_steps"
+
     # -- train ------------------------------------------------------------------------
     def train(self) -> TrainResult:
         import torch
@@ -298,12 +312,13 @@ class Recipe:
             self._evaluate()
             self.base_heldout = self.last_heldout
         self.model.train()
-        while self.step < self.s.max_steps and self.stopped != "early_stop":
+        wall0, step0 = time.perf_counter(), self.step
+        while self.step < self.planned and self.stopped != "early_stop":
             if self.cancel is not None and self.cancel.cancelled:
                 self.save_checkpoint()
                 raise Cancelled("training cancelled; resume with --resume")
             t0 = time.perf_counter()
-            lr = self.s.lr_at(self.step)
+            lr = self.s.lr_at(self.step, self.planned)
             for g in self.opt.param_groups:
                 g["lr"] = lr
             picked = [self._next_rows() for _ in range(self.s.grad_accum)]
@@ -322,15 +337,16 @@ class Recipe:
             self.step += 1
             self.train_time += time.perf_counter() - t0
             rec = {"step": self.step, "loss": total / max(1, n_loss), "lr": lr}
-            if self.step % self.s.eval_every == 0 or self.step == self.s.max_steps:
+            self._fit_budget(time.perf_counter() - wall0, self.step - step0)
+            if self.step % self.s.eval_every == 0 or self.step == self.planned:
                 self._evaluate()
                 rec["heldout_loss"] = self.last_heldout
                 if self.bad_evals >= self.s.patience:
                     self.stopped = "early_stop"
             self.losses.append(rec)
             tps = self.tokens / max(1e-9, self.train_time)
-            eta = (self.s.max_steps - self.step) * self.train_time / max(1, self._steps_timed())
-            self.progress(Progress("train", done=self.step, total=self.s.max_steps,
+            eta = (self.planned - self.step) * self.train_time / max(1, self._steps_timed())
+            self.progress(Progress("train", done=self.step, total=self.planned,
                                    info={"loss": rec["loss"], "heldout_loss": self.last_heldout,
                                          "tokens_per_second": tps, "eta_s": eta, "lr": lr}))
             if self.ckpt_dir is not None and self.s.checkpoint_every and self.step % self.s.checkpoint_every == 0:

@@ -121,6 +121,16 @@ class SettingsPage(QWidget):
                                  "decoding, not just ask for: length stops at the next sentence end past about "
                                  "twice your typical length; greeting and sign-off are prefilled and appended.")
         sf.addRow("St&yle habits kept:", self.scaffold)
+        self.best_of = QSpinBox()
+        self.best_of.setRange(1, 8)
+        self.best_of.setToolTip("Samples tried per draft until one passes the reply checks (speaks as you, "
+                                "no prompt residue, nothing invented, questions answered). 2 keeps drafting "
+                                "within twice the time of one sample.")
+        sf.addRow("Tries per &draft:", self.best_of)
+        self.greet = QCheckBox("Open each draft to the sender by first name")
+        self.greet.setToolTip("Drafts begin \"Hi <first name>,\" (your own greeting when the style prompt "
+                              "has one and style habits are kept in full)")
+        sf.addRow("", self.greet)
         rl.addLayout(sf)
         rl.addStretch(1)
         body.addWidget(left, 1)
@@ -158,6 +168,8 @@ class SettingsPage(QWidget):
         self.top_p.setValue(c.top_p)
         self.max_tokens.setValue(c.max_tokens)
         self.seed.setValue(c.seed)
+        self.best_of.setValue(max(1, int(c.best_of)))
+        self.greet.setChecked(bool(c.greet))
         if self.scaffold.findData(c.scaffold) < 0:  # a value typed into config.toml: keep it, as is
             self.scaffold.addItem(c.scaffold, c.scaffold)
         self.scaffold.setCurrentIndex(self.scaffold.findData(c.scaffold))
@@ -187,7 +199,7 @@ class SettingsPage(QWidget):
             allow_remote_teacher=bool(is_remote(teacher) and self.allow_remote.isChecked()),
             retrieval_k=self.retrieval_k.value(), temperature=round(self.temperature.value(), 3),
             top_p=round(self.top_p.value(), 3), max_tokens=self.max_tokens.value(), seed=self.seed.value(),
-            scaffold=self.scaffold.currentData())
+            scaffold=self.scaffold.currentData(), best_of=self.best_of.value(), greet=self.greet.isChecked())
 
     def save(self) -> bool:
         cfg = self.values()

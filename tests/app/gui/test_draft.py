@@ -47,14 +47,15 @@ def test_draft_two_variants_tinted_with_metrics_and_save_eml(make_window, learne
         # streamed pieces add up to the final text
         assert page.stream[(variant, 0)].strip() == d.text.strip()
         scored = page.scored[(variant, 0)]
-        spans = col.view.spans
+        spans = [s for s in col.view.spans if not s.problem]  # the reply checks' marks come first
         assert len(spans) == len(scored.score.scores) > 0
         for s in spans:  # every sentence tinted, with its score in the tooltip
             assert s.score is not None
             cur = col.view.textCursor()
             cur.setPosition(s.start + 1)
             assert cur.charFormat().background().color().alpha() > 0
-            assert col.view.tooltip_at(s.start).startswith(("Score", "LEAK"))
+            assert col.view.tooltip_at(s.start).startswith(("Score", "LEAK", "NOT SENDABLE"))
+        assert d.checks is not None
         assert col.chips["acc"].isVisible() and col.chips["acc"].text().startswith("ACC ")
         assert col.chips["length"].text().endswith("words")
         assert col.chips["tps"].text().endswith("tok/s")
@@ -88,3 +89,50 @@ def test_draft_without_a_message_asks_for_one(make_window, tmp_path):
     page.body_edit.setPlainText("")
     page.start_draft()
     assert page.job is None and page.banner.kind == "error"
+
+
+@pytest.mark.slow
+def test_demo_drafts_show_what_the_reply_checks_flag(make_window, learned_dir, tmp_path, qtbot):
+    """The demo's two unanswered messages drafted with the defaults: every draft carries
+    its reply checks, and each flagged span is marked in the view with its reason."""
+    from dataclasses import replace
+
+    from trainer.replycheck import CheckContext
+
+    w = make_window(tmp_path / "data", src=learned_dir)
+    w.session.config = w.session.config.with_(max_tokens=60)
+    page = w.pages["draft"]
+    w.show_page("draft")
+    page.refresh()
+    wait_idle(qtbot, w)
+    for mid in ("i0086@thesaltcellar.example", "i0087@mendipcheeseandcider.example"):
+        i = next(i for i in range(page.archive_combo.count())
+                 if getattr(page.archive_combo.itemData(i), "message_id", "") == mid)
+        page.archive_combo.setCurrentIndex(i)
+        page._picked(i)
+        for name, box in page.variant_boxes.items():
+            box.setChecked(name == "base")
+        qtbot.mouseClick(page.draft_button, Qt.MouseButton.LeftButton)
+        wait_idle(qtbot, w, timeout_ms=600_000)
+        d = page.drafts[("base", 0)]
+        assert d.checks is not None and d.checks.to_json()["asks"] >= 1
+        col = page.columns["base"]
+        marked = [s for s in col.view.spans if s.problem]
+        assert len(marked) == len(d.checks.spans())
+        for s in marked:
+            assert col.view.tooltip_at(s.start).startswith("NOT SENDABLE")
+        assert col.chips["usable"].isVisible() == (not d.checks.usable)
+    # a draft that speaks as the sender, judged by the real checks over the real store
+    msg = page.archive_combo.itemData(page.archive_combo.currentIndex())
+    store = w.session.store()
+    bad = "Dear Wren,\n\nI'm Joanna and the pitch is £95.\n\nBest wishes,\nJoanna Pryce"
+    ctx = CheckContext.build(msg, store=store, me=w.session.config.me, thread=store.thread(msg))
+    page.drafts[("base", 0)] = replace(d, text=bad, checks=ctx.check(bad))
+    page.edited.pop(("base", 0), None)
+    page.show_draft("base")
+    col = page.columns["base"]
+    marks = {bad[s.start:s.end]: col.view.tooltip_at(s.start) for s in col.view.spans if s.problem}
+    assert {"Wren", "I'm Joanna", "£95", "Joanna Pryce"} <= set(marks), marks
+    assert "your own name" in marks["Wren"] and "not in" not in marks["Wren"]
+    assert "neither in this thread" in marks["£95"]
+    assert col.chips["usable"].isVisible() and "sender" in col.chips["usable"].toolTip()

@@ -123,3 +123,52 @@ def test_learn_route_through_the_real_store_with_embeddings(tmp_path):
         p_full = again.probabilities(texts, embed=store.embed)
         assert np.allclose(p_full, full.probabilities(texts, embed=store.embed), atol=1e-6)
         assert not np.allclose(p_full, again.probabilities(texts, fast=True))
+
+
+def _synthetic(n_own: int, n_others: int, seed: int):
+    """Sentences in two styles: the user's (lower case, "grand", dashes) and everyone
+    else's (formal), drawn at random from shared topic words; no dates."""
+    rng = np.random.default_rng(seed)
+    topics = ["the order", "the delivery", "the invoice", "the fair", "the pitch", "the cases", "the tasting",
+              "the orchard", "the van", "the price list"]
+    own_forms = ["grand - {t} is sorted", "ta, {t} can wait till friday", "{t}? no bother - shout if not",
+                 "right then, {t} goes out monday", "cheers for {t} - all good here"]
+    other_forms = ["Please find the details regarding {t} attached.", "We would appreciate an update on {t}.",
+                   "Kindly confirm {t} at your earliest convenience.", "I am writing in respect of {t}.",
+                   "Could you advise on the status of {t}?"]
+
+    def draw(forms, n):
+        return [forms[rng.integers(len(forms))].format(t=topics[rng.integers(len(topics))]) for _ in range(n)]
+
+    texts = draw(own_forms, n_own) + draw(other_forms, n_others)
+    labels = np.array([1] * n_own + [0] * n_others)
+    # overlap: some of each side written the other's way, so p is not 0 or 1
+    flip = rng.random(len(texts)) < 0.2
+    texts = [draw(other_forms, 1)[0] if (f and y) else draw(own_forms, 1)[0] if f else t
+             for t, y, f in zip(texts, labels, flip)]
+    return S.Corpus(texts=texts, labels=labels, when=np.full(len(texts), -np.inf))
+
+
+def test_calibration_is_at_an_equal_prior_whatever_the_archive_ratio():
+    """1 own sentence to 9 others', and 1 to 1: the same sentence gets the same p. The
+    tolerance (0.1 mean absolute difference) is twice the spread between two 1:1 fits on
+    other draws of the same styles (0.05 measured at this size); calibrating at the
+    archive's own prior, as before, moves p by far more (checked below, so the test can
+    fail)."""
+    probe = ["grand - the van is sorted", "Kindly confirm the order at your earliest convenience.",
+             "ta, the fair can wait till friday", "We would appreciate an update on the pitch.",
+             "right then, the invoice goes out monday"]
+    even = S.fit(_synthetic(2000, 2000, 1))
+    skew_corpus = _synthetic(2000, 18000, 3)
+    skew = S.fit(skew_corpus)
+    p_even, p_skew = np.asarray(even.probabilities(probe)), np.asarray(skew.probabilities(probe))
+    assert float(np.abs(p_even - p_skew).mean()) <= 0.1
+    assert skew.metrics["calibration"] == "equal prior" and skew.metrics["ece"] <= 0.1
+    # the archive-prior Platt fit (unweighted) on the skewed corpus: p carries the 1:9 base rate
+    from sklearn.linear_model import LogisticRegression
+
+    _, cal, _ = S.split_by_date(skew_corpus.when, skew_corpus.labels)
+    z = np.asarray(skew.char_logits([skew_corpus.texts[i] for i in cal]))
+    m = LogisticRegression(C=1e4, max_iter=1000).fit(z[:, None], skew_corpus.labels[cal])
+    p_prior = 1 / (1 + np.exp(-(m.coef_[0][0] * np.asarray(skew.char_logits(probe)) + m.intercept_[0])))
+    assert float(np.abs(p_even - p_prior).mean()) > 0.2

@@ -36,3 +36,61 @@ def test_short_run_lowers_heldout_loss_on_real_replies(corpora, data_dir):
     entry = pack.route("lora")
     assert entry["base_model"]["sha256"] and entry["data"]["fingerprint"]
     assert entry["metrics"]["heldout_loss"] == out["heldout_loss"]
+
+
+@pytest.mark.slow
+@pytest.mark.corpora
+def test_a_time_budget_plans_the_steps_that_fit_and_stops(corpora, data_dir):
+    from ingest.importer import run_import
+    from ingest.store import Store
+    from trainer.learn import LearnContext
+    from trainer.lora import BUDGET_EPOCHS, learn
+    from trainer.voicepack import VoicePack
+
+    with Store.open(data_dir) as store:
+        run_import([corpora / "enron" / "allen-p" / "_sent_mail.mbox"], store, me=ME)
+        pack = VoicePack.open(data_dir)
+        ctx = LearnContext(store=store, pack=pack, config=load_config(), data_dir=data_dir,
+                           options={"model": "smollm2", "budget_s": 20, "seq_len": 256, "grad_accum": 2,
+                                    "rank": 4, "seed": 0, "device": "cpu"})
+        out = learn(ctx)
+        rows = pack.route("lora")["data"]["rows"]
+    planned = BUDGET_EPOCHS * rows // 2  # every pair, several times over, were there no budget
+    assert out["stopped"] == "budget" and 3 <= out["steps"] < planned
+    assert pack.route("lora")["settings"]["max_steps"] >= planned
+
+
+def test_lora_trains_on_exactly_the_drafting_prompt(tmp_path):
+    """The Formatter's prompt for a pair is the text llama.cpp renders when drafting a
+    reply to that message (same system text, fence, names and chat template)."""
+    from transformers import AutoTokenizer
+
+    from ingest.config import Config
+    from ingest.records import Message, ReplyPair
+    from tests.trainer.student_helpers import FakeStore
+    from trainer.lora import drafting_frame
+    from trainer.lora.dataset import Formatter
+    from trainer.models import resolve_model
+    from trainer.prompt import build_prompt, fixed_boundary
+    from trainer.runtime import get_runtime
+    from trainer.scaffold import first_name
+
+    info = resolve_model("smollm2")
+    tok = AutoTokenizer.from_pretrained(str(info.path.parent), gguf_file=info.path.name)
+    msg = Message(source="s", item="1", message_id="m1@fair.example", subject="Pitch", sender="jo@fair.example",
+                  sender_name="Jo Pryce", body="Would you like the pitch by the hedge?",
+                  text="Would you like the pitch by the hedge?")
+    mine = Message(source="s", item="2", subject="Re: Pitch", sender="wren@halloway-cider.example",
+                   sender_name="Wren Halloway", body="Yes please.", text="Yes please.", own=True)
+    store = FakeStore([msg, mine])
+    pair = ReplyPair(reply_id="r1", message_id=msg.id, message_text=msg.text, message_sender=msg.sender,
+                     message_subject=msg.subject, reply_text="Yes please, the hedge.", date=None)
+    cfg = Config(me=("wren@halloway-cider.example",))
+    fmt = Formatter(tok, chat=True, seq_len=512, frame=drafting_frame(store, cfg))
+    trained = fmt.prompt_text(pair.message_text, pair.message_sender, pair.message_subject, pair)
+    rt = get_runtime("smollm2", threads=1)
+    p = build_prompt(msg, rt, max_tokens=64, me=cfg.me, boundary=fixed_boundary("lora", pair.id),
+                     user_name="Wren", to_name=first_name(msg))
+    drafted = rt.chat_format_prompt(p.messages)
+    assert "You are Wren, replying to Jo." in drafted and "[EMAIL " in drafted
+    assert trained == drafted
