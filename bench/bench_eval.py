@@ -18,7 +18,11 @@ Prints the tables, then ONE JSON object on its last line. Progress bars go to
 ``--log`` (default: a temp file), not to the terminal.
 
     .venv/bin/python bench/bench_eval.py [--people allen-p,germany-c] [--routes rag,pld,lora]
-        [--variants base,rag,pld,lora,full] [--limit 12] [-n 2] [--max-steps 40] [--model smollm2]
+        [--variants base,rag,pld,lora,full] [--limit 12] [-n 2] [--max-steps 40 | --budget 8m]
+        [--model smollm2]
+
+The result (tables, settings, commit, machine) is also written to
+``bench/results/bench_eval-<time>.json``.
 """
 
 from __future__ import annotations
@@ -91,7 +95,8 @@ def run_person(name: str, addrs: tuple[str, ...], args: argparse.Namespace, work
     routes = args.routes
     learn_args = ["learn", "--routes", routes, "--json", "--model", args.model]
     if "lora" in routes:
-        learn_args += ["--max-steps", str(args.max_steps)]
+        learn_args += ["--budget", args.budget] if args.budget else ["--max-steps", str(args.max_steps)]
+        learn_args += ["--self-distill"] if args.self_distill else []
     learned, t_learn = _cli(learn_args, env, log)
     ev, t_eval = _cli(["eval", "--limit", str(args.limit), "-n", str(args.n), "--model", args.model,
                        "--variants", args.variants, "--json", "--report", str(data / "report")], env, log)
@@ -107,7 +112,8 @@ def run_person(name: str, addrs: tuple[str, ...], args: argparse.Namespace, work
                                                   "validation_content", "no_style", "guard_steps", "seconds")
                           if k in pld},
                   "lora": {k: lora_m.get(k) for k in ("steps", "tokens_per_second", "base_heldout_loss",
-                                                      "heldout_loss") if k in lora_m}},
+                                                      "heldout_loss", "stopped") if k in lora_m}
+                           | ({"self_distill": lora["self_distill"]} if lora.get("self_distill") else {})},
         "eval": {"seconds": round(t_eval, 1), "heldout": ev.get("heldout"), "n": ev.get("n"),
                  "scorer": ev.get("scorer"), "rows": ev.get("rows"), "unavailable": ev.get("unavailable"),
                  "vs_base": ev.get("vs_base")},
@@ -143,7 +149,9 @@ def main() -> int:
                     help="eval variants (those whose route was not learned are reported unavailable)")
     ap.add_argument("--limit", type=int, default=12, help="held-out messages per person")
     ap.add_argument("-n", type=int, default=2, help="samples per variant and message")
-    ap.add_argument("--max-steps", type=int, default=40, help="LoRA steps")
+    ap.add_argument("--max-steps", type=int, default=40, help="LoRA steps (when no --budget)")
+    ap.add_argument("--budget", default=None, help="LoRA time budget per person (learn --budget), e.g. 8m")
+    ap.add_argument("--self-distill", action="store_true", help="learn --self-distill for the LoRA route")
     ap.add_argument("--model", default="smollm2")
     ap.add_argument("--log", default=None)
     ap.add_argument("--keep", action="store_true", help="keep the temp data directories")
@@ -154,7 +162,8 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-eval-"))
     log_path = Path(args.log) if args.log else work / "bench_eval.log"
     out: dict = {"model": args.model, "routes": args.routes, "variants": args.variants, "limit": args.limit,
-                 "n": args.n, "max_steps": args.max_steps,
+                 "n": args.n, "max_steps": None if args.budget else args.max_steps, "budget": args.budget,
+                 "self_distill": args.self_distill,
                  "load_avg_1m": round(os.getloadavg()[0], 2), "people": []}
     with open(log_path, "a", encoding="utf-8") as log:
         for name in [p.strip() for p in args.people.split(",") if p.strip()]:

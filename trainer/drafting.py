@@ -213,7 +213,7 @@ def with_thread(message: Message, store: Any) -> Message:
     return replace(message, thread=known.thread) if known is not None and known.thread else message
 
 
-def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), n: int = 1, store: Any = None,
+def draft(message: Message, *, variants: Sequence[str] | str | None = None, n: int = 1, store: Any = None,
           pack: Any = None, config: Config | None = None, on_token: OnDraftToken | None = None,
           on_restart: OnDraftRestart | None = None,
           progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
@@ -222,6 +222,9 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
           boundary: str | None = None, check_exclude: str = "") -> DraftResult:
     """Draft ``n`` replies to ``message`` per variant, streaming tokens to
     ``on_token(variant, sample, text)``. Sample ``i`` uses seed ``seed + i``.
+
+    ``variants=None``: the configured default (``config.variant``), or ``base`` with a
+    note while that cannot run (nothing learned yet).
 
     When the leak guard throws a streamed draft away, ``on_restart(variant, sample,
     reason)`` says so and the replacement streams after it, so what was streamed since
@@ -242,7 +245,8 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
     ``check_exclude``: text left out of the archive the invented check looks in (the eval
     passes the held-out reply)."""
     cfg = config or Config()
-    names = parse_variants(variants)
+    default = variants is None  # the configured default variant, else base while it cannot run yet
+    names = parse_variants(cfg.variant if default else variants)
     if n < 1:
         raise UserError(f"-n must be at least 1 (got {n}).", hint="Ask for 1 or more samples.")
     rt = runtime or get_runtime(model or cfg.model, threads=cfg.threads or None)
@@ -252,10 +256,13 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
     seed = int(seed if seed is not None else cfg.seed)
     message = with_thread(message, store)
     plans, unavailable = plan_variants(names, message, store=store, pack=pack, config=cfg, rt=rt)
+    notes: list[str] = []
+    if default and not plans and names != ["base"]:
+        notes.append(f"{names[0]} cannot run yet ({unavailable.get(names[0], 'not learned')}): drafted with base")
+        plans, _ = plan_variants(["base"], message, store=store, pack=pack, config=cfg, rt=rt)
     thread = list(store.thread(message)) if store is not None else []
     total = len(plans) * n
     drafts: list[Draft] = []
-    notes: list[str] = []
     cancelled = False
     progress(Progress("draft", 0, total, message="loading model"))
     # one fence boundary for every variant of this call: variants then differ only in
@@ -271,7 +278,7 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
                 break
             prompt = build_prompt(message, rt, max_tokens=max_tokens, thread=thread, examples=plan.examples,
                                   example_tokens=plan.example_tokens, style=plan.style, me=cfg.me,
-                                  boundary=boundary, user_name=base_ctx.people.user_name, to_name=to_name)
+                                  boundary=boundary)
             ctx = replace(base_ctx, frame=frame_ngrams(frame_text(prompt)),
                           thread_keys=base_ctx.thread_keys.union(*(fact_keys(p.reply_text) for p in plan.examples)))
             notes += [f"{plan.variant}: {x}" for x in prompt.notes]
@@ -279,46 +286,29 @@ def draft(message: Message, *, variants: Sequence[str] | str = ("base", "rag"), 
                 rt.set_adapter(plan.adapter)
             sc = Scaffold.from_style(plan.style, cfg.scaffold)
             opening = sc.prefix(message) or (f"Hi {to_name},\n\n" if cfg.greet and to_name else "")
-            # decoding constraints: never the fence boundary, never a greeting to the user
+            # decoding constraints: never the fence boundary, never a greeting to the user, and
+            # (number_guard) no number found neither in the thread nor in the user's archive
             extra = {**sc.generate_kwargs(opening),
-                     "veto": draft_veto(prompt.boundary, ctx.people.user_first, opening)}
+                     "veto": draft_veto(prompt.boundary, ctx.people.user_first, opening,
+                                        numbers=ctx.number_prefixes() if cfg.number_guard else None)}
             for i in range(n):
                 if cancel is not None and cancel.cancelled:
                     cancelled = True
                     break
                 cb = (lambda s, _v=plan.variant, _i=i: on_token(_v, _i, s)) if on_token else None
                 rs = (lambda r, _v=plan.variant, _i=i: on_restart(_v, _i, r)) if on_restart else None
-                kept = None
-                first: ReplyChecks | None = None
-                k = 0
                 t_all = time.perf_counter()
-                for k in range(tries):
-                    if k and rs is not None:
-                        rs(RETRY_REASON.format(why=_why(kept[2])))
-                    # a caller that cannot be told the streamed text is void sees only the first sample
-                    g, flags = _sample(rt, prompt, sc, store, message.thread or None, seed=seed + i + 104729 * k,
-                                       temperature=temperature, top_p=top_p, cancel=cancel,
-                                       on_token=cb if (k == 0 or rs is not None) else None, on_restart=rs,
-                                       extra=extra, opening=opening)
-                    checks = ctx.check(g.text)
-                    if first is None:
-                        first = checks
-                    if kept is None or _better(checks, kept[2]):
-                        kept = (g, flags, checks, k)
-                    if checks.usable or g.finish_reason == "cancelled":
-                        break
-                g, flags, checks, at = kept
-                if at != k and rs is not None:  # an earlier sample was better: show it again
-                    rs(KEPT_REASON)
-                    if cb and g.text:
-                        cb(g.text)
-                flags = tuple(dict.fromkeys((*flags, *checks.flags())))
-                if g.finish_reason == "cancelled":
-                    flags += ("cancelled",) if "cancelled" not in flags else ()
-                    cancelled = True
+                g, flags, checks, at, tried, first, stopped = _best_of(
+                    tries, lambda k, on_token, _i=i: _sample(
+                        rt, prompt, sc, store, message.thread or None, seed=seed + _i + 104729 * k,
+                        temperature=temperature, top_p=top_p, cancel=cancel, on_token=on_token, on_restart=rs,
+                        extra=extra, opening=opening), ctx.check, cb, rs)
+                flags = tuple(dict.fromkeys((*flags, *checks.flags(), *(("cancelled",) if stopped else ()))))
+                cancelled = cancelled or stopped
                 drafts.append(Draft(plan.variant, i, g.text, g.tokens, g.seconds, g.decode_tokens_per_second,
-                                    g.prompt_tokens, flags, g.finish_reason, g.ttft, seed + i + 104729 * at,
-                                    checks, k + 1, first if at else None, time.perf_counter() - t_all))
+                                    g.prompt_tokens, flags, "cancelled" if stopped else g.finish_reason, g.ttft,
+                                    seed + i + 104729 * at, checks, tried, first if at else None,
+                                    time.perf_counter() - t_all))
                 progress(Progress("draft", len(drafts), total, message=f"{plan.variant} #{i + 1}",
                                   info={"tok/s": round(g.decode_tokens_per_second, 1)}))
                 if cancelled:
@@ -342,6 +332,44 @@ def _why(c: ReplyChecks) -> str:
     if c.invented:
         return f"stated something not in your mail ({c.invented[0].text!r})"
     return "left a question unanswered"
+
+
+def _best_of(tries: int, sample: Callable[[int, Callable[[str], None] | None], tuple[Any, tuple]],
+             check: Callable[[str], ReplyChecks], on_token: Callable[[str], None] | None,
+             on_restart: Callable[[str], None] | None) -> tuple[Any, tuple, ReplyChecks, int, int, ReplyChecks, bool]:
+    """Draw up to ``tries`` samples (``sample(k, on_token)``) until one passes ``check``.
+
+    Returns (generation, flags, checks, index kept, samples drawn, the first sample's
+    checks, cancelled). Each new sample streams after an ``on_restart`` that says why; a
+    caller that cannot be told the streamed text is void (no ``on_restart``) sees only the
+    first. When an earlier sample is kept, it is streamed again after a restart. A cancel
+    stops the search: the best finished sample so far is kept (a cancelled partial one
+    only when there is nothing else)."""
+    kept: tuple[Any, tuple, ReplyChecks, int] | None = None
+    first: ReplyChecks | None = None
+    stopped = False
+    k = 0
+    for k in range(tries):
+        if k and on_restart is not None:
+            on_restart(RETRY_REASON.format(why=_why(kept[2])))
+        g, flags = sample(k, on_token if (k == 0 or on_restart is not None) else None)
+        checks = check(g.text)
+        first = first or checks
+        if g.finish_reason == "cancelled":
+            stopped = True
+            if kept is None:
+                kept = (g, flags, checks, k)
+            break
+        if kept is None or _better(checks, kept[2]):
+            kept = (g, flags, checks, k)
+        if checks.usable:
+            break
+    g, flags, checks, at = kept
+    if at != k and on_restart is not None:  # an earlier sample was better: show it again
+        on_restart(KEPT_REASON)
+        if on_token and g.text:
+            on_token(g.text)
+    return g, flags, checks, at, k + 1, first, stopped
 
 
 def _better(a: ReplyChecks, b: ReplyChecks) -> bool:

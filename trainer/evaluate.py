@@ -65,7 +65,6 @@ from trainer.fidelity.metrics import acc_atom, ic_atom, mean_or_none, rc_atom
 from trainer.fidelity.scorer import VoiceScorer
 from trainer.prompt import fixed_boundary, system_text
 from trainer.replycheck import CheckContext, frame_ngrams
-from trainer.scaffold import first_name
 
 ALL_VARIANTS = ("base", "rag", "pld", "lora", "full")
 CHECKPOINT_REL = "eval/checkpoint.json"  # in the voice pack: where the CLI and GUI keep an eval's progress
@@ -118,7 +117,7 @@ class EvalReport:
     @cached_property
     def vs_base(self) -> dict[str, dict[str, dict[str, float | int]]]:
         """``paired_gains`` of this report (bootstrapped once, for the JSON and report.md)."""
-        return paired_gains(self.per_message)
+        return paired_gains(self.per_message, metrics=("acc", "content", "usable"))
 
 
 def paired_gains(per_message: Sequence[dict[str, Any]], *, base: str = "base",
@@ -349,7 +348,7 @@ def _real_checks(msg: Message, pair: ReplyPair, store: Any, cfg: Config, real: s
     fence boundary and instructions, with the reply itself left out of the archive."""
     ctx = CheckContext.build(msg, store=store, me=cfg.me, thread=store.thread(msg),
                              boundary=eval_boundary(cfg.seed, pair.id), exclude_text=pair.reply_text)
-    frame = system_text(ctx.boundary, cfg.me, None, ctx.people.user_name, first_name(msg))
+    frame = system_text(ctx.boundary, cfg.me, None)
     ctx.frame = frame_ngrams(frame)
     return ctx.check(real)
 
@@ -427,10 +426,10 @@ def report_markdown(rep: EvalReport) -> str:
     if gains:
         lines += ["", "Against `base` on the same messages (mean difference, 95% paired bootstrap interval; "
                   "an interval that spans 0 is not a measured difference):", "",
-                  "| variant | ACC_atom | content |", "|---|---|---|"]
+                  "| variant | ACC_atom | content | usable |", "|---|---|---|---|"]
         for v, g in gains.items():
             cells = [f"{g[m]['mean']:+.3f} [{g[m]['lo']:+.3f}, {g[m]['hi']:+.3f}]" if m in g else "n/a"
-                     for m in ("acc", "content")]
+                     for m in ("acc", "content", "usable")]
             lines.append(f"| {v} | " + " | ".join(cells) + " |")
     if rep.unavailable:
         lines += ["", "Unavailable variants:", ""]

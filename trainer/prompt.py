@@ -92,18 +92,10 @@ def fence(label: str, body: str, boundary: str) -> str:
     return f"[{label} {boundary}]\n{scrub(body, boundary).strip()}\n[/{label} {boundary}]"
 
 
-def system_text(boundary: str, me: Sequence[str], style: str | None, user_name: str = "",
-                to_name: str = "") -> str:
+def system_text(boundary: str, me: Sequence[str], style: str | None) -> str:
     who = f"the user ({me[0]})" if me else "the user"
     parts = [f"You write email replies for {who}, in the user's own voice. Write only the reply "
              "body: no subject line, no quoted text, no notes."]
-    if user_name:
-        # who speaks to whom, said plainly: a small model otherwise answers as the sender
-        to = to_name or "the sender"
-        # positive wording only: "never greet X" makes a 135M model greet X
-        parts.append(f"You are {user_name}, replying to {to}. Write as {user_name}, in the first person: "
-                     f"answer {to}'s questions and requests. Use only prices, dates, numbers and names that "
-                     "are in the emails; where you do not know, say you will check.")
     if style and style.strip():
         parts.append("How the user writes:\n" + style.strip())
     parts.append(
@@ -144,27 +136,27 @@ ASK = "Reply:"
 INTRO = "Write the user's reply to this email (its sender is in its From line)."
 
 
-def reply_messages(message: Message, *, boundary: str, me: Sequence[str] = (), user_name: str = "",
-                   to_name: str = "", style: str | None = None) -> list[dict[str, str]]:
+def reply_messages(message: Message, *, boundary: str, me: Sequence[str] = (),
+                   style: str | None = None) -> list[dict[str, str]]:
     """The chat messages ``build_prompt`` renders for ``message`` alone (no thread, no
     examples, nothing cut): what LoRA trains on, so that the adapter learns the exact
     prompt it drafts under."""
     user = "\n\n".join([INTRO + "\n\n" + message_block(message, "EMAIL", boundary), ASK])
-    return [{"role": "system", "content": system_text(boundary, me, style, user_name, to_name)},
+    return [{"role": "system", "content": system_text(boundary, me, style)},
             {"role": "user", "content": user}]
 
 
 def build_prompt(message: Message, rt: Any, *, max_tokens: int, thread: Sequence[Message] = (),
                  examples: Sequence[ReplyPair] = (), example_tokens: int = 700,
                  style: str | None = None, me: Sequence[str] = (), excerpts: bool = False,
-                 boundary: str | None = None, user_name: str = "", to_name: str = "") -> Prompt:
+                 boundary: str | None = None) -> Prompt:
     """Assemble the chat messages for one draft within ``rt.n_ctx``.
 
     ``rt`` needs ``count_tokens(text)``, ``chat_format_prompt(messages)``, ``tokenize``
     and ``n_ctx`` (a ``trainer.runtime.Runtime``)."""
     b = boundary or new_boundary()
     notes: list[str] = []
-    sys_msg = {"role": "system", "content": system_text(b, me, style, user_name, to_name)}
+    sys_msg = {"role": "system", "content": system_text(b, me, style)}
     ask, intro = ASK, INTRO
     reply_cap = max(MIN_REPLY_TOKENS, min(int(max_tokens), rt.n_ctx // 2))
 

@@ -180,7 +180,6 @@ class People:
     corr_first: str = ""
     corr_full: tuple[str, ...] = ()  # full names as word tuples' compact forms ("joannapryce")
     corr_orgs: frozenset[str] = frozenset()  # compact organisation keys
-    user_name: str = ""  # the user's first name as they write it ("Wren"), for the prompt
 
 
 # -- the archive's known facts --------------------------------------------------------------------
@@ -298,17 +297,36 @@ class Archive:
     def knows(self, key: str, minus: frozenset[str] = frozenset()) -> bool:
         return self.df.get(key, 0) - (1 if key in minus else 0) > 0
 
+    def number_prefixes(self) -> frozenset[str]:
+        """Every prefix of every number the archive holds (for the decoding constraint)."""
+        got = getattr(self, "_prefixes", None)
+        if got is None:
+            got = self._prefixes = number_prefixes(k for k in self.df if k.startswith("n:"))
+        return got
+
+
+def number_prefixes(keys: Iterable[str]) -> frozenset[str]:
+    """Prefixes of the numbers behind ``n:`` keys.
+
+    >>> sorted(number_prefixes(["n:4.5", "n:12"]))
+    ['1', '12', '4', '4.', '4.5']
+    """
+    out: set[str] = set()
+    for k in keys:
+        n = k[2:] if k.startswith("n:") else ""
+        out.update(n[:i] for i in range(1, len(n) + 1))
+    return frozenset(out)
+
 
 _archives: "weakref.WeakKeyDictionary[Any, tuple[int, Archive]]" = weakref.WeakKeyDictionary()
-_user_names: "weakref.WeakKeyDictionary[Any, tuple[int, frozenset[str], frozenset[str], str]]" = \
+_user_names: "weakref.WeakKeyDictionary[Any, tuple[int, frozenset[str], frozenset[str]]]" = \
     weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
-def user_names(store: Any, me: Sequence[str]) -> tuple[frozenset[str], frozenset[str], str]:
-    """(name words, first names, the usual first name as written) of the user: from the
-    display names on their own mail (those used on at least a tenth of it) and their
-    addresses."""
+def user_names(store: Any, me: Sequence[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """(name words, first names) of the user, lower case: from the display names on their
+    own mail (those used on at least a tenth of it) and their addresses."""
     words: set[str] = set()
     firsts: set[str] = set()
     for a in me:
@@ -329,7 +347,7 @@ def user_names(store: Any, me: Sequence[str]) -> tuple[frozenset[str], frozenset
             except TypeError:
                 hit = None
         if hit is not None and hit[0] == n and n >= 0:
-            return frozenset(words | hit[1]), frozenset(firsts | hit[2]), hit[3] or _cap(next(iter(sorted(firsts)), ""))
+            return frozenset(words | hit[1]), frozenset(firsts | hit[2])
         names: Counter[str] = Counter()
         total = 0
         for m in store.messages(own=True):
@@ -338,8 +356,7 @@ def user_names(store: Any, me: Sequence[str]) -> tuple[frozenset[str], frozenset
                 names[m.sender_name.strip()] += 1
         w2: set[str] = set()
         f2: set[str] = set()
-        display = ""
-        for name, c in names.most_common():
+        for name, c in names.items():
             if c * 10 < total:
                 continue
             ws = [w for w in _words(name.split(",", 1)[1] + " " + name.split(",", 1)[0] if "," in name else name)
@@ -347,20 +364,14 @@ def user_names(store: Any, me: Sequence[str]) -> tuple[frozenset[str], frozenset
             w2.update(ws)
             if ws:
                 f2.add(ws[0])
-                display = display or _cap(ws[0])
         with _lock:
             try:
-                _user_names[store] = (n, frozenset(w2), frozenset(f2), display)
+                _user_names[store] = (n, frozenset(w2), frozenset(f2))
             except TypeError:
                 pass
         words |= w2
         firsts |= f2
-        return frozenset(words), frozenset(firsts), display or _cap(next(iter(sorted(firsts)), ""))
-    return frozenset(words), frozenset(firsts), _cap(next(iter(sorted(firsts)), ""))
-
-
-def _cap(w: str) -> str:
-    return w[:1].upper() + w[1:]
+    return frozenset(words), frozenset(firsts)
 
 
 def people_for(message: Any, store: Any, me: Sequence[str]) -> People:
@@ -368,7 +379,7 @@ def people_for(message: Any, store: Any, me: Sequence[str]) -> People:
     from trainer.scaffold import first_name, signed_name
 
     me = tuple(me) or (tuple(store.me()[0]) if hasattr(store, "me") else ())
-    u_words, u_first, u_name = user_names(store, me)
+    u_words, u_first = user_names(store, me)
     sender = getattr(message, "sender", "") or ""
     sname = getattr(message, "sender_name", "") or ""
     corr = name_parts(sname, sender)
@@ -388,7 +399,7 @@ def people_for(message: Any, store: Any, me: Sequence[str]) -> People:
     return People(user_names=frozenset(u_words - shared), user_first=frozenset(u_first - shared),
                   corr_names=frozenset(corr - shared),
                   corr_first=first if first not in shared else "",
-                  corr_full=tuple(full), corr_orgs=frozenset({org} if org else set()), user_name=u_name)
+                  corr_full=tuple(full), corr_orgs=frozenset({org} if org else set()))
 
 
 # -- the checks ---------------------------------------------------------------------------------
@@ -514,16 +525,25 @@ def _boundary_runs(draft: str, boundary: str, min_run: int = 4) -> list[Span]:
     return out
 
 
-def draft_veto(boundary: str, user_first: Iterable[str] = (), opening: str = "") -> Callable[[str, str], bool]:
+_TYPING_NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d*)?$")
+
+
+def draft_veto(boundary: str, user_first: Iterable[str] = (), opening: str = "",
+               numbers: frozenset[str] | None = None) -> Callable[[str, str], bool]:
     """A decoding constraint for ``Runtime.generate(veto=...)``: refuse a piece that
-    completes a run of the fence boundary (as ``prompt_leaks`` counts one), or that makes
-    the reply, past its prefilled ``opening``, start by greeting the user by name.
+    completes a run of the fence boundary (as ``prompt_leaks`` counts one), that makes
+    the reply, past its prefilled ``opening``, start by greeting the user by name, or
+    (with ``numbers``, the prefixes of every number in the thread and the archive) that
+    types a number of two or more digits found nowhere in them.
 
     >>> v = draft_veto("64058f3ccb12", ["wren"], "Hi Jo,\\n\\n")
     >>> v("Hi Jo,\\n\\nIt is 640", "58f"), v("Hi Jo,\\n\\nIt is 640", "ish"), v("Hi Jo,\\n\\nWren", ","), v("Hi Jo,\\n\\nDear", " Wren")
     (True, False, True, True)
     >>> v("Hi Jo,\\n\\nI", " think"), v("Hi Jo,\\n\\nWren", " and I")
     (False, False)
+    >>> n = draft_veto("", numbers=number_prefixes(["n:27", "n:4.5"]))
+    >>> n("It is £", "27"), n("It is £2", "8"), n("It is £", "4.5"), n("It is £4.", "6"), n("I have ", "3")
+    (False, True, False, True, False)
     """
     b = boundary.lower()
     names = [n.lower() for n in user_first if n]
@@ -531,6 +551,13 @@ def draft_veto(boundary: str, user_first: Iterable[str] = (), opening: str = "")
     greet = re.compile(rf"^(?:{_GREET_WORDS}\s+(?:{alt})\b|(?:{alt})\s*[,:—–-])", re.I) if names else None
 
     def veto(text: str, piece: str) -> bool:
+        if numbers is not None and any(c.isdigit() for c in piece):
+            m = _TYPING_NUMBER.search(text[-40:] + piece)
+            if m is not None:
+                typed = m.group(0).replace(",", "").lstrip("0") or "0"
+                forms = {typed, typed.rstrip("0")} if "." in typed else {typed}  # "4.50" is "4.5"
+                if sum(c.isdigit() for c in typed) >= 2 and not forms & numbers:
+                    return True
         if b:
             tail = re.sub(r"\s", "", text[-24:]).lower()
             s = tail + re.sub(r"\s", "", piece).lower()
@@ -751,6 +778,10 @@ class CheckContext:
 
     def known(self, key: str) -> bool:
         return key in self.thread_keys or self.archive.knows(key, self.minus)
+
+    def number_prefixes(self) -> frozenset[str]:
+        """Prefixes of every number in the thread, the examples and the archive."""
+        return self.archive.number_prefixes() | number_prefixes(k for k in self.thread_keys if k.startswith("n:"))
 
     def check(self, draft: str) -> ReplyChecks:
         from trainer.fidelity.checks import word_count

@@ -376,7 +376,12 @@ class Runtime:
                 self.adapter = None
             else:
                 p = Path(path).expanduser().resolve()
-                ptr = self._adapters.get(str(p))
+                try:  # a retrained adapter at the same path is another adapter
+                    st = p.stat()
+                    key = f"{p}:{st.st_mtime_ns}:{st.st_size}"
+                except OSError:
+                    key = str(p)
+                ptr = self._adapters.get(key)
                 if ptr is None:
                     h = check_gguf(p)
                     if h.kind != "adapter":
@@ -389,7 +394,7 @@ class Runtime:
                     if not ptr:
                         raise UserError(f"llama.cpp could not load the adapter {p} (it does not match "
                                         f"{self.info.name}'s tensors).", hint="Retrain it with `ownvoice learn --routes lora`.")
-                    self._adapters[str(p)] = ptr
+                    self._adapters[key] = ptr
                 arr = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(ptr)
                 scales = (ctypes.c_float * 1)(float(scale))
                 if llama_cpp.llama_set_adapters_lora(llm._ctx.ctx, arr, 1, scales) != 0:

@@ -23,7 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     src.add_argument("--reply-to", metavar="FILE.eml", help="the message to answer, as an .eml file")
     src.add_argument("--message-id", metavar="ID", help="a stored message: its Message-ID header or store id")
     src.add_argument("--text", metavar="TEXT", help="the message to answer, as plain text")
-    p.add_argument("--variants", default="base,rag", help="comma-separated: base, rag, pld, lora, full (or all)")
+    p.add_argument("--variants", default=None,
+                   help="comma-separated: base, rag, pld, lora, full (or all); default: the config's `variant` "
+                        "(full: everything learned), or base while nothing is learned")
     p.add_argument("-n", type=int, default=1, metavar="K", help="samples per variant (seeds S, S+1, ...)")
     p.add_argument("--model", default=None, metavar="NAME|PATH", help="smollm2, gemma3 or a GGUF path")
     p.add_argument("--max-tokens", type=int, default=None, metavar="N")
@@ -69,7 +71,7 @@ def _open_pack(ctx: Context, name: str | None):  # noqa: ANN202
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from trainer.drafting import draft, export_eml, parse_variants
 
-    variants = parse_variants(args.variants)
+    variants = parse_variants(args.variants) if args.variants else None
     store = _open_store(ctx, required=bool(args.message_id))
     try:
         if args.message_id:

@@ -23,6 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "or the held-out loss stops falling")
     g.add_argument("--rank", type=int, default=None)
     g.add_argument("--resume", action="store_true", help="continue an interrupted LoRA run")
+    g.add_argument("--self-distill", action="store_true",
+                   help="after training, draft replies to training messages with the adapter, keep those that "
+                        "pass every reply check and sound like you, and train again on them and your replies")
     g.add_argument("--device", default=None, help="auto, cuda, mps or cpu")
     g = p.add_argument_group("PLD")
     g.add_argument("--teacher", default=None, help="teacher: model name, GGUF path or http(s) URL")
@@ -73,6 +76,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         "model": cfg.model, "epochs": args.epochs, "max_steps": args.max_steps, "rank": args.rank,
         "resume": args.resume, "device": args.device or cfg.device, "teacher": cfg.teacher or None,
         "budget_s": parse_duration(args.budget) if args.budget else None,
+        "self_distill": True if args.self_distill else None,
         "allow_remote": cfg.allow_remote_teacher, "rounds": args.rounds, "fresh": args.fresh,
     }.items() if v is not None}
     with Store.open(ctx.data_dir) as store:

@@ -360,9 +360,12 @@ def test_cancel_during_best_of_n_cancels_every_sample(rt, store, monkeypatch):
 
     res = draft(_msg("Pitch?"), variants="base,rag", n=3, store=store, config=CFG.with_(best_of=4, max_tokens=12),
                 on_token=lambda *a: None, on_restart=on_restart, cancel=token)
-    assert res.cancelled and len(res.drafts) == 1 and len(restarts) == 1
+    # one draft (the finished first sample, shown again), and nothing after it
+    assert res.cancelled and len(res.drafts) == 1
+    assert restarts == [drafting.RETRY_REASON.format(why="spoke as the sender"), drafting.KEPT_REASON]
     d = res.drafts[0]
-    assert d.tries == 2 and "cancelled" in d.flags and d.variant == "base"
+    assert d.tries == 2 and "cancelled" in d.flags and d.finish_reason == "cancelled" and d.variant == "base"
+    assert d.seed == CFG.seed and d.text.strip()
 
 
 def test_drafts_never_carry_the_fence(rt, store):

@@ -37,7 +37,7 @@ def ctx_for(store, mid: str, boundary: str = "64058f3ccb12") -> CheckContext:
 # -- role -----------------------------------------------------------------------------------------
 def test_role_flips_from_the_demo_are_caught(demo):
     ctx = ctx_for(demo, FAIR)
-    assert ctx.people.user_name == "Wren" and ctx.people.corr_first == "joanna"
+    assert "wren" in ctx.people.user_first and ctx.people.corr_first == "joanna"
     flips = {
         "Dear Wren, I hope you're doing well. I've just been invited to the Mendip Cheese & Cider Fair!":
             "greets you",
@@ -223,8 +223,8 @@ def test_real_heldout_replies_pass_and_the_negative_controls_fail(enron):
 @pytest.mark.slow
 @pytest.mark.corpora
 def test_user_names_come_from_the_store(enron):
-    words, firsts, name = user_names(enron["allen-p"], ENRON["allen-p"])
-    assert {"phillip", "allen"} <= words and name == "Phillip"
+    words, firsts = user_names(enron["allen-p"], ENRON["allen-p"])
+    assert {"phillip", "allen"} <= words and "phillip" in firsts
     # a held-out reply's own words do not count as known when it is left out of the archive
     store = enron["germany-c"]
     p = next(p for p in _heldout(store, 200) if re.search(r"\b\d{4,}\b", p.reply_text))

@@ -1,8 +1,9 @@
 """The LoRA route: train a LoRA adapter on the user's replies, export it as GGUF.
 
 ``learn(ctx, progress, cancel) -> dict`` follows trainer/learn.py's route contract.
-Options read from ``ctx.options``: model, epochs, max_steps, rank, alpha, lr, resume,
-device, checkpoint_every, seed (and seq_len, grad_accum for tests and benches).
+Options read from ``ctx.options``: model, epochs, max_steps, budget_s, rank, alpha, lr,
+resume, device, checkpoint_every, seed, self_distill (distill_k, distill_messages; see
+``trainer.lora.selfdistill``), and seq_len, grad_accum for tests and benches.
 
 Output in the voice pack (``adapter/``, swapped in atomically as one folder):
 ``adapter.gguf`` (llama.cpp LoRA adapter), ``peft/`` (adapter_config.json +
@@ -98,40 +99,55 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
     device = pick_device(str(opts.get("device") or getattr(ctx.config, "device", "auto") or "auto"))
     # bf16 base weights on a GPU that supports them (LoRA weights stay float32 in peft)
     dtype = torch.bfloat16 if device == "cuda" and torch.cuda.is_bf16_supported() else torch.float32
-    model, tok = load_hf(gguf_path, facts=facts, dtype=dtype)
     chat = (kind == "instruct") if kind in ("instruct", "base") else None
     probe = _settings(opts, 1, ctx.config)
-    fmt = Formatter(tok, chat=chat, seq_len=probe.seq_len, frame=drafting_frame(ctx.store, ctx.config))
-    examples = build_examples(fmt, train_pairs, docs)
-    heldout = build_examples(fmt, heldout_pairs)
-    pad_id = tok.pad_token_id if tok.pad_token_id is not None else (tok.eos_token_id or 0)
-    rows = pack(examples, probe.seq_len, pad_id, seed=probe.seed)
-    settings = _settings(opts, len(rows), ctx.config)
-    fingerprint = data_fingerprint(train_pairs, docs)
-    ckpt_dir = Path(ctx.data_dir) / "checkpoints" / f"lora-{ctx.pack.path.name}"
-    recipe = Recipe(model, rows, heldout, settings, pad_id=pad_id, checkpoint_dir=ckpt_dir,
-                    fingerprint=f"{fingerprint}:{facts.sha256}", progress=progress, cancel=cancel)
-    recipe.setup(resume=bool(opts.get("resume")))
-    result = recipe.train()
-    adapter = _write_adapter(ctx.pack, recipe, facts, settings, result)
-    entry = {
-        "base_model": {"name": name, "path": str(gguf_path), "sha256": facts.sha256, "arch": facts.arch},
-        "adapter": f"{ADAPTER_DIR}/adapter.gguf",
-        "settings": {k: v for k, v in settings.fingerprint_fields().items()} | {"device": result.device,
-                                                                                 "dtype": result.dtype},
-        "data": {"fingerprint": fingerprint, "train_pairs": len(train_pairs), "heldout_pairs": len(heldout_pairs),
-                 "documents": len(docs), "rows": len(rows)},
-        "metrics": {"steps": result.steps, "base_heldout_loss": result.base_heldout_loss,
-                    "heldout_loss": result.heldout_loss, "best_step": result.best_step,
-                    "tokens_per_second": result.tokens_per_second, "stopped": result.stopped},
-    }
-    ctx.pack.set_route("lora", entry)
-    recipe.cleanup()
-    return {"steps": result.steps, "tokens_per_second": result.tokens_per_second,
-            "base_heldout_loss": result.base_heldout_loss, "heldout_loss": result.heldout_loss,
-            "adapter": str(adapter), "device": result.device, "dtype": result.dtype,
-            "stopped": result.stopped, "best_step": result.best_step,
-            "train_pairs": len(train_pairs), "heldout_pairs": len(heldout_pairs)}
+    extra: list[Any] = []  # self-distilled pairs (second pass only)
+    sd: dict[str, Any] = {}
+    passes = 2 if opts.get("self_distill") else 1
+    for n_pass in range(passes):
+        if n_pass:  # draft with the adapter just trained, keep what passes, train again from the start
+            from trainer.lora.selfdistill import collect
+
+            extra, sd = collect(ctx, train_pairs, progress=progress, cancel=cancel,
+                                k=int(opts.get("distill_k") or 2), limit=int(opts.get("distill_messages") or 48))
+            sd["first_pass"] = {"steps": result.steps, "heldout_loss": result.heldout_loss}
+        model, tok = load_hf(gguf_path, facts=facts, dtype=dtype)  # a fresh base model each pass
+        fmt = Formatter(tok, chat=chat, seq_len=probe.seq_len, frame=drafting_frame(ctx.store, ctx.config))
+        examples = build_examples(fmt, [*train_pairs, *extra], docs)
+        heldout = build_examples(fmt, heldout_pairs)
+        pad_id = tok.pad_token_id if tok.pad_token_id is not None else (tok.eos_token_id or 0)
+        rows = pack(examples, probe.seq_len, pad_id, seed=probe.seed)
+        settings = _settings(opts, len(rows), ctx.config)
+        fingerprint = data_fingerprint([*train_pairs, *extra], docs)
+        ckpt_dir = Path(ctx.data_dir) / "checkpoints" / f"lora-{ctx.pack.path.name}{'-sd' if n_pass else ''}"
+        recipe = Recipe(model, rows, heldout, settings, pad_id=pad_id, checkpoint_dir=ckpt_dir,
+                        fingerprint=f"{fingerprint}:{facts.sha256}", progress=progress, cancel=cancel)
+        recipe.setup(resume=bool(opts.get("resume")))
+        result = recipe.train()
+        adapter = _write_adapter(ctx.pack, recipe, facts, settings, result)
+        entry = {
+            "base_model": {"name": name, "path": str(gguf_path), "sha256": facts.sha256, "arch": facts.arch},
+            "adapter": f"{ADAPTER_DIR}/adapter.gguf",
+            "settings": {k: v for k, v in settings.fingerprint_fields().items()} | {"device": result.device,
+                                                                                     "dtype": result.dtype},
+            "data": {"fingerprint": fingerprint, "train_pairs": len(train_pairs), "heldout_pairs": len(heldout_pairs),
+                     "documents": len(docs), "rows": len(rows), "self_distilled_pairs": len(extra)},
+            "metrics": {"steps": result.steps, "base_heldout_loss": result.base_heldout_loss,
+                        "heldout_loss": result.heldout_loss, "best_step": result.best_step,
+                        "tokens_per_second": result.tokens_per_second, "stopped": result.stopped},
+        }
+        if sd:
+            entry["self_distill"] = sd
+        ctx.pack.set_route("lora", entry)
+        recipe.cleanup()
+    out = {"steps": result.steps, "tokens_per_second": result.tokens_per_second,
+           "base_heldout_loss": result.base_heldout_loss, "heldout_loss": result.heldout_loss,
+           "adapter": str(adapter), "device": result.device, "dtype": result.dtype,
+           "stopped": result.stopped, "best_step": result.best_step,
+           "train_pairs": len(train_pairs), "heldout_pairs": len(heldout_pairs)}
+    if sd:
+        out["self_distill"] = sd
+    return out
 
 
 def drafting_frame(store: Any, config: Any) -> Any:
@@ -141,11 +157,8 @@ def drafting_frame(store: Any, config: Any) -> Any:
     label, not to a fixed one)."""
     from ingest.records import Message
     from trainer.prompt import fixed_boundary, reply_messages
-    from trainer.replycheck import user_names
-    from trainer.scaffold import first_name
 
     me = tuple(getattr(config, "me", ()) or ()) or tuple(store.me()[0])
-    user = user_names(store, me)[2]
 
     def frame(pair: Any, text: str) -> list[dict[str, str]]:
         stored = store.get(pair.message_id) if pair.message_id else None
@@ -153,8 +166,7 @@ def drafting_frame(store: Any, config: Any) -> Any:
                     sender=stored.sender if stored else pair.message_sender,
                     sender_name=stored.sender_name if stored else "", date=stored.date if stored else None,
                     body=text, text=text)
-        return reply_messages(m, boundary=fixed_boundary("lora", pair.id), me=me, user_name=user,
-                              to_name=first_name(stored or m))
+        return reply_messages(m, boundary=fixed_boundary("lora", pair.id), me=me)
 
     return frame
 

@@ -73,7 +73,6 @@ def test_lora_trains_on_exactly_the_drafting_prompt(tmp_path):
     from trainer.models import resolve_model
     from trainer.prompt import build_prompt, fixed_boundary
     from trainer.runtime import get_runtime
-    from trainer.scaffold import first_name
 
     info = resolve_model("smollm2")
     tok = AutoTokenizer.from_pretrained(str(info.path.parent), gguf_file=info.path.name)
@@ -89,8 +88,7 @@ def test_lora_trains_on_exactly_the_drafting_prompt(tmp_path):
     fmt = Formatter(tok, chat=True, seq_len=512, frame=drafting_frame(store, cfg))
     trained = fmt.prompt_text(pair.message_text, pair.message_sender, pair.message_subject, pair)
     rt = get_runtime("smollm2", threads=1)
-    p = build_prompt(msg, rt, max_tokens=64, me=cfg.me, boundary=fixed_boundary("lora", pair.id),
-                     user_name="Wren", to_name=first_name(msg))
+    p = build_prompt(msg, rt, max_tokens=64, me=cfg.me, boundary=fixed_boundary("lora", pair.id))
     drafted = rt.chat_format_prompt(p.messages)
-    assert "You are Wren, replying to Jo." in drafted and "[EMAIL " in drafted
+    assert "From: Jo Pryce <jo@fair.example>" in drafted and "[EMAIL " in drafted
     assert trained == drafted

@@ -1,0 +1,125 @@
+"""README tables from committed bench results, so that every figure traces to a run.
+
+A table in README.md sits between two markers that name its source:
+
+    <!-- table: bench/results/bench_eval-20261130-235900.json eval allen-p -->
+    | variant | ... |
+    <!-- /table -->
+
+``python bench/readme_tables.py`` rewrites every such table from its file;
+``--check`` only compares, and exits 1 naming each table that differs (the test suite
+runs the check: ``tests/test_readme_tables.py``).
+
+Kinds:
+- ``eval PERSON``: the held-out eval table of ``bench_eval.py`` for that person;
+- ``vs_base PERSON``: each variant minus base with its 95% paired interval (ACC,
+  content, usable);
+- ``levers``: the rows of ``bench_levers.py`` (one per person and setting).
+
+What it leaves out: prose figures (a sentence that quotes a number) are not checked;
+put them in a table when they matter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MARK = re.compile(r"<!-- table: (\S+) ([\w-]+)(?: ([\w-]+))? -->\n(.*?)<!-- /table -->\n", re.S)
+EVAL_COLS = (("acc", "ACC"), ("ic", "IC"), ("content", "content"), ("length_ratio", "length"),
+             ("usable", "usable"), ("usable_first", "usable, 1st try"), ("role_ok", "role ok"),
+             ("prompt_leak", "prompt leak"), ("invented_per_100w", "invented/100w"), ("answered", "answered"),
+             ("leak", "leak"))
+LEVER_COLS = (("usable", "usable"), ("role_ok", "role ok"), ("prompt_leak", "prompt leak"),
+              ("invented_per_100w", "invented/100w"), ("answered", "answered"), ("seconds", "s per draft"))
+
+
+def _f(v: object, digits: int = 3) -> str:
+    return "n/a" if v is None else f"{v:.{digits}f}" if isinstance(v, float) else str(v)
+
+
+def _person(data: dict, name: str) -> dict:
+    for p in data.get("people", []):
+        if p.get("person") == name:
+            return p
+    raise SystemExit(f"no person {name!r} in the result file")
+
+
+def eval_table(data: dict, person: str) -> str:
+    rows = _person(data, person)["eval"]["rows"]
+    head = "| variant | " + " | ".join(h for _, h in EVAL_COLS) + " |"
+    out = [head, "|---" * (len(EVAL_COLS) + 1) + "|"]
+    for r in rows:
+        out.append(f"| {r['variant']} | " + " | ".join(_f(r.get(k)) for k, _ in EVAL_COLS) + " |")
+    return "\n".join(out) + "\n"
+
+
+def vs_base_table(data: dict, person: str) -> str:
+    gains = _person(data, person)["eval"].get("vs_base") or {}
+    metrics = ("acc", "content", "usable")
+    out = ["| variant - base | " + " | ".join(metrics) + " |", "|---" * (len(metrics) + 1) + "|"]
+    for v, g in gains.items():
+        cells = [f"{g[m]['mean']:+.3f} [{g[m]['lo']:+.3f}, {g[m]['hi']:+.3f}]" if m in g else "n/a" for m in metrics]
+        out.append(f"| {v} | " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
+
+
+def levers_table(data: dict) -> str:
+    out = ["| person | setting | variant | " + " | ".join(h for _, h in LEVER_COLS) + " |",
+           "|---" * (len(LEVER_COLS) + 3) + "|"]
+    for r in data["rows"]:
+        out.append(f"| {r['person']} | {r['setting']} | {r['variant']} | "
+                   + " | ".join(_f(r.get(k), 2 if k == "seconds" else 3) for k, _ in LEVER_COLS) + " |")
+    return "\n".join(out) + "\n"
+
+
+def render(path: str, kind: str, arg: str | None) -> str:
+    data = json.loads((ROOT / path).read_text(encoding="utf-8"))
+    if kind == "eval":
+        return eval_table(data, arg or "")
+    if kind == "vs_base":
+        return vs_base_table(data, arg or "")
+    if kind == "levers":
+        return levers_table(data)
+    raise SystemExit(f"unknown table kind {kind!r}")
+
+
+def update(text: str) -> tuple[str, list[str]]:
+    """(README with every table rendered from its file, the sources that differed)."""
+    differ: list[str] = []
+
+    def sub(m: re.Match[str]) -> str:
+        fresh = render(m.group(1), m.group(2), m.group(3))
+        if fresh != m.group(4):
+            differ.append(" ".join(x for x in m.groups()[:3] if x))
+        return m.group(0).replace(m.group(4), fresh) if m.group(4) else \
+            m.group(0).replace("-->\n<!-- /table", "-->\n" + fresh + "<!-- /table")
+
+    return MARK.sub(sub, text), differ
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--check", action="store_true", help="compare only; exit 1 when a table differs")
+    ap.add_argument("--readme", default=str(ROOT / "README.md"))
+    args = ap.parse_args()
+    p = Path(args.readme)
+    text = p.read_text(encoding="utf-8")
+    new, differ = update(text)
+    if args.check:
+        for d in differ:
+            print(f"README table differs from its source: {d}")
+        print(json.dumps({"tables": len(MARK.findall(text)), "differ": differ}))
+        return 1 if differ else 0
+    if new != text:
+        p.write_text(new, encoding="utf-8")
+    print(json.dumps({"tables": len(MARK.findall(text)), "updated": differ}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
