@@ -159,6 +159,7 @@ def main() -> int:
     if not (CORPORA / "enron").is_dir():
         print(json.dumps({"skipped": f"{CORPORA / 'enron'} is absent"}))
         return 0
+    prov = _provenance()  # the code the run starts on (the tree may change while it runs)
     work = Path(tempfile.mkdtemp(prefix="bench-eval-"))
     log_path = Path(args.log) if args.log else work / "bench_eval.log"
     out: dict = {"model": args.model, "routes": args.routes, "variants": args.variants, "limit": args.limit,
@@ -181,7 +182,7 @@ def main() -> int:
             print(f"times: import {res['import']['seconds']}s, learn {res['learn']['seconds']}s, "
                   f"eval {res['eval']['seconds']}s", flush=True)
     out["log"] = str(log_path)
-    out.update(_provenance())
+    out.update(prov)
     RESULTS.mkdir(parents=True, exist_ok=True)
     dest = RESULTS / f"bench_eval-{time.strftime('%Y%m%d-%H%M%S')}.json"
     dest.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")

@@ -96,6 +96,7 @@ def main() -> int:
     from trainer.evaluate import heldout_pairs
 
     out: dict = {"limit": args.limit, "variants": args.variants, "settings": [s[0] for s in SETTINGS], "rows": []}
+    prov = _provenance()  # the code the run starts on (the tree may change while it runs)
     work = Path(tempfile.mkdtemp(prefix="bench-levers-"))
     for person in [p.strip() for p in args.people.split(",") if p.strip()]:
         me = PEOPLE[person]
@@ -110,7 +111,7 @@ def main() -> int:
                     out["rows"].append({"person": person, **row})
                     print(json.dumps(out["rows"][-1]), flush=True)
                 print(f"  {setting[0]}: {time.perf_counter() - t:.0f} s", flush=True)
-    out.update(_provenance())
+    out.update(prov)
     RESULTS.mkdir(parents=True, exist_ok=True)
     dest = RESULTS / f"bench_levers-{time.strftime('%Y%m%d-%H%M%S')}.json"
     dest.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")

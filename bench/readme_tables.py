@@ -14,7 +14,8 @@ Kinds:
 - ``eval PERSON``: the held-out eval table of ``bench_eval.py`` for that person;
 - ``vs_base PERSON``: each variant minus base with its 95% paired interval (ACC,
   content, usable);
-- ``levers``: the rows of ``bench_levers.py`` (one per person and setting).
+- ``levers``: the rows of ``bench_levers.py`` (one per person and setting);
+- ``replycheck``: the rows of ``bench_replycheck.py`` (real replies and the controls).
 
 What it leaves out: prose figures (a sentence that quotes a number) are not checked;
 put them in a table when they matter.
@@ -77,6 +78,18 @@ def levers_table(data: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+RC_COLS = (("pairs", "pairs"), ("usable", "usable"), ("role_ok", "role ok"), ("prompt_leak", "prompt leak"),
+           ("invented", "invented"), ("answered_ok", "answered ok"),
+           ("wrong_message_fails_answered", "wrong message fails answered"), ("planted_flagged", "planted fact flagged"))
+
+
+def replycheck_table(data: dict) -> str:
+    out = ["| person | pairs from | " + " | ".join(h for _, h in RC_COLS) + " |", "|---" * (len(RC_COLS) + 2) + "|"]
+    for r in data["rows"]:
+        out.append(f"| {r['person']} | {r['split']} | " + " | ".join(_f(r.get(k)) for k, _ in RC_COLS) + " |")
+    return "\n".join(out) + "\n"
+
+
 def render(path: str, kind: str, arg: str | None) -> str:
     data = json.loads((ROOT / path).read_text(encoding="utf-8"))
     if kind == "eval":
@@ -85,6 +98,8 @@ def render(path: str, kind: str, arg: str | None) -> str:
         return vs_base_table(data, arg or "")
     if kind == "levers":
         return levers_table(data)
+    if kind == "replycheck":
+        return replycheck_table(data)
     raise SystemExit(f"unknown table kind {kind!r}")
 
 

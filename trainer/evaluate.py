@@ -12,7 +12,13 @@ messages of:
 - ``rc``: RC_atom over the ``n`` drafts of one message (None for ``real``, which has one);
 - ``content``: cosine of the draft's and the real reply's sentence embeddings;
 - ``length_ratio``: draft words / the user's typical reply length;
-- ``leak``: the share of sentences copying rare 8-word runs from outside the thread.
+- ``leak``: the share of sentences copying rare 8-word runs from outside the thread;
+- the reply checks (``trainer.replycheck``), means over drafts: ``usable``,
+  ``role_ok``, ``prompt_leak``, ``invented_per_100w``, ``answered`` (over messages
+  with asks) and ``usable_first`` (the first sample's verdict, before best-of-N kept
+  another). The ``real`` row faces the same checks, with the held-out reply left out
+  of the archive that ``invented`` reads (drafts too: a draft gets no credit for a fact
+  only the held-out reply holds).
 
 Variants that cannot run (no adapter, no style prompt) are listed in ``unavailable``
 with the reason. ``write_report`` writes ``report.md``, ``report.csv`` and

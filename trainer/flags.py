@@ -15,18 +15,15 @@ check of phone numbers or addresses, no leak check without a store.
 from __future__ import annotations
 
 import re
-import threading
-import weakref
 from typing import Any, Iterable
+
+from trainer.storecache import per_store
 
 URL_RE = re.compile(
     r"""(?i)(?:\b[a-z][a-z0-9+.-]*://|\bwww\.|(?<![@\w.-])(?=[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/))"""
     r"""[^\s<>"'`\])}]+""")  # any scheme, www., or a bare host with a path (clients linkify it)
 MD_IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*[^)\s]+[^)]*\)")
 _TRAIL = ".,;:!?'\")]}>"
-# keyed by the store object itself (weakly): an id() can be reused by a later store
-_own_cache: "weakref.WeakKeyDictionary[Any, tuple[int, frozenset[str]]]" = weakref.WeakKeyDictionary()
-_cache_lock = threading.Lock()
 
 
 def urls_in(text: str) -> list[str]:
@@ -61,28 +58,15 @@ def own_urls(store: Any) -> frozenset[str]:
     """Normalized URLs the user wrote in their own messages (cached per store and size)."""
     if store is None:
         return frozenset()
-    try:
-        n = store.count(own=True)
-    except Exception:
-        n = -1
-    with _cache_lock:
-        try:
-            hit = _own_cache.get(store)
-        except TypeError:  # a store that cannot be weakly referenced is not cached
-            hit = None
-        if hit is not None and hit[0] == n and n >= 0:
-            return hit[1]
+    return per_store("own_urls", store, _own_urls, own=True)
+
+
+def _own_urls(store: Any) -> frozenset[str]:
     found = set()
     for m in store.messages(own=True):
         for u in urls_in("\n".join((m.text or "", m.signature or ""))):
             found.add(normalize_url(u))
-    result = frozenset(found)
-    with _cache_lock:
-        try:
-            _own_cache[store] = (n, result)
-        except TypeError:
-            pass
-    return result
+    return frozenset(found)
 
 
 def link_flag(text: str, known: Iterable[str]) -> bool:

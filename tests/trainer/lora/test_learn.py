@@ -40,24 +40,33 @@ def test_short_run_lowers_heldout_loss_on_real_replies(corpora, data_dir):
 
 @pytest.mark.slow
 @pytest.mark.corpora
-def test_a_time_budget_plans_the_steps_that_fit_and_stops(corpora, data_dir):
+def test_a_time_budget_plans_the_steps_that_fit_then_self_distill_trains_again(corpora, data_dir):
     from ingest.importer import run_import
     from ingest.store import Store
-    from trainer.learn import LearnContext
-    from trainer.lora import BUDGET_EPOCHS, learn
+    from trainer.learn import LearnContext, learn, parse_routes
+    from trainer.lora import BUDGET_EPOCHS
     from trainer.voicepack import VoicePack
 
     with Store.open(data_dir) as store:
         run_import([corpora / "enron" / "allen-p" / "_sent_mail.mbox"], store, me=ME)
         pack = VoicePack.open(data_dir)
-        ctx = LearnContext(store=store, pack=pack, config=load_config(), data_dir=data_dir,
+        cfg = load_config().with_(me=ME)
+        ctx = LearnContext(store=store, pack=pack, config=cfg, data_dir=data_dir,
                            options={"model": "smollm2", "budget_s": 20, "seq_len": 256, "grad_accum": 2,
-                                    "rank": 4, "seed": 0, "device": "cpu"})
-        out = learn(ctx)
-        rows = pack.route("lora")["data"]["rows"]
+                                    "rank": 4, "seed": 0, "device": "cpu", "self_distill": True,
+                                    "distill_messages": 4, "distill_k": 1})
+        out = learn(parse_routes("lora"), ctx)["lora"]
+        entry = pack.route("lora")
+    rows = entry["data"]["rows"]
     planned = BUDGET_EPOCHS * rows // 2  # every pair, several times over, were there no budget
     assert out["stopped"] == "budget" and 3 <= out["steps"] < planned
-    assert pack.route("lora")["settings"]["max_steps"] >= planned
+    assert entry["settings"]["max_steps"] >= planned
+    # the second pass: drafted with the first adapter, filtered by the checks and the scorer
+    sd = out["self_distill"]
+    assert sd["messages"] == 4 and sd["drafted"] == 4 and 0 <= sd["kept"] <= sd["usable"] <= 4
+    assert sd["first_pass"]["steps"] >= 3 and entry["self_distill"] == sd
+    assert entry["data"]["self_distilled_pairs"] == sd["kept"]
+    assert (pack.path / "adapter" / "adapter.gguf").is_file()
 
 
 def test_lora_trains_on_exactly_the_drafting_prompt(tmp_path):
