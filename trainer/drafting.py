@@ -321,10 +321,12 @@ def draft(message: Message, *, variants: Sequence[str] | str | None = None, n: i
 
 LEAK_RETRIES = 2
 RETRY_REASON = "This draft {why}, so another sample is being drafted."
-KEPT_REASON = "The first sample was closer to sendable, so it is kept."
+KEPT_REASON = "An earlier sample was closer to sendable, so it is kept."
 
 
 def _why(c: ReplyChecks) -> str:
+    if c.empty:
+        return "said nothing"
     if not c.role_ok:
         return "spoke as the sender"
     if c.prompt_leak:

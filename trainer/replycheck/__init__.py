@@ -26,8 +26,9 @@ spans it flags (``Span``: text, offsets into the draft, reason):
   same subject. A sentence that only restates the ask (no content word of its own)
   does not count.
 
-``usable`` = role ok, no prompt leak, no invented span, and at least half the asks
-answered (all of them when there are at most two).
+``usable`` = something said (beyond a greeting line), role ok, no prompt leak, no
+invented span, and at least half the asks answered (all of them when there are at most
+two).
 
 The thresholds were set on the Enron users' *older* reply pairs (their real replies
 against the messages they answered, and against other messages as a negative
@@ -48,6 +49,7 @@ multilingual-blind MiniLM.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -74,6 +76,7 @@ class ReplyChecks:
     answered: float | None = None  # share of the asks answered; None when there are none
     unanswered: tuple[str, ...] = ()  # the asks no sentence responds to
     words: int = 0
+    empty: bool = False  # nothing said beyond a greeting line
 
     @property
     def role_ok(self) -> bool:
@@ -92,7 +95,7 @@ class ReplyChecks:
 
     @property
     def usable(self) -> bool:
-        return self.role_ok and not self.prompt_leak and not self.invented and self.answered_ok
+        return not self.empty and self.role_ok and not self.prompt_leak and not self.invented and self.answered_ok
 
     @property
     def invented_per_100w(self) -> float:
@@ -106,7 +109,7 @@ class ReplyChecks:
     def problems(self) -> int:
         """How far from usable (for picking the best of several samples)."""
         return (3 * len(self.role_problems) + 3 * len(self.prompt_spans) + len(self.invented)
-                + (0 if self.answered_ok else 2))
+                + (0 if self.answered_ok else 2) + (5 if self.empty else 0))
 
     def spans(self) -> tuple[Span, ...]:
         """Every flagged span, in text order (for marking the draft)."""
@@ -117,7 +120,7 @@ class ReplyChecks:
                 "prompt_leak": self.prompt_leak, "prompt_spans": [s.to_json() for s in self.prompt_spans],
                 "invented": [s.to_json() for s in self.invented], "asks": self.asks,
                 "answered": None if self.answered is None else round(self.answered, 3),
-                "unanswered": list(self.unanswered)}
+                "unanswered": list(self.unanswered), "empty": self.empty}
 
 
 # -- one context per message ---------------------------------------------------------------------
@@ -172,7 +175,8 @@ class CheckContext:
             invented=tuple(invented_spans(draft, self.known)),
             asks=len(self.asks), answered=(sum(got) / len(got)) if got else None,
             unanswered=tuple(a for a, ok in zip(self.asks, got) if not ok),
-            words=word_count(draft))
+            words=word_count(draft),
+            empty=not any(re.search(r"\w", a.text) for a in atoms if a.kind != "greeting"))
 
 
 def _default_embed(texts: list[str]) -> np.ndarray:
