@@ -124,6 +124,21 @@ def run_person(name: str, addrs: tuple[str, ...], args: argparse.Namespace, work
     }
 
 
+def targets(people: list[dict], variant: str = "full") -> dict[str, bool]:
+    """The usable-drafts targets for the default variant, per person."""
+    out: dict[str, bool] = {}
+    for p in people:
+        row = next((r for r in p["eval"]["rows"] or [] if r["variant"] == variant), None)
+        if row is None or row.get("usable") is None:
+            continue
+        name = p["person"]
+        out[f"{name} {variant} usable >= 0.8"] = row["usable"] >= 0.8
+        out[f"{name} {variant} role flips <= 5%"] = row["role_ok"] >= 0.95
+        out[f"{name} {variant} prompt leaks 0"] = row["prompt_leak"] == 0
+        out[f"{name} {variant} invented <= 1 per 100 words"] = row["invented_per_100w"] <= 1.0
+    return out
+
+
 def _provenance() -> dict:
     """What the figures were measured on: the commit (and whether the tree had changes),
     the machine and the time."""
@@ -182,6 +197,7 @@ def main() -> int:
             print(f"times: import {res['import']['seconds']}s, learn {res['learn']['seconds']}s, "
                   f"eval {res['eval']['seconds']}s", flush=True)
     out["log"] = str(log_path)
+    out["targets"] = targets(out["people"])
     out.update(prov)
     RESULTS.mkdir(parents=True, exist_ok=True)
     dest = RESULTS / f"bench_eval-{time.strftime('%Y%m%d-%H%M%S')}.json"

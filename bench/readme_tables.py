@@ -15,7 +15,9 @@ Kinds:
 - ``vs_base PERSON``: each variant minus base with its 95% paired interval (ACC,
   content, usable);
 - ``levers``: the rows of ``bench_levers.py`` (one per person and setting);
-- ``replycheck``: the rows of ``bench_replycheck.py`` (real replies and the controls).
+- ``replycheck``: the rows of ``bench_replycheck.py`` (real replies and the controls);
+- ``run``: per person, what ``bench_eval.py``'s learn and eval reported (scorer AUC and
+  ECE, LoRA steps and held-out loss, times).
 
 What it leaves out: prose figures (a sentence that quotes a number) are not checked;
 put them in a table when they matter.
@@ -90,6 +92,20 @@ def replycheck_table(data: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+def run_table(data: dict) -> str:
+    out = ["| person | held-out messages | scorer AUC | scorer ECE | LoRA steps (stopped by) | LoRA held-out loss "
+           "| import s | learn s | eval s |", "|---" * 9 + "|"]
+    for p in data["people"]:
+        sc = p["learn"].get("scorer") or {}
+        lo = p["learn"].get("lora") or {}
+        loss = (f"{lo['base_heldout_loss']:.2f} -> {lo['heldout_loss']:.2f}"
+                if lo.get("base_heldout_loss") is not None and lo.get("heldout_loss") is not None else "n/a")
+        out.append(f"| {p['person']} | {p['eval']['heldout']} | {_f(sc.get('auc'))} | {_f(sc.get('ece'))} | "
+                   f"{lo.get('steps', 'n/a')} ({lo.get('stopped', 'n/a')}) | {loss} | {p['import']['seconds']} | "
+                   f"{p['learn']['seconds']} | {p['eval']['seconds']} |")
+    return "\n".join(out) + "\n"
+
+
 def render(path: str, kind: str, arg: str | None) -> str:
     data = json.loads((ROOT / path).read_text(encoding="utf-8"))
     if kind == "eval":
@@ -100,6 +116,8 @@ def render(path: str, kind: str, arg: str | None) -> str:
         return levers_table(data)
     if kind == "replycheck":
         return replycheck_table(data)
+    if kind == "run":
+        return run_table(data)
     raise SystemExit(f"unknown table kind {kind!r}")
 
 

@@ -3,7 +3,8 @@
 Usage: python bench/run_all.py [NAME ...] [--out FILE]
 Prints one line per benchmark while running, then all figures as one JSON object on
 the last line. Benchmarks measure a baseline in the same run and report ratios, so
-figures from different machines compare.
+figures from different machines compare. Exits 1 when a benchmark errors or reports a
+missed target (``"targets": {"name": false}`` in its JSON), so a target can fail.
 """
 
 from __future__ import annotations
@@ -42,7 +43,12 @@ def main() -> int:
     if args.out:
         Path(args.out).write_text(text + "\n")
     print(text)
-    return 0
+    failed = [f"{name}: error" for name, r in results.items() if isinstance(r, dict) and "error" in r]
+    failed += [f"{name}: missed {t}" for name, r in results.items() if isinstance(r, dict)
+               for t, ok in (r.get("targets") or {}).items() if ok is False]
+    for f in failed:
+        print(f, file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

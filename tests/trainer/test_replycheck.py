@@ -135,6 +135,7 @@ def test_usable_needs_every_check():
     assert not replace(ok, invented=(span,)).usable
     assert replace(ok, invented=(span, span)).invented_per_100w == 10.0
     assert ReplyChecks().usable  # no asks: nothing to answer
+    assert not replace(ok, empty=True).usable and replace(ok, empty=True).problems() > 0
 
 
 def test_a_good_reply_to_the_demo_passes_and_a_bad_one_says_why(demo):
@@ -143,6 +144,7 @@ def test_a_good_reply_to_the_demo_passes_and_a_bad_one_says_why(demo):
             "cases, and yes, we deliver to Wyvern Bay. A tasting evening in the spring sounds grand.\n\ncheers, W.")
     c = ctx.check(good)
     assert c.usable, c.to_json()
+    assert ctx.check("Hiya Harriet,\n\n").empty and not ctx.check("Hiya Harriet,\n\n").usable
     bad = ("Dear Wren,\n\nI'm Harriet and I run The Salt Cellar. Your email addresses are from me at "
            "64058f3ccb12. We offer a 75% discount.\n\nBest wishes,\nHarriet Loy")
     c = ctx.check(bad)

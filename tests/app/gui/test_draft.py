@@ -125,14 +125,14 @@ def test_demo_drafts_show_what_the_reply_checks_flag(make_window, learned_dir, t
     # a draft that speaks as the sender, judged by the real checks over the real store
     msg = page.archive_combo.itemData(page.archive_combo.currentIndex())
     store = w.session.store()
-    bad = "Dear Wren,\n\nI'm Joanna and the pitch is £95.\n\nBest wishes,\nJoanna Pryce"
+    bad = "Dear Wren,\n\nI'm Joanna and the pitch is £317.\n\nBest wishes,\nJoanna Pryce"
     ctx = CheckContext.build(msg, store=store, me=w.session.config.me, thread=store.thread(msg))
     page.drafts[("base", 0)] = replace(d, text=bad, checks=ctx.check(bad))
     page.edited.pop(("base", 0), None)
     page.show_draft("base")
     col = page.columns["base"]
     marks = {bad[s.start:s.end]: col.view.tooltip_at(s.start) for s in col.view.spans if s.problem}
-    assert {"Wren", "I'm Joanna", "£95", "Joanna Pryce"} <= set(marks), marks
+    assert {"Wren", "I'm Joanna", "£317", "Joanna Pryce"} <= set(marks), marks
     assert "your own name" in marks["Wren"] and "not in" not in marks["Wren"]
-    assert "neither in this thread" in marks["£95"]
+    assert "neither in this thread" in marks["£317"]
     assert col.chips["usable"].isVisible() and "sender" in col.chips["usable"].toolTip()
