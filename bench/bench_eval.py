@@ -139,6 +139,16 @@ def targets(people: list[dict], variant: str = "full") -> dict[str, bool]:
     return out
 
 
+def write_result(name: str, out: dict, prov: dict) -> None:
+    """Add the provenance to ``out`` and write it to bench/results/NAME-<time>.json
+    (``out["result_file"]`` says where)."""
+    out.update(prov)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    dest = RESULTS / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    dest.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    out["result_file"] = str(dest.relative_to(ROOT))
+
+
 def _provenance() -> dict:
     """What the figures were measured on: the commit (and whether the tree had changes),
     the machine and the time."""
@@ -198,11 +208,7 @@ def main() -> int:
                   f"eval {res['eval']['seconds']}s", flush=True)
     out["log"] = str(log_path)
     out["targets"] = targets(out["people"])
-    out.update(prov)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    dest = RESULTS / f"bench_eval-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    dest.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
-    out["result_file"] = str(dest.relative_to(ROOT))
+    write_result("bench_eval", out, prov)
     if not args.keep:
         import shutil
 

@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_eval import CORPORA, PEOPLE, RESULTS, _provenance  # noqa: E402
+from bench.bench_eval import CORPORA, PEOPLE, _provenance, write_result  # noqa: E402
 
 SETTINGS = (  # name, greet, veto, number guard, best_of
     ("none", False, False, False, 1),
@@ -123,11 +123,7 @@ def main() -> int:
                     print(json.dumps(out["rows"][-1]), flush=True)
                 print(f"  {setting[0]}: {time.perf_counter() - t:.0f} s", flush=True)
     out["targets"] = targets(out["rows"])
-    out.update(prov)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    dest = RESULTS / f"bench_levers-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    dest.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
-    out["result_file"] = str(dest.relative_to(ROOT))
+    write_result("bench_levers", out, prov)
     print(json.dumps(out))
     return 0
 

@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_eval import CORPORA, PEOPLE, RESULTS, _provenance  # noqa: E402
+from bench.bench_eval import CORPORA, PEOPLE, _provenance, write_result  # noqa: E402
 
 
 def measure(store, me, pairs) -> dict:  # noqa: ANN001
@@ -93,11 +93,7 @@ def main() -> int:
                        "seconds": round(time.perf_counter() - t, 1)}
                 out["rows"].append(row)
                 print(json.dumps(row), flush=True)
-    out.update(prov)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    dest = RESULTS / f"bench_replycheck-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    dest.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
-    out["result_file"] = str(dest.relative_to(ROOT))
+    write_result("bench_replycheck", out, prov)
     print(json.dumps(out))
     return 0
 

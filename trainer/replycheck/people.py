@@ -53,7 +53,7 @@ def org_key(address: str, exclude: Iterable[str] = ()) -> str:
     """The organisation an address's domain names ("thesaltcellar"), or "" for free mail
     and for the user's own organisations (``exclude``).
 
-    >>> org_key("i0086@thesaltcellar.example"), org_key("a@gmail.com"), org_key("a@enron.com", ["enron"])
+    >>> org_key("i0086@thesaltcellar.example"), org_key("a@gmail.com"), org_key("a@halloway-cider.example", ["halloway-cider"])
     ('thesaltcellar', '', '')
     """
     domain = (address or "").rpartition("@")[2].lower()
