@@ -115,7 +115,7 @@ def run_person(name: str, addrs: tuple[str, ...], args: argparse.Namespace, work
                                                       "heldout_loss", "stopped") if k in lora_m}
                            | ({"self_distill": lora["self_distill"]} if lora.get("self_distill") else {})},
         "eval": {"seconds": round(t_eval, 1), "heldout": ev.get("heldout"), "n": ev.get("n"),
-                 "scorer": ev.get("scorer"), "rows": ev.get("rows"), "unavailable": ev.get("unavailable"),
+                 "scorer": ev.get("scorer"), "judge": ev.get("judge"), "rows": ev.get("rows"), "unavailable": ev.get("unavailable"),
                  "vs_base": ev.get("vs_base")},
         "pld_vs_base": gains(ev.get("rows") or [], "pld"),
         "lora_vs_base": gains(ev.get("rows") or [], "lora"),
@@ -136,6 +136,12 @@ def targets(people: list[dict], variant: str = "full") -> dict[str, bool]:
         out[f"{name} {variant} role flips <= 5%"] = row["role_ok"] >= 0.95
         out[f"{name} {variant} prompt leaks 0"] = row["prompt_leak"] == 0
         out[f"{name} {variant} invented <= 1 per 100 words"] = row["invented_per_100w"] <= 1.0
+        pairwise = (p["eval"].get("judge") or {}).get("pairwise")
+        if pairwise is not None:
+            out[f"{name} judge pairwise >= 0.9"] = pairwise >= 0.9
+        real = next((r for r in p["eval"]["rows"] or [] if r["variant"] == "real"), None)
+        if real is not None and real.get("acc") is not None:
+            out[f"{name} real ACC >= 0.5"] = real["acc"] >= 0.5
     return out
 
 

@@ -126,7 +126,8 @@ def big_file(mb: int) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("folder", nargs="?", default=str(DEFAULT))
-    ap.add_argument("--repeat", type=int, default=2, help="best of N runs each")
+    ap.add_argument("--repeat", type=int, default=2, help="best of N runs each (at least 2: each side goes "
+                                                          "first once)")
     ap.add_argument("--big-mb", type=int, default=0, help="also parse a synthetic mbox this large")
     args = ap.parse_args()
     folder = Path(args.folder)
@@ -137,13 +138,15 @@ def main() -> int:
         return 0
     best_bare = best_ours = float("inf")
     n_bare = n_ours = skips = 0
-    for _ in range(max(1, args.repeat)):
-        t = time.perf_counter()
-        n_bare = bare(files)
-        best_bare = min(best_bare, time.perf_counter() - t)
-        t = time.perf_counter()
-        n_ours, skips = ours(folder)
-        best_ours = min(best_ours, time.perf_counter() - t)
+    for k in range(max(2, args.repeat)):  # alternate which side runs first (warm caches favour the second)
+        for side in (("bare", "ours") if k % 2 == 0 else ("ours", "bare")):
+            t = time.perf_counter()
+            if side == "bare":
+                n_bare = bare(files)
+                best_bare = min(best_bare, time.perf_counter() - t)
+            else:
+                n_ours, skips = ours(folder)
+                best_ours = min(best_ours, time.perf_counter() - t)
     rate_bare, rate_ours = n_bare / best_bare, n_ours / best_ours
     ratio = rate_ours / rate_bare
     res = {
@@ -161,6 +164,8 @@ def main() -> int:
         "meets_rate": rate_ours >= 1500,
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "cpu_count": os.cpu_count(),
+        "order": "alternating, best of each",
+        "targets": {"ratio_vs_bare >= 0.67": ratio >= 0.67, "msg_per_s >= 1500": rate_ours >= 1500},
     }
     if args.big_mb:
         res.update(big_file(args.big_mb))

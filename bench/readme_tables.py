@@ -16,8 +16,10 @@ Kinds:
   content, usable);
 - ``levers``: the rows of ``bench_levers.py`` (one per person and setting);
 - ``replycheck``: the rows of ``bench_replycheck.py`` (real replies and the controls);
-- ``run``: per person, what ``bench_eval.py``'s learn and eval reported (scorer AUC and
-  ECE, LoRA steps and held-out loss, times).
+- ``run``: per person, what ``bench_eval.py``'s learn and eval reported (the selection
+  scorer's sentence and message AUC and ECE, the judge's AUC and pairwise check, LoRA
+  steps and held-out loss, times);
+- ``scorer_auc``: the rows of ``bench_scorer_auc.py`` (each model's held-out AUCs).
 
 What it leaves out: prose figures (a sentence that quotes a number) are not checked;
 put them in a table when they matter.
@@ -33,10 +35,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MARK = re.compile(r"<!-- table: (\S+) ([\w-]+)(?: ([\w-]+))? -->\n(.*?)<!-- /table -->\n", re.S)
-EVAL_COLS = (("acc", "ACC"), ("ic", "IC"), ("content", "content"), ("length_ratio", "length"),
+EVAL_COLS = (("acc", "ACC"), ("acc_selection", "ACC (selection)"), ("ic", "IC"), ("content", "content"), ("length_ratio", "length"),
              ("usable", "usable"), ("usable_first", "usable, 1st try"), ("role_ok", "role ok"),
              ("prompt_leak", "prompt leak"), ("invented_per_100w", "invented/100w"), ("answered", "answered"),
-             ("leak", "leak"))
+             ("leak", "leak"), ("real_above", "judge prefers real"))
 LEVER_COLS = (("usable", "usable"), ("role_ok", "role ok"), ("prompt_leak", "prompt leak"),
               ("invented_per_100w", "invented/100w"), ("answered", "answered"), ("seconds", "s per draft"))
 
@@ -93,16 +95,37 @@ def replycheck_table(data: dict) -> str:
 
 
 def run_table(data: dict) -> str:
-    out = ["| person | held-out messages | scorer AUC | scorer ECE | LoRA steps (stopped by) | LoRA held-out loss "
-           "| import s | learn s | eval s |", "|---" * 9 + "|"]
+    out = ["| person | held-out messages | scorer AUC (sentences / messages) | scorer ECE | judge AUC "
+           "| judge pairwise | LoRA steps (stopped by) | LoRA held-out loss | import s | learn s | eval s |",
+           "|---" * 11 + "|"]
     for p in data["people"]:
         sc = p["learn"].get("scorer") or {}
+        jd = sc.get("judge") or {}
+        ej = p["eval"].get("judge") or {}
         lo = p["learn"].get("lora") or {}
         loss = (f"{lo['base_heldout_loss']:.2f} -> {lo['heldout_loss']:.2f}"
                 if lo.get("base_heldout_loss") is not None and lo.get("heldout_loss") is not None else "n/a")
-        out.append(f"| {p['person']} | {p['eval']['heldout']} | {_f(sc.get('auc'))} | {_f(sc.get('ece'))} | "
+        out.append(f"| {p['person']} | {p['eval']['heldout']} | {_f(sc.get('auc'))} / {_f(sc.get('auc_message'))} | "
+                   f"{_f(sc.get('ece'))} | {_f(jd.get('auc'))} | {_f(ej.get('pairwise'))} | "
                    f"{lo.get('steps', 'n/a')} ({lo.get('stopped', 'n/a')}) | {loss} | {p['import']['seconds']} | "
                    f"{p['learn']['seconds']} | {p['eval']['seconds']} |")
+    return "\n".join(out) + "\n"
+
+
+AUC_MODELS = (("scorer", "selection scorer"), ("judge", "judge"), ("lexical_all_threads", "lexical, all threads"),
+              ("baseline_char_all_threads", "char, all threads (before)"))
+
+
+def scorer_auc_table(data: dict) -> str:
+    out = ["| person | model | family | threads | sentence AUC | message AUC | ECE | training sentences |",
+           "|---" * 8 + "|"]
+    for p in data["people"]:
+        for key, label in AUC_MODELS:
+            m = p.get(key) or {}
+            half = m.get("half")
+            out.append(f"| {p['person']} | {label} | {m.get('family', 'n/a')} | "
+                       f"{'all' if half is None else f'half {half}'} | {_f(m.get('auc'))} | "
+                       f"{_f(m.get('auc_message'))} | {_f(m.get('ece'))} | {m.get('n_train', 'n/a')} |")
     return "\n".join(out) + "\n"
 
 
@@ -118,6 +141,8 @@ def render(path: str, kind: str, arg: str | None) -> str:
         return replycheck_table(data)
     if kind == "run":
         return run_table(data)
+    if kind == "scorer_auc":
+        return scorer_auc_table(data)
     raise SystemExit(f"unknown table kind {kind!r}")
 
 

@@ -8,7 +8,15 @@ newest mail), drafts ``n`` samples per held-out message and variant with
 reply (the ceiling row, variant ``"real"``). Per variant it reports the means over
 messages of:
 
-- ``acc`` / ``ic``: ACC_atom and IC_atom per draft (trainer.fidelity.metrics);
+- ``acc`` / ``ic``: ACC_atom and IC_atom per draft (trainer.fidelity.metrics), under
+  the **judge**: a model nothing in drafting or learning optimises against (the voice
+  judge ``learn`` fits on the other half of the threads with another feature family,
+  or the LLM judge the user names);
+- ``acc_selection``: ACC_atom under the selection scorer (what PLD and
+  self-distillation optimise), beside it;
+- ``real_above``: how often the judge ranks the user's real reply above the
+  variant's draft (by mean log-odds per message); for information: it should fall
+  as drafts improve;
 - ``rc``: RC_atom over the ``n`` drafts of one message (None for ``real``, which has one);
 - ``content``: cosine of the draft's and the real reply's sentence embeddings;
 - ``length_ratio``: draft words / the user's typical reply length;
@@ -19,6 +27,11 @@ messages of:
   another). The ``real`` row faces the same checks, with the held-out reply left out
   of the archive that ``invented`` reads (drafts too: a draft gets no credit for a fact
   only the held-out reply holds).
+
+The top-level ``judge`` entry names the judge and checks it: ``pairwise`` is how often,
+on the held-out threads, it ranks the user's real reply above each other person's
+message in the same thread (ties count half); ``agreement`` is the Spearman
+correlation of the judge's and the selection scorer's ACC over (message, variant) cells.
 
 Variants that cannot run (no adapter, no style prompt) are listed in ``unavailable``
 with the reason. ``write_report`` writes ``report.md``, ``report.csv`` and
@@ -68,14 +81,16 @@ from ingest.records import Message, ReplyPair
 from trainer.fidelity.atoms import split_atoms, strip_quoted
 from trainer.fidelity.checks import leak, length_ratio, typical_reply_words
 from trainer.fidelity.metrics import acc_atom, ic_atom, mean_or_none, rc_atom
-from trainer.fidelity.scorer import VoiceScorer
+from trainer.fidelity.scorer import JUDGE_DIR, VoiceScorer, judge_kind
 from trainer.prompt import fixed_boundary, system_text
 from trainer.replycheck import CheckContext, frame_ngrams
 
 ALL_VARIANTS = ("base", "rag", "pld", "lora", "full")
 CHECKPOINT_REL = "eval/checkpoint.json"  # in the voice pack: where the CLI and GUI keep an eval's progress
 METRICS = ("acc", "ic", "rc", "content", "length_ratio", "leak", "usable", "role_ok", "prompt_leak",
-           "invented_per_100w", "answered", "usable_first")
+           "invented_per_100w", "answered", "usable_first", "acc_selection", "real_above")
+MAX_OTHERS = 8  # other people's messages per held-out thread for the judge's pairwise check
+EVAL_VERSION = 2  # in the checkpoint key: rows from older code are never replayed
 CHART = ("acc", "ic", "rc", "content", "length_ratio", "leak", "usable")
 
 
@@ -94,6 +109,8 @@ class EvalRow:
     invented_per_100w: float | None = None
     answered: float | None = None  # mean share of the message's asks answered (messages with asks)
     usable_first: float | None = None  # usable of the first sample, before best-of-N picked
+    acc_selection: float | None = None  # ACC under the selection scorer (``acc`` is the judge's)
+    real_above: float | None = None  # share of drafts the judge ranks below the real reply
     messages: int = 0
     drafts: int = 0
 
@@ -111,6 +128,7 @@ class EvalReport:
     model: str = ""
     seconds: float = 0.0
     per_message: tuple[dict[str, Any], ...] = field(default=(), repr=False)
+    judge: dict[str, Any] = field(default_factory=dict)
 
     def row(self, variant: str) -> EvalRow | None:
         return next((r for r in self.rows if r.variant == variant), None)
@@ -118,7 +136,8 @@ class EvalReport:
     def to_json(self) -> dict[str, Any]:
         return {"scorer": self.scorer, "rows": [r.to_json() for r in self.rows],
                 "unavailable": dict(self.unavailable), "heldout": self.heldout, "n": self.n,
-                "model": self.model, "seconds": round(self.seconds, 1), "vs_base": self.vs_base}
+                "model": self.model, "seconds": round(self.seconds, 1), "vs_base": self.vs_base,
+                "judge": dict(self.judge)}
 
     @cached_property
     def vs_base(self) -> dict[str, dict[str, dict[str, float | int]]]:
@@ -209,18 +228,64 @@ class _Acc:
         return EvalRow(variant, **m, messages=self.messages, drafts=self.drafts)
 
 
-def _score_texts(texts: Sequence[str], scorer: VoiceScorer, judge: Any, embed: Any) -> list[list[float | None]]:
-    """Atom scores per text (one scorer call for all texts: fast)."""
+def _score_texts(texts: Sequence[str], model: Any, embed: Any) -> tuple[list[list[float | None]], list[float | None]]:
+    """Atom scores per text (one model call for all texts: fast), and a message score per
+    text: the mean calibrated log-odds for a fitted model, the mean rating for an LLM judge."""
     atoms = [split_atoms(t) for t in texts]
     flat = [a for ats in atoms for a in ats]
-    if judge is not None:
-        scored = judge.score_atoms(flat)
-    else:
-        scored = scorer.score_atoms(flat, embed=embed)
-    out, i = [], 0
+    fitted = isinstance(model, VoiceScorer)
+    scored = (model.score_atoms(flat, embed=embed if model.has_embeddings else None) if fitted
+              else model.score_atoms(flat))
+    out: list[list[float | None]] = []
+    msg: list[float | None] = []
+    i = 0
     for ats in atoms:
-        out.append([s.score for s in scored[i:i + len(ats)]])
+        part = scored[i:i + len(ats)]
+        out.append([s.score for s in part])
+        if fitted:
+            ps = np.clip([s.p for s in part], 1e-6, 1 - 1e-6)
+            msg.append(float(np.mean(np.log(ps / (1 - ps)))) if len(part) else None)
+        else:
+            msg.append(mean_or_none(s.score for s in part))
         i += len(ats)
+    return out, msg
+
+
+def _judge_for(pack: Any, judge: Any, scorer: VoiceScorer) -> tuple[Any, str]:
+    """The eval's judge and how it is named: the LLM judge when given, else the fitted
+    voice judge, else (a pack from before the judge existed) the selection scorer."""
+    if judge is not None:
+        info = getattr(getattr(judge, "runtime", None), "info", None)
+        return judge, f"llm ({Path(str(getattr(info, 'path', '') or 'local model')).name})"
+    if VoiceScorer.exists(pack, JUDGE_DIR):
+        j = VoiceScorer.load(pack, JUDGE_DIR)
+        return j, judge_kind(j)
+    return scorer, "the selection scorer (no independent judge fitted: run `ownvoice learn` again)"
+
+
+def _pairwise(real: float | None, others: Sequence[float | None]) -> tuple[float, int]:
+    """(wins, comparisons): ``real`` above each of ``others``, ties half."""
+    xs = [o for o in others if o is not None]
+    if real is None or not xs:
+        return 0.0, 0
+    return sum(1.0 if real > o else 0.5 if real == o else 0.0 for o in xs), len(xs)
+
+
+def _judge_summary(kind: str, model: Any, per_message: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The top-level ``judge`` entry (see the module docstring)."""
+    from scipy.stats import spearmanr
+
+    wins = sum(float(r.get("pairwise_wins") or 0) for r in per_message if r.get("variant") == "real")
+    count = sum(int(r.get("pairwise_n") or 0) for r in per_message if r.get("variant") == "real")
+    cells = [(r["acc"], r["acc_selection"]) for r in per_message
+             if r.get("variant") != "real" and r.get("acc") is not None and r.get("acc_selection") is not None]
+    agree = None
+    if len(cells) >= 3 and len({a for a, _ in cells}) > 1 and len({b for _, b in cells}) > 1:
+        agree = round(float(spearmanr([a for a, _ in cells], [b for _, b in cells]).statistic), 4)
+    out: dict[str, Any] = {"kind": kind, "pairwise": round(wins / count, 4) if count else None,
+                           "pairwise_n": count, "agreement": agree, "agreement_n": len(cells)}
+    if isinstance(model, VoiceScorer):
+        out.update({k: model.metrics.get(k) for k in ("auc", "auc_message", "ece")})
     return out
 
 
@@ -240,14 +305,13 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
     if n < 1:
         raise UserError(f"-n must be at least 1 (got {n}).", hint="Ask for 2 or more to measure RC.")
     scorer = scorer or VoiceScorer.load(pack)
+    judge_model, kind = _judge_for(pack, judge, scorer)
     pairs = heldout_pairs(store, holdout)
     if limit is not None:
         if limit < 1:
             raise UserError(f"--limit must be at least 1 (got {limit}).", hint="Try --limit 5.")
         pairs = pairs[-limit:]
     typical = scorer.typical_words or typical_reply_words(store)
-    use_emb = scorer.has_embeddings
-    embed = store.embed if use_emb else None
     accs = {v: _Acc() for v in ("real", *names)}
     unavailable: dict[str, str] = {}
     per_message: list[dict[str, Any]] = []
@@ -297,7 +361,10 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
             by_variant.setdefault(d.variant, []).append(strip_quoted(d.text))
             checks.setdefault(d.variant, []).append((d.checks, d.first_checks or d.checks))
         texts = [t for v in by_variant.values() for t in v]
-        scores = _score_texts(texts, scorer, judge, embed)
+        others = [m.text for m in store.thread(msg) if not m.own and m.text.strip()][-MAX_OTHERS:]
+        scores, judged = _score_texts(texts + others, judge_model, store.embed)
+        selection = scores if judge_model is scorer else _score_texts(texts, scorer, store.embed)[0]
+        real_judged, others_judged = judged[0], judged[len(texts):]
         vecs = np.asarray(store.embed(texts), dtype=np.float32) if texts else None
         j = 0
         for v, vtexts in by_variant.items():
@@ -306,8 +373,11 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
             cos = [float(vecs[j + k] @ vecs[0]) if vtexts[k].strip() else 0.0 for k in range(len(vtexts))]
             j += len(vtexts)
             leaks = [leak(t, store, exclude_thread=msg.thread or pair.thread or None).rate for t in vtexts]
+            above = [_pairwise(real_judged, [judged[j - len(vtexts) + k]]) for k in range(len(vtexts))]
             row = {
                 "acc": mean_or_none(acc_atom(s) for s in vs),
+                "acc_selection": mean_or_none(acc_atom(s) for s in selection[j - len(vtexts):j]),
+                "real_above": mean_or_none(w for w, c in above if c) if v != "real" else None,
                 "ic": mean_or_none(ic_atom(s) for s in vs),
                 "rc": rc_atom(vs) if v != "real" else None,
                 "content": mean_or_none(cos),
@@ -316,7 +386,10 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
                 **_check_means(checks.get(v, [])),
             }
             acc.add(row, len(vtexts))
-            per_message.append({"pair": pair.id, "variant": v, "drafts": len(vtexts), **row})
+            rec = {"pair": pair.id, "variant": v, "drafts": len(vtexts), **row}
+            if v == "real":
+                rec["pairwise_wins"], rec["pairwise_n"] = _pairwise(real_judged, others_judged)
+            per_message.append(rec)
         done.add(pair.id)
         if ckpt:
             atomic_write_text(ckpt, json.dumps({"key": key, "model": model_name, "unavailable": unavailable,
@@ -328,11 +401,11 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
             unavailable[v] = "no drafts were produced"
     if ckpt and ckpt.exists():
         ckpt.unlink()
-    meta = {k: scorer.metrics.get(k) for k in ("auc", "ece", "auc_fast", "ece_fast", "n_test")}
-    meta["judge"] = "llm" if judge is not None else ("voice scorer (char+embeddings)" if use_emb
-                                                       else "voice scorer (char n-grams)")
+    meta = {k: scorer.metrics.get(k) for k in ("auc", "ece", "auc_message", "auc_fast", "ece_fast", "n_test",
+                                                "family")}
+    meta["embeddings"] = scorer.has_embeddings
     return EvalReport(rows, unavailable, meta, len(pairs), n, model_name, time.perf_counter() - t0,
-                      tuple(per_message))
+                      tuple(per_message), _judge_summary(kind, judge_model, per_message))
 
 
 def _check_means(checks: Sequence[tuple[Any, Any]]) -> dict[str, float | None]:
@@ -388,7 +461,8 @@ def _run_key(pairs: Sequence[ReplyPair], names: Sequence[str], n: int, cfg: Conf
         "model": str(model or cfg.model), "seed": cfg.seed, "max_tokens": cfg.max_tokens,
         "temperature": getattr(cfg, "temperature", None), "top_p": getattr(cfg, "top_p", None),
         "me": list(cfg.me), "retrieval": [getattr(cfg, "retrieval_k", None), getattr(cfg, "retrieval_tokens", None)],
-        "judge": judge_id, "pack": str(getattr(pack, "path", "")), "manifest": manifest,
+        "judge": judge_id, "pack": str(getattr(pack, "path", "")), "manifest": manifest, "version": EVAL_VERSION,
+        "scorer": file_id("scorer/coef.npy"), "voice_judge": file_id("judge/coef.npy"),
         # edited by hand or in the GUI without touching the manifest
         "style_prompt": file_id("style_prompt.md"), "adapter": file_id("adapter/adapter.gguf"),
     }
@@ -420,10 +494,15 @@ def report_markdown(rep: EvalReport) -> str:
     lines = ["# ownvoice evaluation", "",
              f"Held-out messages: {rep.heldout}; samples per variant: {rep.n}; model: {rep.model or 'n/a'}; "
              f"{rep.seconds:.0f} s.",
-             f"Scorer ({rep.scorer.get('judge')}): held-out AUC {_fmt(rep.scorer.get('auc'))}, "
-             f"ECE {_fmt(rep.scorer.get('ece'))}.", "",
+             f"ACC is the judge's ({rep.judge.get('kind', 'n/a')}): it ranks the real reply above other "
+             f"people's messages in the same threads {_fmt(rep.judge.get('pairwise'))} of the time "
+             f"({rep.judge.get('pairwise_n', 0)} pairs); its ACC and the selection scorer's agree at Spearman "
+             f"{_fmt(rep.judge.get('agreement'))}.",
+             f"Selection scorer: held-out sentence AUC {_fmt(rep.scorer.get('auc'))}, message AUC "
+             f"{_fmt(rep.scorer.get('auc_message'))}, ECE {_fmt(rep.scorer.get('ece'))}.", "",
              "| variant | ACC_atom | IC_atom | RC_atom | content | length ratio | leak | usable | role ok | "
-             "prompt leak | invented /100w | answered | usable (1st sample) | messages | drafts |",
+             "prompt leak | invented /100w | answered | usable (1st sample) | ACC (selection) | real above "
+             "| messages | drafts |",
              "|" + "---|" * (len(METRICS) + 3)]
     for r in rep.rows:
         lines.append(f"| {r.variant} | " + " | ".join(_fmt(getattr(r, k)) for k in METRICS)

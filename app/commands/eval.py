@@ -65,19 +65,24 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from rich.table import Table
 
     t = Table(title=f"Held-out evaluation ({rep.heldout} messages, n={rep.n})")
-    for c in ("variant", "ACC", "IC", "RC", "content", "length", "leak", "usable", "role ok", "invented/100w",
-              "answered"):
+    for c in ("variant", "ACC", "ACC (sel.)", "IC", "RC", "content", "length", "leak", "usable", "role ok",
+              "invented/100w", "answered"):
         t.add_column(c, justify="left" if c == "variant" else "right")
 
     def f(v):  # noqa: ANN001, ANN202
         return "n/a" if v is None else f"{v:.3f}"
 
     for r in rep.rows:
-        t.add_row(r.variant, f(r.acc), f(r.ic), f(r.rc), f(r.content), f(r.length_ratio), f(r.leak), f(r.usable),
+        t.add_row(r.variant, f(r.acc), f(r.acc_selection), f(r.ic), f(r.rc), f(r.content), f(r.length_ratio), f(r.leak), f(r.usable),
                   f(r.role_ok), f(r.invented_per_100w), f(r.answered))
     ctx.console.print(t)
     for v, why in rep.unavailable.items():
         ctx.console.print(f"{v}: unavailable ({why})", style="yellow", highlight=False)
-    ctx.console.print(f"scorer held-out AUC {f(rep.scorer.get('auc'))}, ECE {f(rep.scorer.get('ece'))}; "
+    j = rep.judge
+    ctx.console.print(f"ACC is the judge's ({j.get('kind')}); it ranks your real reply above other people's "
+                      f"messages in the same threads {f(j.get('pairwise'))} of the time; agreement with the "
+                      f"selection scorer (Spearman) {f(j.get('agreement'))}", highlight=False)
+    ctx.console.print(f"selection scorer held-out AUC {f(rep.scorer.get('auc'))} (messages "
+                      f"{f(rep.scorer.get('auc_message'))}), ECE {f(rep.scorer.get('ece'))}; "
                       f"report: {files['md']}", highlight=False)
     return 0

@@ -100,7 +100,7 @@ def _print_summary(ctx: Context, result: dict) -> None:
     for name, entry in result.items():
         if not isinstance(entry, dict):
             continue
-        keys = {"scorer": ("auc", "ece"), "rag": ("pairs", "k"),
+        keys = {"scorer": ("auc", "auc_message", "ece", "family"), "rag": ("pairs", "k"),
                 "pld": ("rules", "clusters", "noise_share", "prompt_tokens", "rounds", "validation_content",
                         "no_style", "prompt"),
                 "lora": ("steps", "base_heldout_loss", "heldout_loss", "tokens_per_second", "adapter")}.get(name, ())
@@ -110,5 +110,9 @@ def _print_summary(ctx: Context, result: dict) -> None:
                 v = entry[k]
                 bits.append(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}")
         t.add_row(name, "  ".join(bits))
+        if name == "scorer" and isinstance(entry.get("judge"), dict):
+            j = entry["judge"]
+            t.add_row("judge", "  ".join(f"{k}={j[k]:.3f}" if isinstance(j.get(k), float) else f"{k}={j.get(k)}"
+                                        for k in ("auc", "auc_message", "ece", "kind")))
     ctx.console.print(t)
     ctx.console.print(f"voice pack: {result.get('voicepack')}")

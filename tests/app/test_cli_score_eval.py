@@ -66,12 +66,14 @@ def test_eval_limit_end_to_end_with_the_embedded_model(demo, capsys, tmp_path):
     assert "lora" in out["unavailable"]
     for r in rows.values():
         assert set(r) >= {"variant", "acc", "ic", "rc", "content", "length_ratio", "leak", "usable", "role_ok",
-                          "prompt_leak", "invented_per_100w", "answered", "usable_first"}
+                          "prompt_leak", "invented_per_100w", "answered", "usable_first", "acc_selection",
+                          "real_above"}
         assert 0 <= r["usable"] <= 1 and 0 <= r["role_ok"] <= 1 and r["invented_per_100w"] >= 0
     assert rows["real"]["prompt_leak"] == 0 and rows["real"]["role_ok"] == 1
     assert rows["real"]["acc"] > rows["base"]["acc"]
     assert "usable" in out["vs_base"]["rag"]
     assert rows["base"]["rc"] is not None and -1 <= rows["base"]["rc"] <= 1
-    assert set(out["scorer"]) >= {"auc", "ece"}
+    assert set(out["scorer"]) >= {"auc", "ece", "auc_message"}
+    assert set(out["judge"]) >= {"kind", "pairwise", "agreement"} and out["judge"]["kind"].startswith("char")
     for name in ("report.md", "report.csv", "report.png"):
         assert (tmp_path / "rep" / name).stat().st_size > 0

@@ -73,6 +73,20 @@ def test_rows_unavailable_and_known_figures(demo, monkeypatch, tmp_path):
     assert real.rc is None and real.content == pytest.approx(1.0, abs=1e-5)
     # someone else's text scores lower than the user's
     assert base.acc < real.acc and base.content < 0.99
+    # ACC is the judge's (fitted on the other half of the threads); the selection scorer's sits beside it
+    judge = S.VoiceScorer.load(pack, S.JUDGE_DIR)
+    assert rep.judge["kind"] == S.judge_kind(judge) and rep.judge["auc"] == judge.metrics["auc"]
+    from trainer.fidelity.metrics import acc_atom, mean_or_none
+    real_texts = [E.strip_quoted(p.reply_text) for p in held[-3:]]
+    by_judge = mean_or_none(acc_atom([s.score for s in judge.score_text(t).scores]) for t in real_texts)
+    by_scorer = mean_or_none(acc_atom([s.score for s in S.VoiceScorer.load(pack).score_text(t).scores])
+                             for t in real_texts)
+    assert real.acc == pytest.approx(by_judge) and real.acc_selection == pytest.approx(by_scorer)
+    assert rag.acc_selection == pytest.approx(real.acc_selection)
+    # the real reply against an identical draft is a tie (half); against someone else's text it mostly wins
+    assert rag.real_above == pytest.approx(0.5) and base.real_above >= 0.5 and real.real_above is None
+    assert rep.judge["pairwise_n"] > 0 and 0.0 <= rep.judge["pairwise"] <= 1.0
+    assert rep.judge["agreement_n"] == 9  # three variants with drafts on three messages
     # the pasted sentence from another thread is caught
     assert pld.leak > 0
     files = E.write_report(rep, tmp_path / "rep")
@@ -83,7 +97,9 @@ def test_rows_unavailable_and_known_figures(demo, monkeypatch, tmp_path):
         "real", "base", "rag", "pld", "lora"]
     assert files["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     j = rep.to_json()
-    assert set(j["scorer"]) >= {"auc", "ece"} and j["rows"][0]["variant"] == "real"
+    assert set(j["scorer"]) >= {"auc", "ece", "auc_message"} and j["rows"][0]["variant"] == "real"
+    assert set(j["judge"]) >= {"kind", "pairwise"} and "acc_selection" in j["rows"][0]
+    assert "ACC is the judge's" in md
     # paired against base, per message: rag (the user's own reply) gains content over base
     g = j["vs_base"]
     assert set(g) == {"rag", "pld"} and g["rag"]["content"]["messages"] == 3

@@ -4,11 +4,17 @@ Fitted per user from the store: the user's own sentences (``store.messages(own=T
 against other people's sentences from the same archive (received mail and the quoted
 parts of the user's own messages), so topic does not give the answer away.
 
-Two linear models share one calibration step:
-- ``fast``: logistic regression on character n-grams (features.py). It needs no
-  embedding, so it scores thousands of sentences a second: the live path.
-- ``full``: the char-model's logit and an embedding model's logit (logistic
-  regression on MiniLM sentence embeddings) stacked.
+Two fitted models, each a logistic regression on one feature family (features.py),
+fitted on *disjoint halves of the threads* (a thread's half is a hash of its key, so
+no training sentence is shared, checked by thread ids):
+- the **selection scorer** (``scorer/``, family ``lexical``: word n-grams, the
+  function-word skeleton and sentence shape). Everything that picks or optimises
+  drafts uses it: PLD's feedback loop, self-distillation, the live scores.
+- the **judge** (``judge/``, family ``char``: character n-grams), which nothing
+  optimises against; the eval's headline ACC is the judge's.
+Either model can stack an embedding model's logit (logistic regression on MiniLM
+sentence embeddings) on its own; without embeddings it scores thousands of sentences
+a second (``fast``).
 Both are calibrated on a held-out fold (Platt: a logistic fit on the logits) at an
 equal prior: the calibration fold is weighted so that the user's sentences and
 everyone else's weigh half each. So p = 0.5 means "as likely the user as anyone else in
@@ -17,14 +23,18 @@ otherwise pull every p down, and ACC's ceiling would depend on the archive, not 
 voice). ECE is reported at the same prior. The atom score is ``s = 1 + 4p``.
 
 Folds are by date: the newest sentences (from ``test_after``, or the newest 15%)
-are the test fold the AUC and ECE are measured on; the 15% before them calibrate;
-the rest train. The saved scorer is exactly the one measured (it has not seen the
-test fold, so the evaluation's held-out replies are new to it).
+are the test fold the AUC and ECE are measured on, for both models; the 15% before
+them calibrate and the rest train, each model keeping only its half's threads. The
+saved models are exactly the ones measured (neither has seen the test fold, so the
+evaluation's held-out replies are new to them). ``auc_message`` is measured on the
+test fold's messages: each message scored by the mean log-odds over its sentences,
+the user's messages against everyone else's (and the text the user quoted).
 
 Saved in the voice pack's ``scorer/`` folder as ``.npy`` arrays (``allow_pickle=False``)
 plus ``scorer.json``; loading never unpickles.
 
-What it leaves out: no hyper-parameter search (C is fixed), no per-correspondent
+What it leaves out: no hyper-parameter search (C and the family were chosen on the
+calibration folds of the two Enron users, never the test fold), no per-correspondent
 negatives, no incremental refit (a fit takes seconds, so ``learn`` refits).
 """
 
@@ -33,6 +43,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+import zlib
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -50,10 +61,14 @@ from trainer.fidelity.atoms import Atom, AtomScore, quoted_sentences, sentences,
 from trainer.fidelity.metrics import acc_atom, ic_atom, mean_or_none, score_from_p
 
 FORMAT = "ownvoice-scorer"
-VERSION = 1
+VERSION = 2  # 1: char n-grams only (idf.npy + char_coef.npy); still loads
 DIR = "scorer"
+JUDGE_DIR = "judge"
 MIN_SENTENCES = 20  # per class, below which no scorer is fitted
-C_CHAR, C_EMB = 4.0, 1.0
+C_LINEAR, C_EMB = 4.0, 1.0
+FAMILIES: dict[str, tuple[str, ...]] = {"lexical": ("word", "shape"), "char": ("char",)}
+SCORER_FAMILY, JUDGE_FAMILY = "lexical", "char"
+SCORER_HALF, JUDGE_HALF = 0, 1
 
 
 @dataclass(frozen=True)
@@ -79,19 +94,27 @@ class DraftScore:
 
 @dataclass(frozen=True)
 class Corpus:
-    """Sentences with labels (1: the user) and a date key (seconds; -inf when unknown)."""
+    """Sentences with labels (1: the user) and a date key (seconds; -inf when unknown).
+
+    ``threads``: each sentence's thread key (where it was first seen; "" unknown).
+    ``messages``: (label, date, thread, sentence indices) per message, for the
+    message-level AUC; the user's quoted text counts as one "others" message.
+    """
 
     texts: list[str]
     labels: np.ndarray
     when: np.ndarray
     typical_words: int | None = None
+    threads: list[str] = field(default_factory=list)
+    messages: list[tuple[int, float, str, tuple[int, ...]]] = field(default_factory=list)
 
 
 def collect(store: Any, *, progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
             max_per_class: int = 20000) -> Corpus:
     """The user's sentences against others' from ``store`` (deduplicated by text)."""
-    own: dict[str, float] = {}
-    other: dict[str, float] = {}
+    own: dict[str, tuple[float, str]] = {}
+    other: dict[str, tuple[float, str]] = {}
+    msgs: list[tuple[int, float, str, list[str]]] = []
     words: list[int] = []
     total = store.count() if hasattr(store, "count") else None
     done = 0
@@ -102,37 +125,66 @@ def collect(store: Any, *, progress: ProgressFn = no_progress, cancel: CancelTok
                 check(cancel)
                 progress(Progress("scorer: sentences", done, total))
             t = m.date.timestamp() if m.date is not None else -math.inf
+            th = m.thread or ""
+            mine = sentences(m.text)
             if own_flag:
                 if m.text.strip():
                     words.append(len(m.text.split()))
-                for s in sentences(m.text):
-                    own.setdefault(s, t)
-                for s in quoted_sentences(m.quoted or ""):
-                    other.setdefault(s, t)
+                for s in mine:
+                    own.setdefault(s, (t, th))
+                quoted = quoted_sentences(m.quoted or "")
+                for s in quoted:
+                    other.setdefault(s, (t, th))
+                msgs.append((1, t, th, mine))
+                msgs.append((0, t, th, quoted))
             else:
-                for s in sentences(m.text):
-                    other.setdefault(s, t)
+                for s in mine:
+                    other.setdefault(s, (t, th))
+                msgs.append((0, t, th, mine))
     progress(Progress("scorer: sentences", done, done))  # the store's count can include documents
     own_keys = {_key(s) for s in own}
-    other = {s: t for s, t in other.items() if _key(s) not in own_keys}  # quoting oneself is not a negative
+    other = {s: v for s, v in other.items() if _key(s) not in own_keys}  # quoting oneself is not a negative
     own_items = _cap(list(own.items()), max_per_class)
     other_items = _cap(list(other.items()), max_per_class)
-    texts = [s for s, _ in own_items] + [s for s, _ in other_items]
+    items = own_items + other_items
+    texts = [s for s, _ in items]
     labels = np.array([1] * len(own_items) + [0] * len(other_items), dtype=np.int8)
-    when = np.array([t for _, t in own_items] + [t for _, t in other_items], dtype=np.float64)
+    when = np.array([v[0] for _, v in items], dtype=np.float64)
+    index = {s: i for i, s in enumerate(texts)}
+    messages = []
+    for label, t, th, ss in msgs:
+        idx = tuple(index[s] for s in ss if s in index)
+        if idx:
+            messages.append((label, t, th, idx))
     typical = int(statistics.median(words)) if words else None
-    return Corpus(texts, labels, when, typical)
+    return Corpus(texts, labels, when, typical, [v[1] for _, v in items], messages)
 
 
 def _key(s: str) -> str:
     return " ".join(s.casefold().split())
 
 
-def _cap(items: list[tuple[str, float]], n: int) -> list[tuple[str, float]]:
+def _cap(items: list[tuple[str, tuple[float, str]]], n: int) -> list[tuple[str, tuple[float, str]]]:
     """Keep the newest ``n`` (the voice drifts; new mail matters most)."""
     if len(items) <= n:
         return items
-    return sorted(items, key=lambda it: it[1])[-n:]
+    return sorted(items, key=lambda it: it[1][0])[-n:]
+
+
+def thread_half(thread: str, text: str = "") -> int:
+    """Which half (0 or 1) a thread belongs to: a stable hash of its key (of the
+    sentence itself when the thread is unknown).
+
+    >>> thread_half("t1"), thread_half("t1"), thread_half("", "a sentence") in (0, 1)
+    (1, 1, True)
+    """
+    return zlib.crc32((thread or f"\x00{text}").encode("utf-8")) & 1
+
+
+def halves(corpus: Corpus) -> np.ndarray:
+    """Each sentence's half (``thread_half``)."""
+    threads = corpus.threads or [""] * len(corpus.texts)
+    return np.array([thread_half(th, tx) for th, tx in zip(threads, corpus.texts)], dtype=np.int8)
 
 
 def split_by_date(when: np.ndarray, labels: np.ndarray, test_after: float | None = None,
@@ -162,49 +214,133 @@ def split_by_date(when: np.ndarray, labels: np.ndarray, test_after: float | None
     return train, cal, test
 
 
-class VoiceScorer:
-    """A fitted scorer. Build with ``fit`` or ``load``; use ``score_atoms`` / ``score_text``."""
+class Featurizer:
+    """A feature family's fitted state: idf per sparse block, the shape block's mean/sd."""
 
-    def __init__(self, *, idf: np.ndarray, char_coef: np.ndarray, char_b: float, platt: tuple[float, float],
+    def __init__(self, family: str, idf: dict[str, np.ndarray], shape_mu: np.ndarray | None = None,
+                 shape_sd: np.ndarray | None = None) -> None:
+        if family not in FAMILIES:
+            raise ValueError(f"unknown feature family {family!r}")
+        self.family = family
+        self.blocks = FAMILIES[family]
+        self.idf = {k: v.astype(np.float32) for k, v in idf.items()}
+        self.shape_mu = None if shape_mu is None else shape_mu.astype(np.float32)
+        self.shape_sd = None if shape_sd is None else shape_sd.astype(np.float32)
+
+    @classmethod
+    def fit(cls, family: str, texts: Sequence[str], idx: np.ndarray,
+            cache: dict[str, Any] | None = None) -> tuple["Featurizer", Any]:
+        """Fit on ``texts[idx]``; returns the featurizer and the full feature matrix of ``texts``."""
+        cache = {} if cache is None else cache
+        idf: dict[str, np.ndarray] = {}
+        mu = sd = None
+        for block in FAMILIES[family]:
+            raw = _raw(block, texts, cache)
+            if block == "shape":
+                mu, sd = raw[idx].mean(axis=0), raw[idx].std(axis=0) + 1e-6
+            else:
+                idf[block] = F.fit_idf(raw[idx])
+        fz = cls(family, idf, mu, sd)
+        return fz, fz.transform(texts, cache)
+
+    def transform(self, texts: Sequence[str], cache: dict[str, Any] | None = None) -> Any:
+        import scipy.sparse as sp
+
+        cache = {} if cache is None else cache
+        parts = []
+        for block in self.blocks:
+            raw = _raw(block, texts, cache)
+            if block == "shape":
+                parts.append(sp.csr_matrix((raw - self.shape_mu) / self.shape_sd * F.SHAPE_WEIGHT))
+            else:
+                parts.append(F.tfidf(raw, self.idf[block]))
+        return parts[0] if len(parts) == 1 else sp.hstack(parts, format="csr")
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        out = {f"idf_{k}": v for k, v in self.idf.items()}
+        if self.shape_mu is not None:
+            out.update(shape_mu=self.shape_mu, shape_sd=self.shape_sd)
+        return out
+
+    @property
+    def width(self) -> int:
+        return sum(len(F.SHAPE_NAMES) if b == "shape" else F.N_FEATURES for b in self.blocks)
+
+
+def _raw(block: str, texts: Sequence[str], cache: dict[str, Any]) -> Any:
+    if block not in cache:
+        texts = list(texts)
+        cache[block] = (F.raw_counts(texts) if block == "char" else F.word_counts(texts) if block == "word"
+                        else F.shape_features(texts))
+    return cache[block]
+
+
+class VoiceScorer:
+    """A fitted scorer (or judge). Build with ``fit`` or ``load``; use ``score_atoms`` / ``score_text``."""
+
+    def __init__(self, *, features: Featurizer, coef: np.ndarray, b: float, platt: tuple[float, float],
                  emb_coef: np.ndarray | None = None, emb_b: float = 0.0,
                  stack: tuple[float, float, float] | None = None, typical_words: int | None = None,
                  metrics: dict[str, Any] | None = None) -> None:
-        self.idf = idf.astype(np.float32)
-        self.char_coef = char_coef.astype(np.float32)
-        self.char_b = float(char_b)
+        self.features = features
+        self.coef = coef.astype(np.float32)
+        self.b = float(b)
         self.platt = (float(platt[0]), float(platt[1]))
         self.emb_coef = None if emb_coef is None else emb_coef.astype(np.float32)
         self.emb_b = float(emb_b)
         self.stack = None if stack is None else tuple(float(x) for x in stack)
         self.typical_words = typical_words
         self.metrics = dict(metrics or {})
+        self.trained_on: frozenset[int] = frozenset()  # set by ``fit``: the corpus indices it trained on
 
     # -- scoring ----------------------------------------------------------------------
+    @property
+    def family(self) -> str:
+        return self.features.family
+
     @property
     def has_embeddings(self) -> bool:
         return self.emb_coef is not None and self.stack is not None
 
-    def char_logits(self, texts: Sequence[str]) -> np.ndarray:
-        X = F.char_features(list(texts), self.idf)
-        return np.asarray(X @ self.char_coef).ravel() + self.char_b
+    def linear_logits(self, texts: Sequence[str]) -> np.ndarray:
+        """The linear model's raw logits (before calibration)."""
+        X = self.features.transform(list(texts))
+        return np.asarray(X @ self.coef).ravel() + self.b
+
+    def logits(self, texts: Sequence[str], *, embed: Any = None, embeddings: np.ndarray | None = None,
+               fast: bool = False) -> np.ndarray:
+        """Calibrated log-odds that the user wrote each text (at an equal prior)."""
+        if not texts:
+            return np.zeros(0)
+        z = self.linear_logits(texts)
+        if fast or not self.has_embeddings or (embed is None and embeddings is None):
+            a, b = self.platt
+            return a * z + b
+        E = embeddings if embeddings is not None else np.asarray(embed(list(texts)), dtype=np.float32)
+        ze = E @ self.emb_coef + self.emb_b
+        wc, we, b0 = self.stack
+        return wc * z + we * ze + b0
 
     def probabilities(self, texts: Sequence[str], *, embed: Any = None, embeddings: np.ndarray | None = None,
                       fast: bool = False) -> np.ndarray:
-        """p(user wrote it) per text. ``fast`` (or no embedding model / no ``embed``): char model only.
+        """p(user wrote it) per text. ``fast`` (or no embedding model / no ``embed``): linear model only.
 
         ``embed`` is a callable ``list[str] -> (n, 384)`` array (``store.embed``), or pass
         precomputed ``embeddings``.
         """
-        if not texts:
-            return np.zeros(0)
-        zc = self.char_logits(texts)
-        if fast or not self.has_embeddings or (embed is None and embeddings is None):
-            a, b = self.platt
-            return F.sigmoid(a * zc + b)
-        E = embeddings if embeddings is not None else np.asarray(embed(list(texts)), dtype=np.float32)
-        ze = E @ self.emb_coef + self.emb_b
-        wc, we, b0 = self.stack
-        return F.sigmoid(wc * zc + we * ze + b0)
+        return F.sigmoid(self.logits(texts, embed=embed, embeddings=embeddings, fast=fast))
+
+    def message_scores(self, texts: Sequence[str], *, embed: Any = None) -> list[float | None]:
+        """Per text (a whole reply): the mean calibrated log-odds over its atoms (None: no atoms)."""
+        atoms = [[a.text for a in split_atoms(t)] for t in texts]
+        flat = [a for xs in atoms for a in xs]
+        z = self.logits(flat, embed=embed) if flat else np.zeros(0)
+        out: list[float | None] = []
+        j = 0
+        for xs in atoms:
+            out.append(float(np.mean(z[j:j + len(xs)])) if xs else None)
+            j += len(xs)
+        return out
 
     def score_atoms(self, atoms: Sequence[Atom], *, embed: Any = None, fast: bool = False) -> list[AtomScore]:
         p = self.probabilities([a.text for a in atoms], embed=embed, fast=fast)
@@ -216,58 +352,81 @@ class VoiceScorer:
         return draft_score(text, atoms, scores, self.typical_words)
 
     # -- persistence ------------------------------------------------------------------
-    def save(self, pack: Any) -> Path:
-        """Write ``scorer/`` into the pack (a temp folder swapped in atomically)."""
+    def save(self, pack: Any, folder: str = DIR) -> Path:
+        """Write ``folder`` (``scorer/`` or ``judge/``) into the pack (a temp folder swapped in atomically)."""
         root = Path(pack.path)
-        tmp = private_dir(root / f".{DIR}.tmp")
+        tmp = private_dir(root / f".{folder}.tmp")
         try:
             for name, arr in self._arrays().items():
                 atomic_write_bytes(tmp / f"{name}.npy", _npy_bytes(arr))
             atomic_write_json(tmp / "scorer.json", {
-                "format": FORMAT, "version": VERSION, "analyzer": F.ANALYZER, "n_features": F.N_FEATURES,
-                "ngram": list(F.NGRAM),
-                "char_b": self.char_b, "platt": list(self.platt), "emb_b": self.emb_b,
+                "format": FORMAT, "version": VERSION, "family": self.family,
+                "analyzers": {"char": F.ANALYZER, "word": F.WORD_ANALYZER, "shape": list(F.SHAPE_NAMES)},
+                "n_features": F.N_FEATURES, "ngram": list(F.NGRAM), "shape_weight": F.SHAPE_WEIGHT,
+                "b": self.b, "platt": list(self.platt), "emb_b": self.emb_b,
                 "stack": list(self.stack) if self.stack else None, "typical_words": self.typical_words,
                 "metrics": self.metrics, "saved": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             })
-            atomic_replace_dir(tmp, root / DIR)
+            atomic_replace_dir(tmp, root / folder)
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
-        return root / DIR
+        return root / folder
 
     def _arrays(self) -> dict[str, np.ndarray]:
-        out = {"idf": self.idf, "char_coef": self.char_coef}
+        out = {"coef": self.coef, **self.features.arrays()}
         if self.emb_coef is not None:
             out["emb_coef"] = self.emb_coef
         return out
 
     @classmethod
-    def exists(cls, pack: Any) -> bool:
-        return (Path(pack.path) / DIR / "scorer.json").is_file()
+    def exists(cls, pack: Any, folder: str = DIR) -> bool:
+        return (Path(pack.path) / folder / "scorer.json").is_file()
 
     @classmethod
-    def load(cls, pack: Any) -> "VoiceScorer":
-        d = Path(pack.path) / DIR
+    def load(cls, pack: Any, folder: str = DIR) -> "VoiceScorer":
+        d = Path(pack.path) / folder
+        what = "voice judge" if folder == JUDGE_DIR else "voice scorer"
         if not (d / "scorer.json").is_file():
-            raise UserError(f"The voice pack {pack.path} has no fitted voice scorer.",
+            raise UserError(f"The voice pack {pack.path} has no fitted {what}.",
                             hint="Run `ownvoice learn` first.")
         try:
             meta = json.loads((d / "scorer.json").read_text(encoding="utf-8"))
-            if meta.get("format") != FORMAT or int(meta.get("version", 0)) > VERSION:
+            version = int(meta.get("version", 0))
+            if meta.get("format") != FORMAT or version > VERSION or version < 1:
                 raise ValueError(f"format {meta.get('format')} v{meta.get('version')}")
-            if (meta.get("analyzer") != F.ANALYZER or int(meta["n_features"]) != F.N_FEATURES
-                    or tuple(meta["ngram"]) != F.NGRAM):
+            if int(meta["n_features"]) != F.N_FEATURES or tuple(meta["ngram"]) != F.NGRAM:
                 raise ValueError("feature settings differ from this ownvoice")
-            idf = np.load(d / "idf.npy", allow_pickle=False)
-            coef = np.load(d / "char_coef.npy", allow_pickle=False)
-            emb = np.load(d / "emb_coef.npy", allow_pickle=False) if (d / "emb_coef.npy").exists() else None
-            if idf.shape != (F.N_FEATURES,) or coef.shape != (F.N_FEATURES,):
+
+            def arr(name: str) -> np.ndarray:
+                return np.load(d / f"{name}.npy", allow_pickle=False)
+
+            if version == 1:  # character n-grams only
+                if meta.get("analyzer") != F.ANALYZER:
+                    raise ValueError("feature settings differ from this ownvoice")
+                features = Featurizer("char", {"char": arr("idf")})
+                coef, b = arr("char_coef"), meta["char_b"]
+            else:
+                family = meta.get("family")
+                if family not in FAMILIES:
+                    raise ValueError(f"unknown feature family {family!r}")
+                want = {"char": F.ANALYZER, "word": F.WORD_ANALYZER, "shape": list(F.SHAPE_NAMES)}
+                got = meta.get("analyzers") or {}
+                if any(got.get(b) != want[b] for b in FAMILIES[family]) or (
+                        "shape" in FAMILIES[family] and meta.get("shape_weight") != F.SHAPE_WEIGHT):
+                    raise ValueError("feature settings differ from this ownvoice")
+                idf = {blk: arr(f"idf_{blk}") for blk in FAMILIES[family] if blk != "shape"}
+                mu, sd = (arr("shape_mu"), arr("shape_sd")) if "shape" in FAMILIES[family] else (None, None)
+                features = Featurizer(family, idf, mu, sd)
+                coef, b = arr("coef"), meta["b"]
+            emb = arr("emb_coef") if (d / "emb_coef.npy").exists() else None
+            if (coef.shape != (features.width,) or any(v.shape != (F.N_FEATURES,) for v in features.idf.values())
+                    or (features.shape_mu is not None and features.shape_mu.shape != (len(F.SHAPE_NAMES),))):
                 raise ValueError("array shapes do not match")
         except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError) as e:
-            raise UserError(f"The voice scorer in {d} is damaged ({e}).",
+            raise UserError(f"The {what} in {d} is damaged ({e}).",
                             hint="Run `ownvoice learn` again to refit it.") from e
-        return cls(idf=idf, char_coef=coef, char_b=meta["char_b"], platt=tuple(meta["platt"]),
+        return cls(features=features, coef=coef, b=b, platt=tuple(meta["platt"]),
                    emb_coef=emb, emb_b=meta.get("emb_b", 0.0),
                    stack=tuple(meta["stack"]) if meta.get("stack") else None,
                    typical_words=meta.get("typical_words"), metrics=meta.get("metrics") or {})
@@ -293,27 +452,44 @@ def draft_score(text: str, atoms: Sequence[Atom], scores: Sequence[AtomScore],
 
 
 # -- fitting ---------------------------------------------------------------------------
-def fit(corpus: Corpus, *, embed: Any = None, test_after: float | None = None, max_embed: int = 6000,
-        progress: ProgressFn = no_progress, cancel: CancelToken | None = None, seed: int = 0) -> VoiceScorer:
-    """Fit, calibrate and measure a scorer on ``corpus``; ``embed=None`` fits the char model only."""
+def fit(corpus: Corpus, *, family: str = SCORER_FAMILY, half: int | None = None, embed: Any = None,
+        test_after: float | None = None, max_embed: int = 6000, progress: ProgressFn = no_progress,
+        cancel: CancelToken | None = None, seed: int = 0, cache: dict[str, Any] | None = None) -> VoiceScorer:
+    """Fit, calibrate and measure a model of ``family`` on ``corpus``.
+
+    ``half``: train and calibrate on that half of the threads only (``thread_half``);
+    the test fold is always the whole newest slice. ``embed=None`` fits the linear model
+    only. ``cache``: raw feature blocks shared between fits on the same corpus.
+    """
     from sklearn.linear_model import LogisticRegression
 
     t0 = time.perf_counter()
     y = corpus.labels.astype(int)
     tr, cal, te = split_by_date(corpus.when, y, test_after=test_after)
-    progress(Progress("scorer: fit", 0, 3, "character n-grams"))
-    counts = F.raw_counts(corpus.texts)
-    idf = F.fit_idf(counts[tr])
-    X = F.char_features(corpus.texts, idf, counts)
+    if half is not None:
+        h = halves(corpus)
+        tr, cal = tr[h[tr] == half], cal[h[cal] == half]
+        for name, idx in (("train", tr), ("calibration", cal)):
+            if y[idx].sum() < 3 or (len(idx) - y[idx].sum()) < 3:
+                raise UserError(f"Too little mail to fit the voice {'judge' if half else 'scorer'}: half of "
+                                f"the threads' {name} fold has {int(y[idx].sum())} of your sentences and "
+                                f"{int(len(idx) - y[idx].sum())} of others'.",
+                                hint="Import more mail, including mail you received, then run `ownvoice learn` "
+                                     "again.")
+    progress(Progress("scorer: fit", 0, 3, f"{family} features"))
+    features, X = Featurizer.fit(family, corpus.texts, tr, cache)
     check(cancel)
-    lr = LogisticRegression(C=C_CHAR, class_weight="balanced", max_iter=2000, solver="liblinear")
+    lr = LogisticRegression(C=C_LINEAR, class_weight="balanced", max_iter=2000, solver="liblinear")
     lr.fit(X[tr], y[tr])
     coef, b = lr.coef_.ravel().astype(np.float32), float(lr.intercept_[0])
     zc = np.asarray(X @ coef).ravel() + b
     platt = _platt(zc[cal][:, None], y[cal])
-    p_fast = F.sigmoid(platt[0][0] * zc + platt[1])
+    z_fast = platt[0][0] * zc + platt[1]
+    p_fast = F.sigmoid(z_fast)
     metrics: dict[str, Any] = {
+        "family": family, "half": half,
         "auc_fast": F.auc(p_fast[te], y[te]), "ece_fast": F.ece(p_fast[te], y[te], equal_prior=True),
+        "auc_message_fast": message_auc(corpus, z_fast, te),
         "calibration": "equal prior",
         "n_own": int(y.sum()), "n_others": int(len(y) - y.sum()),
         "n_train": int(len(tr)), "n_calib": int(len(cal)), "n_test": int(len(te)),
@@ -333,15 +509,32 @@ def fit(corpus: Corpus, *, embed: Any = None, test_after: float | None = None, m
         ze_cal, ze_te = Ecal @ emb_coef + emb_b, Ete @ emb_coef + emb_b
         w, b0 = _platt(np.column_stack([zc[cal], ze_cal]), y[cal])
         stack = (float(w[0]), float(w[1]), float(b0))
-        p_full = F.sigmoid(stack[0] * zc[te] + stack[1] * ze_te + stack[2])
-        metrics.update(auc=F.auc(p_full, y[te]), ece=F.ece(p_full, y[te], equal_prior=True), embeddings=True)
+        z_full = stack[0] * zc[te] + stack[1] * ze_te + stack[2]
+        p_full = F.sigmoid(z_full)
+        metrics.update(auc=F.auc(p_full, y[te]), ece=F.ece(p_full, y[te], equal_prior=True), embeddings=True,
+                       auc_message=metrics["auc_message_fast"])  # messages: the linear model (no test embeddings)
     else:
-        metrics.update(auc=metrics["auc_fast"], ece=metrics["ece_fast"], embeddings=False)
+        metrics.update(auc=metrics["auc_fast"], ece=metrics["ece_fast"], auc_message=metrics["auc_message_fast"],
+                       embeddings=False)
     metrics["fit_seconds"] = round(time.perf_counter() - t0, 2)
     progress(Progress("scorer: fit", 3, 3, f"AUC {metrics['auc']:.3f}"))
-    return VoiceScorer(idf=idf, char_coef=coef, char_b=b, platt=(float(platt[0][0]), float(platt[1])),
-                       emb_coef=emb_coef, emb_b=emb_b, stack=stack, typical_words=corpus.typical_words,
-                       metrics=metrics)
+    model = VoiceScorer(features=features, coef=coef, b=b, platt=(float(platt[0][0]), float(platt[1])),
+                        emb_coef=emb_coef, emb_b=emb_b, stack=stack, typical_words=corpus.typical_words,
+                        metrics=metrics)
+    model.trained_on = frozenset(np.concatenate([tr, cal]).tolist())  # sentence indices (not saved)
+    return model
+
+
+def message_auc(corpus: Corpus, z: np.ndarray, test: np.ndarray) -> float:
+    """AUC of whole messages from the test fold's dates on: each scored by the mean of
+    its sentences' calibrated log-odds ``z``. NaN without messages of both kinds."""
+    if not corpus.messages or not len(test):
+        return float("nan")
+    start = float(corpus.when[test].min())
+    scored = [(label, float(np.mean(z[list(idx)]))) for label, t, _, idx in corpus.messages if t >= start]
+    if not scored:
+        return float("nan")
+    return F.auc(np.array([s for _, s in scored]), np.array([lab for lab, _ in scored]))
 
 
 def _platt(Z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
@@ -374,18 +567,33 @@ def holdout_cutoff(store: Any, holdout: float = 0.1) -> float | None:
 
 
 def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> dict[str, Any]:
-    """The "scorer" learn route: fit on ``ctx.store``, save into ``ctx.pack``, record it."""
+    """The "scorer" learn route: fit the selection scorer and the judge on ``ctx.store``
+    (disjoint halves of the threads, two feature families), save both into ``ctx.pack``,
+    record them."""
     opts = ctx.options or {}
     corpus = collect(ctx.store, progress=progress, cancel=cancel)
     use_emb = bool(opts.get("scorer_embeddings", False))  # measured: +0.0003 AUC on allen-p for ~300 s of embedding
-    scorer = fit(corpus, embed=ctx.store.embed if use_emb else None,
-                 test_after=holdout_cutoff(ctx.store, opts.get("holdout", 0.1)),
-                 max_embed=int(opts.get("scorer_max_embed", 6000)), progress=progress, cancel=cancel)
+    test_after = holdout_cutoff(ctx.store, opts.get("holdout", 0.1))
+    cache: dict[str, Any] = {}
+    common = dict(embed=ctx.store.embed if use_emb else None, test_after=test_after,
+                  max_embed=int(opts.get("scorer_max_embed", 6000)), progress=progress, cancel=cancel, cache=cache)
+    scorer = fit(corpus, family=SCORER_FAMILY, half=SCORER_HALF, **common)
+    check(cancel)
+    judge = fit(corpus, family=JUDGE_FAMILY, half=JUDGE_HALF, **common)
     check(cancel)
     scorer.save(ctx.pack)
-    entry = {k: scorer.metrics[k] for k in ("auc", "ece", "auc_fast", "ece_fast", "n_own", "n_others",
-                                             "n_test", "embeddings", "fit_seconds")}
+    judge.save(ctx.pack, JUDGE_DIR)
+    keys = ("auc", "ece", "auc_message", "family", "n_train", "fit_seconds")
+    entry = {k: scorer.metrics[k] for k in (*keys, "auc_fast", "ece_fast", "n_own", "n_others", "n_test",
+                                             "embeddings")}
     entry["typical_words"] = scorer.typical_words
     entry["path"] = DIR
+    entry["judge"] = {**{k: judge.metrics[k] for k in keys}, "kind": judge_kind(judge), "path": JUDGE_DIR}
     ctx.pack.set_route("scorer", entry)
     return entry
+
+
+def judge_kind(judge: "VoiceScorer") -> str:
+    """How the eval names a fitted judge."""
+    emb = " + embeddings" if judge.has_embeddings else ""
+    return f"{judge.family} n-grams{emb}, other half of the threads"

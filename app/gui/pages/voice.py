@@ -304,9 +304,13 @@ class VoicePage(QWidget):
             verdict = ("tells you from others well" if auc >= 0.8 else
                        "tells you from others only roughly" if auc >= 0.65 else
                        "cannot tell you from others: fidelity figures are not trustworthy")
-            ece = scorer.get("ece")
+            ece, msg = scorer.get("ece"), scorer.get("auc_message")
+            judge = scorer.get("judge") or {}
             self.auc_label.setText(f"<b>Scorer AUC {auc:.2f}</b>"
+                                   + (f" · messages {float(msg):.2f}" if msg is not None else "")
                                    + (f" · ECE {float(ece):.3f}" if ece is not None else "")
+                                   + (f" · judge AUC {float(judge['auc']):.2f}" if judge.get("auc") is not None
+                                      else "")
                                    + f"<br><span>{verdict}</span>")
         else:
             self.auc_label.setText("Scorer: not learned yet")

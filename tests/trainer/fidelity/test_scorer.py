@@ -55,13 +55,13 @@ def test_saved_scorer_has_no_pickle_and_round_trips(allen, tmp_path):
     pack = VoicePack.open(tmp_path, "p")
     folder = sc.save(pack)
     npys = sorted(folder.glob("*.npy"))
-    assert {p.name for p in npys} == {"idf.npy", "char_coef.npy"}
+    assert {p.name for p in npys} == {"coef.npy", "idf_word.npy", "shape_mu.npy", "shape_sd.npy"}
     for p in npys:
         arr = np.load(p, allow_pickle=False)
         assert arr.dtype == np.float32
     assert not list(folder.glob("*.pkl")) and not list(folder.glob("*.joblib"))
     meta = json.loads((folder / "scorer.json").read_text())
-    assert meta["format"] == "ownvoice-scorer" and meta["version"] == 1
+    assert meta["format"] == "ownvoice-scorer" and meta["version"] == 2 and meta["family"] == "lexical"
     again = S.VoiceScorer.load(pack)
     texts = corpus.texts[:300]
     assert np.array_equal(again.probabilities(texts), sc.probabilities(texts))
@@ -107,7 +107,12 @@ def test_learn_route_through_the_real_store_with_embeddings(tmp_path):
         assert entry["auc"] >= 0.8 and 0 <= entry["ece"] <= 0.15
         assert pack.route("scorer")["auc"] == entry["auc"]
         sc = S.VoiceScorer.load(pack)
-        assert sc.typical_words and not sc.has_embeddings
+        assert sc.typical_words and not sc.has_embeddings and sc.family == "lexical"
+        # the judge: saved beside it, another family, measured on the same test fold
+        judge = S.VoiceScorer.load(pack, S.JUDGE_DIR)
+        assert judge.family == "char" and entry["judge"]["kind"].startswith("char")
+        assert entry["judge"]["auc"] == judge.metrics["auc"] and judge.metrics["n_test"] == sc.metrics["n_test"]
+        assert entry["auc_message"] is not None and 0.5 <= entry["auc_message"] <= 1.0
         # the embedding half of the model, on a small slice (MiniLM is slow here)
         corpus = S.collect(store)
         own, oth = np.flatnonzero(corpus.labels == 1), np.flatnonzero(corpus.labels == 0)
@@ -168,7 +173,37 @@ def test_calibration_is_at_an_equal_prior_whatever_the_archive_ratio():
     from sklearn.linear_model import LogisticRegression
 
     _, cal, _ = S.split_by_date(skew_corpus.when, skew_corpus.labels)
-    z = np.asarray(skew.char_logits([skew_corpus.texts[i] for i in cal]))
+    z = np.asarray(skew.linear_logits([skew_corpus.texts[i] for i in cal]))
     m = LogisticRegression(C=1e4, max_iter=1000).fit(z[:, None], skew_corpus.labels[cal])
-    p_prior = 1 / (1 + np.exp(-(m.coef_[0][0] * np.asarray(skew.char_logits(probe)) + m.intercept_[0])))
+    p_prior = 1 / (1 + np.exp(-(m.coef_[0][0] * np.asarray(skew.linear_logits(probe)) + m.intercept_[0])))
     assert float(np.abs(p_even - p_prior).mean()) > 0.2
+
+
+def test_a_version_1_scorer_still_loads_as_char_ngrams(tmp_path):
+    """Packs learned before the judge existed keep working (as a char-n-gram model)."""
+    c = _synthetic(300, 300, 5)
+    sc = S.fit(c, family="char")
+    pack = VoicePack.open(tmp_path, "p")
+    d = pack.path / "scorer"
+    d.mkdir(parents=True)
+    np.save(d / "idf.npy", sc.features.idf["char"])
+    np.save(d / "char_coef.npy", sc.coef)
+    (d / "scorer.json").write_text(json.dumps({
+        "format": "ownvoice-scorer", "version": 1, "analyzer": F.ANALYZER, "n_features": F.N_FEATURES,
+        "ngram": list(F.NGRAM), "char_b": sc.b, "platt": list(sc.platt)}))
+    old = S.VoiceScorer.load(pack)
+    assert old.family == "char"
+    assert np.allclose(old.probabilities(c.texts[:50]), sc.probabilities(c.texts[:50]), atol=1e-6)
+
+
+def test_halves_split_by_thread_and_fit_only_their_half():
+    c = _synthetic(600, 600, 7)
+    threads = [f"thread-{i % 40}" for i in range(len(c.texts))]
+    when = np.random.default_rng(0).permutation(len(c.texts)).astype(float)  # both kinds in every fold
+    c = S.Corpus(c.texts, c.labels, when, threads=threads)
+    a = S.fit(c, family="lexical", half=0)
+    b = S.fit(c, family="char", half=1)
+    ta, tb = {threads[i] for i in a.trained_on}, {threads[i] for i in b.trained_on}
+    assert ta and tb and not ta & tb
+    assert all(S.thread_half(t) == 0 for t in ta) and all(S.thread_half(t) == 1 for t in tb)
+    assert a.metrics["n_test"] == b.metrics["n_test"]  # the same newest fold
