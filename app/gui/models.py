@@ -113,7 +113,10 @@ HIT_COLUMNS = [
 
 EVAL_COLUMNS = [
     Column("Variant", lambda r: r.variant),
-    Column("ACC atom", lambda r: r.acc, "share of sentences in the high bin", True),
+    Column("ACC atom", lambda r: r.acc, "share of sentences in the high bin, by the judge (a model nothing "
+           "in drafting optimises against)", True),
+    Column("ACC (selection)", lambda r: r.acc_selection, "the same, by the selection scorer that PLD and "
+           "self-distillation optimise", True),
     Column("IC atom", lambda r: r.ic, "consistency within a draft", True),
     Column("RC atom", lambda r: r.rc, "consistency across samples", True),
     Column("Content", lambda r: r.content, "similarity to your real reply", True),
@@ -125,6 +128,8 @@ EVAL_COLUMNS = [
     Column("Invented /100w", lambda r: r.invented_per_100w, "facts found neither in the thread nor in your mail, "
            "per 100 words", True),
     Column("Answered", lambda r: r.answered, "share of the message's questions and requests answered", True),
+    Column("Judge prefers real", lambda r: r.real_above, "how often the judge ranks your real reply above "
+           "the draft (lower is better)", True),
 ]
 
 TRAIT_COLUMNS = [
