@@ -61,7 +61,7 @@ def config_dir() -> Path:
 
 def cache_dir() -> Path:
     env = os.environ.get("OWNVOICE_CACHE_DIR")
-    return private_dir(Path(env) if env else Path(platformdirs.user_cache_dir(APP)))
+    return private_dir(Path(env) if env else Path(platformdirs.user_cache_dir(APP)), tighten=True)
 
 
 def config_path() -> Path:
@@ -94,7 +94,7 @@ def load_config(path: Path | None = None, *, data_dir: str | None = None) -> Con
 
 def save_config(cfg: Config, path: Path | None = None) -> Path:
     p = path or config_path()
-    private_dir(p.parent)
+    private_dir(p.parent, tighten=True)
     return atomic_write_text(p, dumps_toml(asdict(cfg)))
 
 
@@ -103,7 +103,7 @@ def resolve_data_dir(cfg: Config) -> Path:
     if p.exists() and not p.is_dir():
         raise UserError(f"The data directory {p} is a file.", hint="Pass --data-dir with a folder.")
     try:
-        return private_dir(p)
+        return private_dir(p, tighten=True)
     except PermissionError as e:
         raise UserError(f"Cannot create the data directory {p}: permission denied.",
                         hint="Pass --data-dir with a folder you can write.") from e

@@ -18,15 +18,38 @@ from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
 
-def private_dir(path: str | os.PathLike[str]) -> Path:
-    """Create ``path`` (and parents) as 0700 and return it; tighten it if it exists."""
+def private_dir(path: str | os.PathLike[str], *, tighten: bool = False) -> Path:
+    """Create ``path`` and each missing parent as 0700, and return it.
+
+    A folder that already exists keeps its permissions: ownvoice sets them only on what
+    it creates, so ``draft --save ~/Desktop`` or ``eval --report /tmp`` never chmods the
+    user's folder (the files written there are 0600). ``tighten=True`` is for ownvoice's
+    own folders (the data dir, the cache, the config dir, voice packs): an existing one
+    that others can read is set to 0700.
+    """
     p = Path(path)
-    p.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        if p.stat().st_mode & 0o077:
-            p.chmod(0o700)
-    except OSError:
-        pass
+    missing = []
+    q = p
+    while not q.exists() and q != q.parent:
+        missing.append(q)
+        q = q.parent
+    for d in reversed(missing):
+        try:
+            d.mkdir(mode=0o700)
+        except FileExistsError:  # made by someone else meanwhile: not ours
+            continue
+        try:
+            os.chmod(d, 0o700)  # exactly 0700, whatever the umask
+        except OSError:
+            pass
+    if not p.is_dir():
+        raise FileExistsError(f"{p} exists and is not a folder")
+    if tighten and p not in missing:
+        try:
+            if p.stat().st_mode & 0o077:
+                p.chmod(0o700)
+        except OSError:
+            pass
     return p
 
 

@@ -70,7 +70,7 @@ def _client(chroma_dir: Path, url: str):  # noqa: ANN202
         return chromadb.HttpClient(host=u.hostname or "localhost",
                                    port=u.port or (443 if u.scheme == "https" else 8000),
                                    ssl=u.scheme == "https", settings=settings)
-    path = private_dir(chroma_dir)
+    path = private_dir(chroma_dir, tighten=True)
     # chroma creates its schema on first open without a cross-process guard: two
     # processes opening a fresh store at once race ("table collections already
     # exists"). Opening is short, so processes take turns on a blocking flock.
@@ -94,7 +94,7 @@ class Store:
     # -- open / close ---------------------------------------------------------------
     @classmethod
     def open(cls, data_dir: str | os.PathLike[str], *, chroma_url: str | None = None) -> "Store":
-        d = private_dir(Path(data_dir))
+        d = private_dir(Path(data_dir), tighten=True)
         if chroma_url is None:
             from ingest.config import load_config
 

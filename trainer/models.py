@@ -145,7 +145,7 @@ def _gemma_expected_sha() -> str:
 def _gemma3(*, assemble: bool) -> ModelInfo:
     expected = _gemma_expected_sha()
     chunks = [_dist_file(d, f"{_GEMMA_FILE}.part{i:02d}") for i, d in enumerate(_GEMMA_PARTS)]
-    target = private_dir(cache_dir() / "models") / _GEMMA_FILE
+    target = private_dir(cache_dir() / "models", tighten=True) / _GEMMA_FILE
     stamp = target.with_name(target.name + ".sha256.json")
     if not _verified(target, stamp, expected):
         if not assemble:

@@ -37,7 +37,7 @@ class VoicePack:
     @classmethod
     def open(cls, data_dir: str | os.PathLike[str], name: str = "default") -> "VoicePack":
         """Open (creating if needed) the pack ``name`` under ``data_dir/voicepacks``."""
-        p = private_dir(Path(data_dir) / "voicepacks" / name)
+        p = private_dir(Path(data_dir) / "voicepacks" / name, tighten=True)
         pack = cls(p)
         if not (p / "manifest.json").exists():
             pack._write_manifest({"format": FORMAT, "version": VERSION, "created": _now(), "routes": {}})

@@ -31,8 +31,32 @@ def test_existing_world_readable_data_dir_is_tightened(tmp_path):
     d = tmp_path / "loose"
     d.mkdir(mode=0o755)
     os.chmod(d, 0o755)
-    private_dir(d)
+    private_dir(d, tighten=True)
     assert _mode(d) == 0o700
+    e = tmp_path / "data"
+    e.mkdir()
+    os.chmod(e, 0o755)
+    assert _mode(resolve_data_dir(Config(data_dir=str(e)))) == 0o700  # the data dir is ownvoice's
+
+
+def test_a_users_existing_folder_is_never_chmodded(tmp_path):
+    """``draft --save DIR`` / ``eval --report DIR`` write through atomic_write_*: the
+    user's folder keeps its mode (a sticky 1777 like /tmp too); the files are 0600; the
+    folders ownvoice creates below it are 0700, parents included."""
+    desk = tmp_path / "Desktop"
+    desk.mkdir()
+    os.chmod(desk, 0o755)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+    atomic_write_text(desk / "draft.eml", "x")
+    atomic_write_json(shared / "report.json", {"a": 1})
+    atomic_write_text(desk / "new" / "deeper" / "r.md", "y")
+    assert _mode(desk) == 0o755 and _mode(shared) == 0o1777
+    assert _mode(desk / "draft.eml") == 0o600 and _mode(shared / "report.json") == 0o600
+    assert _mode(desk / "new") == 0o700 and _mode(desk / "new" / "deeper") == 0o700
+    private_dir(desk)
+    assert _mode(desk) == 0o755
 
 
 def test_data_dir_that_is_a_file_is_a_clear_error(tmp_path):
