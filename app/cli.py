@@ -57,7 +57,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    ctx = Context.create(data_dir=args.data_dir)
+    try:
+        ctx = Context.create(data_dir=args.data_dir)
+    except UserError as e:  # a broken config.toml: there is no context to print with yet
+        print(f"error: {e}", file=sys.stderr)
+        return e.exit_code
     try:
         rc = args.func(args, ctx)
         return int(rc or 0)

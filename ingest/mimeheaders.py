@@ -138,18 +138,25 @@ def _decode_word(charset: str, enc: str, payload: str, notes: list[str]) -> str:
     return decode_bytes(data, charset, notes)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+
+
 def decode_header(value: object, notes: list[str] | None = None) -> str:
-    """A header value as one line of text: RFC 2047 words decoded, folding removed.
+    """A header value as one line of text: RFC 2047 words decoded, folding removed, and
+    any control character (a CR or LF smuggled in an encoded word too) made a space, so a
+    stored value can never break a header ownvoice writes.
 
     >>> decode_header("=?iso-8859-1?q?Caf=E9?= =?utf-8?b?w6k=?= ok")
     'Caféé ok'
+    >>> decode_header("=?utf-8?q?Hi=0D=0ABcc:_x@evil.example?=")
+    'Hi Bcc: x@evil.example'
     """
     notes = [] if notes is None else notes
     text = _FOLD.sub(" ", _raw_header_str(value))
     if "=?" in text:
         text = _EW_GAP.sub(r"\1\2", text)
         text = _ENCODED_WORD.sub(lambda m: _decode_word(m.group(1), m.group(2), m.group(3), notes), text)
-    return text.strip()
+    return _CONTROL.sub(" ", text).strip()
 
 
 _ADDR_SPECIAL = frozenset('"()<>:;\\[]')

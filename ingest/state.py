@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ingest.errors import AlreadyRunning
+from ingest.errors import AlreadyRunning, UserError
 from ingest.records import Document, Message, ReplyPair
 
 BUSY_TIMEOUT_MS = 2000
@@ -100,6 +100,21 @@ def connect(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                          check_same_thread=False)
     db.row_factory = sqlite3.Row
+    try:
+        _prepare(db, path)
+    except sqlite3.DatabaseError as e:  # "file is not a database", "database disk image is malformed"
+        db.close()
+        raise UserError(f"The store's database {path} is damaged ({e}).",
+                        hint="Restore it from a backup, or move the data directory aside and run "
+                             "`ownvoice import` on your archives again.") from e
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            os.chmod(str(path) + suffix, 0o600)
+    return db
+
+
+def _prepare(db: sqlite3.Connection, path: Path) -> None:
+    """Pragmas and migrations of a freshly opened connection."""
     with locked_errors(path.parent):
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db.execute("PRAGMA journal_mode = WAL")
@@ -114,10 +129,6 @@ def connect(path: Path) -> sqlite3.Connection:
                     continue
                 step(db)
                 db.execute(f"PRAGMA user_version = {i}")
-    for suffix in ("", "-wal", "-shm"):
-        with contextlib.suppress(OSError):
-            os.chmod(str(path) + suffix, 0o600)
-    return db
 
 
 @contextlib.contextmanager

@@ -472,21 +472,38 @@ def reply_subject(subject: str) -> str:
     return f"Re: {s}" if s else "Re: (no subject)"
 
 
+def _one_line(value: str) -> str:
+    """A stored header value made safe to write: control characters (CR, LF) become
+    spaces, runs of whitespace one space.
+
+    >>> _one_line("Re: a\\r\\nBcc: x@y")
+    'Re: a Bcc: x@y'
+    """
+    return " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", value or "").split())
+
+
+def _msg_id(value: str) -> str:
+    """A Message-ID without brackets or any whitespace (a CR/LF in a stored id included)."""
+    return re.sub(r"[\s<>\x00-\x1f\x7f]", "", value or "")
+
+
 def build_eml(d: Draft, message: Message, me: Sequence[str]) -> EmailMessage:
     if not me:
         raise UserError("Your address is not set, so the reply has no From line.",
                         hint="Set `me` in the config (ownvoice learns it from your Sent folder on import).")
     em = EmailMessage()
-    em["From"] = me[0]
-    if message.sender:
-        em["To"] = formataddr((message.sender_name, message.sender)) if message.sender_name else message.sender
-    em["Subject"] = reply_subject(message.subject)
+    em["From"] = _one_line(me[0])
+    sender, name = _one_line(message.sender), _one_line(message.sender_name)
+    if sender:
+        em["To"] = formataddr((name, sender)) if name else sender
+    em["Subject"] = reply_subject(_one_line(message.subject))
     em["Date"] = format_datetime(datetime.now(timezone.utc))
     domain = me[0].rpartition("@")[2] or None
     em["Message-ID"] = make_msgid(idstring=f"ownvoice.{d.variant}.{d.sample}", domain=domain)
-    if message.message_id:
-        em["In-Reply-To"] = f"<{message.message_id}>"
-        refs = [r for r in message.references if r and r != message.message_id] + [message.message_id]
+    mid = _msg_id(message.message_id)
+    if mid:
+        em["In-Reply-To"] = f"<{mid}>"
+        refs = [r for r in (_msg_id(x) for x in message.references) if r and r != mid] + [mid]
         em["References"] = " ".join(f"<{r}>" for r in refs)
     em["X-Ownvoice-Variant"] = f"{d.variant} #{d.sample + 1}"
     em.set_content(d.text.strip() + "\n")

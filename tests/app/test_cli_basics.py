@@ -37,3 +37,21 @@ def test_doctor_json(tmp_path):
     dd = next(c for c in out["checks"] if c["name"] == "data directory")
     assert dd["ok"] is True
     assert r.returncode == (0 if out["ok"] else 1)
+
+
+def test_broken_config_and_damaged_store_exit_2_with_one_line(tmp_path):
+    """A config.toml that is not TOML, and a state.sqlite that is not a database: one
+    line that says what to do, exit 2, no traceback."""
+    cfg = tmp_path / "cfg"
+    cfg.mkdir()
+    (cfg / "config.toml").write_text("me = [unclosed\n")
+    r = _run("--data-dir", str(tmp_path / "d0"), "sources", env={"OWNVOICE_CONFIG_DIR": str(cfg)})
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "not valid TOML" in r.stderr and "Fix or delete" in r.stderr
+    data = tmp_path / "d1"
+    data.mkdir()
+    (data / "state.sqlite").write_bytes(b"this is not a database, just bytes " * 200)
+    r = _run("--data-dir", str(data), "sources", env={"OWNVOICE_CONFIG_DIR": str(tmp_path / "cfg2")})
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "is damaged" in r.stderr and "import" in r.stderr
+    assert (data / "state.sqlite").read_bytes().startswith(b"this is not a database")  # left as it was

@@ -150,6 +150,22 @@ def test_export_eml_parses_back(tmp_path):
         export_eml(d, m, Config(), tmp_path / "x.eml")
 
 
+def test_export_eml_with_cr_lf_in_stored_headers_writes_one_line_each(tmp_path):
+    """A stored Subject, display name or Message-ID holding CR/LF (hostile mail, or a
+    store from before import cleaned them) must neither crash ``draft --save`` nor
+    inject a header."""
+    m = Message(source="s", item="1", message_id="abc@x.example\r\nBcc: spy@evil.example",
+                subject="Prices\r\nBcc: spy@evil.example", sender="jo@fair.example",
+                sender_name="Jo\nPryce", references=("r1@x.example\r\n", "r2@x.example"), body="?", text="?")
+    d = Draft("rag", 0, "Hi Jo,\n\nYes.\n", 4, 0.1, 40.0, 10)
+    p = export_eml(d, m, CFG, tmp_path / "reply.eml")
+    e = email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+    assert e["Subject"] == "Re: Prices Bcc: spy@evil.example" and e["Bcc"] is None
+    assert e["To"] == "Jo Pryce <jo@fair.example>"
+    assert e["In-Reply-To"] == "<abc@x.exampleBcc:spy@evil.example>"
+    assert e["References"].split() == ["<r1@x.example>", "<r2@x.example>", "<abc@x.exampleBcc:spy@evil.example>"]
+
+
 @pytest.mark.slow
 def test_through_the_real_store_on_the_demo_archive(rt, demo_dir, data_dir):
     from ingest.importer import run_import
