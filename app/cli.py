@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", metavar="DIR", default=None,
                         help="where the store and voice packs live (env OWNVOICE_DATA_DIR)")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--allow-remote-store", action="store_true",
+                        help="allow a chroma_url on another machine (your mail's ids and vectors go there)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     import app.commands as commands
 
@@ -59,6 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         ctx = Context.create(data_dir=args.data_dir)
+        if args.allow_remote_store:
+            ctx.config = ctx.config.with_(allow_remote_store=True)
     except UserError as e:  # a broken config.toml: there is no context to print with yet
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code

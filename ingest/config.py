@@ -44,6 +44,7 @@ class Config:
     seed: int = 0
     voicepack: str = "default"
     chroma_url: str = ""  # a Chroma server (HttpClient) instead of the embedded store
+    allow_remote_store: bool = False  # a chroma_url on another machine needs this (ingest.netpolicy)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_(self, **kw: Any) -> "Config":

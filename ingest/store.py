@@ -60,6 +60,22 @@ class SourceInfo:
     report: SourceReport
 
 
+def _check_store_url(url: str, allowed: bool) -> None:
+    """A Chroma server on another machine only when allowed; a loopback one never
+    through a proxy from the environment (ingest.netpolicy)."""
+    from ingest import netpolicy as net
+
+    net.check_remote(url, allowed=allowed, what="vector store", setting="allow_remote_store",
+                     flag="--allow-remote-store",
+                     fallback="your messages' ids and embedding vectors would be sent there.")
+    proxy = net.proxy_for(url) if net.is_loopback(url) else None
+    if proxy:
+        raise UserError(f"The proxy {proxy} set in your environment would carry the connection to the "
+                        f"vector store on this machine ({url}).",
+                        hint="Add its host to NO_PROXY (for example NO_PROXY=localhost,127.0.0.1), or unset "
+                             "http_proxy.")
+
+
 def _client(chroma_dir: Path, url: str):  # noqa: ANN202
     import chromadb
     from chromadb.config import Settings
@@ -93,12 +109,20 @@ class Store:
 
     # -- open / close ---------------------------------------------------------------
     @classmethod
-    def open(cls, data_dir: str | os.PathLike[str], *, chroma_url: str | None = None) -> "Store":
+    def open(cls, data_dir: str | os.PathLike[str], *, chroma_url: str | None = None,
+             allow_remote: bool | None = None) -> "Store":
+        """Open (creating) the store in ``data_dir``. ``chroma_url``: a Chroma server
+        instead of the embedded store (None: the config's); one on another machine needs
+        ``allow_remote`` (None: the config's ``allow_remote_store``)."""
         d = private_dir(Path(data_dir), tighten=True)
-        if chroma_url is None:
+        if chroma_url is None or allow_remote is None:
             from ingest.config import load_config
 
-            chroma_url = load_config().chroma_url
+            cfg = load_config()
+            chroma_url = cfg.chroma_url if chroma_url is None else chroma_url
+            allow_remote = cfg.allow_remote_store if allow_remote is None else allow_remote
+        if chroma_url:
+            _check_store_url(chroma_url, bool(allow_remote))
         db = state.connect(d / "state.sqlite")
         with state.locked_errors(d):
             sid = state.get_meta(db, "store_id")

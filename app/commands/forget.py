@@ -40,7 +40,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from ingest.errors import UserError
     from ingest.store import Store
 
-    with Store.open(ctx.data_dir, chroma_url=ctx.config.chroma_url) as store:
+    with Store.open(ctx.data_dir, chroma_url=ctx.config.chroma_url,
+                    allow_remote=ctx.config.allow_remote_store) as store:
         known = {i.path: i for i in store.sources()}
         key = args.source if args.source in known else str(Path(args.source).expanduser().resolve())
         if key not in known:  # a unique tail, as `ownvoice sources` shows it

@@ -37,7 +37,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     me = tuple(dict.fromkeys([*ctx.config.me, *(m.strip().lower() for m in args.me if m.strip())]))
     if args.me and me != tuple(ctx.config.me):
         save_config(ctx.config.with_(me=me))
-    with Store.open(ctx.data_dir, chroma_url=ctx.config.chroma_url) as store:
+    with Store.open(ctx.data_dir, chroma_url=ctx.config.chroma_url,
+                    allow_remote=ctx.config.allow_remote_store) as store:
         with ctx.progress(quiet=args.json) as (progress, cancel):
             result = run_import(args.paths, store, me, progress, cancel)
     reports = [r.to_json() for r in result.reports]

@@ -22,7 +22,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
     if args.k < 1:
         raise UserError("-k must be at least 1.", hint="Pass -k 5, for example.")
-    with Store.open(ctx.data_dir, chroma_url=ctx.config.chroma_url) as store:
+    with Store.open(ctx.data_dir, chroma_url=ctx.config.chroma_url,
+                    allow_remote=ctx.config.allow_remote_store) as store:
         if store.count() == 0 and not any(True for _ in store.documents()):
             raise UserError("The store is empty.", hint="Run `ownvoice import PATH` first.")
         hits = store.search(args.text, k=args.k, mine=args.mine)

@@ -25,7 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from ingest.store import Store
 
-    with Store.open(ctx.data_dir, chroma_url=ctx.config.chroma_url) as store:
+    with Store.open(ctx.data_dir, chroma_url=ctx.config.chroma_url,
+                    allow_remote=ctx.config.allow_remote_store) as store:
         infos = store.sources()
         me, inferred = store.me()
     if args.json:

@@ -21,7 +21,6 @@ tool calls; requests cannot be interrupted mid-flight (they are bounded by ``tim
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import urllib.error
@@ -30,6 +29,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+from ingest import netpolicy as net
 from ingest.errors import UserError
 from ingest.jobs import CancelToken, check
 
@@ -41,14 +41,7 @@ def is_url(spec: str) -> bool:
     return str(spec).strip().lower().startswith(("http://", "https://"))
 
 
-def is_loopback(url: str) -> bool:
-    host = (urllib.parse.urlsplit(url).hostname or "").lower()
-    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+is_loopback = net.is_loopback  # one definition (ingest.netpolicy), kept here for callers
 
 
 def open_teacher(spec: str | None, *, allow_remote: bool = False, threads: int = 0,
@@ -157,11 +150,14 @@ class EndpointTeacher:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         key = os.environ.get(API_KEY_ENV)
         if key:
+            net.check_token(self.endpoint, what="teacher endpoint")
             headers["Authorization"] = f"Bearer {key}"
         req = urllib.request.Request(self.endpoint, data=json.dumps(body).encode("utf-8"),
                                      headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 (opt-in URL)
+            # a loopback teacher is never reached through a proxy from the environment
+            opener = net.no_proxy_opener() if net.is_loopback(self.endpoint) else urllib.request.build_opener()
+            with opener.open(req, timeout=self.timeout) as resp:  # noqa: S310 (opt-in URL)
                 raw = resp.read()
         except urllib.error.HTTPError as e:
             detail = e.read()[:200].decode("utf-8", "replace").strip()
