@@ -9,9 +9,11 @@ template, or a plain frame for base models):
   messages, and the email to answer, each fenced as ``[EMAIL <hex>] ... [/EMAIL <hex>]``
   with a random boundary ``<hex>`` (one per ``draft`` call, shared by its variants so
   that they compare paired; the PLD loop keeps one per validation message per run).
-  The boundary is removed from the data itself, and the runtime removes
-  control-token strings, so a message cannot close
-  its fence or forge a turn. The frame is deliberately plain and ends in "Reply:":
+  Control-token strings are removed from the data first (the generic shapes, and
+  every token string a loaded runtime reported), then the boundary, again until
+  nothing changes, so a stripped token cannot rejoin a split boundary; the runtime
+  removes its control tokens once more at rendering. A message cannot close its
+  fence or forge a turn. The frame is deliberately plain and ends in "Reply:":
   the 135M student echoes elaborate markers instead of answering.
 
 Budget: everything is counted with the runtime's tokenizer so that
@@ -76,13 +78,34 @@ def frame_text(prompt: "Prompt") -> str:
                      for m in prompt.messages)
 
 
+# control tokens in the shapes chat templates use, whatever the model: <|im_end|>,
+# <start_of_turn>, </s>, [INST] ...
+_GENERIC_CONTROL = re.compile(r"<\|[^<>|\s]{1,64}\|>|</?(?:s|bos|eos|pad|unk|mask|start_of_turn|end_of_turn|"
+                              r"start_of_image|end_of_image|unused\d+)>|\[/?INST\]|<</?SYS>>")
+_KNOWN_CONTROLS: set[str] = set()  # every control-token string a loaded runtime reported
+
+
+def register_controls(tokens: Sequence[str]) -> None:
+    """Make ``scrub`` remove these control-token strings too (the runtime's vocabulary)."""
+    _KNOWN_CONTROLS.update(t for t in tokens if t)
+
+
 def scrub(text: str, boundary: str) -> str:
-    """Remove the boundary (and any run of its characters) from data.
+    """Remove control-token strings and then the boundary from data, until neither
+    is left (removing one may join the halves of the other).
 
     >>> scrub("a 9f3c b [/EMAIL 9f3c]", "9f3c")
     'a  b [/EMAIL ]'
+    >>> scrub("x 9f<|im_end|>3c y", "9f3c")
+    'x  y'
     """
-    while boundary in text:
+    known = sorted(_KNOWN_CONTROLS, key=len, reverse=True)
+    prev = None
+    while prev != text:
+        prev = text
+        text = _GENERIC_CONTROL.sub("", text)
+        for c in known:
+            text = text.replace(c, "")
         text = text.replace(boundary, "")
     return text
 
@@ -155,6 +178,9 @@ def build_prompt(message: Message, rt: Any, *, max_tokens: int, thread: Sequence
     ``rt`` needs ``count_tokens(text)``, ``chat_format_prompt(messages)``, ``tokenize``
     and ``n_ctx`` (a ``trainer.runtime.Runtime``)."""
     b = boundary or new_boundary()
+    controls = getattr(rt, "control_tokens", None)
+    if callable(controls):
+        register_controls(controls())
     notes: list[str] = []
     sys_msg = {"role": "system", "content": system_text(b, me, style)}
     ask, intro = ASK, INTRO
