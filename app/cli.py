@@ -42,6 +42,16 @@ def build_parser() -> argparse.ArgumentParser:
         register = getattr(module, "register", None)
         if register is not None:
             register(sub)
+    # the global options work after the command too (`ownvoice import x --data-dir d`);
+    # SUPPRESS keeps a value given before the command when the command has none
+    for cmd in sub.choices.values():
+        opts = {o for a in cmd._actions for o in a.option_strings}
+        if "--data-dir" not in opts:
+            cmd.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
+                             help="as before the command: where the store and voice packs live")
+        if "--allow-remote-store" not in opts:
+            cmd.add_argument("--allow-remote-store", action="store_true", default=argparse.SUPPRESS,
+                             help="as before the command")
     return parser
 
 

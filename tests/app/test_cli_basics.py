@@ -55,3 +55,30 @@ def test_broken_config_and_damaged_store_exit_2_with_one_line(tmp_path):
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "is damaged" in r.stderr and "import" in r.stderr
     assert (data / "state.sqlite").read_bytes().startswith(b"this is not a database")  # left as it was
+
+
+def test_doctor_on_a_fresh_install_passes_with_gemma_not_yet_assembled(tmp_path):
+    """Gemma-3 is assembled from its packages on first use: before that, doctor says so
+    and how to do it now, and that is not a failure."""
+    fresh = tmp_path / "cache"
+    r = _run("--data-dir", str(tmp_path / "d"), "doctor", "--json", env={"OWNVOICE_CACHE_DIR": str(fresh)})
+    out = json.loads(r.stdout)
+    gemma = next(c for c in out["checks"] if c["name"] == "model gemma3")
+    assert gemma["ok"] is True and "not assembled yet" in gemma["detail"] and "--prepare gemma3" in gemma["detail"]
+    assert not (fresh / "models" / "gemma-3-270m-q4_k_m.gguf").exists()  # doctor assembled nothing
+    assert r.returncode == (0 if out["ok"] else 1) and all(c["ok"] for c in out["checks"] if "model" in c["name"])
+
+
+def test_data_dir_works_after_the_command_too(tmp_path):
+    from app.cli import build_parser
+
+    p = build_parser()
+    after = p.parse_args(["sources", "--data-dir", str(tmp_path / "a")])
+    before = p.parse_args(["--data-dir", str(tmp_path / "b"), "sources"])
+    neither = p.parse_args(["sources"])
+    assert after.data_dir == str(tmp_path / "a") and before.data_dir == str(tmp_path / "b")
+    assert neither.data_dir is None and neither.allow_remote_store is False
+    assert p.parse_args(["import", "x.mbox", "--allow-remote-store"]).allow_remote_store is True
+    r = _run("doctor", "--json", "--data-dir", str(tmp_path / "c"))
+    dd = next(c for c in json.loads(r.stdout)["checks"] if c["name"] == "data directory")
+    assert str(tmp_path / "c") in dd["detail"]
