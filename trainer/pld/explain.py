@@ -15,10 +15,11 @@ from __future__ import annotations
 from typing import Any
 
 from ingest.jobs import CancelToken, Progress, ProgressFn, check, no_progress
+from trainer.prompt import fixed_boundary
 from trainer.pld.rules import EXPLAIN_PREFIX, Rejected, Rule, check_rule, explain_messages, parse_rule
 
 CACHE = "pld/explanations.json"
-PROMPT_VERSION = 2
+PROMPT_VERSION = 3  # 3: the mail is fenced as data
 
 
 def explain_pairs(pairs: list[Any], teacher: Any, pack: Any | None = None, *, max_tokens: int = 48,
@@ -39,7 +40,8 @@ def explain_pairs(pairs: list[Any], teacher: Any, pack: Any | None = None, *, ma
         check(cancel)
         item = items.get(pair.id)
         if item is None:
-            raw = teacher.complete(explain_messages(pair.message_text, pair.reply_text),
+            msgs = explain_messages(pair.message_text, pair.reply_text, boundary=fixed_boundary("explain", pair.id))
+            raw = teacher.complete(msgs,
                                    max_tokens=max_tokens, temperature=0.2, seed=i, cancel=cancel,
                                    prefix=EXPLAIN_PREFIX, stop=("\n",))
             text = parse_rule(raw)

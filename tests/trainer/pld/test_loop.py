@@ -51,7 +51,7 @@ def test_revision_kept_only_when_fidelity_improves_and_successes_are_shown():
     # the teacher saw failures AND successful drafts beside them, plus the real replies
     first = teacher.seen[0]
     assert "Drafts that sounded like the person" in first and "did NOT sound like" in first
-    assert "real reply: Real answer 0" in first
+    assert "Real answer 0" in first.split("[REPLY ")[1]  # the real reply, fenced as data
     assert res.prompt_tokens <= 200
 
 
