@@ -156,7 +156,7 @@ def locked_errors(data_dir: Path) -> Iterator[None]:
 
 def already_running(data_dir: Path) -> AlreadyRunning:
     return AlreadyRunning(f"Another ownvoice process is already running on {data_dir} "
-                          "(importing or forgetting).",
+                          "(importing, learning or forgetting).",
                           hint="Wait for it to finish, or stop it, then run this again.")
 
 

@@ -66,9 +66,17 @@ def route_function(name: str) -> Callable[..., dict]:
 
 def learn(routes: list[str], ctx: LearnContext, progress: ProgressFn = no_progress,
           cancel: CancelToken | None = None) -> dict[str, Any]:
+    """Run ``routes`` in order under the store's write lock: a second learn, an import
+    or a forget on the same data dir meanwhile gets ``AlreadyRunning`` at once (two
+    learns would race on the voice pack's manifest; an import would change the mail
+    under a fit)."""
+    import contextlib
+
+    lock = getattr(ctx.store, "lock", None)  # stores without one (test adapters over mbox files) skip it
     results: dict[str, Any] = {}
-    for name in routes:
-        check(cancel)
-        results[name] = route_function(name)(ctx, progress, cancel)
+    with lock if lock is not None else contextlib.nullcontext():
+        for name in routes:
+            check(cancel)
+            results[name] = route_function(name)(ctx, progress, cancel)
     results["voicepack"] = str(ctx.pack.path)
     return results

@@ -207,3 +207,32 @@ def test_halves_split_by_thread_and_fit_only_their_half():
     assert ta and tb and not ta & tb
     assert all(S.thread_half(t) == 0 for t in ta) and all(S.thread_half(t) == 1 for t in tb)
     assert a.metrics["n_test"] == b.metrics["n_test"]  # the same newest fold
+
+
+@pytest.mark.slow
+def test_learn_holds_the_write_lock_so_a_second_writer_is_refused(tmp_path):
+    """Two learns (or a learn and an import) on one data dir would race on the voice
+    pack's manifest: learn takes the store's write lock, and a writer meanwhile gets
+    AlreadyRunning at once."""
+    from ingest.errors import AlreadyRunning
+    from ingest.store import Store
+    from tests.trainer.fidelity.demo_store import demo_data_dir
+    from trainer.learn import learn
+
+    data = demo_data_dir(tmp_path / "data")
+    with Store.open(data) as store, Store.open(data) as other:
+        ctx = LearnContext(store, VoicePack.open(data), Config(), data)
+        with other.lock:  # another process importing, say
+            with pytest.raises(AlreadyRunning, match="learning"):
+                learn(["scorer"], ctx)
+        seen = []
+
+        def progress(p):
+            if not seen:  # while learn runs, a second writer is refused
+                with pytest.raises(AlreadyRunning):
+                    with other.lock:
+                        pass
+                seen.append(p)
+
+        learn(["scorer"], ctx, progress=progress)
+        assert seen and VoicePack.open(data).route("scorer")["auc"] > 0.5
