@@ -34,6 +34,9 @@ MAGIC = b"GGUF"
 MAX_TENSORS = 1 << 20
 MAX_KV = 1 << 16
 MAX_DIMS = 4
+# the largest vocabularies are ~262k tokens (Gemma); a header claiming more strings or nested
+# elements than this is forged, and walking it would take minutes on a multi-GB sparse file
+MAX_ARRAY = 1 << 22
 _HINT = "Point to a complete .gguf model file (re-download or re-export it)."
 
 # GGUF metadata value types -> struct format (fixed-size scalars)
@@ -129,7 +132,7 @@ class _Reader:
                 return None
             if etype not in (_STRING, _ARRAY):
                 raise self.fail(f"{what} has unknown element type {etype}")
-            if n > self.size - self.pos:  # every element takes at least one byte
+            if n > self.size - self.pos or n > MAX_ARRAY:  # every element takes at least one byte
                 raise self.fail(f"{what} claims {n} elements")
             if etype == _STRING:  # the hot path (tokenizer vocabularies): skip lengths fast
                 self._skip_strings(n, what)

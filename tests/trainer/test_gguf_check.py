@@ -93,6 +93,20 @@ def test_forged_headers(tmp_path):
     _bad(bad_type, "unknown value type 99")
 
 
+def test_a_forged_vocabulary_on_a_4_gb_sparse_file_is_refused_without_walking_it(tmp_path):
+    """A 4 GB file (sparse: no disk used) whose header claims a billion zero-length
+    tokens: walking them would take minutes; the element bound refuses it at once."""
+    p = tmp_path / "sparse.gguf"
+    key = b"tokenizer.ggml.tokens"
+    head = (b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + struct.pack("<Q", len(key)) + key
+            + struct.pack("<IIQ", 9, 8, 10 ** 9))
+    with open(p, "wb") as f:
+        f.write(head)
+        f.truncate(4 << 30)
+    assert p.stat().st_size == 4 << 30
+    _bad(p, "claims 1000000000 elements")
+
+
 def test_llama_cpp_never_sees_a_bad_file(tmp_path, monkeypatch):
     import llama_cpp
 
