@@ -60,6 +60,16 @@ class SourceInfo:
     report: SourceReport
 
 
+def with_identity(cfg: Any, store: Any) -> Any:
+    """``cfg`` with ``me`` set to the addresses saved in ``store`` (given to its imports,
+    or inferred from its Sent folders). The user's identity belongs to the store, so a
+    second person's store never counts the first person's mail as "own"; the config's
+    ``me`` is only a fallback for a store that has none saved yet."""
+    who = getattr(store, "me", None)
+    me = who()[0] if callable(who) else ()
+    return cfg.with_(me=tuple(me)) if me else cfg
+
+
 def _check_store_url(url: str, allowed: bool) -> None:
     """A Chroma server on another machine only when allowed; a loopback one never
     through a proxy from the environment (ingest.netpolicy)."""

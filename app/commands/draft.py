@@ -87,10 +87,12 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                 raise UserError("--text is empty.", hint="Pass the message to answer.")
             message = Message(source="cli", item="text", body=args.text, text=args.text)
         pack = _open_pack(ctx, args.pack)
-        cfg = ctx.config
+        from ingest.store import with_identity
+
+        cfg = with_identity(ctx.config, store) if store is not None else ctx.config  # the store's user
         if args.save and not cfg.me:
-            raise UserError("--save needs your address for the From line, and `me` is not set.",
-                            hint="Set `me` in config.toml (or import with --me).")
+            raise UserError("--save needs your address for the From line, and none is known.",
+                            hint="Import your mail with --me ADDR (or set `me` in config.toml).")
         stream = _Streamer(ctx) if not args.json else None
         with ctx.progress(quiet=True) as (progress, cancel):
             result = draft(message, variants=variants, n=args.n, store=store, pack=pack, config=cfg,

@@ -39,15 +39,18 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from trainer.fidelity.scorer import VoiceScorer
     from trainer.voicepack import VoicePack
 
+    from ingest.store import with_identity
+
     cfg = ctx.config
-    if args.me:
-        cfg = cfg.with_(me=tuple(a.strip().lower() for v in args.me for a in v.split(",") if a.strip()))
     if args.model:
         cfg = cfg.with_(model=args.model)
     variants = parse_variants(args.variants)
     pack = VoicePack.open(ctx.data_dir, args.pack or cfg.voicepack)
     scorer = VoiceScorer.load(pack)  # a clear error before any drafting when there is none
     with Store.open(ctx.data_dir) as store:
+        cfg = with_identity(cfg, store)  # the store's user; an explicit --me wins
+        if args.me:
+            cfg = cfg.with_(me=tuple(a.strip().lower() for v in args.me for a in v.split(",") if a.strip()))
         judge = None
         if args.judge:
             from trainer.fidelity.judge import LLMJudge

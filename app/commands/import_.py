@@ -2,7 +2,8 @@
 
 Shows a progress bar, then one row per source: messages seen, the user's own, others',
 duplicates, reply pairs and skipped items (the first few with their reasons). ``--me``
-addresses are saved in config ``me``. Running it again adds only what is new; an
+addresses are saved in the store (each data dir has its own user), added to those
+given before. Running it again adds only what is new; an
 interrupted import resumes where it stopped.
 """
 
@@ -30,16 +31,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from ingest.config import save_config
+    import json
+
+    from ingest import state
     from ingest.importer import run_import
     from ingest.store import Store
 
-    me = tuple(dict.fromkeys([*ctx.config.me, *(m.strip().lower() for m in args.me if m.strip())]))
-    if args.me and me != tuple(ctx.config.me):
-        save_config(ctx.config.with_(me=me))
+    given = tuple(dict.fromkeys(m.strip().lower() for m in args.me if m.strip()))
     with Store.open(ctx.data_dir, chroma_url=ctx.config.chroma_url,
                     allow_remote=ctx.config.allow_remote_store) as store:
         with ctx.progress(quiet=args.json) as (progress, cancel):
+            # the addresses belong to this store (saved in it), never to the global config
+            saved = json.loads(state.get_meta(store.db, "me", "[]") or "[]")
+            me = tuple(dict.fromkeys([*saved, *given]))  # none: inferred from the Sent folders
             result = run_import(args.paths, store, me, progress, cancel)
     reports = [r.to_json() for r in result.reports]
     for r in reports:

@@ -80,6 +80,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         "allow_remote": cfg.allow_remote_teacher, "rounds": args.rounds, "fresh": args.fresh,
     }.items() if v is not None}
     with Store.open(ctx.data_dir) as store:
+        from ingest.store import with_identity
+
+        cfg = with_identity(cfg, store)  # the store's user, not the global config's
         pack = VoicePack.open(ctx.data_dir, args.pack or cfg.voicepack)
         lctx = LearnContext(store=store, pack=pack, config=cfg, data_dir=ctx.data_dir, options=options)
         with ctx.progress(quiet=False) as (progress, cancel):

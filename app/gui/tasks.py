@@ -71,11 +71,18 @@ def list_models(progress: ProgressFn = no_progress, cancel: CancelToken | None =
     return list(core_list_models())
 
 
+def _config(session):  # noqa: ANN001, ANN202
+    """The session's config with the store's own user (``ingest.store.with_identity``)."""
+    from ingest.store import with_identity
+
+    return with_identity(session.config, session.store())
+
+
 def learn(session, routes: list[str], options: dict[str, Any], progress: ProgressFn = no_progress,
           cancel: CancelToken | None = None) -> dict[str, Any]:
     from trainer.learn import LearnContext, learn as core_learn, parse_routes
 
-    cfg = session.config
+    cfg = _config(session)
     opts = {"model": cfg.model, "device": cfg.device, "teacher": cfg.teacher or None,
             "allow_remote": cfg.allow_remote_teacher, **options}  # as `ownvoice learn` passes them
     ctx = LearnContext(store=session.store(), pack=session.pack(), config=cfg,
@@ -139,7 +146,7 @@ def draft(session, message: Message, variants: list[str], n: int, on_token: Call
     from trainer.drafting import draft as core_draft
 
     result = core_draft(message, variants=list(variants), n=n, store=session.store(),
-                        pack=session.pack(), config=session.config, on_token=on_token,
+                        pack=session.pack(), config=_config(session), on_token=on_token,
                         on_restart=on_restart, progress=progress, cancel=cancel)
     check(cancel)
     texts = {(d.variant, d.sample): d.text for d in result.drafts}
@@ -179,7 +186,7 @@ def score_texts(session, texts: dict[tuple[str, int], str], thread: str | None =
 def export_eml(session, draft_obj: Any, message: Message, path: str) -> Path:
     from trainer.drafting import export_eml as core_export
 
-    core_export(draft_obj, message, session.config, path)
+    core_export(draft_obj, message, _config(session), path)
     return Path(path)
 
 
@@ -221,7 +228,7 @@ def evaluate(session, holdout: float, variants: list[str], n: int, limit: int,
     from trainer.evaluate import CHECKPOINT_REL, evaluate as core_evaluate, write_report
 
     pack = session.pack()
-    rep = core_evaluate(session.store(), pack, session.config, holdout=holdout,
+    rep = core_evaluate(session.store(), pack, _config(session), holdout=holdout,
                         variants=list(variants), n=n, limit=limit, progress=progress, cancel=cancel,
                         checkpoint=pack.file(CHECKPOINT_REL))
     folder = pack.file("eval")

@@ -49,7 +49,7 @@ def test_import_json_shape_and_identity(corpora, tmp_path, capsys):
     by = {s["path"].rsplit("/", 1)[-1]: s for s in doc["sources"]}
     assert by["inbox.mbox"]["others"] > 50 and by["sent.mbox"]["own"] > 500
     assert doc["totals"]["seen"] == sum(s["seen"] for s in doc["sources"])
-    # --me was saved in config; a second import adds nothing and says so
+    # --me was saved in the store; a second import adds nothing and says so
     rc, out, _ = _cli(capsys, "--data-dir", data, "import", str(inbox), "--json")
     again = json.loads(out)
     assert rc == 0 and again["sources"][0]["unchanged"] and again["me"] == [ME]
@@ -125,3 +125,25 @@ def test_a_real_process_prints_no_traceback(tmp_path):
                         str(tmp_path / "missing.mbox")], capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and "missing.mbox" in r.stderr
+
+
+def test_two_stores_each_count_only_their_own_user(tmp_path, capsys):
+    """--me belongs to the store it was given for: importing Wren's mail into one data
+    dir must not make her mail "own" in another person's store (it did when --me went
+    into the global config)."""
+    demo = os.path.join(os.path.dirname(__file__), "..", "..", "resources", "demo")
+    inbox, sent = os.path.join(demo, "Inbox.mbox"), os.path.join(demo, "Sent.mbox")
+    a, b = str(tmp_path / "wren"), str(tmp_path / "dai")
+    rc, out, err = _cli(capsys, "--data-dir", a, "import", sent, "--me", "wren@halloway-cider.example", "--json")
+    assert rc == 0, err
+    assert json.loads(out)["totals"]["own"] > 50
+    rc, out, err = _cli(capsys, "--data-dir", b, "import", inbox, sent, "--me", "dai@morgans-farm.example",
+                        "--json")
+    assert rc == 0, err
+    doc = json.loads(out)
+    assert doc["me"] == ["dai@morgans-farm.example"]
+    assert doc["totals"]["own"] == 2  # Dai's two messages, none of Wren's
+    cfg = os.path.join(os.environ["OWNVOICE_CONFIG_DIR"], "config.toml")
+    assert not os.path.exists(cfg) or "wren@" not in open(cfg).read()
+    rc, out, _ = _cli(capsys, "--data-dir", a, "import", sent, "--json")  # A keeps its own user
+    assert json.loads(out)["me"] == ["wren@halloway-cider.example"]
