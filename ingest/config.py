@@ -69,8 +69,9 @@ def config_path() -> Path:
     return config_dir() / "config.toml"
 
 
-def load_config(path: Path | None = None, *, data_dir: str | None = None) -> Config:
-    """Load config.toml (missing file: defaults) and apply the data-dir overrides."""
+def load_config(path: Path | None = None, *, data_dir: str | None = None, overrides: bool = True) -> Config:
+    """Load config.toml (missing file: defaults) and apply the data-dir overrides
+    (``--data-dir``, then ``OWNVOICE_DATA_DIR``); ``overrides=False``: the file alone."""
     p = path or config_path()
     values: dict[str, Any] = {}
     if p.exists():
@@ -85,6 +86,8 @@ def load_config(path: Path | None = None, *, data_dir: str | None = None) -> Con
             else:
                 values.setdefault("extra", {})[k] = v
     cfg = Config(**values)
+    if not overrides:
+        return cfg
     env = os.environ.get("OWNVOICE_DATA_DIR")
     if data_dir:
         cfg = cfg.with_(data_dir=str(data_dir))

@@ -88,3 +88,4 @@ def test_a_loopback_teacher_bypasses_a_proxy_and_may_get_the_key(no_proxy_env):
         assert _Chat.seen[-1]["auth"] == "Bearer sk-local"
     finally:
         srv.shutdown()
+

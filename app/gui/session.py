@@ -48,10 +48,12 @@ class Session:
         return VoicePack.open(self.data_dir, self.config.voicepack)
 
     def update_config(self, cfg: Config) -> None:
-        """Save ``cfg``; a new data directory drops the cached store."""
+        """Save ``cfg``; a new data directory drops the cached store. A data dir that came
+        from ``--data-dir`` or ``OWNVOICE_DATA_DIR`` is not saved as the default: only one
+        the user chose in Settings is."""
         with self._lock:
             moved = cfg.data_dir != self.config.data_dir
-            save_config(cfg)
+            save_config(cfg if moved else cfg.with_(data_dir=load_config(overrides=False).data_dir))
             self.config = cfg
             if moved:
                 self.close()
