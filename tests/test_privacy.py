@@ -112,3 +112,43 @@ def test_whole_job_makes_no_outside_connection(no_network, data_dir):
              if not p.is_symlink() and stat.S_IMODE(p.stat().st_mode) & 0o077]
     assert stat.S_IMODE(os.stat(data_dir).st_mode) == 0o700
     assert loose == [], f"readable by others: {loose[:5]}"
+
+
+def _unshare_works() -> str:
+    """'' when ``unshare -n`` runs here, else why not."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("unshare"):
+        return "unshare is not installed"
+    r = subprocess.run(["unshare", "-n", "true"], capture_output=True, text=True)
+    return "" if r.returncode == 0 else f"unshare -n is not permitted here ({r.stderr.strip()[:80]})"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("isolation", ["socket guard", "network namespace"])
+def test_the_job_in_a_clean_environment_sends_nothing(isolation, tmp_path, shared_cache):
+    """The job in its own process with none of the test suite's environment (no
+    HF_HUB_OFFLINE, no telemetry switch: ownvoice must set its own), under the socket
+    guard, and in the second case also inside a network namespace with no route out
+    (`unshare -n`), so a connection below Python would fail too."""
+    import json
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "tests.privacy_job", str(DEMO)]  # from the repo root (tests/trainer would shadow)
+    if isolation == "network namespace":
+        why = _unshare_works()
+        if why:
+            pytest.skip(why)
+        cmd = ["unshare", "-n", *cmd]
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8",
+           "OWNVOICE_DATA_DIR": str(tmp_path / "data"), "OWNVOICE_CONFIG_DIR": str(tmp_path / "config"),
+           "OWNVOICE_CACHE_DIR": str(shared_cache)}
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1200,
+                       cwd=str(Path(__file__).resolve().parents[1]))
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert out["attempts"] == [], f"outside connections attempted: {out['attempts']}"
+    assert out["drafts"] == 1 and out["chars"] > 0
+    assert out["hf_hub_offline"] == "1" and out["telemetry"] == "False"  # set by ownvoice itself

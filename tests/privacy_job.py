@@ -1,0 +1,87 @@
+"""The whole job (import the demo archive, learn, draft) in a process of its own, for
+tests/test_privacy.py: run with a clean environment (no HF_HUB_OFFLINE, no telemetry
+switches: the product must set its own), optionally inside ``unshare -n``. Every
+non-loopback connection or name lookup is refused and recorded by a socket guard
+installed before anything is imported; prints one JSON object."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import socket
+import sys
+from pathlib import Path
+
+ATTEMPTS: list[str] = []
+_real_connect, _real_connect_ex, _real_gai = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo
+
+
+def _local(host) -> bool:  # noqa: ANN001
+    if host is None:
+        return True
+    host = host.decode() if isinstance(host, bytes) else str(host)
+    if host in ("localhost", "localhost.localdomain", "ip6-localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _ok(sock, address) -> bool:  # noqa: ANN001
+    if sock.family == getattr(socket, "AF_UNIX", None):
+        return True
+    host = address[0] if isinstance(address, tuple) else address
+    if _local(host):
+        return True
+    ATTEMPTS.append(f"connect {address!r}")
+    return False
+
+
+def connect(self, address):  # noqa: ANN001, ANN201
+    if not _ok(self, address):
+        raise OSError(101, "blocked: non-loopback connection")
+    return _real_connect(self, address)
+
+
+def connect_ex(self, address):  # noqa: ANN001, ANN201
+    return _real_connect_ex(self, address) if _ok(self, address) else 101
+
+
+def getaddrinfo(host, *a, **k):  # noqa: ANN001, ANN201
+    if not _local(host):
+        ATTEMPTS.append(f"resolve {host!r}")
+        raise socket.gaierror(-2, "blocked: name resolution")
+    return _real_gai(host, *a, **k)
+
+
+socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo = connect, connect_ex, getaddrinfo
+
+
+def main() -> int:
+    demo = Path(sys.argv[1])
+    me = ("wren@halloway-cider.example", "wren.halloway@fastmail.example")
+    from ingest.config import load_config
+    from ingest.importer import import_sources
+    from ingest.store import Store
+    from trainer.drafting import draft
+    from trainer.learn import LearnContext, learn, parse_routes
+    from trainer.voicepack import VoicePack
+
+    data = Path(os.environ["OWNVOICE_DATA_DIR"])
+    cfg = load_config().with_(me=me, max_tokens=30)
+    with Store.open(data) as store:
+        import_sources([demo / "Sent.mbox", demo / "Inbox.mbox"], store, list(me))
+        pack = VoicePack.open(data)
+        learn(parse_routes("rag"), LearnContext(store=store, pack=pack, config=cfg, data_dir=data))
+        msg = store.by_message_id("i0086@thesaltcellar.example")
+        res = draft(msg, variants=("rag",), n=1, store=store, pack=pack, config=cfg)
+    print(json.dumps({"attempts": ATTEMPTS, "drafts": len(res.drafts), "chars": len(res.drafts[0].text),
+                      "hf_hub_offline": os.environ.get("HF_HUB_OFFLINE"),
+                      "telemetry": os.environ.get("ANONYMIZED_TELEMETRY")}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
