@@ -144,6 +144,27 @@ def test_adapter_apply_and_remove_without_reload(rt, tmp_path):
     assert rt.llm is llm  # never reloaded
 
 
+def test_a_retrained_adapter_at_the_same_path_is_loaded_again(rt, tmp_path):
+    """The GUI keeps one runtime for its whole life: after a new learn writes another
+    adapter to the same path, drafting must use the new weights, not the cached ones."""
+    import os
+
+    path = tmp_path / "adapter.gguf"
+    ids = rt.tokenize("Dear Jo, thanks for the order. We can deliver on", add_bos=True)
+    write_lora_adapter(path, zero_b=True)
+    base = rt.logits(ids)
+    try:
+        rt.set_adapter(path)
+        np.testing.assert_allclose(rt.logits(ids), base, atol=1e-4)
+        st = path.stat()
+        write_lora_adapter(path, seed=1, scale_b=0.5)  # retrained, same path
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # even within one mtime tick
+        rt.set_adapter(path)
+        assert np.abs(rt.logits(ids) - base).max() > 0.1
+    finally:
+        rt.set_adapter(None)
+
+
 def test_bad_adapters_are_user_errors(rt, tmp_path):
     with pytest.raises(UserError, match="not a LoRA adapter"):
         rt.set_adapter(rt.info.path)
