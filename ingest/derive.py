@@ -159,7 +159,7 @@ def finalize(store: "Store", progress: ProgressFn = no_progress,
     if upd:  # chroma first: if killed here, SQLite still says "changed" next time
         store.update_vector_meta("messages", upd, [{"own": own_new[i]} for i in upd])
     progress(Progress("finalize", 1, 4, "threads"))
-    threads = thread_keys(rows)
+    threads = thread_keys(rows, who)
     old_threads = dict(db.execute("SELECT id, thread FROM messages"))
     pairs = {p.id: p for p in find_pairs(rows, threads, who, my_names)}
     old_pairs = {r["id"]: state.pair_values(state.pair_from_row(r))

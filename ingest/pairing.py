@@ -87,36 +87,52 @@ def _parent(r: Row) -> str:
     return r.references[-1] if r.references else ""
 
 
-def thread_keys(rows: Sequence[Row]) -> dict[str, str]:
-    """Thread key for every row id."""
+def thread_keys(rows: Sequence[Row], me: Sequence[str] = ()) -> dict[str, str]:
+    """Thread key for every row id.
+
+    A message joins the thread of the nearest message it answers that is in the store
+    (its In-Reply-To, else the last stored entry of its References) only when it is the
+    user's own, or the two share a correspondent other than the user (``me``). The headers are the sender's
+    word: a stranger whose References name a private thread's Message-ID gets a thread
+    of its own, so the private thread is neither pulled into a prompt as "this thread"
+    nor exempt from the leak check. A message with no stored parent is keyed by the
+    root its headers name (the first References entry), by its own Message-ID when
+    others reference it, else by normalised subject and participants.
+    """
     by_mid = {r.message_id: r for r in rows if r.message_id}
     referenced = {m for r in rows for m in (*r.references, r.in_reply_to) if m}
-    out: dict[str, str] = {}
-    for r in rows:
-        root = ""
-        if r.references:
-            root = r.references[0]
-        elif r.in_reply_to:
-            root = r.in_reply_to
-        seen: set[str] = set()
-        while root and root in by_mid and root not in seen:  # follow the chain up
-            seen.add(root)
-            up = by_mid[root]
-            nxt = up.references[0] if up.references else up.in_reply_to
-            if not nxt:
-                break
-            root = nxt
-        if not root and r.message_id and r.message_id in referenced:
-            root = r.message_id
-        if root:
-            out[r.id] = _key("mid", root)
-            continue
-        subj = normalize_subject(r.subject)
-        if subj:
-            out[r.id] = _key("subj", subj, *sorted(set(r.participants)))
+    mine = {m.strip().lower() for m in me if m}
+    memo: dict[str, str] = {}
+
+    def others(r: Row) -> set[str]:
+        return set(r.participants) - mine
+
+    def parent_of(r: Row) -> Row | None:
+        for cand in (r.in_reply_to, *reversed(r.references)):
+            up = by_mid.get(cand) if cand else None
+            if up is not None and up.id != r.id:
+                return up
+        return None
+
+    def key(r: Row, depth: int = 0) -> str:
+        if r.id in memo:
+            return memo[r.id]
+        up = parent_of(r) if depth < 500 else None  # a cycle of headers ends at the depth bound
+        if up is not None:
+            # the user's own mail, or one with no correspondent but the user, can be trusted to join
+            joins = not mine or r.own or not others(r) or bool(others(r) & others(up))
+            k = key(up, depth + 1) if joins else _key("mid", r.message_id or r.id)
         else:
-            out[r.id] = _key("one", r.id)
-    return out
+            root = r.references[0] if r.references else r.in_reply_to
+            if not root and r.message_id and r.message_id in referenced:
+                root = r.message_id
+            subj = normalize_subject(r.subject)
+            k = (_key("mid", root) if root else _key("subj", subj, *sorted(set(r.participants))) if subj
+                 else _key("one", r.id))
+        memo[r.id] = k
+        return k
+
+    return {r.id: key(r) for r in rows}
 
 
 @dataclass(frozen=True)
