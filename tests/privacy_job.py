@@ -2,7 +2,8 @@
 tests/test_privacy.py: run with a clean environment (no HF_HUB_OFFLINE, no telemetry
 switches: the product must set its own), optionally inside ``unshare -n``. Every
 non-loopback connection or name lookup is refused and recorded by a socket guard
-installed before anything is imported; prints one JSON object."""
+installed before anything is imported; prints one JSON object. ``is_local`` is shared
+with the in-process guard of tests/test_privacy.py."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ ATTEMPTS: list[str] = []
 _real_connect, _real_connect_ex, _real_gai = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo
 
 
-def _local(host) -> bool:  # noqa: ANN001
+def is_local(host) -> bool:  # noqa: ANN001
     if host is None:
         return True
     host = host.decode() if isinstance(host, bytes) else str(host)
@@ -33,7 +34,7 @@ def _ok(sock, address) -> bool:  # noqa: ANN001
     if sock.family == getattr(socket, "AF_UNIX", None):
         return True
     host = address[0] if isinstance(address, tuple) else address
-    if _local(host):
+    if is_local(host):
         return True
     ATTEMPTS.append(f"connect {address!r}")
     return False
@@ -50,13 +51,15 @@ def connect_ex(self, address):  # noqa: ANN001, ANN201
 
 
 def getaddrinfo(host, *a, **k):  # noqa: ANN001, ANN201
-    if not _local(host):
+    if not is_local(host):
         ATTEMPTS.append(f"resolve {host!r}")
         raise socket.gaierror(-2, "blocked: name resolution")
     return _real_gai(host, *a, **k)
 
 
-socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo = connect, connect_ex, getaddrinfo
+def install_guard() -> None:
+    """Refuse and record non-loopback connections and lookups from here on."""
+    socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo = connect, connect_ex, getaddrinfo
 
 
 def main() -> int:
@@ -84,4 +87,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    install_guard()  # before ownvoice or any library is imported
     sys.exit(main())

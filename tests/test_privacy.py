@@ -8,7 +8,6 @@ llama.cpp and torch do no networking of their own.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import socket
 import stat
@@ -17,20 +16,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DEMO, DEMO_ME
+from tests.privacy_job import is_local
 
-LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", ""}
-
-
-def _is_local(host) -> bool:
-    if host is None:
-        return True
-    host = host.decode() if isinstance(host, bytes) else str(host)
-    if host in LOCAL_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.split("%")[0]).is_loopback
-    except ValueError:
-        return False
+_is_local = is_local  # one definition: tests/privacy_job.py
 
 
 @pytest.fixture
