@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 ATTEMPTS: list[str] = []
-_real_connect, _real_connect_ex, _real_gai = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo
 
 
 def is_local(host) -> bool:  # noqa: ANN001
@@ -30,36 +29,40 @@ def is_local(host) -> bool:  # noqa: ANN001
         return False
 
 
-def _ok(sock, address) -> bool:  # noqa: ANN001
-    if sock.family == getattr(socket, "AF_UNIX", None):
-        return True
-    host = address[0] if isinstance(address, tuple) else address
-    if is_local(host):
-        return True
-    ATTEMPTS.append(f"connect {address!r}")
-    return False
+def make_guard(attempts: list[str]):  # noqa: ANN201
+    """(connect, connect_ex, getaddrinfo) replacements that refuse non-loopback targets
+    and record each attempt in ``attempts``; they wrap the functions in place now."""
+    real_connect, real_connect_ex, real_gai = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo
 
+    def allowed(sock, address) -> bool:  # noqa: ANN001
+        if sock.family == getattr(socket, "AF_UNIX", None):
+            return True
+        host = address[0] if isinstance(address, tuple) else address
+        if is_local(host):
+            return True
+        attempts.append(f"connect {address!r}")
+        return False
 
-def connect(self, address):  # noqa: ANN001, ANN201
-    if not _ok(self, address):
-        raise OSError(101, "blocked: non-loopback connection")
-    return _real_connect(self, address)
+    def connect(self, address):  # noqa: ANN001, ANN202
+        if not allowed(self, address):
+            raise OSError(101, "blocked: non-loopback connection")
+        return real_connect(self, address)
 
+    def connect_ex(self, address):  # noqa: ANN001, ANN202
+        return real_connect_ex(self, address) if allowed(self, address) else 101
 
-def connect_ex(self, address):  # noqa: ANN001, ANN201
-    return _real_connect_ex(self, address) if _ok(self, address) else 101
+    def getaddrinfo(host, *a, **k):  # noqa: ANN001, ANN202
+        if not is_local(host):
+            attempts.append(f"resolve {host!r}")
+            raise socket.gaierror(-2, "blocked: name resolution")
+        return real_gai(host, *a, **k)
 
-
-def getaddrinfo(host, *a, **k):  # noqa: ANN001, ANN201
-    if not is_local(host):
-        ATTEMPTS.append(f"resolve {host!r}")
-        raise socket.gaierror(-2, "blocked: name resolution")
-    return _real_gai(host, *a, **k)
+    return connect, connect_ex, getaddrinfo
 
 
 def install_guard() -> None:
     """Refuse and record non-loopback connections and lookups from here on."""
-    socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo = connect, connect_ex, getaddrinfo
+    socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo = make_guard(ATTEMPTS)
 
 
 def main() -> int:

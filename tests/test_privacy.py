@@ -16,42 +16,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DEMO, DEMO_ME
-from tests.privacy_job import is_local
-
-_is_local = is_local  # one definition: tests/privacy_job.py
-
+from tests.privacy_job import make_guard
 
 @pytest.fixture
 def no_network(monkeypatch):
+    """The socket guard of tests/privacy_job.py, in this process, for one test."""
     attempts: list[str] = []
-    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
-    real_getaddrinfo = socket.getaddrinfo
-
-    def _check(sock, address):
-        if sock.family == getattr(socket, "AF_UNIX", None):
-            return True
-        host = address[0] if isinstance(address, tuple) else address
-        if _is_local(host):
-            return True
-        attempts.append(f"connect {address!r}")
-        return False
-
-    def connect(self, address):
-        if not _check(self, address):
-            raise OSError(101, "blocked by test: non-loopback connection")
-        return real_connect(self, address)
-
-    def connect_ex(self, address):
-        if not _check(self, address):
-            return 101
-        return real_connect_ex(self, address)
-
-    def getaddrinfo(host, *a, **k):
-        if not _is_local(host):
-            attempts.append(f"resolve {host!r}")
-            raise socket.gaierror(-2, "blocked by test: name resolution")
-        return real_getaddrinfo(host, *a, **k)
-
+    connect, connect_ex, getaddrinfo = make_guard(attempts)
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
