@@ -78,5 +78,10 @@ def learn(routes: list[str], ctx: LearnContext, progress: ProgressFn = no_progre
         for name in routes:
             check(cancel)
             results[name] = route_function(name)(ctx, progress, cancel)
+        # the sources this pack has learned from, so `forget` knows which packs to clear
+        listed = getattr(ctx.store, "sources", None)
+        if callable(listed):
+            before = ctx.pack.manifest().get("sources") or []
+            ctx.pack.set_meta(sources=sorted({*before, *(s.path for s in listed())}))
     results["voicepack"] = str(ctx.pack.path)
     return results

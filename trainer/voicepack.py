@@ -81,6 +81,7 @@ class VoicePack:
         m = self.manifest()
         m["routes"][name] = {**entry, "updated": _now()}
         m["updated"] = _now()
+        m.pop("stale", None)  # learned again, from the mail that is left
         self._write_manifest(m)
 
     def drop_route(self, name: str) -> None:
@@ -92,6 +93,47 @@ class VoicePack:
         m = self.manifest()
         m.update(values)
         self._write_manifest(m)
+
+    def forget_learned(self, reason: str) -> dict[str, Any]:
+        """Delete everything this pack learned, after a source it learned from was
+        forgotten: the scorer and judge weights, PLD's explanations and profile (which
+        hold phrases from the mail), the LoRA adapter and its checkpoints, eval reports.
+        The manifest keeps ``stale`` (why, when, which routes) so ``draft`` and the GUI
+        can say so, until ``learn`` runs again. A style prompt the user edited is kept
+        (it is the user's text; the returned ``kept`` says so); a learned one is deleted.
+        Returns ``{"deleted": [...], "kept": [...], "routes": [...]}``."""
+        import shutil
+
+        m = self.manifest()
+        routes = sorted(m.get("routes", {}))
+        pld = m.get("routes", {}).get("pld") or {}
+        prompt = self.path / "style_prompt.md"
+        user_edit = prompt.is_file() and (not pld or bool(pld.get("kept_user_edit"))
+                                          or _text_sha(prompt) != pld.get("prompt_sha256"))
+        deleted, kept = [], []
+        for entry in sorted(self.path.iterdir()):
+            if entry.name == "manifest.json" or (entry == prompt and user_edit):
+                if entry == prompt:
+                    kept.append(entry.name)
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+            deleted.append(entry.name)
+        m["routes"] = {}
+        m["sources"] = []
+        m["stale"] = {"reason": reason, "at": _now(), "routes": routes}
+        self._write_manifest(m)
+        return {"deleted": deleted, "kept": kept, "routes": routes}
+
+    @property
+    def stale(self) -> dict[str, Any] | None:
+        """Why this pack's learned files were deleted (a forgotten source), or None."""
+        try:
+            return self.manifest().get("stale") or None
+        except UserError:
+            return None
 
     def _write_manifest(self, m: dict[str, Any]) -> None:
         atomic_write_json(self.path / "manifest.json", m)
@@ -118,6 +160,16 @@ class VoicePack:
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise UserError(f"{p} in the voice pack is damaged ({e}).",
                             hint="Run `ownvoice learn` again to rewrite it.") from e
+
+
+def _text_sha(path: Path) -> str:
+    """sha256 of a text file's contents, as ``trainer.pld.prompt.sha256_text`` records it."""
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_text(encoding="utf-8").encode("utf-8")).hexdigest()
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def _now() -> str:

@@ -1,8 +1,10 @@
 """``ownvoice forget SOURCE [--yes]``: delete an imported source and all derived from it.
 
-Asks for confirmation unless ``--yes``. Says which voice packs were trained on it
-(their manifest routes record ``"sources"``): those must be relearned, which this
-command does not do.
+Asks for confirmation unless ``--yes``. Voice packs that learned from it (their
+manifest routes record ``"sources"``) have their learned files deleted
+(``VoicePack.forget_learned``: weights, PLD explanations and profile, the adapter,
+eval reports; a style prompt the user edited is kept) and are marked stale until
+``learn`` runs again, which this command does not do.
 """
 
 from __future__ import annotations
@@ -23,15 +25,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def clear_packs(data_dir: Path, names: list[str], source: str) -> dict[str, dict]:
+    """Delete what each named voice pack learned from the mail (``source`` was forgotten)."""
+    from trainer.voicepack import VoicePack
+
+    out = {}
+    for name in names:
+        pack = VoicePack.load(data_dir / "voicepacks" / name)
+        out[name] = pack.forget_learned(f"it had learned from {source}, which was forgotten")
+    return out
+
+
 def packs_using(data_dir: Path, source: str) -> list[str]:
-    """Names of voice packs whose manifest routes list ``source``."""
+    """Names of voice packs that learned from ``source`` (``learn`` records the store's sources)."""
     out = []
     for mf in sorted((data_dir / "voicepacks").glob("*/manifest.json")):
         try:
-            routes = json.loads(mf.read_text(encoding="utf-8")).get("routes", {})
+            m = json.loads(mf.read_text(encoding="utf-8"))
+            routes = m.get("routes", {})
         except (OSError, ValueError, AttributeError):
             continue
-        if any(source in (r.get("sources") or []) for r in routes.values() if isinstance(r, dict)):
+        if source in (m.get("sources") or []) or any(
+                source in (r.get("sources") or []) for r in routes.values() if isinstance(r, dict)):
             out.append(mf.parent.name)
     return out
 
@@ -62,11 +77,15 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         packs = packs_using(ctx.data_dir, key)
         with ctx.progress(quiet=args.json):
             removed = store.forget(key)
+            cleared = clear_packs(ctx.data_dir, packs, key)
     if args.json:
-        ctx.print_json({"source": key, "removed": removed, "voicepacks_to_relearn": packs})
+        ctx.print_json({"source": key, "removed": removed, "voicepacks_to_relearn": packs,
+                        "voicepacks_cleared": cleared})
         return 0
     ctx.console.print(f"Forgot {key}: {removed} records removed.", markup=False)
     for name in packs:
-        ctx.warn(f"The voice pack '{name}' was trained on this source: run `ownvoice learn "
-                 f"--pack {name}` to relearn it without it.")
+        kept = cleared[name]["kept"]
+        ctx.warn(f"The voice pack '{name}' had learned from this source: its learned files were deleted"
+                 + (f" (your edited {', '.join(kept)} was kept: it may quote the forgotten mail)" if kept else "")
+                 + f". Run `ownvoice learn --pack {name}` to learn again from the mail that is left.")
     return 0

@@ -46,8 +46,12 @@ def import_paths(session, paths: list[str], me: tuple[str, ...], progress: Progr
 
 def forget_source(session, path: str, progress: ProgressFn = no_progress,
                   cancel: CancelToken | None = None) -> list:
+    from app.commands.forget import clear_packs, packs_using
+
     store = session.store()
+    packs = packs_using(session.data_dir, path)
     store.forget(path)
+    clear_packs(session.data_dir, packs, path)
     return list(store.sources())
 
 
