@@ -278,8 +278,11 @@ class DraftPage(QWidget):
                 col.set_status(f"Unavailable: {reason}")
                 col.set_enabled_actions(False)
                 col.buttons["regenerate"].setEnabled(True)
+        warnings = list(getattr(result, "notes", ()) or ())  # a stale voice pack, a fallback to base
         if sd.scorer_note:
-            self.banner.warn(f"Drafts are not scored: {sd.scorer_note}")
+            warnings.append(f"Drafts are not scored: {sd.scorer_note}")
+        if warnings:
+            self.banner.warn(" ".join(warnings))
         for variant in {d.variant for d in result.drafts}:
             self.show_draft(variant)
 
