@@ -9,7 +9,11 @@ default). Then ``trainer.fidelity.scorer`` fits, as ``learn`` does:
 - the judge (family ``char``) on the other half,
 - and, for comparison, each family on all threads (``char`` on all threads is the
   scorer before this change: the baseline).
-All are measured on the same newest fold (the held-out split by date).
+All are measured on the same newest fold (the held-out split by date). Then the eval's
+pairwise check (``trainer.evaluate.judge_pairwise``): on the held-out reply pairs (the
+eval's, all of them), how often each model ranks the user's real reply above the other
+people's messages in its thread (the one answered and the earlier ones); target 0.9 for
+the judge.
 
 Prints one line per person and model, then ONE JSON object on its last line, also
 written to ``bench/results/bench_scorer_auc-<time>.json``. The targets (issue #13):
@@ -63,17 +67,28 @@ def person(name: str, work: Path) -> dict:
             "lexical_all_threads": S.fit(corpus, family="lexical", test_after=cut, cache=cache),
             "baseline_char_all_threads": S.fit(corpus, family="char", test_after=cut, cache=cache),
         }
+        from trainer.evaluate import heldout_pairs, judge_pairwise
+
+        pairs = heldout_pairs(store)
+        out["heldout_pairs"] = len(pairs)
+        pairwise = {k: judge_pairwise(store, models[k], pairs) for k in ("scorer", "judge")}
     mp.undo()
     for k, m in models.items():
         out[k] = {"family": m.metrics["family"], "half": m.metrics["half"],
                   **{key: round(m.metrics[key], 4) if isinstance(m.metrics[key], float) else m.metrics[key]
                      for key in KEYS}}
+        if k in pairwise:
+            w, c = pairwise[k]
+            out[k].update(pairwise=round(w / c, 4) if c else None, pairwise_n=c)
         print(f"{name:10s} {k:26s} AUC {m.metrics['auc']:.3f}  message AUC {m.metrics['auc_message']:.3f}  "
               f"ECE {m.metrics['ece']:.3f}  train {m.metrics['n_train']}", flush=True)
     sc, base = out["scorer"], out["baseline_char_all_threads"]
     out["scorer_vs_baseline_auc"] = round(sc["auc"] - base["auc"], 4)
     out["targets"] = {f"{name} sentence AUC >= 0.85": sc["auc"] >= 0.85,
-                      f"{name} message AUC >= 0.95": sc["auc_message"] >= 0.95}
+                      f"{name} message AUC >= 0.95": sc["auc_message"] >= 0.95,
+                      f"{name} judge pairwise >= 0.9": (out["judge"].get("pairwise") or 0) >= 0.9}
+    print(f"{name:10s} pairwise over {out['judge']['pairwise_n']} comparisons: judge {out['judge']['pairwise']}, "
+          f"scorer {out['scorer']['pairwise']}", flush=True)
     return out
 
 

@@ -96,17 +96,16 @@ def replycheck_table(data: dict) -> str:
 
 def run_table(data: dict) -> str:
     out = ["| person | held-out messages | scorer AUC (sentences / messages) | scorer ECE | judge AUC "
-           "| judge pairwise | LoRA steps (stopped by) | LoRA held-out loss | import s | learn s | eval s |",
-           "|---" * 11 + "|"]
+           "| LoRA steps (stopped by) | LoRA held-out loss | import s | learn s | eval s |",
+           "|---" * 10 + "|"]
     for p in data["people"]:
         sc = p["learn"].get("scorer") or {}
         jd = sc.get("judge") or {}
-        ej = p["eval"].get("judge") or {}
         lo = p["learn"].get("lora") or {}
         loss = (f"{lo['base_heldout_loss']:.2f} -> {lo['heldout_loss']:.2f}"
                 if lo.get("base_heldout_loss") is not None and lo.get("heldout_loss") is not None else "n/a")
         out.append(f"| {p['person']} | {p['eval']['heldout']} | {_f(sc.get('auc'))} / {_f(sc.get('auc_message'))} | "
-                   f"{_f(sc.get('ece'))} | {_f(jd.get('auc'))} | {_f(ej.get('pairwise'))} | "
+                   f"{_f(sc.get('ece'))} | {_f(jd.get('auc'))} | "
                    f"{lo.get('steps', 'n/a')} ({lo.get('stopped', 'n/a')}) | {loss} | {p['import']['seconds']} | "
                    f"{p['learn']['seconds']} | {p['eval']['seconds']} |")
     return "\n".join(out) + "\n"
@@ -117,15 +116,16 @@ AUC_MODELS = (("scorer", "selection scorer"), ("judge", "judge"), ("lexical_all_
 
 
 def scorer_auc_table(data: dict) -> str:
-    out = ["| person | model | family | threads | sentence AUC | message AUC | ECE | training sentences |",
-           "|---" * 8 + "|"]
+    out = ["| person | model | family | threads | sentence AUC | message AUC | ECE | training sentences "
+           "| pairwise (real above others) |", "|---" * 9 + "|"]
     for p in data["people"]:
         for key, label in AUC_MODELS:
             m = p.get(key) or {}
             half = m.get("half")
             out.append(f"| {p['person']} | {label} | {m.get('family', 'n/a')} | "
                        f"{'all' if half is None else f'half {half}'} | {_f(m.get('auc'))} | "
-                       f"{_f(m.get('auc_message'))} | {_f(m.get('ece'))} | {m.get('n_train', 'n/a')} |")
+                       f"{_f(m.get('auc_message'))} | {_f(m.get('ece'))} | {m.get('n_train', 'n/a')} | "
+                       + (f"{_f(m.get('pairwise'))} ({m.get('pairwise_n')})" if "pairwise_n" in m else "-") + " |")
     return "\n".join(out) + "\n"
 
 

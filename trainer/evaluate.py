@@ -30,7 +30,7 @@ messages of:
 
 The top-level ``judge`` entry names the judge and checks it: ``pairwise`` is how often,
 on the held-out threads, it ranks the user's real reply above each other person's
-message in the same thread (ties count half); ``agreement`` is the Spearman
+message in the same thread (the one answered and the earlier ones; ties count half); ``agreement`` is the Spearman
 correlation of the judge's and the selection scorer's ACC over (message, variant) cells.
 
 Variants that cannot run (no adapter, no style prompt) are listed in ``unavailable``
@@ -263,6 +263,32 @@ def _judge_for(pack: Any, judge: Any, scorer: VoiceScorer) -> tuple[Any, str]:
     return scorer, "the selection scorer (no independent judge fitted: run `ownvoice learn` again)"
 
 
+def others_in_thread(store: Any, msg: Message) -> list[str]:
+    """Other people's texts in the held-out message's thread, for the judge's pairwise
+    check: the message being answered, then the thread's earlier messages from others
+    (newest first), at most ``MAX_OTHERS``."""
+    out, seen = [], set()
+    for m in [msg, *reversed(store.thread(msg))]:
+        if not m.own and m.text.strip() and m.id not in seen:
+            seen.add(m.id)
+            out.append(m.text)
+    return out[:MAX_OTHERS]
+
+
+def judge_pairwise(store: Any, model: Any, pairs: Sequence[ReplyPair]) -> tuple[float, int]:
+    """(wins, comparisons) of ``model`` ranking each pair's real reply above the other
+    people's texts in its thread (``others_in_thread``), ties half: the eval's
+    ``judge.pairwise`` without drafting anything."""
+    wins, count = 0.0, 0
+    for pair in pairs:
+        msg = message_for(pair, store)
+        texts = [strip_quoted(pair.reply_text), *others_in_thread(store, msg)]
+        _, scores = _score_texts(texts, model, store.embed)
+        w, c = _pairwise(scores[0], scores[1:])
+        wins, count = wins + w, count + c
+    return wins, count
+
+
 def _pairwise(real: float | None, others: Sequence[float | None]) -> tuple[float, int]:
     """(wins, comparisons): ``real`` above each of ``others``, ties half."""
     xs = [o for o in others if o is not None]
@@ -361,7 +387,7 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
             by_variant.setdefault(d.variant, []).append(strip_quoted(d.text))
             checks.setdefault(d.variant, []).append((d.checks, d.first_checks or d.checks))
         texts = [t for v in by_variant.values() for t in v]
-        others = [m.text for m in store.thread(msg) if not m.own and m.text.strip()][-MAX_OTHERS:]
+        others = others_in_thread(store, msg)
         scores, judged = _score_texts(texts + others, judge_model, store.embed)
         selection = scores if judge_model is scorer else _score_texts(texts, scorer, store.embed)[0]
         real_judged, others_judged = judged[0], judged[len(texts):]
