@@ -259,8 +259,9 @@ def draft(message: Message, *, variants: Sequence[str] | str | None = None, n: i
     notes: list[str] = []
     stale = getattr(pack, "stale", None) if pack is not None else None
     if stale:
-        notes.append(f"Your voice pack's learned files were deleted because {stale.get('reason', 'a source was forgotten')}"
-                     f"; run `ownvoice learn` to learn your voice again from the mail that is left.")
+        why = stale.get("reason", "a source was forgotten")
+        notes.append(f"Your voice pack's learned files were deleted because {why}; run `ownvoice learn` to "
+                     "learn your voice again from the mail that is left.")
     if default and not plans and names != ["base"]:
         notes.append(f"{names[0]} cannot run yet ({unavailable.get(names[0], 'not learned')}): drafted with base")
         plans, _ = plan_variants(["base"], message, store=store, pack=pack, config=cfg, rt=rt)

@@ -30,8 +30,9 @@ messages of:
 
 The top-level ``judge`` entry names the judge and checks it: ``pairwise`` is how often,
 on the held-out threads, it ranks the user's real reply above each other person's
-message in the same thread (the one answered and the earlier ones; ties count half); ``agreement`` is the Spearman
-correlation of the judge's and the selection scorer's ACC over (message, variant) cells.
+message in the same thread (the one answered and the earlier ones; ties count half);
+``agreement`` is the Spearman correlation of the judge's and the selection scorer's ACC
+over (message, variant) cells.
 
 Variants that cannot run (no adapter, no style prompt) are listed in ``unavailable``
 with the reason. ``write_report`` writes ``report.md``, ``report.csv`` and
