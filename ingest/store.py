@@ -393,9 +393,13 @@ class Store:
         return [SourceInfo(r["path"], r["kind"], r["imported_at"], self.report(r["path"]))
                 for r in rows]
 
+    def saved_me(self) -> tuple[str, ...]:
+        """The addresses given to this store's imports (``--me``), without inference."""
+        return tuple(json.loads(state.get_meta(self.db, "me", "[]") or "[]"))
+
     def me(self) -> tuple[tuple[str, ...], bool]:
         """The user's addresses used for ``own``, and whether they were inferred."""
-        me = tuple(json.loads(state.get_meta(self.db, "me", "[]") or "[]"))
+        me = self.saved_me()
         if me:
             return me, False
         inferred = state.get_meta(self.db, "me_inferred", "") or ""

@@ -104,12 +104,12 @@ class VoicePack:
         Returns ``{"deleted": [...], "kept": [...], "routes": [...]}``."""
         import shutil
 
+        from trainer.pld.prompt import user_edited
+
         m = self.manifest()
         routes = sorted(m.get("routes", {}))
-        pld = m.get("routes", {}).get("pld") or {}
         prompt = self.path / "style_prompt.md"
-        user_edit = prompt.is_file() and (not pld or bool(pld.get("kept_user_edit"))
-                                          or _text_sha(prompt) != pld.get("prompt_sha256"))
+        user_edit = user_edited(self)
         deleted, kept = [], []
         for entry in sorted(self.path.iterdir()):
             if entry.name == "manifest.json" or (entry == prompt and user_edit):
@@ -160,16 +160,6 @@ class VoicePack:
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise UserError(f"{p} in the voice pack is damaged ({e}).",
                             hint="Run `ownvoice learn` again to rewrite it.") from e
-
-
-def _text_sha(path: Path) -> str:
-    """sha256 of a text file's contents, as ``trainer.pld.prompt.sha256_text`` records it."""
-    import hashlib
-
-    try:
-        return hashlib.sha256(path.read_text(encoding="utf-8").encode("utf-8")).hexdigest()
-    except (OSError, UnicodeDecodeError):
-        return ""
 
 
 def _now() -> str:

@@ -31,9 +31,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    import json
-
-    from ingest import state
     from ingest.importer import run_import
     from ingest.store import Store
 
@@ -42,8 +39,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                     allow_remote=ctx.config.allow_remote_store) as store:
         with ctx.progress(quiet=args.json) as (progress, cancel):
             # the addresses belong to this store (saved in it), never to the global config
-            saved = json.loads(state.get_meta(store.db, "me", "[]") or "[]")
-            me = tuple(dict.fromkeys([*saved, *given]))  # none: inferred from the Sent folders
+            me = tuple(dict.fromkeys([*store.saved_me(), *given]))  # none: inferred from the Sent folders
             result = run_import(args.paths, store, me, progress, cancel)
     reports = [r.to_json() for r in result.reports]
     for r in reports:

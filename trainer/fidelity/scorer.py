@@ -330,18 +330,6 @@ class VoiceScorer:
         """
         return F.sigmoid(self.logits(texts, embed=embed, embeddings=embeddings, fast=fast))
 
-    def message_scores(self, texts: Sequence[str], *, embed: Any = None) -> list[float | None]:
-        """Per text (a whole reply): the mean calibrated log-odds over its atoms (None: no atoms)."""
-        atoms = [[a.text for a in split_atoms(t)] for t in texts]
-        flat = [a for xs in atoms for a in xs]
-        z = self.logits(flat, embed=embed) if flat else np.zeros(0)
-        out: list[float | None] = []
-        j = 0
-        for xs in atoms:
-            out.append(float(np.mean(z[j:j + len(xs)])) if xs else None)
-            j += len(xs)
-        return out
-
     def score_atoms(self, atoms: Sequence[Atom], *, embed: Any = None, fast: bool = False) -> list[AtomScore]:
         p = self.probabilities([a.text for a in atoms], embed=embed, fast=fast)
         return [AtomScore(a, score_from_p(pi), float(pi)) for a, pi in zip(atoms, p)]
