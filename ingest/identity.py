@@ -76,6 +76,32 @@ def looks_like_me(addr: str, name: str, me: Iterable[str], my_names: Iterable[st
     return False
 
 
+def names_me(author: str, me: Iterable[str], my_names: Iterable[str]) -> bool:
+    """Whether a quote header's author text (a From: value, a Lotus Notes origin line,
+    an "On ... wrote:" line) names the user: one of the user's addresses, an address
+    that ``looks_like_me``, or every word of one of the user's display names (of two
+    words or more).
+
+    >>> names_me("Germany, Chris", ["chris.germany@example.com"], ["Chris Germany"])
+    True
+    >>> names_me('"Chris Germany" <chris_g61@mail.example>@ENRON', ["chris.germany@example.com"], [])
+    False
+    >>> names_me("Chris Germany@ECT on 02/29/2000 10:00 AM", [], ["Chris Germany"])
+    True
+    >>> names_me("Mary Germany", [], ["Chris Germany"])
+    False
+    """
+    mine = {norm_addr(m) for m in me}
+    names = [set(norm_name(n).split()) for n in my_names if len(norm_name(n).split()) >= 2]
+    words = set(re.findall(r"\w+", (author or "").lower()))
+    addrs = [norm_addr(a).rstrip(".") for a in _ADDR.findall(author or "")]
+    if any(a in mine for a in addrs):
+        return True
+    if any(looks_like_me(a, author, me, my_names) for a in addrs):
+        return True
+    return any(n <= words for n in names)
+
+
 def propose_aliases(sent_senders: Iterable[tuple[str, str]], me: Iterable[str],
                     my_names: Iterable[str] = ()) -> list[str]:
     """Addresses seen as sender in Sent folders, not in ``me``, that look like the user.

@@ -361,6 +361,76 @@ def _signoff_prefix(para: list[str]) -> int:
     return 0
 
 
+_SUBJECT = re.compile(r"^\s*(?:Subject|Betreff|Objet|Asunto)\s*:", re.I)
+_AUTHOR_HEADER = re.compile(r"^\s*(?:From|Von|De)\s*:\s*(.*)$", re.I)
+
+
+def quoted_blocks(quoted: str) -> list[tuple[str, str]]:
+    """The quoted/forwarded text of a body split at each quote header, as
+    (author, text) pairs. ``author`` is what the header says about who wrote the
+    block (a From: value, a Lotus Notes origin line, an "On ... wrote:" line) or "".
+    A "Forwarded by X" separator names the forwarder, not an author, so it gives "".
+    ``text`` keeps the block's lines after its header, ">" markers included.
+
+    >>> quoted_blocks("-----Original Message-----\\nFrom: Lee, Ann\\nSent: Monday\\nTo: Bob\\n"
+    ...               "Subject: x\\n\\nHi Bob.\\n\\nOn Sun, Bob <b@x.org> wrote:\\n> Ready?")
+    [('Lee, Ann', 'Hi Bob.'), ('On Sun, Bob <b@x.org> wrote:', '> Ready?')]
+    """
+    lines = (quoted or "").split("\n")
+    starts = sorted({q for i in range(len(lines)) if (q := _quote_rule(lines, i)) != -1} | {0})
+    out: list[tuple[str, str]] = []
+    k = 0
+    while k < len(starts):
+        start = starts[k]
+        author, j = _block_header(lines[start:start + 400])
+        body_at = start + j
+        while k < len(starts) and starts[k] < max(body_at, start + 1):
+            k += 1  # a header line that also opens a quote is part of this header
+        end = starts[k] if k < len(starts) else len(lines)
+        out.append((author, "\n".join(lines[body_at:end]).strip()))
+    return [(a, t) for a, t in out if t]
+
+
+def _block_header(block: list[str]) -> tuple[str, int]:
+    """(author, index of the first body line) of a quoted block's header."""
+    first = block[0].strip() if block else ""
+    if not first:
+        return "", 0
+    if _SEPARATOR.match(first):
+        wrapped = len(block) > 1 and re.match(r"^\s*[AP]M\s*-{3,}\s*$", block[1]) is not None
+        return "", 2 if wrapped else 1  # "Forwarded by X" names the forwarder
+    author, j = "", 0
+    if _WROTE.match(first) or _WROTE_LOOSE.match(first):
+        return first, 1
+    if _NOTES_ORIGIN.match(first):
+        author, j = first, 1
+    elif len(block) > 1 and _NOTES_DATE.match(block[1].strip()):
+        author, j = first, 2
+    elif not _HEADER_LINE.match(first):
+        return "", 0  # text before the first header
+    end, seen = j, j > 0
+    while end < len(block):
+        line = block[end]
+        if _SUBJECT.match(line):
+            end += 1
+            break
+        nxt = next((k for k in range(end + 1, min(end + 4, len(block))) if block[k].strip()), None)
+        follows = nxt is not None and bool(_HEADER_LINE.match(block[nxt]))
+        if _HEADER_LINE.match(line) or line.strip().lower().startswith("please respond to"):
+            seen = True
+        elif not line.strip():
+            if not (seen and follows):
+                break  # a blank line ends the header unless more header lines follow it
+        elif not (seen and ("@" in line or follows)):
+            break  # wrapped address lines sit between header lines
+        end += 1
+    for line in block[j:end]:
+        m = _AUTHOR_HEADER.match(line)
+        if m and not author:
+            author = m.group(1).strip()
+    return author, end
+
+
 def split_body(body: str) -> tuple[str, str, str]:
     """(text, quoted, signature) of a plain-text mail body.
 

@@ -408,6 +408,12 @@ class Store:
     def is_own(self, sender: str) -> bool:
         return is_own(sender, self.me()[0])
 
+    def my_names(self) -> tuple[str, ...]:
+        """Display names on the user's own mail ("Chris Germany"), most used first."""
+        rows = self.db.execute("SELECT sender_name, COUNT(*) AS n FROM messages WHERE own = 1 AND sender_name != '' "
+                               "GROUP BY sender_name ORDER BY n DESC LIMIT 20").fetchall()
+        return tuple(r["sender_name"] for r in rows)
+
     def forget(self, source_path: str | os.PathLike[str]) -> int:
         """Delete a source and everything derived from it; returns records removed."""
         from ingest.derive import forget_source

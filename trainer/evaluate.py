@@ -77,6 +77,7 @@ import numpy as np
 from ingest.config import Config
 from ingest.errors import UserError
 from ingest.fsutil import atomic_write_bytes, atomic_write_text
+from ingest.identity import looks_like_me
 from ingest.jobs import CancelToken, Progress, ProgressFn, check, no_progress
 from ingest.records import Message, ReplyPair
 from trainer.fidelity.atoms import split_atoms, strip_quoted
@@ -267,10 +268,15 @@ def _judge_for(pack: Any, judge: Any, scorer: VoiceScorer) -> tuple[Any, str]:
 def others_in_thread(store: Any, msg: Message) -> list[str]:
     """Other people's texts in the held-out message's thread, for the judge's pairwise
     check: the message being answered, then the thread's earlier messages from others
-    (newest first), at most ``MAX_OTHERS``."""
+    (newest first), at most ``MAX_OTHERS``; mail from the user's other addresses is
+    not "other people's"."""
+    me = tuple(store.me()[0]) if hasattr(store, "me") else ()
+    names = tuple(store.my_names()) if hasattr(store, "my_names") else ()
     out, seen = [], set()
     for m in [msg, *reversed(store.thread(msg))]:
-        if not m.own and m.text.strip() and m.id not in seen:
+        if m.own or looks_like_me(m.sender, m.sender_name, me, names):
+            continue  # the user, at any address
+        if m.text.strip() and m.id not in seen:
             seen.add(m.id)
             out.append(m.text)
     return out[:MAX_OTHERS]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.identity import (first_address, infer_me, is_own, looks_like_me, norm_addr,
+from ingest.identity import (first_address, infer_me, is_own, looks_like_me, names_me, norm_addr,
                              norm_name, propose_aliases)
 
 ME = ["phillip.allen@enron.com"]
@@ -37,3 +37,15 @@ def test_normalizers():
     assert norm_name("Allen, Phillip K.") == norm_name("phillip k allen")
     assert first_address('"Jeff Smith" <jsmith@austintx.com>@ENRON') == "jsmith@austintx.com"
     assert first_address("no address here") == ""
+
+
+def test_a_quote_header_names_the_user_by_address_alias_or_full_name():
+    me, names = ["chris.germany@enron.com"], ["Chris Germany"]
+    assert names_me("Chris.Germany@ENRON.com [mailto:Chris.Germany@ENRON.com]", me, [])
+    assert names_me("Germany, Chris", me, names)  # Outlook's "Last, First"
+    assert names_me("Chris Germany@ECT on 02/29/2000 10:00 AM", me, names)  # Lotus Notes
+    assert names_me('"Chris Germany" <chris_germany61@hotmail.com>@ENRON', me, names)  # his other address
+    assert names_me("phillip.k.allen@enron.com", ME, [])  # an alias that looks like him
+    # one shared word is not the user, nor is an author line with no name
+    assert not names_me("Mary Germany", me, names) and not names_me("Chris Smith", me, names)
+    assert not names_me("", me, names) and not names_me("Germany", me, ["Germany"])

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from ingest.mime import decode_bytes, decode_header, lookup_codec, message_from_bytes, parse_date
-from ingest.normalize import html_to_text, is_sent_folder, split_body
+from ingest.normalize import html_to_text, is_sent_folder, quoted_blocks, split_body
 from ingest.records import Message, Skip
 from ingest.sources import iter_source
 
@@ -225,3 +225,65 @@ def test_empty_plain_part_falls_back_to_html():
     raw = (b"From: a@x.org\nSubject: alt\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=\"A\"\n\n"
            b"--A\nContent-Type: text/plain\n\n\n--A\nContent-Type: text/html\n\n<p>The real words.</p>\n--A--\n")
     assert message_from_bytes(raw, source="s", item="i").text == "The real words."
+
+
+LOTUS_CHAIN = """---------------------- Forwarded by Chris Germany/HOU/ECT on 03/02/2000 10:31
+AM ---------------------------
+
+
+Brenda Fletcher@ENRON
+03/01/2000 04:09 PM
+To: Chris Germany/HOU/ECT@ECT
+cc: Joan Veselack/Corp/Enron@ENRON, Bob
+Smith/HOU/ECT@ECT
+
+Subject: Re: CNG
+
+Chris, please call me.
+
+Chris Germany@ECT on 02/29/2000 10:00 AM
+Please respond to Chris Germany
+
+
+To: Brenda Fletcher@ENRON
+cc:
+Subject: CNG
+
+What is up with CNG?"""
+
+OUTLOOK_CHAIN = """-----Original Message-----
+From: Lee, Ann
+Sent: Monday, April 15, 2002 9:00 AM
+To: Bob Ode; Cy Dunn;
+ Di Fox
+Subject: RE: plan
+
+Fine by me.
+
+On Sun, Apr 14, 2002, Bob Ode <bob@example.com> wrote:
+> Is the plan ready?"""
+
+
+def test_quoted_blocks_name_each_author():
+    """Each quoted message is its own block with its author, whatever wraps or blank
+    lines sit inside its header; a "Forwarded by" line names no author."""
+    assert quoted_blocks(LOTUS_CHAIN) == [("Brenda Fletcher@ENRON", "Chris, please call me."),
+                                          ("Chris Germany@ECT on 02/29/2000 10:00 AM", "What is up with CNG?")]
+    assert quoted_blocks(OUTLOOK_CHAIN) == [("Lee, Ann", "Fine by me."),
+                                            ("On Sun, Apr 14, 2002, Bob Ode <bob@example.com> wrote:",
+                                             "> Is the plan ready?")]
+    assert quoted_blocks("no header at all\nsecond line") == [("", "no header at all\nsecond line")]
+    assert quoted_blocks("") == []
+
+
+def test_quoted_blocks_leave_few_header_lines_in_real_enron_chains(corpora):
+    """Both Enron users' Sent folders: fewer than 2.5% of quoted blocks keep a header
+    line in their text (measured: allen-p 13 of 1,220, germany-c 115 of 6,004; what is
+    left are headers whose lines the mail client wrapped mid-word)."""
+    header = re.compile(r"^\s*(?:Subject|cc|To|Sent)\s*:", re.I | re.M)
+    for person in ("allen-p", "germany-c"):
+        blocks = [t for f in ("_sent_mail.mbox", "sent.mbox", "sent_items.mbox")
+                  for r in iter_source(corpora / "enron" / person / f) if isinstance(r, Message)
+                  for _, t in quoted_blocks(r.quoted)]
+        left = sum(1 for t in blocks if header.search(t))
+        assert len(blocks) > 1000 and left / len(blocks) < 0.025, (person, left, len(blocks))

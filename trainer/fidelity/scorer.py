@@ -2,7 +2,11 @@
 
 Fitted per user from the store: the user's own sentences (``store.messages(own=True)``)
 against other people's sentences from the same archive (received mail and the quoted
-parts of the user's own messages), so topic does not give the answer away.
+parts of the user's own messages), so topic does not give the answer away. The user at
+another address is neither: mail from an address that looks like theirs
+(``identity.looks_like_me``), and quoted blocks whose header names them
+(``normalize.quoted_blocks``, ``identity.names_me``: their earlier mail, forwarded back).
+Quote headers are not sentences of anyone's.
 
 Two fitted models, each a logistic regression on one feature family (features.py),
 fitted on *disjoint halves of the threads* (a thread's half is a hash of its key, so
@@ -56,6 +60,8 @@ import numpy as np
 from ingest.errors import UserError
 from ingest.fsutil import atomic_replace_dir, atomic_write_bytes, atomic_write_json, private_dir
 from ingest.jobs import CancelToken, Progress, ProgressFn, check, no_progress
+from ingest.identity import looks_like_me, names_me
+from ingest.normalize import quoted_blocks
 from trainer.fidelity import features as F
 from trainer.fidelity.atoms import Atom, AtomScore, quoted_sentences, sentences, split_atoms
 from trainer.fidelity.metrics import acc_atom, ic_atom, mean_or_none, score_from_p
@@ -116,6 +122,8 @@ def collect(store: Any, *, progress: ProgressFn = no_progress, cancel: CancelTok
     other: dict[str, tuple[float, str]] = {}
     msgs: list[tuple[int, float, str, list[str]]] = []
     words: list[int] = []
+    me = tuple(store.me()[0]) if hasattr(store, "me") else ()
+    my_names = tuple(store.my_names()) if hasattr(store, "my_names") else ()
     total = store.count() if hasattr(store, "count") else None
     done = 0
     for own_flag in (True, False):
@@ -126,13 +134,17 @@ def collect(store: Any, *, progress: ProgressFn = no_progress, cancel: CancelTok
                 progress(Progress("scorer: sentences", done, total))
             t = m.date.timestamp() if m.date is not None else -math.inf
             th = m.thread or ""
+            name = getattr(m, "sender_name", "") or ""
+            if not own_flag and looks_like_me(m.sender, name, me, my_names):
+                continue  # the user at another address: neither evidence nor a negative
             mine = sentences(m.text)
             if own_flag:
                 if m.text.strip():
                     words.append(len(m.text.split()))
                 for s in mine:
                     own.setdefault(s, (t, th))
-                quoted = quoted_sentences(m.quoted or "")
+                quoted = [s for author, block in quoted_blocks(m.quoted or "")
+                          if not names_me(author, me, my_names) for s in quoted_sentences(block)]
                 for s in quoted:
                     other.setdefault(s, (t, th))
                 msgs.append((1, t, th, mine))

@@ -237,3 +237,33 @@ def test_learn_holds_the_write_lock_so_a_second_writer_is_refused(tmp_path):
 
         learn(["scorer"], ctx, progress=progress)
         assert seen and VoicePack.open(data).route("scorer")["auc"] > 0.5
+
+
+def test_collect_keeps_the_user_at_another_address_out_of_the_negatives(tmp_path):
+    """The user's own earlier text quoted in their mail, and mail from their other
+    address, are neither the user's evidence nor other people's sentences (Chris
+    Germany's archive holds both); other people's quoted text stays a negative.
+    Through the real importer and Store."""
+    from ingest.importer import run_import
+    from ingest.store import Store
+
+    def msg(sender, subject, date, body):
+        return (f"From x@x Mon Apr 15 09:00:00 2002\nFrom: {sender}\nTo: sam@example.com\nSubject: {subject}\n"
+                f"Date: {date}\nMessage-ID: <{abs(hash(body))}@example.com>\n\n{body}\n\n")
+
+    sent = msg("Robin Lee <robin.lee@work.example>", "RE: file", "Mon, 15 Apr 2002 09:00:00 -0500",
+               "Here it is.\n\n-----Original Message-----\nFrom: Sam Ode\nSent: Monday\nTo: Lee, Robin\n"
+               "Subject: file\n\nCan you send the file?\n\n-----Original Message-----\n"
+               "From: Robin Lee [mailto:robin61@home.example]\nSent: Sunday\nTo: Sam Ode\nSubject: file\n\n"
+               "My home line is down today.")
+    inbox = msg("Robin Lee <robin61@home.example>", "milk", "Tue, 16 Apr 2002 09:00:00 -0500",
+                "Pick up milk on the way home.")
+    (tmp_path / "Sent.mbox").write_text(sent)
+    (tmp_path / "Inbox.mbox").write_text(inbox)
+    with Store.open(tmp_path / "data") as store:
+        run_import([tmp_path / "Sent.mbox", tmp_path / "Inbox.mbox"], store, me=("robin.lee@work.example",))
+        corpus = S.collect(store)
+    label = dict(zip(corpus.texts, corpus.labels.tolist()))
+    assert label.get("Here it is.") == 1 and label.get("Can you send the file?") == 0
+    assert "My home line is down today." not in label  # her own words, quoted from her home address
+    assert "Pick up milk on the way home." not in label  # mail from her home address
