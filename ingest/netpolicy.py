@@ -64,6 +64,23 @@ def check_remote(url: str, *, allowed: bool, what: str, setting: str, flag: str,
                     hint=f"To allow this, set {setting} = true in config.toml or pass {flag}.")
 
 
+def remote_store_warning(chroma_url: str, allowed: bool) -> str | None:
+    """The plain warning a user sees while their vector store is a Chroma server on
+    another machine (allowed; without ``allowed`` opening it is refused), else None.
+
+    >>> remote_store_warning("http://127.0.0.1:8000", True) is None, remote_store_warning("", True) is None
+    (True, True)
+    >>> remote_store_warning("http://db.example:8000", True).startswith("Your store's vectors are on db.example")
+    True
+    """
+    if not chroma_url or is_loopback(chroma_url) or not allowed:
+        return None
+    plain = " over plain http, readable on the network" if is_plain_http(chroma_url) else ""
+    return (f"Your store's vectors are on {host_of(chroma_url)}, another machine: every imported message's "
+            f"id and embedding vector is sent there{plain}. To keep them here, clear chroma_url in "
+            "config.toml.")
+
+
 def check_token(url: str, *, what: str) -> None:
     """Refuse to send an API key over plain http to a host that is not loopback."""
     if is_plain_http(url) and not is_loopback(url):

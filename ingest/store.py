@@ -70,6 +70,24 @@ def with_identity(cfg: Any, store: Any) -> Any:
     return cfg.with_(me=tuple(me)) if me else cfg
 
 
+def saved_identity(data_dir: str | os.PathLike[str]) -> tuple[str, ...]:
+    """The addresses saved in the store at ``data_dir`` (``Store.saved_me``), read without
+    opening the store (no chromadb, no lock): () when there is no store or it cannot be
+    read. For a window that shows them before any job has opened the store."""
+    path = Path(data_dir) / "state.sqlite"
+    if not path.is_file():
+        return ()
+    try:
+        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=1)
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'me'").fetchone()
+        finally:
+            db.close()
+        return tuple(json.loads(row[0])) if row and row[0] else ()
+    except (sqlite3.Error, ValueError, TypeError):
+        return ()
+
+
 def _check_store_url(url: str, allowed: bool) -> None:
     """A Chroma server on another machine only when allowed; a loopback one never
     through a proxy from the environment (ingest.netpolicy)."""

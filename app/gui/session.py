@@ -42,6 +42,13 @@ class Session:
     def store_open(self) -> bool:
         return self._store is not None
 
+    def saved_me(self) -> tuple[str, ...]:
+        """The user's addresses for this data dir: the ones saved in its store (given to
+        its imports), else the config's (from before addresses lived in the store)."""
+        from ingest.store import saved_identity
+
+        return saved_identity(self.data_dir) or tuple(self.config.me)  # its own read-only connection
+
     def pack(self) -> Any:
         from trainer.voicepack import VoicePack
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxL
 from app.gui import tasks
 from app.gui.models import (HIT_COLUMNS, SKIP_COLUMNS, SKIPPED_COLUMN, SOURCE_COLUMNS, RecordTable)
 from app.gui.widgets import Banner, JobBar, confirm, header, page_layout, section
+from ingest.netpolicy import remote_store_warning
 
 
 def _table(model: RecordTable) -> QTableView:
@@ -47,7 +48,9 @@ class ArchivePage(QWidget):
 
         row = QHBoxLayout()
         me_label = QLabel("Your &addresses:")
-        self.me_edit = QLineEdit(", ".join(session.config.me))
+        self.me_edit = QLineEdit()
+        self._me_shown = ""
+        self._show_me()
         self.me_edit.setPlaceholderText("you@example.org, you@work.example")
         me_label.setBuddy(self.me_edit)
         self.add_files = QPushButton("Add &files…")
@@ -63,6 +66,11 @@ class ArchivePage(QWidget):
         lay.addWidget(self.job_bar)
         self.banner = Banner()
         lay.addWidget(self.banner)
+        self.remote_banner = Banner()  # stays while the store is remote (the other banner is per job)
+        lay.addWidget(self.remote_banner)
+        warning = remote_store_warning(session.config.chroma_url, session.config.allow_remote_store)
+        if warning:
+            self.remote_banner.warn(warning)
 
         split = QSplitter(Qt.Orientation.Vertical)
         top = QWidget()
@@ -130,11 +138,18 @@ class ArchivePage(QWidget):
 
     # -- loading -----------------------------------------------------------------------------
     def refresh(self) -> None:
+        if not self.me_edit.hasFocus() and self.me_edit.text() == self._me_shown:
+            self._show_me()  # the data dir may have changed in Settings: show its store's addresses
         job = self.jobs.start(tasks.list_sources, self.session, name="list sources")
         job.signals.done.connect(self.sources.set_rows)
         job.signals.failed.connect(self.banner.error)
 
     # -- import ------------------------------------------------------------------------------
+    def _show_me(self) -> None:
+        """Show the addresses saved in this data dir's store (they belong to the store)."""
+        self._me_shown = ", ".join(self.session.saved_me())
+        self.me_edit.setText(self._me_shown)
+
     def addresses(self) -> tuple[str, ...]:
         parts = self.me_edit.text().replace(";", ",").replace(" ", ",").split(",")
         return tuple(p.strip().lower() for p in parts if p.strip())
@@ -157,8 +172,6 @@ class ArchivePage(QWidget):
                               "from other people's, then add the files again.")
             self.me_edit.setFocus()
             return
-        if tuple(self.session.config.me) != me:
-            self.session.update_config(self.session.config.with_(me=me))
         self.queue.append(list(paths))
         if self.import_job is None:
             self._next_import()
@@ -181,6 +194,7 @@ class ArchivePage(QWidget):
 
     def _imported(self, result) -> None:
         reports, sources = result
+        self._show_me()
         self.sources.set_rows(sources)
         bits = []
         for r in reports:

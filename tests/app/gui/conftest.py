@@ -160,11 +160,11 @@ def make_window(qtbot, themed, monkeypatch):
 
     made = []
 
-    def make(data_dir: Path, src: Path | None = None):
+    def make(data_dir: Path, src: Path | None = None, config: Config | None = None):
         if src is not None:
             shutil.copytree(src, data_dir)
         monkeypatch.setenv("OWNVOICE_DATA_DIR", str(data_dir))
-        session = Session(Config(data_dir=str(data_dir), me=DEMO_ME))
+        session = Session(config or Config(data_dir=str(data_dir), me=DEMO_ME))
         w = MainWindow(session)
         qtbot.addWidget(w)
         w.show()

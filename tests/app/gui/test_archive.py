@@ -35,8 +35,13 @@ def test_import_demo_archive_through_the_page(gui_import):
     # progress reached the page as it ran, not just at the end
     assert len(gui_import.progress) >= 2
     assert not page.job_bar.isVisible()
-    # the addresses were saved to the config
-    assert gui_import.window.session.config.me == DEMO_ME
+    # the addresses were saved in the store, not in config.toml: they belong to this data dir
+    from ingest.config import load_config
+    from ingest.store import saved_identity
+
+    assert set(saved_identity(gui_import.data_dir)) == set(DEMO_ME)
+    assert load_config(overrides=False).me == ()
+    assert set(page.me_edit.text().split(", ")) == set(DEMO_ME)
 
 
 def test_event_loop_stays_responsive_during_import(gui_import):
@@ -135,3 +140,35 @@ def test_cancel_an_import(make_window, tmp_path, qtbot):
 
     sources = tasks.list_sources(w.session)
     assert all(s.report.seen < 40 * 88 for s in sources)
+
+
+def test_addresses_follow_the_data_dir_not_the_config(make_window, gui_import, tmp_path):
+    """A second data dir shows no addresses (the first store's are not the second
+    person's); the first store's addresses show when its data dir is open."""
+    import shutil
+
+    from ingest.config import Config
+
+    w = make_window(tmp_path / "other", config=Config(data_dir=str(tmp_path / "other")))
+    assert w.pages["archive"].me_edit.text() == ""
+    first = tmp_path / "first"
+    shutil.copytree(gui_import.data_dir, first)
+    w2 = make_window(first, config=Config(data_dir=str(first)))
+    assert set(w2.pages["archive"].me_edit.text().split(", ")) == set(DEMO_ME)
+
+
+def test_a_remote_store_shows_a_warning_that_stays(make_window, tmp_path, monkeypatch):
+    """A Chroma server on another machine (allowed in config.toml) is named on the
+    Archive page in a banner that import messages do not replace; loopback is silent."""
+    from ingest.config import Config
+
+    w = make_window(tmp_path / "data", config=Config(data_dir=str(tmp_path / "data"),
+                                                     chroma_url="http://db.example:8000", allow_remote_store=True))
+    page = w.pages["archive"]
+    assert page.remote_banner.kind == "warning" and page.remote_banner.isVisibleTo(page)
+    assert "db.example" in page.remote_banner.text() and "plain http" in page.remote_banner.text()
+    page.banner.clear_message()
+    assert page.remote_banner.isVisibleTo(page)
+    local = make_window(tmp_path / "d2", config=Config(data_dir=str(tmp_path / "d2"),
+                                                       chroma_url="http://127.0.0.1:8000", allow_remote_store=True))
+    assert not local.pages["archive"].remote_banner.isVisibleTo(local.pages["archive"])
