@@ -245,6 +245,8 @@ def forget_source(store: "Store", key: str) -> int:
             db.execute("DELETE FROM meta WHERE key = ?", (f"aliases:{key}",))
         finalize(store)
         vacuum(store)
+        if drop_msgs or chunk_ids or pair_ids:
+            store.rebuild_vectors()  # chroma only marks deleted vectors: copy the kept ones out
     return len(drop_msgs) + len(drop_docs)
 
 

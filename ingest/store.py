@@ -20,6 +20,8 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
+import shutil
 import sqlite3
 import uuid
 from dataclasses import dataclass
@@ -104,6 +106,18 @@ def _check_store_url(url: str, allowed: bool) -> None:
                              "http_proxy.")
 
 
+_VECTOR_FOLDER = re.compile(r"^chroma(?:-[0-9a-f]{8})?$")
+
+
+def _drop_stale_vector_folders(data_dir: Path, current: str) -> None:
+    """Delete the chroma folders ownvoice made in ``data_dir`` other than ``current``
+    (left by a rebuild: the old one, or an unfinished new one). Only folders named as
+    ownvoice names them are touched."""
+    for p in data_dir.iterdir():
+        if p.name != current and p.is_dir() and not p.is_symlink() and _VECTOR_FOLDER.match(p.name):
+            shutil.rmtree(p, ignore_errors=True)
+
+
 def _client(chroma_dir: Path, url: str):  # noqa: ANN202
     import chromadb
     from chromadb.config import Settings
@@ -133,6 +147,7 @@ class Store:
         self._client = client
         self._prefix = prefix
         self._cols: dict[str, object] = {}
+        self._remote = False
         self.lock = state.WriteLock(data_dir)
 
     # -- open / close ---------------------------------------------------------------
@@ -158,14 +173,19 @@ class Store:
                 with state.transaction(db):
                     sid = state.get_meta(db, "store_id") or uuid.uuid4().hex[:12]
                     state.set_meta(db, "store_id", sid)
+        folder = d / (state.get_meta(db, "chroma_dir") or "chroma")
         try:
-            client = _client(d / "chroma", chroma_url or "")
+            client = _client(folder, chroma_url or "")
         except Exception as e:  # a server that does not answer, a damaged folder
             db.close()
-            where = chroma_url or str(d / "chroma")
+            where = chroma_url or str(folder)
             raise UserError(f"Cannot open the vector store at {where} ({e}).",
                             hint="Check chroma_url in config.toml, or the data directory.") from e
-        return cls(d, db, client, f"ov{sid}")
+        store = cls(d, db, client, f"ov{sid}")
+        store._remote = bool(chroma_url)
+        if not chroma_url:
+            _drop_stale_vector_folders(d, folder.name)
+        return store
 
     def close(self) -> None:
         self.db.close()
@@ -196,6 +216,43 @@ class Store:
             sl = slice(i, i + UPSERT_BATCH)
             md = list(metadatas[sl]) if metadatas is not None else None
             col.upsert(ids=list(ids[sl]), embeddings=vectors[sl], metadatas=md)
+
+    def rebuild_vectors(self, progress: ProgressFn = no_progress) -> bool:
+        """Copy every kept vector into a new chroma folder, switch to it and delete the old
+        one, so that deleted vectors and ids are gone from the files, not just marked
+        deleted (chroma keeps them in its HNSW files, its log and free SQLite pages).
+        Called by ``forget``; the cost grows with the store (about a second per few
+        thousand vectors here). A remote Chroma server is left as it is (False): its files
+        are not ours. Killed part-way, the next open deletes the unfinished folder."""
+        if self._remote:
+            return False
+        with state.locked_errors(self.data_dir):
+            kept: dict[str, tuple[list, list, list]] = {}
+            for kind in KINDS:
+                col, ids, vecs, metas = self._col(kind), [], [], []
+                n = col.count()
+                for off in range(0, n, 5000):
+                    got = col.get(include=["embeddings", "metadatas"], limit=5000, offset=off)
+                    ids += got["ids"]
+                    vecs += list(got["embeddings"])
+                    metas += list(got["metadatas"])
+                    progress(Progress("forget: rebuild vectors", len(ids), n, kind))
+                kept[kind] = (ids, vecs, metas)
+            old = self.data_dir / (state.get_meta(self.db, "chroma_dir") or "chroma")
+            new = self.data_dir / f"chroma-{uuid.uuid4().hex[:8]}"
+            client, cols = _client(new, ""), {}
+            for kind, (ids, vecs, metas) in kept.items():
+                cols[kind] = client.get_or_create_collection(f"{self._prefix}-{kind}",
+                                                             metadata={"hnsw:space": "cosine"},
+                                                             embedding_function=None)
+                for i in range(0, len(ids), UPSERT_BATCH):
+                    cols[kind].add(ids=ids[i:i + UPSERT_BATCH], embeddings=vecs[i:i + UPSERT_BATCH],
+                                   metadatas=metas[i:i + UPSERT_BATCH])
+            with state.transaction(self.db):
+                state.set_meta(self.db, "chroma_dir", new.name)
+            self._client, self._cols = client, cols
+            _drop_stale_vector_folders(self.data_dir, new.name)
+        return True
 
     def delete_vectors(self, kind: str, ids: Sequence[str]) -> None:
         ids = list(ids)

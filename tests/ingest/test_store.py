@@ -11,6 +11,7 @@ from __future__ import annotations
 import stat
 from datetime import datetime, timezone
 
+import numpy as np
 import pytest
 
 from ingest.errors import AlreadyRunning, UserError
@@ -142,6 +143,9 @@ def test_forget_leaves_no_trace(tmp_path):
         assert any("zebra" in h.text for h in s.search("zebra quartz lantern", k=3))
         assert s.rare_runs(SECRET) != []
         n = s.count()
+        (sid,) = [m.id for m in s.messages() if m.sender == "eve@spy.example"]
+        got = s._col("messages").get(ids=[sid], include=["embeddings"])
+        vector = np.asarray(got["embeddings"][0], np.float32).tobytes()
         assert s.forget(tmp_path / "secret.mbox") == 1
         assert s.count() == n - 1
         assert not any("zebra" in h.text for h in s.search("zebra quartz lantern", k=10))
@@ -149,7 +153,11 @@ def test_forget_leaves_no_trace(tmp_path):
         assert [i.path for i in s.sources()] == [str((tmp_path / "mixed.mbox").resolve())]
         with pytest.raises(UserError):
             s.forget(tmp_path / "secret.mbox")
-    needles = [SECRET.encode(), b"zebra quartz", b"eve@spy.example", "zebra quartz".encode("utf-16-le")]
+    # chroma only marks a deleted vector deleted (HNSW files, its log, free SQLite pages):
+    # forget copies the kept ones into a new folder, so the vector and its id are gone too
+    needles = [SECRET.encode(), b"zebra quartz", b"eve@spy.example", "zebra quartz".encode("utf-16-le"),
+               sid.encode(), vector[:256], vector[-256:]]
+    assert len([p for p in data.iterdir() if p.name.startswith("chroma")]) == 1
     for f in data.rglob("*"):
         if f.is_file():
             blob = f.read_bytes()
@@ -172,3 +180,22 @@ def test_second_writer_is_refused_and_dir_is_private(store, tmp_path):
     for f in store.data_dir.rglob("*"):
         if f.is_file():
             assert stat.S_IMODE(f.stat().st_mode) & 0o077 == 0, f
+
+
+def test_forget_rebuilds_vectors_and_the_store_reopens(tmp_path):
+    """After the rebuild the store reopens on the new folder with every kept vector, and a
+    folder left by a killed rebuild is deleted on open; folders that are not ownvoice's
+    stay."""
+    (tmp_path / "mixed.mbox").write_text(MAIL)
+    (tmp_path / "secret.mbox").write_text(_msg("s1@x", "eve@spy.example", "note", SECRET + ".", 7))
+    data = tmp_path / "data"
+    with Store.open(data, chroma_url="") as s:
+        run_import([tmp_path / "mixed.mbox", tmp_path / "secret.mbox"], s, [ME], parser=parser())
+        s.forget(tmp_path / "secret.mbox")
+        kept = {k: s.vector_ids(k) for k in ("messages", "pairs")}
+    (data / "chroma-0badf00d").mkdir()  # an unfinished rebuild
+    (data / "chroma-notes").mkdir()  # not a name ownvoice gives
+    with Store.open(data, chroma_url="") as s:
+        assert {k: s.vector_ids(k) for k in ("messages", "pairs")} == kept and kept["messages"]
+        assert any("Bramley" in h.text for h in s.search("Bramley apples", k=3))
+    assert not (data / "chroma-0badf00d").exists() and (data / "chroma-notes").is_dir()
