@@ -221,8 +221,7 @@ class Store:
         """Copy every kept vector into a new chroma folder, switch to it and delete the old
         one, so that deleted vectors and ids are gone from the files, not just marked
         deleted (chroma keeps them in its HNSW files, its log and free SQLite pages).
-        Called by ``forget``; the cost grows with the store (about a second per few
-        thousand vectors here). A remote Chroma server is left as it is (False): its files
+        Called by ``forget``; its time grows with the store. A remote Chroma server is left as it is (False): its files
         are not ours. Killed part-way, the next open deletes the unfinished folder."""
         if self._remote:
             return False
