@@ -174,6 +174,9 @@ def main() -> int:
     print(f"bare stdlib : {n_bare} msgs in {best_bare:.2f}s = {rate_bare:,.0f} msg/s")
     print(f"iter_source : {n_ours} msgs (+{skips} skips) in {best_ours:.2f}s = {rate_ours:,.0f} msg/s")
     print(f"ratio {ratio:.2f} (target >= 0.67), peak RSS {res['peak_rss_mb']} MB")
+    from bench.bench_eval import _provenance, write_result
+
+    write_result("bench_parse", res, _provenance())
     print(json.dumps(res))
     return 0
 

@@ -154,6 +154,10 @@ def main() -> None:
     out["target_speedup"] = 1.5
     out["baseline"] = "peft loop, padded batches bucketed by length"
     out["targets"] = {"speedup >= 1.5 vs the bucketed padded loop": out["speedup_tokens_per_second"] >= 1.5}
+    out["settings"] = {"examples": args.examples, "seq_len": args.seq_len, "model": args.model, "device": args.device}
+    from bench.bench_eval import _provenance, write_result
+
+    write_result("bench_train", out, _provenance())
     print(json.dumps(out))
 
 

@@ -76,3 +76,39 @@ def test_fuzz_gguf_header(tmp_path):
     with open(gguf, "rb") as f:
         (head / "smollm2-64k.gguf").write_bytes(f.read(64 * 1024))
     _check(_fuzz("fuzz_gguf.py", tmp_path, [head, HERE / "seeds" / "gguf"], max_len=65536), tmp_path)
+
+
+def _file_seeds(folder: Path) -> Path:
+    """Seeds for fuzz_files.py: each real file prefixed with the byte that selects its
+    kind (the Outlook and TNEF files from ../shared/corpora/malformed where present, the
+    demo documents, a docx and a pdf built here, Maildir names)."""
+    from tests.fuzz.fuzz_files import MAILDIR, SUFFIXES
+    from tests.ingest.sources.test_documents_detect import PDF_TEXT, minimal_pdf
+
+    folder.mkdir()
+    found: list[tuple[str, bytes]] = []
+    malformed = CORPORA / "malformed"
+    for sub, suffix in (("msg", ".msg"), ("pst", ".pst"), ("tnef", ".dat")):
+        for p in sorted((malformed / sub).glob("*")) if (malformed / sub).is_dir() else []:
+            if p.is_file() and p.suffix in (".msg", ".pst", ".tnef") and p.stat().st_size < 512 * 1024:
+                found.append((suffix, p.read_bytes()))
+    for p in sorted((ROOT / "resources" / "demo" / "documents").glob("*")):
+        found.append((p.suffix, p.read_bytes()))
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("First paragraph of my report.")
+    d.save(str(folder / "seed.docx"))
+    found += [(".docx", (folder / "seed.docx").read_bytes()), (".pdf", minimal_pdf(PDF_TEXT))]
+    (folder / "seed.docx").unlink()
+    for i, (suffix, data) in enumerate(found):
+        (folder / f"{i:03d}").write_bytes(bytes([SUFFIXES.index(suffix)]) + data)
+    for i, name in enumerate((b"1204.M5P1.host:2,S", b"1204.M5P1.host!2,RS", "caf\u00e9:2,".encode())):
+        (folder / f"name{i}").write_bytes(bytes([MAILDIR]) + name)
+    return folder
+
+
+@pytest.mark.slow
+def test_fuzz_outlook_tnef_documents_and_maildir_names(tmp_path):
+    seeds = _file_seeds(tmp_path / "seeds")
+    _check(_fuzz("fuzz_files.py", tmp_path, [seeds], max_len=256 * 1024), tmp_path)
