@@ -32,6 +32,35 @@ def _quiet() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
+def _bound_tnef() -> None:
+    """tnefparse reads a MAPI property count from the file and loops that many times even
+    when the data has run out (a damaged winmail.dat saying 4 billion properties hangs
+    the import for hours). Each property takes at least 4 bytes, so a count the data
+    cannot hold is refused before the loop. Installed once, around tnefparse's own
+    ``decode_mapi`` (both names it is called by)."""
+    import struct
+
+    import tnefparse.mapi
+    import tnefparse.tnef
+
+    original = tnefparse.mapi.decode_mapi
+    if getattr(original, "_ownvoice_bounded", False):
+        return
+
+    def decode_mapi(data, codepage="cp1252", starting_offset=None):  # noqa: ANN001, ANN202
+        offset = starting_offset or 0
+        if len(data) < offset + 4:
+            raise ValueError("MAPI block too short")
+        (count,) = struct.unpack_from("<I", data, offset)
+        if count * 4 > len(data) - offset - 4:
+            raise ValueError(f"MAPI block claims {count} properties in {len(data) - offset} bytes")
+        return original(data, codepage, starting_offset)
+
+    decode_mapi._ownvoice_bounded = True  # type: ignore[attr-defined]
+    tnefparse.mapi.decode_mapi = decode_mapi
+    tnefparse.tnef.decode_mapi = decode_mapi
+
+
 # ---------------------------------------------------------------- RTF / TNEF
 
 _RTF_SKIP_GROUPS = re.compile(
@@ -99,6 +128,7 @@ def tnef_text(data: bytes) -> tuple[str, list[str], list[str]]:
     try:
         import tnefparse
 
+        _bound_tnef()
         t = tnefparse.TNEF(data)
     except Exception as e:  # noqa: BLE001 - a corrupt winmail.dat must not stop anything
         return "", [], [f"unreadable TNEF (winmail.dat): {type(e).__name__}"]
@@ -281,8 +311,14 @@ def iter_pst_file(path: Path, *, source: str, rel: str, start_after: int | None 
     """Messages of a .pst; raises UserError for a protected or unreadable store."""
     f = open_pst(path)
     try:
+        try:
+            root = f.get_root_folder()
+        except (OSError, MemoryError, ValueError) as e:  # libpff says MemoryError for a damaged folder table
+            raise UserError(f"{path.name} is a damaged Outlook store: its folders cannot be read ({str(e)[:80]}).",
+                            hint="Run Outlook's Inbox Repair Tool (scanpst.exe) on it, or export the mail "
+                                 "again, then import it.") from e
         n = -1
-        for fpath, (fo, i) in _walk_pst(f.get_root_folder(), ""):
+        for fpath, (fo, i) in _walk_pst(root, ""):
             n += 1
             if start_after is not None and n <= start_after:
                 continue

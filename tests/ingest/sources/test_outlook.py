@@ -137,3 +137,37 @@ def test_pst_mail_item_without_headers_and_html_only():
     assert not rec.sent_folder and any("no transport headers" in n for n in rec.notes)
     skip = _pst_record(_PstMessage("", b"x", cls="IPM.Contact"), source="s", item="a.pst#2", folder="Contacts")
     assert isinstance(skip, Skip) and "ipm.contact" in skip.reason
+
+
+def test_a_pst_with_a_damaged_folder_table_is_one_clear_error(corpora, tmp_path):
+    """libpff reports a damaged folder table as MemoryError; import says the store is
+    damaged and what to do, instead of crashing (found by tests/fuzz/fuzz_files.py).
+    The damage is made here from the corpus file, which is only read."""
+    data = bytearray((corpora / "malformed" / "pst" / "dist-list.pst").read_bytes())
+    data[49664:49664 + 4096] = bytes(4096)  # zeroes over the folder table's blocks
+    bad = tmp_path / "damaged.pst"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(UserError, match="damaged Outlook store") as e:
+        list(iter_source(bad))
+    assert "scanpst" in e.value.hint
+
+
+def test_a_tnef_block_claiming_billions_of_properties_does_not_hang():
+    """A winmail.dat whose MAPI block claims 4,294,967,295 properties made tnefparse loop
+    for hours (found by tests/fuzz/fuzz_files.py); now it is an unreadable TNEF with a
+    note. Run in a thread so a regression fails here instead of hanging the suite."""
+    import struct
+    import threading
+
+    # the count, then one 32-bit property that fills the block: every later one finds no data
+    payload = struct.pack("<I", 0xFFFFFFFF) + struct.pack("<HHI", 0x0003, 0x0037, 7)
+    attr = struct.pack("<BII", 1, 0x00069003, len(payload)) + payload  # attMAPIProps, message level
+    attr += struct.pack("<H", sum(payload) & 0xFFFF)
+    tnef = b"\x78\x9f\x3e\x22" + b"\x01\x00" + attr
+    out: list = []
+    worker = threading.Thread(target=lambda: out.append(tnef_text(tnef)), daemon=True)
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive(), "tnef_text is still looping over the claimed properties"
+    body, names, notes = out[0]
+    assert body == "" and names == [] and notes and "unreadable TNEF" in notes[0]
