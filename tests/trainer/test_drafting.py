@@ -393,3 +393,38 @@ def test_drafts_never_carry_the_fence(rt, store):
     for d in res.drafts:
         assert d.text.startswith("Hi Jo,\n\n")  # the default opening, to the sender by first name
         assert all("boundary" not in s.reason for s in d.checks.prompt_spans), d.text
+
+
+@pytest.mark.slow
+def test_leak_guard_through_the_real_store_index_and_model(rt, tmp_path):
+    """The leak guard with every real part: the demo archive in a real Store (MiniLM,
+    the n-gram index behind ``rare_runs``) and SmolLM2 asked to repeat a sentence from
+    another thread. At temperature 0.7 every resample copies it again, so the sentence
+    is cut ("redacted"); at 1.2 a resample comes out clean ("regenerated"). Either way
+    the result holds no rare run from outside the thread answered. Seeds fixed."""
+    from types import SimpleNamespace
+
+    from ingest.store import Store
+    from tests.trainer.fidelity.demo_store import demo_data_dir
+    from trainer.fidelity.checks import leak
+
+    with Store.open(demo_data_dir(tmp_path / "data")) as st:
+        msgs = [m for m in st.messages(own=False) if m.thread]
+        sentences = [(m, s) for m in msgs for s in re.split(r"(?<=[.!?])\s+", " ".join(m.text.split()))
+                     if len(s.split()) >= 12]
+        src, secret = sentences[0]
+        answered = next(m for m in msgs if m.thread != src.thread)
+        messages = [{"role": "system", "content": "You repeat text exactly."},
+                    {"role": "user", "content": f"Repeat this sentence exactly, word for word:\n{secret}"}]
+        prompt = SimpleNamespace(messages=messages, max_tokens=60, boundary="QQQ")
+        first = rt.generate(messages, max_tokens=60, temperature=0.7, top_p=0.9, seed=2)
+        first_flags = flags.draft_flags(first.text, store=st, thread=answered.thread)
+        assert "leak" in first_flags, f"the model did not copy the sentence this time: {first.text!r}"
+        seen = {}
+        for temperature in (0.7, 1.2):
+            g, got = drafting._without_leak(rt, prompt, first, first_flags, st, answered.thread,
+                                            temperature=temperature, top_p=0.95, seed=2, cancel=None)
+            assert "leak" not in got and leak(g.text, st, exclude_thread=answered.thread).leaked == ()
+            assert secret not in g.text
+            seen[temperature] = next(f for f in got if f in ("regenerated", "redacted"))
+        assert seen == {0.7: "redacted", 1.2: "regenerated"}, seen
