@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 import ingest  # noqa: E402,F401 - privacy switches
 from ingest.records import ReplyPair  # noqa: E402
 
-MBOX = ROOT.parent / "shared" / "corpora" / "enron" / "allen-p" / "_sent_mail.mbox"
+MBOX = Path(os.environ.get("OWNVOICE_CORPORA", ROOT.parent / "shared" / "corpora")) / "enron" / "allen-p" / "_sent_mail.mbox"
 
 
 def pairs(n: int) -> tuple[list[ReplyPair], str]:
