@@ -33,11 +33,13 @@ def _quiet() -> None:
 
 
 def _bound_tnef() -> None:
-    """tnefparse reads a MAPI property count from the file and loops that many times even
-    when the data has run out (a damaged winmail.dat saying 4 billion properties hangs
-    the import for hours). Each property takes at least 4 bytes, so a count the data
-    cannot hold is refused before the loop. Installed once, around tnefparse's own
-    ``decode_mapi`` (both names it is called by)."""
+    """tnefparse reads MAPI counts from the file and loops that many times even when the
+    data has run out: a damaged winmail.dat claiming 4 billion properties hangs the
+    import for hours, and one claiming billions of values for one property fills memory
+    with empty values. Each property takes at least 4 bytes, so a property count the
+    data cannot hold is refused before the loop, and reading a value past the end of the
+    data stops it. Installed once, around tnefparse's own ``decode_mapi`` (both names
+    it is called by) and ``parse_property``."""
     import struct
 
     import tnefparse.mapi
@@ -56,9 +58,17 @@ def _bound_tnef() -> None:
             raise ValueError(f"MAPI block claims {count} properties in {len(data) - offset} bytes")
         return original(data, codepage, starting_offset)
 
+    parse = tnefparse.mapi.parse_property
+
+    def parse_property(data, offset, *args):  # noqa: ANN001, ANN202
+        if offset >= len(data):  # a multi-value count past the data: it would append empty values forever
+            raise ValueError("MAPI data ran out")
+        return parse(data, offset, *args)
+
     decode_mapi._ownvoice_bounded = True  # type: ignore[attr-defined]
     tnefparse.mapi.decode_mapi = decode_mapi
     tnefparse.tnef.decode_mapi = decode_mapi
+    tnefparse.mapi.parse_property = parse_property
 
 
 # ---------------------------------------------------------------- RTF / TNEF

@@ -44,7 +44,15 @@ class FakeStore:
     """In-memory stand-in for ``ingest.store.Store`` (the read methods drafting uses).
 
     ``similar_pairs`` returns the given pairs in order and records its arguments;
-    ``rare_runs`` reports a span when the text contains one of ``leaky`` phrases."""
+    ``rare_runs`` reports a span when the text contains one of ``leaky`` phrases.
+
+    Why a stand-in: these tests check prompt and variant logic against the real model
+    many times over, with exact pairs and leaks chosen per test; a real Store costs a
+    minute of MiniLM embedding per archive. Each guarded path also runs through the
+    real Store, n-gram index, MiniLM and SmolLM2: the leak guard
+    (``test_drafting.test_leak_guard_through_the_real_store_index_and_model``), drafting
+    on the demo archive (``test_drafting``'s real-store test), the reply checks
+    (tests/trainer/test_replycheck.py) and the hostile set (tests/hostile)."""
 
     def __init__(self, messages: list[Message] = (), pairs: list[ReplyPair] = (), leaky: tuple[str, ...] = ()):
         self._messages = list(messages)

@@ -171,3 +171,23 @@ def test_a_tnef_block_claiming_billions_of_properties_does_not_hang():
     assert not worker.is_alive(), "tnef_text is still looping over the claimed properties"
     body, names, notes = out[0]
     assert body == "" and names == [] and notes and "unreadable TNEF" in notes[0]
+
+
+def test_a_tnef_property_claiming_billions_of_values_does_not_fill_memory():
+    """One 16-bit property claiming 4,294,967,295 values made tnefparse append empty
+    values until memory ran out (found by tests/fuzz/fuzz_files.py). Run in a child
+    process capped at 1 GB, so a regression fails here instead of taking the machine."""
+    import struct
+    import subprocess
+    import sys
+
+    payload = struct.pack("<I", 1) + struct.pack("<HHI", 0x1002, 0x0037, 0xFFFFFFFF)  # multi-value shorts
+    attr = struct.pack("<BII", 1, 0x00069003, len(payload)) + payload
+    attr += struct.pack("<H", sum(payload) & 0xFFFF)
+    tnef = b"\x78\x9f\x3e\x22" + b"\x01\x00" + attr
+    code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)); "
+            "from ingest.sources.outlook import tnef_text; "
+            "body, names, notes = tnef_text(sys.stdin.buffer.read()); print(repr((body, names)))")
+    res = subprocess.run([sys.executable, "-c", code], input=tnef, capture_output=True, timeout=120)
+    assert res.returncode == 0, res.stderr.decode(errors="replace")[-2000:]
+    assert res.stdout.decode().strip() == "('', [])"
