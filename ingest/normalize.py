@@ -112,7 +112,7 @@ def html_to_text(html: str) -> str:
     stack: list[tuple[object, bool]] = [(root, False)]
     while stack:
         node, leaving = stack.pop()
-        tag = node.tag  # type: ignore[attr-defined]
+        tag = node.tag or ""  # type: ignore[attr-defined]  # None for a processing instruction ("<?php ?>")
         if leaving:
             if tag == "blockquote":
                 depth -= 1
@@ -123,7 +123,7 @@ def html_to_text(html: str) -> str:
             if t:
                 out.append(t)
             continue
-        if tag in _DROP or tag.startswith(("_", "!")):
+        if not tag or tag in _DROP or tag.startswith(("_", "!")):
             continue
         if tag == "br":
             newline()

@@ -22,6 +22,12 @@ def test_html_to_text_drops_scripts_keeps_paragraphs():
     assert html_to_text(html) == "Hi Bob,\n\nLine one\nline two\n\na b\n\nBye & thanks"
 
 
+def test_html_with_a_processing_instruction():
+    """lexbor gives "<?php ?>" a node without a tag; it is skipped, not a crash (found by
+    tests/fuzz/fuzz_files.py in a winmail.dat's HTML body)."""
+    assert html_to_text("<p>Hi Ann,</p><?php echo 1; ?><p>See you.</p>") == "Hi Ann,\n\nSee you."
+
+
 def test_html_blockquote_becomes_quoted_lines():
     html = '<div>Sure, Tuesday.</div><div class="gmail_quote">On Mon, Ann wrote:<blockquote>Lunch?</blockquote></div>'
     text = html_to_text(html)
