@@ -13,6 +13,7 @@ trained on; a mail's opening carries its topic, and it is 2-3x cheaper than 256)
 
 from __future__ import annotations
 
+import os
 import threading
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
@@ -45,6 +46,7 @@ class Embedder:
     """MiniLM over sentence-transformers, loaded on first use."""
 
     dim = DIM
+    kind = "torch"
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
@@ -80,9 +82,23 @@ _GLOBAL_LOCK = threading.Lock()
 
 
 def get_embedder() -> Embedder:
+    """The process's embedder: the torch path, or the ONNX int8 one
+    (``ingest.embed_onnx``) when ``OWNVOICE_EMBEDDER=onnx``."""
     global _EMBEDDER
     if _EMBEDDER is None:
         with _GLOBAL_LOCK:
             if _EMBEDDER is None:
-                _EMBEDDER = Embedder()
+                _EMBEDDER = _make_embedder(os.environ.get("OWNVOICE_EMBEDDER", "torch"))
     return _EMBEDDER
+
+
+def _make_embedder(kind: str) -> Embedder:
+    kind = (kind or "torch").strip().lower()
+    if kind == "onnx":
+        from ingest.config import cache_dir
+        from ingest.embed_onnx import OnnxEmbedder
+
+        return OnnxEmbedder(model_dir(), cache_dir())  # type: ignore[return-value]  # same encode()
+    if kind != "torch":
+        raise UserError(f"Unknown embedder {kind!r} in OWNVOICE_EMBEDDER.", hint="Use torch or onnx.")
+    return Embedder()
