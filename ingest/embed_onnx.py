@@ -27,14 +27,16 @@ torch, transformers and onnx once, running needs only onnxruntime and tokenizers
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 import threading
+import warnings
 from pathlib import Path
 
 import numpy as np
 
-from ingest.errors import UserError
+log = logging.getLogger(__name__)
 
 RECIPE = "minilm-meanpool-l2-int8-perchannel-attention-only-v1"  # a change to the build must change this
 OPSET = 17
@@ -65,8 +67,6 @@ def build(model: Path, dest: Path) -> Path:
 
     from ingest.fsutil import private_dir
 
-    encoder = AutoModel.from_pretrained(str(model), local_files_only=True).eval()
-
     class Pooled(torch.nn.Module):
         def __init__(self, m: torch.nn.Module) -> None:
             super().__init__()
@@ -79,28 +79,41 @@ def build(model: Path, dest: Path) -> Path:
             v = (h * w).sum(1) / w.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(v, dim=-1)
 
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # no "Loading weights" bar on stderr
     names = ("input_ids", "attention_mask", "token_type_ids")
     example = tuple(torch.ones((2, 8), dtype=torch.long) for _ in names)
     private_dir(dest.parent, tighten=True)
-    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".build-") as tmp:
-        fp32, int8 = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
-        with torch.no_grad():
-            torch.onnx.export(Pooled(encoder), example, str(fp32), input_names=list(names),
-                              output_names=["embedding"], opset_version=OPSET, dynamo=False,
-                              dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names},
-                                            "embedding": {0: "batch"}})
-        graph = onnx.load(str(fp32)).graph
-        keep = [n.name for n in graph.node if n.op_type == "MatMul" and "/attention/" not in n.name
-                and ("/intermediate/" in n.name or "/output/dense/" in n.name)]  # the feed-forward layers
-        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True,
-                         op_types_to_quantize=["MatMul"], nodes_to_exclude=keep)
-        os.chmod(int8, 0o600)
-        os.replace(int8, dest)
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # the quantiser's "consider pre-processing" says nothing a user can act on
+    try:
+        with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".build-") as tmp, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # nor do the exporter's tracer warnings
+            encoder = AutoModel.from_pretrained(str(model), local_files_only=True).eval()
+            fp32, int8 = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
+            with torch.no_grad():
+                torch.onnx.export(Pooled(encoder), example, str(fp32), input_names=list(names),
+                                  output_names=["embedding"], opset_version=OPSET, dynamo=False,
+                                  dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names},
+                                                "embedding": {0: "batch"}})
+            graph = onnx.load(str(fp32)).graph
+            keep = [n.name for n in graph.node if n.op_type == "MatMul" and "/attention/" not in n.name
+                    and ("/intermediate/" in n.name or "/output/dense/" in n.name)]  # the feed-forward layers
+            quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True,
+                             op_types_to_quantize=["MatMul"], nodes_to_exclude=keep)
+            os.chmod(int8, 0o600)
+            os.replace(int8, dest)
+    finally:
+        root.setLevel(level)
     return dest
 
 
 class OnnxEmbedder:
-    """``encode(texts) -> (n, 384) float32`` L2-normalised rows, like ``Embedder``."""
+    """``encode(texts) -> (n, 384) float32`` L2-normalised rows, like ``Embedder``. When the
+    model cannot be built or loaded (a missing package, a read-only cache) it falls back
+    to the torch path and says so in ``kind`` and the log."""
 
     dim = 384
     kind = "onnx-int8"
@@ -110,43 +123,49 @@ class OnnxEmbedder:
         self.threads = threads or max(1, os.cpu_count() or 1)
         self._session = None
         self._tok = None
+        self._fallback = None  # the torch Embedder, when the ONNX model cannot be built or loaded
         self._lock = threading.Lock()
 
     def _load(self) -> None:
-        if self._session is not None:
+        if self._session is not None or self._fallback is not None:
             return
         with self._lock:
-            if self._session is not None:
+            if self._session is not None or self._fallback is not None:
                 return
-            import onnxruntime as ort
-            from tokenizers import Tokenizer
-
-            path = onnx_path(self.model, self.cache)
-            if not path.is_file():
-                build(self.model, path)
-            tok = Tokenizer.from_file(str(self.model / "tokenizer.json"))
-            tok.enable_truncation(self.max_tokens)
-            tok.no_padding()
-            so = ort.SessionOptions()
-            so.intra_op_num_threads = self.threads
-            so.inter_op_num_threads = 1
-            so.log_severity_level = 3
             try:
-                session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-            except Exception as e:  # a damaged cache file: build it again once
+                self._tok, self._session = self._open()
+            except Exception as e:  # noqa: BLE001 - the torch path gives the same vectors, slower
+                from ingest.embed import Embedder
+
+                log.warning("The ONNX embedder is unavailable (%s); using the torch path.", e)
+                self.kind = f"torch (ONNX unavailable: {type(e).__name__})"
+                self._fallback = Embedder()
+
+    def _open(self):  # noqa: ANN202
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_file(str(self.model / "tokenizer.json"))
+        tok.enable_truncation(self.max_tokens)
+        tok.no_padding()
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = self.threads
+        so.inter_op_num_threads = 1
+        so.log_severity_level = 3
+        path = onnx_path(self.model, self.cache)
+        if path.is_file():
+            try:
+                return tok, ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+            except Exception:  # noqa: BLE001 - a damaged cache file: build it again
                 path.unlink(missing_ok=True)
-                try:
-                    session = ort.InferenceSession(str(build(self.model, path)), so,
-                                                   providers=["CPUExecutionProvider"])
-                except Exception as e2:
-                    raise UserError(f"The ONNX embedder could not be built ({e2}).",
-                                    hint="Set OWNVOICE_EMBEDDER=torch to use the torch path.") from e
-            self._tok, self._session = tok, session
+        return tok, ort.InferenceSession(str(build(self.model, path)), so, providers=["CPUExecutionProvider"])
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         self._load()
+        if self._fallback is not None:
+            return self._fallback.encode(texts, batch_size)
         encs = self._tok.encode_batch([t if t.strip() else " " for t in texts])
         order = np.argsort([len(e.ids) for e in encs], kind="stable")  # batches of similar length pad little
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

@@ -76,12 +76,12 @@ def test_the_built_model_is_private_reused_and_rebuilt_when_damaged(built):
 
 
 @pytest.mark.slow
-def test_the_store_embeds_with_onnx_when_asked(built, tmp_path, monkeypatch):
+def test_the_store_embeds_with_onnx_by_default(built, tmp_path, monkeypatch):
     import ingest.embed
     from ingest.importer import run_import
     from ingest.store import Store
 
-    monkeypatch.setenv("OWNVOICE_EMBEDDER", "onnx")
+    monkeypatch.delenv("OWNVOICE_EMBEDDER", raising=False)  # the default
     monkeypatch.setenv("OWNVOICE_CACHE_DIR", str(built.cache))
     monkeypatch.setattr(ingest.embed, "_EMBEDDER", None)
     assert ingest.embed.get_embedder().kind == "onnx-int8"
@@ -90,3 +90,19 @@ def test_the_store_embeds_with_onnx_when_asked(built, tmp_path, monkeypatch):
         hits = store.search("apples for the pressing day", k=3)
         assert hits and all(h.text for h in hits)
     monkeypatch.setattr(ingest.embed, "_EMBEDDER", None)
+
+
+def test_torch_when_asked_or_when_the_onnx_model_cannot_be_built(tmp_path, monkeypatch):
+    import ingest.embed
+    from ingest.errors import UserError
+
+    assert ingest.embed._make_embedder("torch").kind == "torch"
+    with pytest.raises(UserError, match="Unknown embedder"):
+        ingest.embed._make_embedder("tensorflow")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "embedder").write_text("a file where the cache folder should be")  # the build cannot write
+    e = OnnxEmbedder(model_dir(), cache)
+    v = e.encode(["Pick up the apples on Friday."])
+    assert e.kind.startswith("torch (ONNX unavailable") and v.shape == (1, 384)
+    assert np.allclose(v, Embedder().encode(["Pick up the apples on Friday."]), atol=1e-5)
