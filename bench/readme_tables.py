@@ -19,7 +19,8 @@ Kinds:
 - ``run``: per person, what ``bench_eval.py``'s learn and eval reported (the selection
   scorer's sentence and message AUC and ECE, the judge's AUC and pairwise check, LoRA
   steps and held-out loss, times);
-- ``scorer_auc``: the rows of ``bench_scorer_auc.py`` (each model's held-out AUCs).
+- ``scorer_auc``: the rows of ``bench_scorer_auc.py`` (each model's held-out AUCs);
+- ``embed``: the rows of ``bench_embed.py`` (the ONNX embedder against the torch path).
 
 What it leaves out: prose figures (a sentence that quotes a number) are not checked;
 put them in a table when they matter.
@@ -129,6 +130,17 @@ def scorer_auc_table(data: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+def embed_table(data: dict) -> str:
+    out = ["| person | texts | torch sentences/s | ONNX int8 sentences/s | speed-up | cosine min / mean "
+           "| top-k kept (held-out messages) |", "|---" * 7 + "|"]
+    for p in data["people"]:
+        out.append(f"| {p['person']} | {p['texts']} | {_f(p['torch_sentences_per_s'], 1)} | "
+                   f"{_f(p['onnx_sentences_per_s'], 1)} | {_f(p['speedup'], 2)}x | "
+                   f"{_f(p['cosine_min'])} / {_f(p['cosine_mean'])} | "
+                   f"{_f(p['topk_overlap'])} of top-{p['k']} ({p['heldout_queries']}) |")
+    return "\n".join(out) + "\n"
+
+
 def render(path: str, kind: str, arg: str | None) -> str:
     data = json.loads((ROOT / path).read_text(encoding="utf-8"))
     if kind == "eval":
@@ -143,6 +155,8 @@ def render(path: str, kind: str, arg: str | None) -> str:
         return run_table(data)
     if kind == "scorer_auc":
         return scorer_auc_table(data)
+    if kind == "embed":
+        return embed_table(data)
     raise SystemExit(f"unknown table kind {kind!r}")
 
 
