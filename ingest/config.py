@@ -45,6 +45,7 @@ class Config:
     voicepack: str = "default"
     chroma_url: str = ""  # a Chroma server (HttpClient) instead of the embedded store
     allow_remote_store: bool = False  # a chroma_url on another machine needs this (ingest.netpolicy)
+    model_dirs: tuple[str, ...] = ()  # more folders `ownvoice models` looks for GGUF files in (read only)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_(self, **kw: Any) -> "Config":
@@ -82,7 +83,7 @@ def load_config(path: Path | None = None, *, data_dir: str | None = None, overri
         known = {f.name for f in fields(Config)}
         for k, v in raw.items():
             if k in known:
-                values[k] = tuple(v) if k == "me" else v
+                values[k] = tuple(v) if k in ("me", "model_dirs") else v
             else:
                 values.setdefault("extra", {})[k] = v
     cfg = Config(**values)

