@@ -254,3 +254,10 @@ def last_evaluation(session) -> EvalView | None:
     rows = tuple(EvalRow(**{k: v for k, v in r.items() if k in names}) for r in data.get("rows", []))
     return EvalView(rows, dict(data.get("unavailable") or {}), pack.file("eval"),
                     int(data.get("heldout") or 0), int(data.get("n") or 0))
+
+
+def discover_models(session, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> list:
+    """The GGUF models other local-model apps and the configured folders hold (read only)."""
+    from trainer.discover import discover
+
+    return discover(extra=list(session.config.model_dirs))[0]

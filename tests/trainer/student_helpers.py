@@ -40,6 +40,35 @@ def write_lora_adapter(path: Path, *, arch: str = "llama", layers: int = 2, rank
     return path
 
 
+_TEMPLATE = "{% for m in messages %}<|{{ m.role }}|>{{ m.content }}{% endfor %}"
+
+
+def tiny_model(path: Path, *, arch: str = "llama", ctx: int = 4096, chat: bool = True,
+               size_label: str | None = None, file_type: int = 15) -> Path:
+    """A small but complete GGUF model file: metadata plus two blocks of f32 weights."""
+    import gguf
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    w = gguf.GGUFWriter(str(path), arch)
+    w.add_string("general.type", "model")
+    w.add_context_length(ctx)
+    w.add_file_type(file_type)
+    if size_label:
+        w.add_string("general.size_label", size_label)
+    if chat:
+        w.add_chat_template(_TEMPLATE)
+    rng = np.random.default_rng(0)
+    w.add_tensor("token_embd.weight", rng.standard_normal((64, 32)).astype(np.float32))
+    for i in range(2):
+        w.add_tensor(f"blk.{i}.attn_q.weight", rng.standard_normal((32, 32)).astype(np.float32))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    return path
+
+
+
 class FakeStore:
     """In-memory stand-in for ``ingest.store.Store`` (the read methods drafting uses).
 

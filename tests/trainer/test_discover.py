@@ -12,39 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from tests.trainer.student_helpers import write_lora_adapter
+from tests.trainer.student_helpers import tiny_model, write_lora_adapter
 from trainer.discover import discover
-
-TEMPLATE = "{% for m in messages %}<|{{ m.role }}|>{{ m.content }}{% endfor %}"
-
-
-def tiny_model(path: Path, *, arch: str = "llama", ctx: int = 4096, chat: bool = True,
-               size_label: str | None = None, file_type: int = 15) -> Path:
-    """A small but complete GGUF model file: metadata plus two blocks of f32 weights."""
-    import gguf
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    w = gguf.GGUFWriter(str(path), arch)
-    w.add_string("general.type", "model")
-    w.add_context_length(ctx)
-    w.add_file_type(file_type)
-    if size_label:
-        w.add_string("general.size_label", size_label)
-    if chat:
-        w.add_chat_template(TEMPLATE)
-    rng = np.random.default_rng(0)
-    w.add_tensor("token_embd.weight", rng.standard_normal((64, 32)).astype(np.float32))
-    for i in range(2):
-        w.add_tensor(f"blk.{i}.attn_q.weight", rng.standard_normal((32, 32)).astype(np.float32))
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
-    return path
-
 
 @pytest.fixture()
 def home(tmp_path) -> Path:

@@ -8,10 +8,12 @@ What it leaves out: the store's Chroma server URL (a config-file setting for now
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout,
                                QWidget)
 
+from app.gui import tasks
 from app.gui.widgets import Banner, card, header, page_layout, section
 from ingest.config import Config
 
@@ -38,6 +40,7 @@ class SettingsPage(QWidget):
     def __init__(self, session, jobs, parent=None) -> None:
         super().__init__(parent)
         self.session, self.jobs = session, jobs
+        self._searched = False  # the GGUF files other apps keep: looked for once, when first shown
         lay = page_layout(self)
         from ingest.config import config_path
 
@@ -152,13 +155,20 @@ class SettingsPage(QWidget):
 
     def refresh(self) -> None:
         self.load()
+        if not self._searched:
+            self._searched = True
+            self.find_models()
 
     def load(self) -> None:
         c = self.session.config
         self.data_dir.setText(c.data_dir)
-        if self.model.findText(c.model) < 0:
-            self.model.addItem(c.model)
-        self.model.setCurrentText(c.model)
+        found = self.model.findData(c.model)
+        if found >= 0:
+            self.model.setCurrentIndex(found)
+        else:
+            if self.model.findText(c.model) < 0:
+                self.model.addItem(c.model)
+            self.model.setCurrentText(c.model)
         self.device.setCurrentText(c.device)
         self.threads.setValue(c.threads)
         self.teacher.setText(c.teacher)
@@ -185,6 +195,33 @@ class SettingsPage(QWidget):
         if d:
             self.data_dir.setText(d)
 
+    def find_models(self) -> None:
+        """List the GGUF files other local-model apps keep (``trainer.discover``), in a job:
+        each shows as "name - arch params quant (app)" and saves as its path."""
+        job = self.jobs.start(tasks.discover_models, self.session, name="find models")
+        job.signals.done.connect(self._found_models)
+        job.signals.failed.connect(self.banner.error)
+
+    def _found_models(self, found) -> None:
+        for f in found:
+            if self.model.findData(str(f.path)) >= 0:
+                continue
+            bits = " ".join(b for b in (f.arch, f.params, f.quant) if b)
+            kind = "instruct" if f.instruct else "base"
+            self.model.addItem(f"{f.name} - {bits}, {kind} ({f.source})", str(f.path))
+            self.model.setItemData(self.model.count() - 1, str(f.path), Qt.ItemDataRole.ToolTipRole)
+        current = self.session.config.model
+        i = self.model.findData(current)
+        if i >= 0:
+            self.model.setCurrentIndex(i)
+
+    def model_choice(self) -> str:
+        """What the model box means: a found model's path, else what is typed."""
+        text = self.model.currentText().strip()
+        i = self.model.findText(text)
+        data = self.model.itemData(i) if i >= 0 else None
+        return str(data) if data else (text or "smollm2")
+
     def _browse_model(self) -> None:
         p, _ = QFileDialog.getOpenFileName(self, "Choose a GGUF model", "", "GGUF models (*.gguf)")
         if p:
@@ -194,7 +231,7 @@ class SettingsPage(QWidget):
     def values(self) -> Config:
         teacher = self.teacher.text().strip()
         return self.session.config.with_(
-            data_dir=self.data_dir.text().strip(), model=self.model.currentText().strip() or "smollm2",
+            data_dir=self.data_dir.text().strip(), model=self.model_choice(),
             device=self.device.currentText(), threads=self.threads.value(), teacher=teacher,
             allow_remote_teacher=bool(is_remote(teacher) and self.allow_remote.isChecked()),
             retrieval_k=self.retrieval_k.value(), temperature=round(self.temperature.value(), 3),

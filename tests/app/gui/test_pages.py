@@ -86,3 +86,30 @@ def test_keyboard_path_and_window_state_persist(make_window, tmp_path, qtbot):
     from app.gui.window import gui_settings
 
     assert gui_settings().value("window/geometry")  # restored by restoreGeometry (the screen may clamp it)
+
+
+def test_settings_lists_the_models_other_apps_keep_and_saves_the_chosen_path(make_window, tmp_path, qtbot,
+                                                                             monkeypatch):
+    """A GGUF file in LM Studio's folder shows in the model box as name, architecture and
+    app; choosing it saves its path (read only: the file is not copied)."""
+    from tests.trainer.student_helpers import tiny_model
+
+    home = tmp_path / "home"
+    model = tiny_model(home / ".lmstudio/models/pub/repo/Qwen2.5-1.5B-Instruct-Q4_K_M.gguf", arch="qwen2",
+                       size_label="1.5B")
+    monkeypatch.setenv("HOME", str(home))
+    for var in ("HF_HUB_CACHE", "HF_HOME", "LLAMA_CACHE", "OLLAMA_MODELS"):
+        monkeypatch.delenv(var, raising=False)
+    w = make_window(tmp_path / "data")
+    page = w.pages["settings"]
+    page.refresh()
+    wait_idle(qtbot, w)
+    i = page.model.findData(str(model))
+    assert i >= 0, [page.model.itemText(k) for k in range(page.model.count())]
+    assert page.model.itemText(i) == "Qwen2.5-1.5B-Instruct-Q4_K_M - qwen2 1.5B Q4_K_M, instruct (lmstudio)"
+    page.model.setCurrentIndex(i)
+    assert page.save()
+    assert load_config().model == str(model)
+    page.load()
+    assert page.model.currentIndex() == i  # shown by its name again, not as a raw path
+    assert [p.name for p in model.parent.iterdir()] == [model.name]
