@@ -55,14 +55,20 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from rich.table import Table
 
     t = Table(show_header=True, header_style="bold")
-    for col in ("name", "kind", "arch", "params", "quant", "context", "size", "source", "path"):
-        t.add_column(col, overflow="fold")
+    t.add_column("name", no_wrap=True)
+    t.add_column("model", overflow="fold")
+    for col in ("kind", "size", "source"):
+        t.add_column(col, no_wrap=True)
     for r in rows:
-        path = r["path"] if r.get("ready", True) else (r.get("note") or "not installed")
-        t.add_row(r["name"] + (" *" if r["default"] else ""), r["kind"], r["arch"], r.get("params") or "-",
-                  r.get("quant") or "-", str(r.get("context_length") or "-"),
-                  f"{r['size_bytes'] / 1e6:.0f} MB" if r["size_bytes"] else "-", r["source"], path)
+        what = " ".join(str(b) for b in (r["arch"], r.get("params"), r.get("quant")) if b)
+        if r.get("context_length"):
+            what += f", {r['context_length']:,} tokens"
+        t.add_row(r["name"] + (" *" if r["default"] else ""), what, r["kind"],
+                  f"{r['size_bytes'] / 1e6:,.0f} MB" if r["size_bytes"] else "-", r["source"])
     ctx.console.print(t)
+    for r in rows:  # paths below the table, whole, so they can be copied into --model
+        path = r["path"] if r.get("ready", True) else (r.get("note") or "not installed")
+        ctx.console.print(f"{r['name']}: {path}", markup=False, highlight=False, soft_wrap=True)
     for sk in skipped:
         ctx.console.print(f"skipped {sk.path} ({sk.source}): {sk.reason}", markup=False, highlight=False)
     ctx.console.print("* the default (`model` in config.toml); pick another with --model on learn/draft "
