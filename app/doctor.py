@@ -91,10 +91,9 @@ def _torch() -> Check:
 def _embedder() -> Check:
     """Which embedder import and search use, and whether the ONNX one is built yet
     (it is not built here: that takes seconds, and doctor stays quick)."""
-    import os
+    from ingest.embed import embedder_kind
 
-    kind = (os.environ.get("OWNVOICE_EMBEDDER") or "onnx").strip().lower()
-    if kind == "torch":
+    if embedder_kind() == "torch":
         return Check("embedder", True, "MiniLM through torch (OWNVOICE_EMBEDDER=torch)", level="info")
     try:
         from ingest.config import cache_dir

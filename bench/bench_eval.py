@@ -173,6 +173,8 @@ def _provenance() -> dict:
 
 
 def main() -> int:
+    from ingest.embed import embedder_kind  # which embedder the CLI runs below will use
+
     ap = argparse.ArgumentParser()
     ap.add_argument("--people", default="allen-p,germany-c")
     ap.add_argument("--routes", default="rag,pld,lora")
@@ -196,7 +198,7 @@ def main() -> int:
     out: dict = {"model": args.model, "routes": args.routes, "variants": args.variants, "limit": args.limit,
                  "n": args.n, "max_steps": None if args.budget else args.max_steps, "budget": args.budget,
                  "self_distill": args.self_distill,
-                 "embedder": os.environ.get("OWNVOICE_EMBEDDER", "onnx"),  # ingest.embed's default
+                 "embedder": embedder_kind(),
                  "load_avg_1m": round(os.getloadavg()[0], 2), "people": []}
     with open(log_path, "a", encoding="utf-8") as log:
         for name in [p.strip() for p in args.people.split(",") if p.strip()]:

@@ -90,8 +90,13 @@ def get_embedder() -> Embedder:
     if _EMBEDDER is None:
         with _GLOBAL_LOCK:
             if _EMBEDDER is None:
-                _EMBEDDER = _make_embedder(os.environ.get("OWNVOICE_EMBEDDER", "onnx"))
+                _EMBEDDER = _make_embedder(embedder_kind())
     return _EMBEDDER
+
+
+def embedder_kind() -> str:
+    """Which embedder this process uses: ``OWNVOICE_EMBEDDER``, else "onnx"."""
+    return (os.environ.get("OWNVOICE_EMBEDDER") or "onnx").strip().lower()
 
 
 def _make_embedder(kind: str) -> Embedder:

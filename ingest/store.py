@@ -82,10 +82,9 @@ def saved_identity(data_dir: str | os.PathLike[str]) -> tuple[str, ...]:
     try:
         db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=1)
         try:
-            row = db.execute("SELECT value FROM meta WHERE key = 'me'").fetchone()
+            return tuple(json.loads(state.get_meta(db, "me", "[]") or "[]"))  # as Store.saved_me reads it
         finally:
             db.close()
-        return tuple(json.loads(row[0])) if row and row[0] else ()
     except (sqlite3.Error, ValueError, TypeError):
         return ()
 
