@@ -1,6 +1,7 @@
 """The reply checks on real replies: how often the Enron users' own replies pass them,
 and the negative controls (real replies attached to another message's asks; a fact
-planted in a real reply).
+planted in a real reply; the message's own text sent back as its reply, which the role
+check should flag as speaking from the sender's side).
 
 For each person the pairs are split as the eval splits them: ``train`` (older pairs,
 the ones the `answered` thresholds were set on) and ``heldout`` (the newest 10%, what
@@ -52,6 +53,13 @@ def measure(store, me, pairs) -> dict:  # noqa: ANN001
         got = ctxs[i].check(strip_quoted(p.reply_text) + f" It comes to {plant} in the end.").invented
         planted += any(plant.split()[0].rstrip("%") in s.text for s in got)
 
+    # the role check's no-name part (``replycheck.side``): how often it flags a real reply
+    # (a false alarm), and how often it flags the message's own text sent back as if it
+    # were the reply (the sender's words in the sender's persons: each should be flagged)
+    side_hits = [[s for s in c.role_problems if "speaks as the sender" in s.reason and
+                  not s.reason.startswith("signed")] for c in real]
+    echoed = [ctxs[i].check(pairs[i].message_text) for i in range(n) if len(pairs[i].message_text.split()) >= 20]
+
     def share(f) -> float:  # noqa: ANN001
         return round(sum(1 for c in real if f(c)) / max(1, n), 4)
 
@@ -59,7 +67,14 @@ def measure(store, me, pairs) -> dict:  # noqa: ANN001
             "prompt_leak": share(lambda c: c.prompt_leak), "invented": share(lambda c: bool(c.invented)),
             "answered_ok": share(lambda c: c.answered_ok), "with_asks": share(lambda c: c.asks > 0),
             "wrong_message_fails_answered": round(sum(not c.answered_ok for c in wrong) / max(1, len(wrong)), 4),
-            "wrong_message_pairs": len(wrong), "planted_flagged": round(planted / max(1, n), 4)}
+            "wrong_message_pairs": len(wrong), "planted_flagged": round(planted / max(1, n), 4),
+            "side_flagged": round(sum(1 for h in side_hits if h) / max(1, n), 4),
+            "side_examples": [s.text for h in side_hits for s in h][:10],
+            "message_as_reply_fails_role": round(sum(not c.role_ok for c in echoed) / max(1, len(echoed)), 4),
+            "message_as_reply_side_flagged": round(sum(any("speaks as the sender" in s.reason and not
+                                                           s.reason.startswith("signed") for s in c.role_problems)
+                                                       for c in echoed) / max(1, len(echoed)), 4),
+            "message_as_reply_pairs": len(echoed)}
 
 
 def main() -> int:

@@ -62,6 +62,52 @@ def test_role_flips_from_the_demo_are_caught(demo):
         assert role_problems(ok, ctx.people) == [], ok
 
 
+def test_a_reversal_that_names_nobody_is_caught(demo):
+    """Drafts the demo's student wrote (2026-12-01): they answer as the organiser or call
+    Wren's cider Harriet's without greeting Wren or signing as the sender."""
+    fair = ctx_for(demo, FAIR)
+    reversed_ = {
+        "Hi Joanna, I hope you're doing well! Awesome - it's a pleasure to invite you to the Mendip Cheese & "
+        "Cider Fair on Saturday 13 June 2026.": "invites the sender",
+        "Hi Joanna, What an exciting day! I'd love to be there. And I'll send over the details if it's "
+        "possible!": "repeats the sender's own words",
+        "Hi Joanna,\n\nThe tent is booked for our third year at Longbarrow Farm.": "claims the sender's third",
+    }
+    salt = ctx_for(demo, SALT_CELLAR)
+    for text, why in reversed_.items():
+        c = fair.check(text)
+        assert not c.role_ok and not c.usable, text
+        assert any(why in s.reason for s in c.role_problems), (text, c.role_problems)
+        assert all(text[s.start:s.end] == s.text for s in c.role_problems)
+    c = salt.check("Hi Harriet, It appears to be a trade enquiry about your cider, by the glass.")
+    assert [s.text for s in c.role_problems] == ["your cider"], c.role_problems
+    # the same things said the right way round pass
+    for ok in ("Hi Joanna,\n\nThanks so much for thinking of us. Count us in for a pitch, and I'd be glad to "
+               "lead a pairing session. Do send over the exhibitor details. Lovely that it's your third year!"
+               "\n\nWren",):
+        assert fair.check(ok).role_ok, fair.check(ok).role_problems
+    ok = ("Hiya Harriet,\n\nLovely to hear your regulars liked it. Our cider is £27 a case and we deliver to "
+          "Wyvern Bay.\n\ncheers, W.")
+    assert salt.check(ok).role_ok, salt.check(ok).role_problems
+
+
+def test_side_words_possessions_and_the_users_own_formulas():
+    from collections import Counter
+
+    from trainer.replycheck.side import Sides, person_runs, possessions, words
+
+    assert [w for w, _, _ in words("I'll send it; we’re done")] == ["i", "will", "send", "it", "we", "are", "done"]
+    assert possessions("Could you send your trade prices? Our regulars love your ciders. See your email.") == (
+        {"trade", "ciders"}, {"regulars"})  # "email" is owned alike by both sides
+    msg = "We are firm on the price. I will send over the forms."
+    assert Sides(msg).problems("Yes, we are firm on it.")  # an echo in the sender's person
+    # a run the user writes in two or more of their own messages is theirs too
+    own = Counter({r: 2 for r in person_runs("We are firm on that")})
+    assert not Sides(msg, own).problems("Yes, we are firm on it.")
+    # a run across a sentence end is no run
+    assert not Sides(msg).problems("Yes we are. Firm on it.")
+
+
 # -- prompt leak ----------------------------------------------------------------------------------
 def test_prompt_residue_is_caught_with_its_span(demo):
     b = "64058f3ccb12"
@@ -220,6 +266,10 @@ def test_real_heldout_replies_pass_and_the_negative_controls_fail(enron):
             got = ctxs[i].check(text).invented
             flagged += any(plant.split()[0].rstrip("%") in s.text for s in got)
         assert flagged / len(pairs) >= 0.9, (person, flagged, len(pairs))
+        # the message's own text sent back as its reply speaks from the sender's side (bench_replycheck,
+        # 2026-12-01: 0.90-0.99 of such "replies" fail the role check; real replies 0.985-1.0 pass it)
+        back = [ctxs[i].check(p.message_text) for i, p in enumerate(pairs) if len(p.message_text.split()) >= 20]
+        assert len(back) >= 8 and sum(not c.role_ok for c in back) / len(back) >= 0.85, (person, len(back))
 
 
 @pytest.mark.slow

@@ -9,7 +9,11 @@ spans it flags (``Span``: text, offsets into the draft, reason):
   identity or organisation in the first person ("I'm Joanna", "the owner of The Salt
   Cellar" in a reply to thesaltcellar.example). Names come from the store's own mail
   (the user's display names and addresses), the message's From, and the name the
-  message is signed with.
+  message is signed with. It also fails when the draft names nobody but keeps the
+  sender's persons: a four-word run of the message copied in the same person ("I'll
+  send over the ..."), "your cider" where the sender said "your cider", "our third
+  year" where the sender said "our third year", or an invitation in reply to one
+  (``side``).
 - **prompt leak**: residue of the prompt: a run of the fence boundary's characters
   (spaces inside it too), fence labels, "Reply:" / "Message:" lines, chat-template
   tokens, "Here is a draft", and any five-word run of the prompt's own instruction text.
@@ -35,7 +39,8 @@ against the messages they answered, and against other messages as a negative
 control), never on drafts or on the held-out pairs the eval reports;
 ``bench/bench_replycheck.py`` measures both splits and the controls.
 
-Modules: ``people`` (names and the role check), ``frame`` (prompt residue and the
+Modules: ``people`` (names and the role check), ``side`` (the role check without
+names), ``frame`` (prompt residue and the
 decoding veto), ``facts`` (the archive's facts and the invented check), ``asks``
 (questions, requests and answers); this one holds the verdict (``ReplyChecks``) and
 the per-message ``CheckContext``.
@@ -60,9 +65,10 @@ from trainer.replycheck.asks import ACT_SIM, SIM, Embed, answered_asks, find_ask
 from trainer.replycheck.facts import Archive, fact_keys, invented_spans, number_key, number_prefixes
 from trainer.replycheck.frame import draft_veto, frame_ngrams, prompt_leaks
 from trainer.replycheck.people import People, name_parts, org_key, people_for, role_problems, user_names
-from trainer.replycheck.spans import Span
+from trainer.replycheck.side import Sides, own_runs, person_runs
+from trainer.replycheck.spans import Span, _dedup
 
-__all__ = ["ACT_SIM", "SIM", "Archive", "CheckContext", "People", "ReplyChecks", "Span", "answered_asks",
+__all__ = ["ACT_SIM", "SIM", "Archive", "CheckContext", "People", "ReplyChecks", "Sides", "Span", "answered_asks",
            "draft_veto", "fact_keys", "find_asks", "frame_ngrams", "invented_spans", "name_parts", "number_key",
            "number_prefixes", "org_key", "people_for", "prompt_leaks", "role_problems", "user_names"]
 
@@ -136,6 +142,7 @@ class CheckContext:
     frame: set[tuple[str, ...]] = field(default_factory=set)
     embed: Embed | None = None
     minus: frozenset[str] = frozenset()  # keys of a held-out reply left out of the archive
+    sides: Sides | None = None  # the message's persons (the role check's no-name part)
 
     @classmethod
     def build(cls, message: Any, *, store: Any = None, me: Sequence[str] = (), thread: Sequence[Any] = (),
@@ -151,10 +158,12 @@ class CheckContext:
             keys |= fact_keys(t)
         if embed is None:
             embed = getattr(store, "embed", None) or _default_embed
+        own_text = getattr(message, "text", "") or getattr(message, "body", "") or ""
         return cls(people=people_for(message, store, me), thread_keys=frozenset(keys), archive=Archive.of(store),
-                   asks=tuple(find_asks(getattr(message, "text", "") or getattr(message, "body", "") or "")),
+                   asks=tuple(find_asks(own_text)),
                    boundary=boundary, frame=frame_ngrams(frame_text), embed=embed,
-                   minus=frozenset(fact_keys(exclude_text)) if exclude_text else frozenset())
+                   minus=frozenset(fact_keys(exclude_text)) if exclude_text else frozenset(),
+                   sides=Sides(own_text, own_runs(store), person_runs(exclude_text) if exclude_text else ()))
 
     def known(self, key: str) -> bool:
         return key in self.thread_keys or self.archive.knows(key, self.minus)
@@ -170,7 +179,8 @@ class CheckContext:
         sentences = [a.text for a in atoms if a.kind == "sentence"]
         got = answered_asks(self.asks, sentences, self.embed) if self.asks else []
         return ReplyChecks(
-            role_problems=tuple(role_problems(draft, self.people)),
+            role_problems=tuple(_dedup([*role_problems(draft, self.people),
+                                        *(self.sides.problems(draft) if self.sides else ())])),
             prompt_spans=tuple(prompt_leaks(draft, self.boundary, self.frame)),
             invented=tuple(invented_spans(draft, self.known)),
             asks=len(self.asks), answered=(sum(got) / len(got)) if got else None,

@@ -5,9 +5,10 @@ the correspondent's name or organisation, or claims the correspondent's identity
 first person. Names come from the store's own mail (``user_names``), the message's From
 and the name it is signed with (``people_for``).
 
-What it leaves out: a draft that speaks as the sender without naming anyone ("I've just
-been invited to the fair!") is not caught here; the greeting prefill and the decoding
-veto keep most drafts from starting that way.
+What it leaves out: a draft that speaks as the sender without naming anyone is the
+business of ``side`` (the sender's words in the sender's persons), and ``ReplyChecks``
+reports both as the role check; a reversal in new words ("I've just been invited to
+the fair!") is caught by neither.
 """
 
 from __future__ import annotations
