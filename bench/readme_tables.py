@@ -85,7 +85,8 @@ def levers_table(data: dict) -> str:
 
 RC_COLS = (("pairs", "pairs"), ("usable", "usable"), ("role_ok", "role ok"), ("prompt_leak", "prompt leak"),
            ("invented", "invented"), ("answered_ok", "answered ok"),
-           ("wrong_message_fails_answered", "wrong message fails answered"), ("planted_flagged", "planted fact flagged"))
+           ("wrong_message_fails_answered", "wrong message fails answered"), ("planted_flagged", "planted fact flagged"),
+           ("message_as_reply_fails_role", "message sent back fails role"))
 
 
 def replycheck_table(data: dict) -> str:
