@@ -44,6 +44,9 @@ def test_role_flips_from_the_demo_are_caught(demo):
         "Hi there,\n\nI'm Joanna, and the fair is lovely this year.": "claims",
         "Hi Wren,\n\nThe fair is next month.\n\nCheers,\nJoanna Pryce": "greets you",
         "Thanks for writing.\n\nI'll keep you updated.\n\nJoanna Pryce\nMendip Cheese & Cider Fair": "signed",
+        # the sender's signature block, then more text (the student wrote on past it)
+        "Hi Joanna,\n\nI hope you're well.\nJoanna Pryce,\nMendip Cheese & Cider Fair\n\nSee you there.\n"
+        "Cheers,\nW.": "signed",
     }
     for text, why in flips.items():
         problems = role_problems(text, ctx.people)

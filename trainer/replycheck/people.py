@@ -210,6 +210,16 @@ def role_problems(draft: str, people: People) -> list[Span]:
         off = line.find(rest)
         out.append(Span(rest, start + max(0, off), start + max(0, off) + len(rest),
                         "signed with the sender's name: the draft speaks as the sender"))
+    # 2b. the sender's signature block further up (the draft went on after it): a line that
+    # is the sender's full name and nothing else, past the first line
+    seen = {s.start for s in out}
+    for start, line in lines[1:-3] if len(lines) > 4 else ():
+        text = line.strip()
+        comp = _compact(_CLOSING_LINE.sub("", text) if _CLOSING_LINE.match(text) else text)
+        if people.corr_full and comp in people.corr_full and start not in seen:
+            off = line.find(text)
+            out.append(Span(text, start + off, start + off + len(text),
+                            "signed with the sender's name: the draft speaks as the sender"))
     # 3. claiming the correspondent's identity or organisation in the first person
     keys = {people.corr_first} | set(people.corr_full) | set(people.corr_orgs)
     keys.discard("")
