@@ -56,12 +56,15 @@ def set_me(store: "Store", me: Sequence[str]) -> None:
             state.set_meta(store.db, "dirty", "1")
 
 
-def begin_source(store: "Store", key: str, kind: str, fp: str) -> str | None:
-    """Mark a source as being imported; return the resume point (None: from the start)."""
+def begin_source(store: "Store", key: str, kind: str, fp: str, *, keep_resume: bool = False) -> str | None:
+    """Mark a source as being imported; return the resume point (None: from the start).
+
+    ``keep_resume``: keep the last stored item whatever the fingerprint says (an IMAP
+    folder grows at its end, so its last UID stays a resume point)."""
     row = store.db.execute("SELECT fingerprint, status, last_item FROM sources WHERE path = ?",
                            (key,)).fetchone()
-    resume = row["last_item"] if row and row["status"] == "running" and \
-        row["fingerprint"] == fp else None
+    resume = row["last_item"] if row and (keep_resume or (row["status"] == "running" and
+                                                          row["fingerprint"] == fp)) else None
     with state.transaction(store.db):
         store.db.execute(
             "INSERT INTO sources(path, kind, fingerprint, status, last_item, started_at) "

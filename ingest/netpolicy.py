@@ -13,6 +13,9 @@ and a PLD teacher endpoint (``--teacher URL``). The rules, shared by both:
   Chroma client, which reads the proxy variables itself, the store refuses to open and
   says to set ``NO_PROXY``.
 
+An IMAP import (``ingest.imap``) connects to the mail server the user names in its
+address, and only reads from it; it has its own rules (TLS, certificate checks).
+
 What it leaves out: Unix-socket URLs (neither client speaks them); DNS names that
 resolve to loopback count as remote unless they are ``localhost`` names.
 """

@@ -1,10 +1,16 @@
-"""``ownvoice import PATH... [--me ADDR]... [--json]``: import mail archives and documents.
+"""``ownvoice import PATH|imap://USER@HOST[:PORT]/[FOLDER]... [--me ADDR]... [--json]``:
+import mail archives, documents and IMAP folders.
 
-Shows a progress bar, then one row per source: messages seen, the user's own, others',
-duplicates, reply pairs and skipped items (the first few with their reasons). ``--me``
-addresses are saved in the store (each data dir has its own user), added to those
-given before. Running it again adds only what is new; an
+Shows a progress bar, then one row per source: messages seen, new this run, the
+user's own, others', duplicates, reply pairs and skipped items (the first few with
+their reasons). ``--me`` addresses are saved in the store (each data dir has its own
+user), added to those given before. Running it again adds only what is new; an
 interrupted import resumes where it stopped.
+
+An IMAP address is read-only and incremental (``ingest.imap``): its password comes
+from the system keyring, else ``--password-stdin``, else a prompt (and is kept in the
+keyring after a good login, where there is one); a certificate this system does not
+vouch for is shown by fingerprint and used only when the user trusts it.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from rich.table import Table
 
 from app.commands.sources import short
 from app.context import Context
+from ingest.errors import UserError
+from ingest.imap import is_imap_url
 
 SHOW_SKIPS = 5
 
@@ -23,9 +31,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("import", help="import mail archives and documents into the local store",
                        description="Import mbox, Maildir, .eml, .msg, .pst files or folders of "
                        "documents. Nothing is written to the sources.")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="archives, folders or files")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="archives, folders or files, or an IMAP account: imap://USER@HOST[:PORT]/[FOLDER]")
     p.add_argument("--me", action="append", default=[], metavar="ADDR",
                    help="one of your addresses (repeatable; saved in config)")
+    g = p.add_argument_group("IMAP")
+    g.add_argument("--folders", default="", metavar="A,B",
+                   help="IMAP folders to import (default: INBOX and the Sent folder)")
+    g.add_argument("--since", default=None, metavar="YYYY-MM-DD", help="only IMAP mail from this date on")
+    g.add_argument("--password-stdin", action="store_true", help="read the IMAP password from standard input")
+    g.add_argument("--trust-fingerprint", default=None, metavar="SHA256",
+                   help="trust a server certificate this system does not vouch for (self-signed), by "
+                        "its SHA-256 fingerprint")
+    g.add_argument("--insecure", action="store_true",
+                   help="allow plain IMAP (no TLS) to a server that is not on this machine")
     p.add_argument("--json", action="store_true", help="print the reports as one JSON object")
     p.set_defaults(func=run)
 
@@ -40,10 +59,17 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         with ctx.progress(quiet=args.json) as (progress, cancel):
             # the addresses belong to this store (saved in it), never to the global config
             me = tuple(dict.fromkeys([*store.saved_me(), *given]))  # none: inferred from the Sent folders
-            result = run_import(args.paths, store, me, progress, cancel)
-    reports = [r.to_json() for r in result.reports]
+            files = [p for p in args.paths if not is_imap_url(p)]
+            results = [run_import(files, store, me, progress, cancel)] if files else []
+            for u in (p for p in args.paths if is_imap_url(p)):
+                results.append(_import_imap(u, args, ctx, store, me, progress, cancel))
+    result = results[-1]
+    reports = [r.to_json() for res in results for r in res.reports]
+    added = {k: v for res in results for k, v in res.added.items()}
+    unchanged = {k for res in results for k in res.unchanged}
     for r in reports:
-        r["unchanged"] = r["path"] in result.unchanged
+        r["unchanged"] = r["path"] in unchanged
+        r["new"] = added.get(r["path"], 0)
     totals = {k: sum(r[k] for r in reports)
               for k in ("seen", "own", "others", "duplicates", "pairs", "documents")}
     totals["skipped"] = sum(len(r["skipped"]) for r in reports)
@@ -52,13 +78,13 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                         "me_inferred": result.me_inferred})
         return 0
     table = Table(title="Imported")
-    for col in ("source", "kind", "seen", "own", "others", "duplicates", "pairs", "skipped"):
+    for col in ("source", "kind", "seen", "new", "own", "others", "duplicates", "pairs", "skipped"):
         table.add_column(col, justify="left" if col in ("source", "kind") else "right",
                          no_wrap=col == "source")
     for r in reports:
         name = short(r["path"]) + (" (unchanged)" if r["unchanged"] else "")
         table.add_row(name, r["kind"], *(str(r[k]) for k in
-                                          ("seen", "own", "others", "duplicates", "pairs")),
+                                          ("seen", "new", "own", "others", "duplicates", "pairs")),
                       str(len(r["skipped"])))
     ctx.console.print(table)
     for r in reports:
@@ -77,3 +103,51 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         ctx.warn("No --me given and no Sent folder found: nothing counts as your own mail. "
                  "Pass --me ADDR.")
     return 0
+
+
+def _import_imap(url: str, args: argparse.Namespace, ctx: Context, store, me, progress, cancel):  # noqa: ANN001, ANN202
+    """One IMAP account: the password from the keyring, stdin or a prompt; a certificate
+    this system does not vouch for trusted by fingerprint (flag or prompt)."""
+    import sys
+    from datetime import date
+
+    from ingest import imap
+
+    t = imap.parse_url(url, [f for f in args.folders.split(",") if f.strip()])
+    since = None
+    if args.since:
+        try:
+            since = date.fromisoformat(args.since)
+        except ValueError as e:
+            raise UserError(f"--since {args.since!r} is not a date.", hint="Write it as YYYY-MM-DD.") from e
+    saved = None if args.password_stdin else imap.keyring_password(t.account)
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif saved is not None:
+        password = saved
+    elif sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass(f"IMAP password for {t.account}: ")
+    else:
+        raise UserError(f"No password for {t.account}.",
+                        hint="Pipe it in with --password-stdin, or run the import in a terminal to be asked.")
+
+    def ask(fp: str) -> bool:
+        if not sys.stdin.isatty() or args.password_stdin:
+            return False
+        ctx.console.print(f"{t.host}:{t.port} shows a certificate this system does not vouch for.\n"
+                          f"SHA-256 fingerprint: {fp}", markup=False)
+        return input("Trust it (compare it with your server's)? [y/N] ").strip().lower() in ("y", "yes")
+
+    try:
+        result = imap.import_imap(t, store, me, password=password, since=since,
+                                  trust=args.trust_fingerprint or ask, insecure=args.insecure,
+                                  progress=progress, cancel=cancel)
+    except UserError as e:
+        if saved is not None and "refused the login" in str(e):
+            imap.keyring_forget(t.account)  # a stale saved password: ask next time
+        raise
+    if saved is None and imap.keyring_save(t.account, password):
+        ctx.console.print(f"The password for {t.account} is kept in your system keyring.", markup=False)
+    return result

@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QPushButton, QSplitter, QTableView, QVBoxLayout,
+                               QLabel, QLineEdit, QMessageBox, QPushButton, QSplitter, QTableView, QVBoxLayout,
                                QWidget)
 
 from app.gui import tasks
@@ -56,10 +56,12 @@ class ArchivePage(QWidget):
         self.add_files = QPushButton("Add &files…")
         self.add_files.setObjectName("primary")
         self.add_folder = QPushButton("Add f&older…")
+        self.add_imap = QPushButton("Add &IMAP account…")
         row.addWidget(me_label)
         row.addWidget(self.me_edit, 1)
         row.addWidget(self.add_files)
         row.addWidget(self.add_folder)
+        row.addWidget(self.add_imap)
         lay.addLayout(row)
 
         self.job_bar = JobBar("&Cancel import")
@@ -122,6 +124,7 @@ class ArchivePage(QWidget):
 
         self.add_files.clicked.connect(self.choose_files)
         self.add_folder.clicked.connect(self.choose_folder)
+        self.add_imap.clicked.connect(self.choose_imap)
         self.forget_button.clicked.connect(self.forget_selected)
         self.search_button.clicked.connect(self.run_search)
         self.query.returnPressed.connect(self.run_search)
@@ -164,7 +167,14 @@ class ArchivePage(QWidget):
         if path:
             self.import_paths([path])
 
-    def import_paths(self, paths: list[str]) -> None:
+    def choose_imap(self) -> None:
+        from app.gui.imapdialog import ImapDialog
+
+        dlg = ImapDialog(self)
+        if dlg.exec() == ImapDialog.DialogCode.Accepted:
+            self.import_paths(dlg.account())
+
+    def import_paths(self, paths) -> None:  # noqa: ANN001 - a list of paths, or a tasks.ImapAccount
         me = self.addresses()
         if not me:
             self.banner.error("Your addresses are missing",
@@ -172,7 +182,7 @@ class ArchivePage(QWidget):
                               "from other people's, then add the files again.")
             self.me_edit.setFocus()
             return
-        self.queue.append(list(paths))
+        self.queue.append(paths if isinstance(paths, tasks.ImapAccount) else list(paths))
         if self.import_job is None:
             self._next_import()
 
@@ -181,11 +191,14 @@ class ArchivePage(QWidget):
             return
         paths = self.queue.pop(0)
         self.banner.clear_message()
-        job = self.jobs.start(tasks.import_paths, self.session, paths, self.addresses(),
-                              name="import")
+        if isinstance(paths, tasks.ImapAccount):
+            job = self.jobs.start(tasks.import_imap, self.session, paths, self.addresses(), name="import")
+            job.signals.done.connect(lambda r, a=paths: self._imap_answer(r, a))
+        else:
+            job = self.jobs.start(tasks.import_paths, self.session, paths, self.addresses(), name="import")
+            job.signals.done.connect(self._imported)
         self.import_job = job
         self.job_bar.attach(job)
-        job.signals.done.connect(self._imported)
         job.signals.failed.connect(self.banner.error)
         job.signals.cancelled.connect(lambda: self.banner.warn(
             "Import cancelled. What was imported so far is kept; add the same files again to "
@@ -209,6 +222,24 @@ class ArchivePage(QWidget):
         skipped = [s for r in reports for s in r.skipped]
         if skipped:
             self.show_skips(skipped, "Skipped in this import")
+
+    def _imap_answer(self, result, account) -> None:  # noqa: ANN001
+        """An IMAP import's result, or the question its server's certificate raises."""
+        if result and result[0] == "untrusted":
+            fp = result[1]
+            yes = QMessageBox.question(
+                self, "Trust this server's certificate?",
+                f"{account.host}:{account.port} shows a certificate this system does not vouch for "
+                f"(a self-signed one, perhaps).\n\nSHA-256 fingerprint:\n{fp}\n\nCompare it with the one "
+                "your mail server shows. Trust it and import?")
+            if yes == QMessageBox.StandardButton.Yes:
+                from dataclasses import replace
+
+                self.queue.insert(0, replace(account, trust=fp))
+            else:
+                self.banner.warn("Not imported: the server's certificate was not trusted.")
+            return
+        self._imported(result)
 
     def _import_finished(self) -> None:
         self.import_job = None

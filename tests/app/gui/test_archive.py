@@ -5,12 +5,14 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from app.gui.models import SKIPPED_COLUMN
 from tests.app.gui.conftest import wait_idle
 from tests.conftest import DEMO, DEMO_ME
+from tests.ingest.imap_server import dovecot  # noqa: F401 - the Dovecot fixture
 
 # The UI thread must never stall on import work. 250 ms is the point where a user sees
 # a frozen window (a button press that does not respond); the import runs Python code
@@ -172,3 +174,35 @@ def test_a_remote_store_shows_a_warning_that_stays(make_window, tmp_path, monkey
     local = make_window(tmp_path / "d2", config=Config(data_dir=str(tmp_path / "d2"),
                                                        chroma_url="http://127.0.0.1:8000", allow_remote_store=True))
     assert not local.pages["archive"].remote_banner.isVisibleTo(local.pages["archive"])
+
+
+@pytest.mark.corpora
+def test_add_an_imap_account_and_trust_its_certificate(make_window, dovecot, tmp_path, qtbot, monkeypatch):
+    """The dialog's account goes through the worker to a real Dovecot; the self-signed
+    certificate is shown by fingerprint and imported only once the user says yes."""
+    from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+
+    from app.gui.imapdialog import ImapDialog
+    from tests.ingest.imap_server import PASSWORD, USER
+
+    w = make_window(tmp_path / "data")
+    page = w.pages["archive"]
+    page.me_edit.setText("phillip.allen@enron.com")
+    dlg = ImapDialog(page)
+    qtbot.addWidget(dlg)
+    ok = dlg.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    dlg.host.setText("127.0.0.1")
+    dlg.port.setValue(dovecot.imaps_port)
+    dlg.user.setText(USER)
+    assert not ok.isEnabled()  # no password yet
+    dlg.password.setText(PASSWORD)
+    assert ok.isEnabled()
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
+    page.import_paths(dlg.account())
+    wait_idle(qtbot, w, 180_000)
+    assert len(asked) == 1 and dovecot.fingerprint in asked[0]
+    rows = {s.path: s.report for s in page.sources.rows}
+    inbox = f"imap://{USER}@127.0.0.1:{dovecot.imaps_port}/INBOX"
+    assert inbox in rows and rows[inbox].kind == "imap" and rows[inbox].others > 0
+    assert page.banner.kind == "info" and "Imported" in page.banner.text()
