@@ -38,6 +38,7 @@ class Config:
     max_tokens: int = 200
     scaffold: str = "length"  # style habits decoding keeps for pld/full: off | length | full
     greet: bool = True  # open every draft to the correspondent by first name ("Hi Joanna,")
+    register: bool = True  # write to a correspondent as the user usually does to them (trainer.register)
     best_of: int = 2  # samples tried per draft until one passes the reply checks (1: no retry)
     number_guard: bool = True  # drafts never type a number found neither in the thread nor in your mail
     variant: str = "full"  # what `draft` gives with no --variants (README: the measurement behind it)

@@ -39,6 +39,7 @@ from ingest.records import Message, ReplyPair
 from trainer import retrieval
 from trainer.flags import draft_flags
 from trainer.prompt import build_prompt, frame_text, new_boundary
+from trainer.register import register_for
 from trainer.replycheck import CheckContext, ReplyChecks, draft_veto, fact_keys, frame_ngrams
 from trainer.runtime import Runtime, get_runtime
 from trainer.scaffold import Scaffold, first_name, said_nothing
@@ -93,6 +94,7 @@ class DraftResult:
     cancelled: bool = False
     model: str = ""
     notes: tuple[str, ...] = ()
+    register: dict | None = None  # the register every variant but base used (trainer.register), with "describe"
 
 
 @dataclass(frozen=True)
@@ -277,6 +279,10 @@ def draft(message: Message, *, variants: Sequence[str] | str | None = None, n: i
                                   exclude_text=check_exclude)
     to_name = first_name(message)
     tries = max(1, int(cfg.best_of))
+    # how the user writes to this correspondent (their earlier replies to them), for every
+    # variant but base, which stays the model alone
+    reg = register_for(store, message) if cfg.register and store is not None else None
+
     try:
         for plan in plans:
             if cancelled:
@@ -290,7 +296,12 @@ def draft(message: Message, *, variants: Sequence[str] | str | None = None, n: i
             if plan.adapter is not None or rt.adapter is not None:
                 rt.set_adapter(plan.adapter)
             sc = Scaffold.from_style(plan.style, cfg.scaffold)
-            opening = sc.prefix(message) or (f"Hi {to_name},\n\n" if cfg.greet and to_name else "")
+            use_reg = reg is not None and plan.variant != "base"
+            if use_reg:
+                sc = sc.with_register(reg)
+            opening = reg.opening(to_name) if use_reg else None
+            if opening is None:
+                opening = sc.prefix(message) or (f"Hi {to_name},\n\n" if cfg.greet and to_name else "")
             # decoding constraints: never the fence boundary, never a greeting to the user, and
             # (number_guard) no number found neither in the thread nor in the user's archive
             extra = {**sc.generate_kwargs(opening),
@@ -321,7 +332,9 @@ def draft(message: Message, *, variants: Sequence[str] | str | None = None, n: i
     finally:
         if rt.adapter is not None:
             rt.set_adapter(None)
-    return DraftResult(message, drafts, unavailable, cancelled, rt.info.name, tuple(notes))
+    return DraftResult(message, drafts, unavailable, cancelled, rt.info.name, tuple(notes),
+                       {**reg.to_json(), "describe": reg.describe(to_name)}
+                       if reg is not None and any(p.variant != "base" for p in plans) else None)
 
 
 LEAK_RETRIES = 2

@@ -85,6 +85,7 @@ from trainer.fidelity.checks import leak, length_ratio, typical_reply_words
 from trainer.fidelity.metrics import acc_atom, ic_atom, mean_or_none, rc_atom
 from trainer.fidelity.scorer import JUDGE_DIR, VoiceScorer, judge_kind
 from trainer.prompt import fixed_boundary, system_text
+from trainer.register import register_for
 from trainer.replycheck import CheckContext, frame_ngrams
 
 ALL_VARIANTS = ("base", "rag", "pld", "lora", "full")
@@ -92,7 +93,7 @@ CHECKPOINT_REL = "eval/checkpoint.json"  # in the voice pack: where the CLI and 
 METRICS = ("acc", "ic", "rc", "content", "length_ratio", "leak", "usable", "role_ok", "prompt_leak",
            "invented_per_100w", "answered", "usable_first", "acc_selection", "real_above")
 MAX_OTHERS = 8  # other people's messages per held-out thread for the judge's pairwise check
-EVAL_VERSION = 2  # in the checkpoint key: rows from older code are never replayed
+EVAL_VERSION = 3  # in the checkpoint key: rows from older code are never replayed
 CHART = ("acc", "ic", "rc", "content", "length_ratio", "leak", "usable")
 
 
@@ -139,7 +140,7 @@ class EvalReport:
         return {"scorer": self.scorer, "rows": [r.to_json() for r in self.rows],
                 "unavailable": dict(self.unavailable), "heldout": self.heldout, "n": self.n,
                 "model": self.model, "seconds": round(self.seconds, 1), "vs_base": self.vs_base,
-                "judge": dict(self.judge)}
+                "judge": dict(self.judge), "history": history_split(self.per_message)}
 
     @cached_property
     def vs_base(self) -> dict[str, dict[str, dict[str, float | int]]]:
@@ -384,6 +385,8 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
                     runtime=runtime, model=model, boundary=eval_boundary(cfg.seed, pair.id),
                     check_exclude=pair.reply_text)
         real_checks = _real_checks(msg, pair, store, cfg, real)
+        history = cfg.register and register_for(store, msg) is not None
+        real_gs = greeting_sign_off(real)
         if res.cancelled:
             check(cancel)
         model_name = res.model or model_name
@@ -419,7 +422,10 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
                 **_check_means(checks.get(v, [])),
             }
             acc.add(row, len(vtexts))
-            rec = {"pair": pair.id, "variant": v, "drafts": len(vtexts), **row}
+            gs = [greeting_sign_off(t) for t in vtexts]
+            rec = {"pair": pair.id, "variant": v, "drafts": len(vtexts), **row, "history": history,
+                   "greeting": mean_or_none(float(g == real_gs[0]) for g, _ in gs),
+                   "sign_off": mean_or_none(float(x == real_gs[1]) for _, x in gs)}
             if v == "real":
                 rec["pairwise_wins"], rec["pairwise_n"] = _pairwise(real_judged, others_judged)
             per_message.append(rec)
@@ -439,6 +445,42 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
     meta["embeddings"] = scorer.has_embeddings
     return EvalReport(rows, unavailable, meta, len(pairs), n, model_name, time.perf_counter() - t0,
                       tuple(per_message), _judge_summary(kind, judge_model, per_message))
+
+
+def greeting_sign_off(text: str) -> tuple[str, str]:
+    """A reply's greeting form (names as ``{name}``) and its sign-off, lower-cased without
+    end punctuation: what the eval compares between a draft and the real reply.
+
+    >>> greeting_sign_off("Hi Lucy,\\n\\nSure.\\n\\nThanks,\\nPhillip."), greeting_sign_off("ok")
+    (('Hi {name},', 'thanks, / phillip'), ('', ''))
+    """
+    from trainer.pld.text import greeting_of, lines, sign_off_of
+
+    ls = lines(text)
+    return greeting_of(ls), sign_off_of(ls).lower().rstrip(".,!")
+
+
+def history_split(per_message: Sequence[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per variant, means over held-out messages whose sender the user has a register
+    with (``with``: enough earlier replies to them or their organisation) and the rest
+    (``without``): greeting and sign-off agreement with the real reply, ACC and usable.
+
+    >>> pm = [{"pair": 1, "variant": "full", "history": True, "greeting": 1.0, "sign_off": 0.0, "acc": 0.5,
+    ...        "usable": 1.0}, {"pair": 2, "variant": "full", "history": False, "greeting": 0.0,
+    ...        "sign_off": None, "acc": 0.1, "usable": 0.0}]
+    >>> history_split(pm)["with"]["full"]
+    {'greeting': 1.0, 'sign_off': 0.0, 'acc': 0.5, 'usable': 1.0, 'messages': 1}
+    """
+    out: dict[str, dict[str, dict[str, Any]]] = {"with": {}, "without": {}}
+    for side, flag in (("with", True), ("without", False)):
+        by: dict[str, list[dict[str, Any]]] = {}
+        for rec in per_message:
+            if "history" in rec and bool(rec["history"]) == flag:
+                by.setdefault(str(rec["variant"]), []).append(rec)
+        for v, recs in by.items():
+            out[side][v] = {k: (round(x, 4) if (x := mean_or_none(r.get(k) for r in recs)) is not None else None)
+                            for k in ("greeting", "sign_off", "acc", "usable")} | {"messages": len(recs)}
+    return out
 
 
 def _check_means(checks: Sequence[tuple[Any, Any]]) -> dict[str, float | None]:
@@ -549,6 +591,18 @@ def report_markdown(rep: EvalReport) -> str:
             cells = [f"{g[m]['mean']:+.3f} [{g[m]['lo']:+.3f}, {g[m]['hi']:+.3f}]" if m in g else "n/a"
                      for m in ("acc", "content", "usable")]
             lines.append(f"| {v} | " + " | ".join(cells) + " |")
+    split = history_split(rep.per_message)
+    if split["with"] or split["without"]:
+        lines += ["", "Split by the sender: `with` a register (enough earlier replies to them or their "
+                  "organisation: drafts use how you write to them), `without` one (your global habits). "
+                  "Greeting and sign-off: the share of drafts whose greeting form / sign-off is the one in "
+                  "your real reply.", "",
+                  "| sender | variant | greeting | sign-off | ACC_atom | usable | messages |",
+                  "|---|---|---|---|---|---|---|"]
+        for side in ("with", "without"):
+            for v, r in split[side].items():
+                lines.append(f"| {side} | {v} | {_fmt(r['greeting'])} | {_fmt(r['sign_off'])} | {_fmt(r['acc'])} "
+                             f"| {_fmt(r['usable'])} | {r['messages']} |")
     if rep.unavailable:
         lines += ["", "Unavailable variants:", ""]
         lines += [f"- {v}: {why}" for v, why in rep.unavailable.items()]

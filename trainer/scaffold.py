@@ -24,7 +24,8 @@ edits "Sign off with ..." changes the scaffold too. Everything added is streamed
 the stream still adds up to the final text.
 
 What it leaves out: only the rule wordings ownvoice writes are recognised (a rule the
-user rewrites in other words is left to the model); no per-correspondent greetings.
+user rewrites in other words is left to the model). Per-correspondent greetings,
+sign-offs and lengths come from ``trainer.register`` (``with_register``).
 """
 
 from __future__ import annotations
@@ -86,6 +87,17 @@ class Scaffold:
             return cls(max_words=max_words)
         sign_off = "\n".join(x for x in (s.group(1), s.group(2)) if x) if s else ""
         return cls(greeting=g.group(1).strip() if g else "", sign_off=sign_off.strip(), max_words=max_words)
+
+    def with_register(self, reg: Any) -> "Scaffold":
+        """This scaffold written to one correspondent (``trainer.register.Register``): their
+        usual sign-off, and a length stop at about twice the user's replies to them (never
+        past this scaffold's own). The greeting is the register's ``opening``."""
+        sign_off = reg.sign_off_text() or self.sign_off
+        max_words = self.max_words
+        if reg.words:
+            cap = max(20, 2 * int(reg.words))
+            max_words = min(max_words, cap) if max_words else cap
+        return Scaffold(greeting=self.greeting, sign_off=sign_off, max_words=max_words)
 
     def __bool__(self) -> bool:
         return bool(self.greeting or self.sign_off or self.max_words)

@@ -152,6 +152,7 @@ def _json(result, saved: list[str]) -> dict:  # noqa: ANN001
         "unavailable": result.unavailable,
         "cancelled": result.cancelled,
         "notes": list(result.notes),
+        "register": result.register,
         "saved": saved,
     }
 
@@ -172,6 +173,8 @@ def _summary(ctx: Context, result, saved: list[str]) -> None:  # noqa: ANN001
             ctx.err.print(f"    not answered: {ask}", markup=False, highlight=False)
     for v, why in result.unavailable.items():
         ctx.warn(f"{v} not drafted: {why}")
+    if result.register:
+        ctx.err.print(result.register["describe"], markup=False, highlight=False)
     for n in result.notes:
         ctx.err.print(f"[dim]{n}[/]")
     for s in saved:

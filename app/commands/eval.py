@@ -85,6 +85,12 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     ctx.console.print(f"ACC is the judge's ({j.get('kind')}); it ranks your real reply above other people's "
                       f"messages in the same threads {f(j.get('pairwise'))} of the time; agreement with the "
                       f"selection scorer (Spearman) {f(j.get('agreement'))}", highlight=False)
+    for side, what in (("with", "writing to people you have a register with"), ("without", "to the rest")):
+        rows = rep.to_json()["history"][side]
+        if rows:
+            n = max(r["messages"] for r in rows.values())
+            ctx.console.print(f"greeting / sign-off as in your real reply, {what} ({n} messages): " + "; ".join(
+                f"{v} {f(r['greeting'])} / {f(r['sign_off'])}" for v, r in rows.items()), highlight=False)
     ctx.console.print(f"selection scorer held-out AUC {f(rep.scorer.get('auc'))} (messages "
                       f"{f(rep.scorer.get('auc_message'))}), ECE {f(rep.scorer.get('ece'))}; "
                       f"report: {files['md']}", highlight=False)

@@ -281,8 +281,12 @@ class DraftPage(QWidget):
         warnings = list(getattr(result, "notes", ()) or ())  # a stale voice pack, a fallback to base
         if sd.scorer_note:
             warnings.append(f"Drafts are not scored: {sd.scorer_note}")
+        reg = getattr(result, "register", None)
         if warnings:
-            self.banner.warn(" ".join(warnings))
+            self.banner.warn(" ".join(warnings + ([reg["describe"][:1].upper() + reg["describe"][1:] + "."]
+                                                  if reg else [])))
+        elif reg:  # "Writing to Megan as you usually do: ..."
+            self.banner.info(reg["describe"][:1].upper() + reg["describe"][1:] + ".")
         for variant in {d.variant for d in result.drafts}:
             self.show_draft(variant)
 

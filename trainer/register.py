@@ -1,0 +1,199 @@
+"""How the user writes to one correspondent: their register.
+
+People greet their boss and their sister differently. ``register_for(store, message)``
+reads, from the user's earlier replies to the message's sender (only replies dated
+before the message, outside its thread: what the user had written by then):
+
+- the greeting they use (``greeting_of``'s form, the name as ``{name}``; "" when they
+  usually write none) and how often;
+- the sign-off (``sign_off_of``) and how often;
+- the reply length (median words), the reply speed (median hours from the message to
+  the reply), contractions per 100 words, and the share of the user's mail to them
+  that starts a thread (the user writes first).
+
+At least ``MIN_REPLIES`` replies to the sender make a correspondent's register; with
+fewer, the same for the sender's organisation (its domain, never a free-mail one);
+with fewer still, None: drafting keeps the global profile. Drafting uses the
+register's greeting and sign-off in place of the global ones (``Scaffold``), and its
+length as the stop; ``describe`` says which register was used, in the user's words.
+
+What it leaves out: formality beyond contractions (titles and surnames are in the
+greeting form itself); time of day; a register for a group thread (the sender's is
+used).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from trainer.pld.text import CONTRACTION, greeting_of, lines, sign_off_of, words
+from trainer.storecache import per_store
+
+MIN_REPLIES = 3
+MIN_SHARE = 0.5  # a greeting or sign-off used in at least half the replies is "usual"
+
+
+@dataclass(frozen=True)
+class Register:
+    who: str  # the address, or "@domain"
+    scope: str  # "correspondent" | "domain"
+    replies: int
+    greeting: str  # "{name} —", "Hi {name},", "" (usually none)
+    greeting_share: float
+    sign_off: str  # "thx, / D" (lines joined by " / "), or ""
+    sign_off_share: float
+    words: int
+    hours: float | None = None
+    contractions: float = 0.0  # per 100 words
+    writes_first: float | None = None
+
+    @property
+    def usual_greeting(self) -> bool:
+        return self.greeting_share >= MIN_SHARE
+
+    @property
+    def usual_sign_off(self) -> bool:
+        return bool(self.sign_off) and self.sign_off_share >= MIN_SHARE
+
+    def opening(self, first: str) -> str | None:
+        """The reply's first line to a correspondent called ``first``: None when the
+        register has no usual greeting; "" when the user usually greets them with none."""
+        if not self.usual_greeting:
+            return None
+        if not self.greeting:
+            return ""
+        if "{name}" in self.greeting and not first:
+            return None
+        text = self.greeting.replace("{name}", first)
+        return text + (" " if text.rstrip().endswith(("—", "–", "-")) else "\n\n")
+
+    def sign_off_text(self) -> str:
+        return self.sign_off.replace(" / ", "\n") if self.usual_sign_off else ""
+
+    def describe(self, first: str = "") -> str:
+        """'writing to Megan as you usually do: "Megan —", about 30 words, "thx, D"'."""
+        to = first or (self.who if self.scope == "correspondent" else f"people at {self.who.lstrip('@')}")
+        bits = []
+        if self.usual_greeting:
+            bits.append(f'"{self.greeting.replace("{name}", first or "<name>")}"' if self.greeting
+                        else "no greeting")
+        bits.append(f"about {self.words} words")
+        if self.usual_sign_off:
+            bits.append(f'"{self.sign_off.replace(" / ", " ")}"')
+        return f"writing to {to} as you usually do ({self.replies} earlier replies): " + ", ".join(bits)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"who": self.who, "scope": self.scope, "replies": self.replies, "greeting": self.greeting,
+                "greeting_share": round(self.greeting_share, 3), "sign_off": self.sign_off,
+                "sign_off_share": round(self.sign_off_share, 3), "words": self.words,
+                "hours": None if self.hours is None else round(self.hours, 1),
+                "contractions": round(self.contractions, 2),
+                "writes_first": None if self.writes_first is None else round(self.writes_first, 3)}
+
+
+@dataclass(frozen=True)
+class _Reply:
+    date: datetime | None
+    thread: str
+    text: str
+    hours: float | None
+
+
+def _free_mail() -> frozenset[str]:
+    from trainer.replycheck.people import _FREE_MAIL
+
+    return _FREE_MAIL
+
+
+def domain_of(address: str) -> str:
+    """The organisation's domain of an address ("" for free mail)."""
+    d = (address or "").rpartition("@")[2].lower()
+    labels = d.split(".")
+    return "" if len(labels) < 2 or labels[-2] in _free_mail() else d
+
+
+class _Index:
+    """The user's replies by correspondent and domain, and who wrote first (per store)."""
+
+    def __init__(self, store: Any) -> None:
+        dates = {}
+        first: Counter[str] = Counter()
+        sent: Counter[str] = Counter()
+        for m in store.messages():
+            dates[m.id] = m.date
+            if m.own:
+                for a in {x.lower() for x in (*m.to, *m.cc) if x}:
+                    sent[a] += 1
+                    if not m.in_reply_to and not m.references:
+                        first[a] += 1
+        self.by_sender: dict[str, list[_Reply]] = defaultdict(list)
+        self.by_domain: dict[str, list[_Reply]] = defaultdict(list)
+        for p in store.reply_pairs():
+            sender = (p.message_sender or "").lower()
+            if not sender or not p.reply_text.strip():
+                continue
+            mdate = dates.get(p.message_id) if p.message_id else None
+            hours = ((p.date - mdate).total_seconds() / 3600 if p.date and mdate and p.date >= mdate else None)
+            r = _Reply(p.date, p.thread, p.reply_text, hours)
+            self.by_sender[sender].append(r)
+            dom = domain_of(sender)
+            if dom:
+                self.by_domain[dom].append(r)
+        self.first, self.sent = first, sent
+
+
+def register_for(store: Any, message: Any, *, min_replies: int = MIN_REPLIES) -> Register | None:
+    """The register for replying to ``message`` (see the module), or None."""
+    if store is None or not hasattr(store, "reply_pairs"):
+        return None
+    sender = (getattr(message, "sender", "") or "").lower()
+    if not sender:
+        return None
+    idx = per_store("registers", store, _Index)
+    when = getattr(message, "date", None)
+    thread = getattr(message, "thread", "") or ""
+
+    def earlier(rs: list[_Reply]) -> list[_Reply]:
+        return [r for r in rs if (not thread or r.thread != thread)
+                and (when is None or (r.date is not None and r.date < when))]
+
+    got = earlier(idx.by_sender.get(sender, []))
+    if len(got) >= min_replies:
+        sent = idx.sent.get(sender, 0)
+        return _register(sender, "correspondent", got, idx.first.get(sender, 0) / sent if sent else None)
+    dom = domain_of(sender)
+    got = earlier(idx.by_domain.get(dom, [])) if dom else []
+    if len(got) >= min_replies:
+        return _register("@" + dom, "domain", got, None)
+    return None
+
+
+def _register(who: str, scope: str, rs: list[_Reply], writes_first: float | None) -> Register:
+    n = len(rs)
+    greet: Counter[str] = Counter()
+    sign: Counter[str] = Counter()
+    forms: dict[str, Counter[str]] = defaultdict(Counter)
+    n_words: list[int] = []
+    contr = 0
+    for r in rs:
+        ls = lines(r.text)
+        greet[greeting_of(ls)] += 1
+        s = sign_off_of(ls)
+        key = s.lower().rstrip(".,!")
+        sign[key] += 1
+        forms[key][s] += 1
+        ws = words(r.text)
+        n_words.append(len(ws))
+        contr += len(CONTRACTION.findall(r.text))
+    g, gc = greet.most_common(1)[0]
+    s_key, sc = sign.most_common(1)[0]
+    hours = [r.hours for r in rs if r.hours is not None]
+    return Register(who=who, scope=scope, replies=n, greeting=g, greeting_share=gc / n,
+                    sign_off=forms[s_key].most_common(1)[0][0] if s_key else "", sign_off_share=sc / n,
+                    words=int(statistics.median(n_words)) if n_words else 0,
+                    hours=statistics.median(hours) if hours else None,
+                    contractions=100.0 * contr / max(1, sum(n_words)), writes_first=writes_first)
