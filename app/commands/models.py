@@ -47,8 +47,15 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         known = {str(i.path) for i in infos if i.ready}
         rows += [f.to_json() for f in found if str(f.path) not in known]
     default = ctx.config.model
+    from trainer.memory import machine_memory, model_memory
+
+    machine = machine_memory()
     for r in rows:
         r["default"] = r["name"] == default or r["path"] == default
+        try:  # before loading anything: weights, KV cache at 4k context, LoRA training at 512 tokens
+            r["memory"] = model_memory(r["path"], machine=machine) if r.get("ready", True) else None
+        except Exception as e:  # noqa: BLE001 - a file that vanished or changed since it was listed
+            r["memory"] = {"error": f"{type(e).__name__}: {e}"[:200]}
     if args.json:
         ctx.print_json(rows)
         return 0
@@ -57,18 +64,24 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     t = Table(show_header=True, header_style="bold")
     t.add_column("name", no_wrap=True)
     t.add_column("model", overflow="fold")
-    for col in ("kind", "size", "source"):
+    for col in ("kind", "size", "source", "fits"):
         t.add_column(col, no_wrap=True)
     for r in rows:
         what = " ".join(str(b) for b in (r["arch"], r.get("params"), r.get("quant")) if b)
         if r.get("context_length"):
             what += f", {r['context_length']:,} tokens"
+        mem = r.get("memory") or {}
+        fit = {"gpu": "GPU", "partial": f"GPU {mem.get('gpu_layers')} layers", "cpu": "CPU",
+               "too big": "too big"}.get(mem.get("drafting_fit", ""), "-")
         t.add_row(r["name"] + (" *" if r["default"] else ""), what, r["kind"],
-                  f"{r['size_bytes'] / 1e6:,.0f} MB" if r["size_bytes"] else "-", r["source"])
+                  f"{r['size_bytes'] / 1e6:,.0f} MB" if r["size_bytes"] else "-", r["source"], fit)
     ctx.console.print(t)
     for r in rows:  # paths below the table, whole, so they can be copied into --model
         path = r["path"] if r.get("ready", True) else (r.get("note") or "not installed")
         ctx.console.print(f"{r['name']}: {path}", markup=False, highlight=False, soft_wrap=True)
+    for r in rows:
+        if (r.get("memory") or {}).get("verdict") and r["default"]:
+            ctx.console.print(f"{r['name']}: {r['memory']['verdict']}", markup=False, highlight=False)
     for sk in skipped:
         ctx.console.print(f"skipped {sk.path} ({sk.source}): {sk.reason}", markup=False, highlight=False)
     ctx.console.print("* the default (`model` in config.toml); pick another with --model on learn/draft "

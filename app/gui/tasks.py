@@ -44,6 +44,39 @@ def import_paths(session, paths: list[str], me: tuple[str, ...], progress: Progr
     return list(reports), list(store.sources())
 
 
+@dataclass(frozen=True)
+class ImapAccount:
+    """What the "Add IMAP account" dialog asks for (the password never leaves memory
+    unless the user ticks "remember", which keeps it in the system keyring)."""
+
+    host: str
+    user: str
+    password: str
+    port: int = 993
+    folders: tuple[str, ...] = ()
+    remember: bool = False
+    trust: str = ""  # a certificate fingerprint the user accepted
+
+
+def import_imap(session, account: ImapAccount, me: tuple[str, ...], progress: ProgressFn = no_progress,
+                cancel: CancelToken | None = None) -> tuple[list, list] | tuple[str, str]:
+    """Import an IMAP account (``ingest.imap``): ``(reports, sources)`` as ``import_paths``
+    gives, or ``("untrusted", fingerprint)`` when the server's certificate needs the
+    user's word first (the page asks, then runs this again with ``trust``)."""
+    from ingest import imap
+
+    store = session.store()
+    t = imap.ImapTarget(account.user, account.host.strip().lower(), account.port, tuple(account.folders))
+    try:
+        result = imap.import_imap(t, store, tuple(me), password=account.password, trust=account.trust or None,
+                                  progress=progress, cancel=cancel)
+    except imap.UntrustedCertificate as e:
+        return ("untrusted", e.fingerprint)
+    if account.remember:
+        imap.keyring_save(t.account, account.password)
+    return list(result.reports), list(store.sources())
+
+
 def forget_source(session, path: str, progress: ProgressFn = no_progress,
                   cancel: CancelToken | None = None) -> list:
     from app.commands.forget import clear_packs, packs_using
@@ -261,3 +294,16 @@ def discover_models(session, progress: ProgressFn = no_progress, cancel: CancelT
     from trainer.discover import discover
 
     return discover(extra=list(session.config.model_dirs))[0]
+
+
+def model_memory(model: str, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> dict | None:
+    """The memory estimate and verdict for ``model`` (a name or a GGUF path) on this
+    machine, before loading it (``trainer.memory``); None when it names no model file."""
+    from trainer.memory import model_memory as estimate
+    from trainer.models import resolve_model
+
+    try:
+        info = resolve_model(model)
+    except UserError:
+        return None
+    return estimate(info.path) if info.ready else None

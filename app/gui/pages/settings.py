@@ -77,6 +77,9 @@ class SettingsPage(QWidget):
         mlabel = QLabel("Student &model:")
         mlabel.setBuddy(self.model)
         fl.addRow(mlabel, mrow)
+        self.model_memory = QLabel("")  # where the chosen model fits, before anything loads it
+        self.model_memory.setWordWrap(True)
+        fl.addRow("", self.model_memory)
         self.device = QComboBox()
         self.device.addItems(["auto", "cuda", "mps", "cpu"])
         fl.addRow("Training de&vice:", self.device)
@@ -155,9 +158,11 @@ class SettingsPage(QWidget):
 
     def refresh(self) -> None:
         self.load()
-        if not self._searched:
+        if not self._searched:  # the first time the page is shown
             self._searched = True
             self.find_models()
+            self.model.currentIndexChanged.connect(lambda _i: self.check_memory())
+            self.check_memory()
 
     def load(self) -> None:
         c = self.session.config
@@ -214,6 +219,13 @@ class SettingsPage(QWidget):
         i = self.model.findData(current)
         if i >= 0:
             self.model.setCurrentIndex(i)
+
+    def check_memory(self) -> None:
+        """The memory verdict for the model in the box (a header read and this machine's
+        free memory, in a job)."""
+        job = self.jobs.start(tasks.model_memory, self.model_choice(), name="model memory")
+        job.signals.done.connect(lambda m: self.model_memory.setText(m.get("verdict", "") if m else ""))
+        job.signals.failed.connect(lambda _t, text: self.model_memory.setText(text))
 
     def model_choice(self) -> str:
         """What the model box means: a found model's path, else what is typed."""

@@ -104,10 +104,13 @@ def test_settings_lists_the_models_other_apps_keep_and_saves_the_chosen_path(mak
     page = w.pages["settings"]
     page.refresh()
     wait_idle(qtbot, w)
+    assert "drafting" in page.model_memory.text()  # where the configured model fits, before loading it
     i = page.model.findData(str(model))
     assert i >= 0, [page.model.itemText(k) for k in range(page.model.count())]
     assert page.model.itemText(i) == "Qwen2.5-1.5B-Instruct-Q4_K_M - qwen2 1.5B Q4_K_M, instruct (lmstudio)"
     page.model.setCurrentIndex(i)
+    wait_idle(qtbot, w)
+    assert "drafting" in page.model_memory.text()  # the tiny qwen2 file's own estimate
     assert page.save()
     assert load_config().model == str(model)
     page.load()
