@@ -1,20 +1,21 @@
 """Registers: does the user's greeting and sign-off *to this correspondent* predict
 their real reply better than their global habits?
 
-For each held-out pair of both Enron users (the eval's split: the newest 10%), the
-register is read from the replies dated before the message and outside its thread
+For each held-out pair of both Enron users (``heldout``: the eval's split, the newest
+10%), and for every pair (``all``: each with what came before it), the register is
+read from the replies dated before the message and outside its thread
 (``trainer.register``). Where there is one (correspondents, or their organisation,
 with ``MIN_REPLIES`` or more earlier replies), three openings are compared with the
 real reply's greeting (``greeting_of``'s form, names as ``{name}``):
 
 - ``register``: the register's usual greeting (or the global one where the register
   has no usual one, as drafting does);
-- ``global``: the global profile's most used greeting (``trainer.pld.profile``; the
-  profile reads all the user's mail, held-out replies included, which can only
-  help it);
+- ``global``: the user's global register as of the message (``global_register_for``:
+  every earlier reply, to anyone): none when they greet less often than not, else
+  their most used form;
 - ``default``: "Hi {name}," (drafting's ``greet`` default).
 
-The same for the sign-off (register vs global profile). Differences are paired per
+The same for the sign-off (register vs global register). Differences are paired per
 message, with 95% bootstrap intervals (``evaluate.paired_gains``).
 
 Prints one line per person, then ONE JSON object on its last line, also written to
@@ -38,29 +39,26 @@ sys.path.insert(0, str(ROOT))
 from bench.bench_eval import CORPORA, PEOPLE, _provenance, write_result  # noqa: E402
 
 
-def measure(store) -> dict:  # noqa: ANN001
-    from trainer.evaluate import heldout_pairs, message_for, paired_gains
-    from trainer.pld.profile import profile
+def measure(store, held) -> dict:  # noqa: ANN001
+    from trainer.evaluate import message_for, paired_gains
     from trainer.pld.text import greeting_of, lines, sign_off_of
-    from trainer.register import register_for
+    from trainer.register import global_register_for, register_for
 
-    prof = profile(store)
-    g_global = prof.greetings[0][0] if prof.greetings and prof.greetings[0][2] >= prof.no_greeting_share else ""
-    s_global = prof.sign_offs[0][0] if prof.sign_offs and prof.sign_offs[0][2] >= prof.no_sign_off_share else ""
-    held = heldout_pairs(store)
     per: list[dict] = []
     scopes = {"correspondent": 0, "domain": 0}
     for p in held:
         m = message_for(p, store)
-        reg = register_for(store, m)
-        if reg is None:
+        reg = register_for(store, m, fallback=False)
+        glob = global_register_for(store, m)
+        if reg is None or glob is None:
             continue
         scopes[reg.scope] += 1
         ls = lines(p.reply_text)
         real_g = greeting_of(ls)
         real_s = sign_off_of(ls).lower().rstrip(".,!")
-        reg_g = reg.greeting if reg.usual_greeting else g_global
-        reg_s = reg.sign_off if reg.usual_sign_off else s_global
+        g_global, s_global = glob.greeting, (glob.sign_off if glob.usual_sign_off else "")
+        reg_g, reg_s = reg.greeting, (reg.sign_off if reg.usual_sign_off else s_global)
+        glob_json = glob.to_json()
         for variant, g, s in (("global", g_global, s_global), ("register", reg_g, reg_s),
                               ("default", "Hi {name},", s_global)):
             per.append({"pair": p.id, "variant": variant, "greeting": float(g == real_g),
@@ -71,8 +69,8 @@ def measure(store) -> dict:  # noqa: ANN001
         xs = [r[k] for r in per if r["variant"] == v]
         return round(sum(xs) / len(xs), 4) if xs else None
 
-    return {"heldout": len(held), "with_history": len(per) // 3, "scopes": scopes,
-            "global_greeting": g_global, "global_sign_off": s_global,
+    return {"pairs": len(held), "with_history": len(per) // 3, "scopes": scopes,
+            "global_register": glob_json if per else None,
             "greeting": {v: mean(v, "greeting") for v in ("global", "register", "default")},
             "sign_off": {v: mean(v, "sign_off") for v in ("global", "register")},
             "register_minus_global": gains.get("register", {}),
@@ -88,6 +86,7 @@ def main() -> int:
         return 0
     from ingest.importer import run_import
     from ingest.store import Store
+    from trainer.evaluate import heldout_pairs
 
     out: dict = {"rows": []}
     prov = _provenance()
@@ -95,13 +94,17 @@ def main() -> int:
     for person in [p.strip() for p in args.people.split(",") if p.strip()]:
         with Store.open(work / person) as store:
             run_import(sorted((CORPORA / "enron" / person).glob("*.mbox")), store, me=PEOPLE[person])
-            t = time.perf_counter()
-            row = {"person": person, **measure(store), "seconds": round(time.perf_counter() - t, 1)}
-        out["rows"].append(row)
-        g = row["register_minus_global"].get("greeting")
-        out.setdefault("targets", {})[f"{person} greeting: register beats global (interval above 0)"] = \
-            bool(g and g["lo"] > 0)
-        print(json.dumps(row), flush=True)
+            held = heldout_pairs(store)
+            every = [p for p in store.reply_pairs() if p.reply_text.strip() and p.message_text.strip()]
+            for split, pairs in (("heldout", held), ("all", every)):
+                t = time.perf_counter()
+                row = {"person": person, "split": split, **measure(store, pairs),
+                       "seconds": round(time.perf_counter() - t, 1)}
+                out["rows"].append(row)
+                g = row["register_minus_global"].get("greeting")
+                out.setdefault("targets", {})[f"{person} {split} greeting: register beats global (interval "
+                                              "above 0)"] = bool(g and g["lo"] > 0)
+                print(json.dumps(row), flush=True)
     write_result("bench_register", out, prov)
     print(json.dumps(out))
     return 0

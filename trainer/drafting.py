@@ -279,8 +279,8 @@ def draft(message: Message, *, variants: Sequence[str] | str | None = None, n: i
                                   exclude_text=check_exclude)
     to_name = first_name(message)
     tries = max(1, int(cfg.best_of))
-    # how the user writes to this correspondent (their earlier replies to them), for every
-    # variant but base, which stays the model alone
+    # how the user writes to this correspondent (their earlier replies to them, else to
+    # their organisation, else to anyone): every variant but base, which stays the model alone
     reg = register_for(store, message) if cfg.register and store is not None else None
 
     try:

@@ -33,12 +33,20 @@ def test_registers_from_the_demo_store(demo):
     assert (reg.greeting, reg.sign_off) == ("{name} —", "— W")
     assert reg.opening("Fen") == "Fen — " and reg.sign_off_text() == "— W"
     assert "Fen" in reg.describe("Fen") and '"Fen —"' in reg.describe("Fen")
-    # only replies dated before the message count: the first message from Fen has none
-    assert register_for(demo, fen[0]) is None
+    # only replies dated before the message count: at the first message from Fen, Wren's
+    # global register (her replies to anyone so far: "Hiya Fen," ... "cheers, W.")
+    first = register_for(demo, fen[0])
+    assert first.scope == "global" and first.greeting == "Hiya {name}," and register_for(
+        demo, fen[0], fallback=False) is None
     # no history with the sender, but some with their organisation: the domain's register
     news = next(m for m in demo.messages(own=False) if m.sender == "news@somersetapplefest.example"
-                and register_for(demo, m) is not None)
+                and register_for(demo, m, fallback=False) is not None)
     assert register_for(demo, news).scope == "domain" and register_for(demo, news).who == "@somersetapplefest.example"
+    # a user who writes more often than not with no greeting gets none
+    from trainer.register import _register, _Reply
+
+    terse = _register("", "global", [_Reply(None, "t", t, None) for t in ("ok", "Hi Al,\n\nsure.", "done")], None)
+    assert terse.greeting == "" and terse.opening("Al") == ""
     assert domain_of("a@gmail.com") == "" and domain_of("x@drovers-arms.example") == "drovers-arms.example"
 
 
