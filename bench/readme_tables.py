@@ -20,7 +20,8 @@ Kinds:
   scorer's sentence and message AUC and ECE, the judge's AUC and pairwise check, LoRA
   steps and held-out loss, times);
 - ``scorer_auc``: the rows of ``bench_scorer_auc.py`` (each model's held-out AUCs);
-- ``embed``: the rows of ``bench_embed.py`` (the ONNX embedder against the torch path).
+- ``embed``: the rows of ``bench_embed.py`` (the ONNX embedder against the torch path);
+- ``register``: the rows of ``bench_register.py`` (greetings and sign-offs per correspondent).
 
 What it leaves out: prose figures (a sentence that quotes a number) are not checked;
 put them in a table when they matter.
@@ -142,6 +143,23 @@ def embed_table(data: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+def register_table(data: dict) -> str:
+    """``bench_register.py``: greeting and sign-off agreement with the real reply."""
+    out = ["| person | pairs from | pairs | with a register | greeting: \"Hi <name>,\" / global / register "
+           "| sign-off: global / register | register - global, greeting | register - global, sign-off |",
+           "|---" * 8 + "|"]
+
+    def ci(g: dict | None) -> str:
+        return f"{g['mean']:+.3f} [{g['lo']:+.3f}, {g['hi']:+.3f}]" if g else "n/a"
+
+    for r in data["rows"]:
+        g, so, d = r["greeting"], r["sign_off"], r["register_minus_global"]
+        out.append(f"| {r['person']} | {r['split']} | {r['pairs']} | {r['with_history']} | "
+                   f"{_f(g['default'])} / {_f(g['global'])} / {_f(g['register'])} | "
+                   f"{_f(so['global'])} / {_f(so['register'])} | {ci(d.get('greeting'))} | {ci(d.get('sign_off'))} |")
+    return "\n".join(out) + "\n"
+
+
 def render(path: str, kind: str, arg: str | None) -> str:
     data = json.loads((ROOT / path).read_text(encoding="utf-8"))
     if kind == "eval":
@@ -158,6 +176,8 @@ def render(path: str, kind: str, arg: str | None) -> str:
         return scorer_auc_table(data)
     if kind == "embed":
         return embed_table(data)
+    if kind == "register":
+        return register_table(data)
     raise SystemExit(f"unknown table kind {kind!r}")
 
 
