@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench gui clean-venv
+.PHONY: demo test bench gui clean-venv install-check
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,3 +26,13 @@ gui: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+install-check:  ## install the wheel into a fresh venv (pip's cache) and run doctor and the GUI from there
+	rm -rf /tmp/ownvoice-install-check
+	$(PYTHON) -m venv /tmp/ownvoice-install-check
+	/tmp/ownvoice-install-check/bin/pip install -q -U pip wheel
+	/tmp/ownvoice-install-check/bin/pip install -q .
+	cd /tmp && OWNVOICE_DATA_DIR=/tmp/ownvoice-install-check/data /tmp/ownvoice-install-check/bin/ownvoice doctor
+	cd /tmp && QT_QPA_PLATFORM=offscreen OWNVOICE_DATA_DIR=/tmp/ownvoice-install-check/data \
+		/tmp/ownvoice-install-check/bin/ownvoice gui --screenshot /tmp/ownvoice-install-check/shots
+	ls /tmp/ownvoice-install-check/shots

@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 from app.context import Context
+from app.paths import resources_dir
 
-ROOT = Path(__file__).resolve().parents[2]
-DEMO_DIR = ROOT / "resources" / "demo"
+DEMO_DIR = resources_dir() / "demo"
 DEMO_ME = ("wren@halloway-cider.example", "wren.halloway@fastmail.example")
 DEMO_SOURCES = [DEMO_DIR / "Sent.mbox", DEMO_DIR / "Inbox.mbox", DEMO_DIR / "documents"]
 DEMO_TARGETS = ("i0086@thesaltcellar.example", "i0087@mendipcheeseandcider.example")

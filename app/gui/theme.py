@@ -13,7 +13,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "gui"
+from app.paths import resources_dir
+
+RESOURCES = resources_dir() / "gui"
 
 
 def resource(name: str) -> Path:
