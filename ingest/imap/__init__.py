@@ -1,0 +1,152 @@
+"""Read-only, incremental IMAP import: ``imap://user@host[:port]/[folder]``.
+
+    result = import_imap("imap://wren@mail.example/", store, password="...")
+
+- **TLS by default.** No port, or 993, is IMAPS (so is any port with ``imaps://``);
+  another port with ``imap://`` must offer STARTTLS (a server that waits for TLS
+  before greeting is spoken to in IMAPS). Plain IMAP only to a loopback host, or with
+  ``insecure=True``.
+- **Certificates are verified** against the system's CAs. One that fails (a
+  self-signed server) is used only when its SHA-256 fingerprint is trusted: the
+  ``trust`` callback is shown the fingerprint and says yes or no (or ``trust`` is the
+  fingerprint itself). A trusted fingerprint is pinned in the store, and every later
+  connection checks it before the password is sent.
+- **Strictly read-only.** Folders are opened with EXAMINE, never SELECT, and messages
+  are fetched with BODY.PEEK[], so no flag changes on the server (\\Seen included).
+  The client sends nothing else that changes the server (no STORE, EXPUNGE, APPEND,
+  COPY, CREATE or DELETE).
+- **Incremental.** Each folder is a source keyed ``imap://user@host[:port]/FOLDER``.
+  Its row keeps the folder's UIDVALIDITY, UIDNEXT and size (the fingerprint: the same
+  means unchanged, nothing fetched) and the last stored message (``<uidvalidity>/<uid>``);
+  the next run fetches only later UIDs. A UIDVALIDITY change fetches the folder again
+  (dedup by content keeps one copy of each message). A killed sync resumes after the
+  last stored batch.
+- **Folders.** By default INBOX and the Sent folder(s): RFC 6154 SPECIAL-USE flags
+  (``\\Sent``) from LIST, else well-known names ("Sent", "Sent Items", "[Gmail]/Sent
+  Mail", ...). Names are modified UTF-7 on the wire (RFC 3501 5.1.3).
+- **Credentials** are never written to config or logs: ``keyring_password`` /
+  ``keyring_save`` keep them in the system keyring where one exists; the CLI asks
+  otherwise.
+
+Server messages go through the same parser, normaliser and store as files do
+(``mime.message_from_bytes``, ``derive.add_records``), with the same counts and skips.
+
+What it leaves out: OAuth2 (Gmail and Outlook need an app password), IDLE, and
+messages deleted on the server (the store keeps them; ``forget`` removes a folder).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Sequence
+
+from ingest import derive, state
+from ingest.errors import UserError
+from ingest.imap.account import (BATCH, IMAPS_PORT, KEEP, KEYRING_SERVICE, MAX_FETCH, SENT_NAMES, ImapTarget,
+                                 _keyring, is_imap_url, is_loopback_host, keyring_forget, keyring_password,
+                                 keyring_save, parse_url, utf7_decode, utf7_encode)
+from ingest.imap.client import (FolderState, Session, Trust, UntrustedCertificate, _same_fp, connect,
+                                default_folders, examine, fetch, fingerprint, list_folders, uids_after)
+from ingest.jobs import CancelToken, Progress, ProgressFn, check, no_progress
+from ingest.normalize import is_sent_folder
+from ingest.records import Message, Skip
+
+__all__ = ["BATCH", "IMAPS_PORT", "KEEP", "KEYRING_SERVICE", "MAX_FETCH", "SENT_NAMES", "FolderState", "ImapTarget",
+           "Session", "Trust", "UntrustedCertificate", "connect", "default_folders", "examine", "fetch",
+           "fingerprint", "import_imap", "is_imap_url", "is_loopback_host", "keyring_forget", "keyring_password",
+           "keyring_save", "list_folders", "parse_url", "sync_folder", "uids_after", "utf7_decode", "utf7_encode",
+           "_keyring"]
+
+
+# -- the import ---------------------------------------------------------------------------------
+def sync_folder(s: Session, store: Any, folder: str, *, sent: bool, since: date | None,
+                progress: ProgressFn, cancel: CancelToken | None, batch: int = BATCH) -> tuple[int, bool]:
+    """Import the new messages of one folder; returns (messages added, unchanged)."""
+    key = s.target.key(folder)
+    st = examine(s, folder)
+    row = store.db.execute("SELECT fingerprint, status, last_item FROM sources WHERE path = ?", (key,)).fetchone()
+    if row and row["status"] == "done" and row["fingerprint"] == st.fingerprint:
+        return 0, True
+    last = 0
+    if row and row["last_item"]:
+        v, _, u = str(row["last_item"]).partition("/")
+        if v == str(st.uidvalidity) and u.isdigit():
+            last = int(u)  # else UIDVALIDITY changed: everything again, dedup by content
+    derive.begin_source(store, key, "imap", st.fingerprint, keep_resume=True)
+    uids = uids_after(s, last, since)
+    added = done = 0
+    progress(Progress("fetch", 0, len(uids), folder))
+    for i in range(0, len(uids), batch):
+        check(cancel)
+        part = uids[i:i + batch]
+        recs: list[Message | Skip] = []
+        for uid, raw, size in fetch(s, part):
+            item = f"{st.uidvalidity}/{uid}"
+            notes: tuple[str, ...] = ()
+            if size > MAX_FETCH:
+                notes = (f"oversized message ({size >> 20} MB): imported without attachments, "
+                         f"text from the first {KEEP >> 20} MB",)
+            from ingest.mime import message_from_bytes
+
+            recs.append(message_from_bytes(raw, source=key, item=item, folder=folder, sent_folder=sent, notes=notes))
+        got = {r.item for r in recs}
+        recs += [Skip(key, f"{st.uidvalidity}/{u}", "the server listed it but did not send it")
+                 for u in part if f"{st.uidvalidity}/{u}" not in got]
+        recs.sort(key=lambda r: int(r.item.rpartition("/")[2]))  # the resume point is the last UID
+        added += derive.add_records(store, key, recs)
+        done += len(part)
+        store.embed_pending(cancel=cancel)
+        progress(Progress("fetch", done, len(uids), folder, {"new": added}))
+    derive.finish_source(store, key)
+    return added, False
+
+
+def import_imap(url: str | ImapTarget, store: Any, me: Sequence[str] = (), *, password: str,
+                folders: Sequence[str] = (), since: date | None = None, trust: Trust = None,
+                insecure: bool = False, progress: ProgressFn = no_progress,
+                cancel: CancelToken | None = None, batch: int = BATCH) -> Any:
+    """Import an account's folders into ``store``; returns an ``importer.ImportResult``
+    whose sources are the folders (``imap://user@host/FOLDER``)."""
+    from ingest.importer import ImportResult, disk_errors
+
+    t = parse_url(url, folders) if isinstance(url, str) else url
+    pin_key = f"imap_pin:{t.host}:{t.port}"
+    pinned = state.get_meta(store.db, pin_key, "") or ""
+    progress(Progress("connect", 0, None, t.account))
+    s = connect(t, password, trust=trust, pinned=pinned, insecure=insecure)
+    added: dict[str, int] = {}
+    unchanged: list[str] = []
+    keys: list[str] = []
+    try:
+        if s.fingerprint and not _same_fp(s.fingerprint, pinned):
+            with state.transaction(store.db):
+                state.set_meta(store.db, pin_key, s.fingerprint)
+        listed = list_folders(s)
+        names = {n.lower(): n for n, _ in listed}
+        flags = {n: f for n, f in listed}
+        chosen = [names.get(f.lower(), f) for f in t.folders] or default_folders(listed)
+        if not chosen:
+            raise UserError(f"{t.host} lists no INBOX and no Sent folder.",
+                            hint="Name the folders with --folders (the server lists: "
+                                 f"{', '.join(n for n, _ in listed[:12]) or 'none'}).")
+        with store.lock, state.locked_errors(store.data_dir), disk_errors(store.data_dir):
+            if me:
+                derive.set_me(store, me)
+            for n, folder in enumerate(chosen):
+                check(cancel)
+                key = t.key(folder)
+                keys.append(key)
+                sent = "\\sent" in flags.get(folder, frozenset()) or is_sent_folder(folder)
+                got, same = sync_folder(s, store, folder, sent=sent, since=since, progress=progress,
+                                        cancel=cancel, batch=batch)
+                if same:
+                    unchanged.append(key)
+                else:
+                    added[key] = got
+                progress(Progress("import", n + 1, len(chosen), folder))
+            if derive.is_dirty(store):
+                derive.finalize(store, progress, cancel)
+    finally:
+        s.close()
+    who, inferred = store.me()
+    return ImportResult(tuple(store.report(k) for k in keys), added, tuple(unchanged), who, inferred)

@@ -1,0 +1,278 @@
+"""Talking to the server: connect (TLS, the certificate check, login), list folders,
+EXAMINE a folder, search and fetch with BODY.PEEK. Nothing here writes to the store.
+
+What it leaves out: IDLE, CONDSTORE/QRESYNC (flag changes are not read at all), and
+COMPRESS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import imaplib
+import re
+import socket
+import ssl
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable, Iterator, Sequence
+
+from ingest.errors import UserError
+from ingest.imap.account import IMAPS_PORT, KEEP, MAX_FETCH, SENT_NAMES, TIMEOUT, ImapTarget, _quote, \
+    is_loopback_host, utf7_decode
+
+# -- connecting ---------------------------------------------------------------------------------
+def fingerprint(der: bytes) -> str:
+    """``AB:CD:...``: the SHA-256 of a certificate, as browsers and ``openssl x509
+    -fingerprint -sha256`` print it."""
+    return ":".join(f"{b:02X}" for b in hashlib.sha256(der).digest())
+
+
+def _same_fp(a: str, b: str) -> bool:
+    return re.sub(r"[^0-9a-f]", "", a.lower()) == re.sub(r"[^0-9a-f]", "", b.lower())
+
+
+Trust = Callable[[str], bool] | str | None
+
+
+@dataclass
+class Session:
+    """A logged-in, read-only IMAP connection."""
+
+    imap: imaplib.IMAP4
+    target: ImapTarget
+    secure: bool
+    fingerprint: str = ""  # the pinned certificate's, when the system did not vouch for it
+    caps: frozenset[str] = field(default_factory=frozenset)
+
+    def close(self) -> None:
+        try:
+            self.imap.logout()
+        except Exception:  # noqa: BLE001 - the server went away: nothing to tidy
+            pass
+
+
+GREETING_TIMEOUT = 5.0  # a server silent this long on a plain connection wants TLS first
+
+
+def _probe(t: ImapTarget) -> str:
+    """Another port than 993, no scheme said which: "starttls" when the server greets a
+    plain connection, "ssl" when it waits for TLS first."""
+    try:
+        with socket.create_connection((t.host, t.port), timeout=GREETING_TIMEOUT) as sock:
+            return "starttls" if sock.recv(4).startswith(b"*") else "ssl"
+    except (TimeoutError, socket.timeout):
+        return "ssl"
+    except OSError as e:
+        raise UserError(f"Cannot reach the IMAP server {t.host}:{t.port}: {e}.",
+                        hint="Check the host name and port, and that this machine is online.") from e
+
+
+def _open(t: ImapTarget, ctx: ssl.SSLContext | None, tls: str) -> imaplib.IMAP4:
+    try:
+        if tls == "ssl":
+            return imaplib.IMAP4_SSL(t.host, t.port, ssl_context=ctx, timeout=TIMEOUT)
+        m = imaplib.IMAP4(t.host, t.port, timeout=TIMEOUT)
+        if tls == "starttls":
+            if "STARTTLS" not in m.capabilities:
+                m.shutdown()
+                raise _NoStartTLS()
+            m.starttls(ssl_context=ctx)
+        return m
+    except (ssl.SSLCertVerificationError, _NoStartTLS):
+        raise
+    except ssl.SSLError as e:
+        raise UserError(f"TLS with {t.host}:{t.port} failed: {e.reason or e}.",
+                        hint="Check the port: 993 is IMAPS; 143 is IMAP with STARTTLS.") from e
+    except (OSError, imaplib.IMAP4.error) as e:
+        raise UserError(f"Cannot reach the IMAP server {t.host}:{t.port}: {e}.",
+                        hint="Check the host name and port, and that this machine is online.") from e
+
+
+class _NoStartTLS(Exception):
+    pass
+
+
+
+
+class UntrustedCertificate(UserError):
+    """The server's certificate is not vouched for by this system and not trusted by
+    its fingerprint (``fingerprint``): ask the user, then connect with ``trust=``."""
+
+    def __init__(self, message: str, *, hint: str, fingerprint: str) -> None:
+        super().__init__(message, hint=hint)
+        self.fingerprint = fingerprint
+
+
+def connect(t: ImapTarget, password: str, *, trust: Trust = None, pinned: str = "",
+            insecure: bool = False) -> Session:
+    """Connect, secure the connection, check the certificate, then log in (see the module)."""
+    tls = t.tls if t.tls != "auto" else ("ssl" if t.port == IMAPS_PORT else _probe(t))
+    fp = ""
+    try:
+        m = _open(t, ssl.create_default_context(), tls)
+    except _NoStartTLS:
+        if not (insecure or is_loopback_host(t.host)):
+            raise UserError(f"{t.host}:{t.port} offers no STARTTLS: the password would cross the network "
+                            "in clear text.", hint="Use port 993 (IMAPS), or pass --insecure if you accept "
+                                                   "that.") from None
+        m, tls = _open(t, None, "plain"), "plain"
+    except ssl.SSLCertVerificationError as e:
+        # a certificate this system does not vouch for (self-signed): only a trusted fingerprint
+        loose = ssl.create_default_context()
+        loose.check_hostname = False
+        loose.verify_mode = ssl.CERT_NONE
+        m = _open(t, loose, tls)
+        fp = fingerprint(m.sock.getpeercert(binary_form=True) or b"")
+        ok = _same_fp(fp, pinned) if pinned else False
+        if not ok and isinstance(trust, str):
+            ok = _same_fp(fp, trust)
+        elif not ok and callable(trust):
+            ok = bool(trust(fp))
+        if not ok:
+            m.shutdown()
+            changed = " It is not the one you trusted before." if pinned else ""
+            raise UntrustedCertificate(f"The certificate of {t.host}:{t.port} is not trusted by this system "
+                                       f"({e.verify_message or 'self-signed?'}).{changed} Its SHA-256 "
+                                       f"fingerprint is {fp}.",
+                                       hint="Compare it with the fingerprint your mail server shows; if they "
+                                            f"match, run again with --trust-fingerprint {fp}.",
+                                       fingerprint=fp) from None
+    try:
+        m.login(t.user, password)
+    except imaplib.IMAP4.error as e:
+        try:
+            m.shutdown()
+        except OSError:
+            pass
+        msg = e.args[0].decode("utf-8", "replace") if e.args and isinstance(e.args[0], bytes) else str(e)
+        raise UserError(f"{t.host} refused the login for {t.user}: {msg.strip() or 'no reason given'}.",
+                        hint="Check the user name and password (Gmail, Outlook and iCloud need an app "
+                             "password).") from None
+    try:
+        typ, data = m.capability()
+        caps = frozenset(data[0].decode("ascii", "replace").upper().split()) if typ == "OK" and data else frozenset()
+    except imaplib.IMAP4.error:
+        caps = frozenset(m.capabilities)
+    return Session(m, t, tls != "plain", fp, caps)
+
+
+# -- folders ------------------------------------------------------------------------------------
+_LIST = re.compile(rb'^\((?P<flags>[^)]*)\)\s+(?:"(?:[^"\\]|\\.)*"|NIL)\s+(?P<name>.+)$')
+
+
+def list_folders(s: Session) -> list[tuple[str, frozenset[str]]]:
+    """(decoded name, lower-case flags) of every folder the server lists."""
+    typ, data = s.imap.list()
+    if typ != "OK":
+        raise UserError(f"{s.target.host} would not list its folders.", hint="Try again later.")
+    out: list[tuple[str, frozenset[str]]] = []
+    for item in data or ():
+        if isinstance(item, tuple):  # the name came as a literal
+            head, name_b = item[0], item[1]
+            mt = _LIST.match(head.rstrip() + b" x")
+            flags = mt.group("flags") if mt else b""
+        else:
+            if not item:
+                continue
+            mt = _LIST.match(item)
+            if not mt:
+                continue
+            flags, name_b = mt.group("flags"), mt.group("name").strip()
+            if name_b.startswith(b'"') and name_b.endswith(b'"'):
+                name_b = re.sub(rb"\\(.)", rb"\1", name_b[1:-1])
+        fl = frozenset(f.lower() for f in flags.decode("ascii", "replace").split())
+        if "\\noselect" in fl or "\\nonexistent" in fl:
+            continue
+        out.append((utf7_decode(name_b.decode("utf-8", "replace")), fl))
+    return out
+
+
+def default_folders(listed: Sequence[tuple[str, frozenset[str]]]) -> list[str]:
+    """INBOX and the Sent folder(s): ``\\Sent`` (RFC 6154), else a well-known name.
+
+    >>> default_folders([("INBOX", frozenset()), ("[Gmail]/Sent Mail", frozenset({"\\\\sent"})), ("Sent", frozenset())])
+    ['INBOX', '[Gmail]/Sent Mail']
+    >>> default_folders([("INBOX", frozenset()), ("Sent Items", frozenset())])
+    ['INBOX', 'Sent Items']
+    """
+    names = [n for n, _ in listed]
+    inbox = next((n for n in names if n.upper() == "INBOX"), None)
+    sent = [n for n, f in listed if "\\sent" in f]
+    if not sent:
+        lower = {n.lower(): n for n in names}
+        sent = [lower[x.lower()] for x in SENT_NAMES if x.lower() in lower][:1]
+    return [*([inbox] if inbox else []), *sent]
+
+
+# -- fetching -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FolderState:
+    uidvalidity: int
+    uidnext: int
+    exists: int
+
+    @property
+    def fingerprint(self) -> str:
+        return f"uidvalidity={self.uidvalidity} uidnext={self.uidnext} exists={self.exists}"
+
+
+def examine(s: Session, folder: str) -> FolderState:
+    """Open ``folder`` read-only (EXAMINE) and read its UIDVALIDITY, UIDNEXT and size."""
+    typ, data = s.imap.select(_quote(folder), readonly=True)  # readonly=True sends EXAMINE
+    if typ != "OK":
+        why = data[0].decode("utf-8", "replace") if data and isinstance(data[0], bytes) else ""
+        raise UserError(f"{s.target.host} has no folder {folder!r} ({why}).",
+                        hint="`ownvoice import imap://... --folders` takes the names the server lists.")
+    exists = int(data[0]) if data and data[0] and data[0].isdigit() else 0
+
+    def code(name: str) -> int:
+        got = s.imap.response(name)[1]
+        try:
+            return int(got[0]) if got and got[0] else 0
+        except (TypeError, ValueError):
+            return 0
+
+    return FolderState(code("UIDVALIDITY"), code("UIDNEXT"), exists)
+
+
+def uids_after(s: Session, last: int, since: date | None = None) -> list[int]:
+    crit = [f"UID {last + 1}:*"]
+    if since is not None:
+        crit.append(f"SINCE {since.day}-{since.strftime('%b')}-{since.year}")
+    typ, data = s.imap.uid("SEARCH", *crit)
+    if typ != "OK":
+        raise UserError(f"{s.target.host} would not search the folder.", hint="Try again later.")
+    got = sorted({int(x) for x in b" ".join(d for d in data if d).split() if x.isdigit()})
+    return [u for u in got if u > last]  # "n:*" always matches the last message
+
+
+_UID = re.compile(rb"\bUID (\d+)")
+_SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
+
+
+def fetch(s: Session, uids: Sequence[int]) -> Iterator[tuple[int, bytes, int]]:
+    """(uid, raw message, size on the server) for ``uids``, with BODY.PEEK (no \\Seen)."""
+    typ, data = s.imap.uid("FETCH", ",".join(map(str, uids)), "(UID RFC822.SIZE)")
+    sizes: dict[int, int] = {}
+    for d in data or ():
+        line = d[0] if isinstance(d, tuple) else d
+        mu, ms = _UID.search(line or b""), _SIZE.search(line or b"")
+        if mu:
+            sizes[int(mu.group(1))] = int(ms.group(1)) if ms else 0
+    small = [u for u in uids if sizes.get(u, 0) <= MAX_FETCH]
+    big = [u for u in uids if sizes.get(u, 0) > MAX_FETCH]
+    for group, what in ((small, "BODY.PEEK[]"), (big, f"BODY.PEEK[]<0.{KEEP}>")):
+        if not group:
+            continue
+        typ, data = s.imap.uid("FETCH", ",".join(map(str, group)), f"(UID {what})")
+        if typ != "OK":
+            raise UserError(f"{s.target.host} would not send messages {group[0]}-{group[-1]}.",
+                            hint="Run the import again: it resumes after the last message stored.")
+        for d in data or ():
+            if isinstance(d, tuple) and len(d) == 2:
+                mu = _UID.search(d[0])
+                if mu:
+                    u = int(mu.group(1))
+                    yield u, d[1], sizes.get(u, len(d[1]))
+
+
