@@ -12,13 +12,18 @@ environment's (``--prefix`` tricks) is not searched.
 
 from __future__ import annotations
 
+import site
 import sys
+import sysconfig
 from pathlib import Path
 
 from ingest.errors import UserError
 
 REPO = Path(__file__).resolve().parents[1] / "resources"
 SHARED = Path(sys.prefix) / "share" / "ownvoice" / "resources"
+# pip install --user puts data files under the user base, not sys.prefix
+OTHERS = tuple(Path(p) / "share" / "ownvoice" / "resources"
+               for p in dict.fromkeys([sysconfig.get_path("data"), getattr(site, "USER_BASE", None) or ""]) if p)
 # what the app reads; a wheel test checks that each is in the wheel
 REQUIRED = ("gui/light.qss", "gui/dark.qss", "gui/ownvoice.desktop", "gui/icons/ownvoice.svg",
             "gui/icons/archive.svg", "gui/icons/voice.svg", "gui/icons/draft.svg", "gui/icons/evaluate.svg",
@@ -29,8 +34,9 @@ REQUIRED = ("gui/light.qss", "gui/dark.qss", "gui/ownvoice.desktop", "gui/icons/
 
 def resources_dir() -> Path:
     """The resources folder: the checkout's, else the installed copy."""
-    for p in (REPO, SHARED):
+    places = (REPO, SHARED, *OTHERS)
+    for p in places:
         if (p / "gui" / "light.qss").is_file():
             return p
-    raise UserError(f"ownvoice's resources are missing (looked in {REPO} and {SHARED}).",
+    raise UserError(f"ownvoice's resources are missing (looked in {', '.join(map(str, places))}).",
                     hint="Reinstall ownvoice (pipx install --force . or pip install .).")

@@ -116,7 +116,7 @@ def run_person(name: str, addrs: tuple[str, ...], args: argparse.Namespace, work
                            | ({"self_distill": lora["self_distill"]} if lora.get("self_distill") else {})},
         "eval": {"seconds": round(t_eval, 1), "heldout": ev.get("heldout"), "n": ev.get("n"),
                  "scorer": ev.get("scorer"), "judge": ev.get("judge"), "rows": ev.get("rows"), "unavailable": ev.get("unavailable"),
-                 "vs_base": ev.get("vs_base")},
+                 "vs_base": ev.get("vs_base"), "history": ev.get("history")},
         "pld_vs_base": gains(ev.get("rows") or [], "pld"),
         "lora_vs_base": gains(ev.get("rows") or [], "lora"),
         "rag_vs_base": gains(ev.get("rows") or [], "rag"),

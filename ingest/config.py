@@ -38,7 +38,7 @@ class Config:
     max_tokens: int = 200
     scaffold: str = "length"  # style habits decoding keeps for pld/full: off | length | full
     greet: bool = True  # open a draft "Hi Joanna," where no register says how the user opens
-    register: bool = True  # open, sign and size drafts as the user writes to this sender, else to anyone
+    register: bool = False  # open, sign and size drafts as the user writes to this sender (measured: off, README)
     best_of: int = 2  # samples tried per draft until one passes the reply checks (1: no retry)
     number_guard: bool = True  # drafts never type a number found neither in the thread nor in your mail
     variant: str = "full"  # what `draft` gives with no --variants (README: the measurement behind it)

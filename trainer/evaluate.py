@@ -385,7 +385,7 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
                     runtime=runtime, model=model, boundary=eval_boundary(cfg.seed, pair.id),
                     check_exclude=pair.reply_text)
         real_checks = _real_checks(msg, pair, store, cfg, real)
-        history = cfg.register and register_for(store, msg, fallback=False) is not None
+        history = register_for(store, msg, fallback=False) is not None  # whether drafting used it or not
         real_gs = greeting_sign_off(real)
         if res.cancelled:
             check(cancel)

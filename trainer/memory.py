@@ -231,18 +231,25 @@ def _g(n: int) -> str:
 
 def machine_memory() -> tuple[int, int, str]:
     """(free GPU bytes, available RAM bytes, the GPU's name): what ``verdict`` weighs
-    against. No GPU: (0, RAM, "")."""
+    against. No GPU: (0, RAM, ""). The GPU is asked through ``nvidia-smi``, not torch:
+    a CUDA context would hold GPU memory for the rest of the process."""
+    import shutil
+    import subprocess
+
     import psutil
 
     ram = int(psutil.virtual_memory().available)
-    try:
-        import torch
-
-        if torch.cuda.is_available():
-            free, _total = torch.cuda.mem_get_info()
-            return int(free), ram, torch.cuda.get_device_name(0)
-    except Exception:  # noqa: BLE001 - no torch, or a broken CUDA: the CPU figures stand
-        pass
+    smi = shutil.which("nvidia-smi")
+    if smi:
+        try:
+            r = subprocess.run([smi, "--query-gpu=memory.free,name", "--format=csv,noheader,nounits"],
+                               capture_output=True, text=True, timeout=10)
+            first = r.stdout.strip().splitlines()[0] if r.returncode == 0 and r.stdout.strip() else ""
+            free, _, name = first.partition(",")
+            if free.strip().isdigit():
+                return int(free.strip()) * MiB, ram, name.strip()
+        except (OSError, subprocess.SubprocessError):
+            pass
     return 0, ram, ""
 
 

@@ -120,11 +120,22 @@ def _free_mail() -> frozenset[str]:
     return _FREE_MAIL
 
 
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or"})
+
+
 def domain_of(address: str) -> str:
-    """The organisation's domain of an address ("" for free mail)."""
+    """The organisation's domain of an address ("" for free mail, whatever the country:
+    yahoo.co.uk and outlook.com.au are free mail too).
+
+    >>> domain_of("a@yahoo.co.uk"), domain_of("b@drovers-arms.example"), domain_of("c@acme.co.uk")
+    ('', 'drovers-arms.example', 'acme.co.uk')
+    """
     d = (address or "").rpartition("@")[2].lower()
-    labels = d.split(".")
-    return "" if len(labels) < 2 or labels[-2] in _free_mail() else d
+    labels = [x for x in d.split(".") if x]
+    if len(labels) < 2:
+        return ""
+    i = -3 if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2 else -2  # co.uk
+    return "" if labels[i] in _free_mail() else d
 
 
 class _Index:

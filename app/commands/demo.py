@@ -20,9 +20,8 @@ from pathlib import Path
 from app.context import Context
 from app.paths import resources_dir
 
-DEMO_DIR = resources_dir() / "demo"
 DEMO_ME = ("wren@halloway-cider.example", "wren.halloway@fastmail.example")
-DEMO_SOURCES = [DEMO_DIR / "Sent.mbox", DEMO_DIR / "Inbox.mbox", DEMO_DIR / "documents"]
+DEMO_FILES = ("Sent.mbox", "Inbox.mbox", "documents")
 DEMO_TARGETS = ("i0086@thesaltcellar.example", "i0087@mendipcheeseandcider.example")
 
 
@@ -56,8 +55,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from trainer.learn import LearnContext, learn, parse_routes
     from trainer.voicepack import VoicePack
 
-    if not (DEMO_DIR / "Sent.mbox").exists():
-        raise UserError(f"The demo archive is missing from {DEMO_DIR}.", hint="Re-clone the repository.")
+    demo_dir = resources_dir() / "demo"  # looked up now, not at import: `--help` works without it
+    if not (demo_dir / "Sent.mbox").exists():
+        raise UserError(f"The demo archive is missing from {demo_dir}.", hint="Reinstall ownvoice.")
     explicit = bool(ctx.config.data_dir)
     data_dir = ctx.data_dir if explicit else resolve_data_dir(ctx.config.with_(
         data_dir=str(resolve_data_dir(ctx.config) / "demo")))
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     con.print(f"data directory: {data_dir}")
     with Store.open(data_dir) as store, ctx.progress() as (progress, cancel):
         t0 = time.perf_counter()
-        reports = import_sources(DEMO_SOURCES, store, list(DEMO_ME), progress=progress, cancel=cancel)
+        reports = import_sources([demo_dir / f for f in DEMO_FILES], store, list(DEMO_ME), progress=progress, cancel=cancel)
         timings["import_s"] = time.perf_counter() - t0
         _print_import(ctx, reports)
 

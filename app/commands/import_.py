@@ -54,15 +54,19 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from ingest.store import Store
 
     given = tuple(dict.fromkeys(m.strip().lower() for m in args.me if m.strip()))
+    # IMAP passwords are asked for before any progress bar draws over the prompt
+    accounts = [_account(u, args) for u in args.paths if is_imap_url(u)]
     with Store.open(ctx.data_dir, chroma_url=ctx.config.chroma_url,
                     allow_remote=ctx.config.allow_remote_store) as store:
-        with ctx.progress(quiet=args.json) as (progress, cancel):
-            # the addresses belong to this store (saved in it), never to the global config
-            me = tuple(dict.fromkeys([*store.saved_me(), *given]))  # none: inferred from the Sent folders
-            files = [p for p in args.paths if not is_imap_url(p)]
-            results = [run_import(files, store, me, progress, cancel)] if files else []
-            for u in (p for p in args.paths if is_imap_url(p)):
-                results.append(_import_imap(u, args, ctx, store, me, progress, cancel))
+        # the addresses belong to this store (saved in it), never to the global config
+        me = tuple(dict.fromkeys([*store.saved_me(), *given]))  # none: inferred from the Sent folders
+        files = [p for p in args.paths if not is_imap_url(p)]
+        results = []
+        if files:
+            with ctx.progress(quiet=args.json) as (progress, cancel):
+                results.append(run_import(files, store, me, progress, cancel))
+        for acct in accounts:
+            results.append(_import_imap(acct, args, ctx, store, me))
     result = results[-1]
     reports = [r.to_json() for res in results for r in res.reports]
     added = {k: v for res in results for k, v in res.added.items()}
@@ -105,49 +109,68 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _import_imap(url: str, args: argparse.Namespace, ctx: Context, store, me, progress, cancel):  # noqa: ANN001, ANN202
-    """One IMAP account: the password from the keyring, stdin or a prompt; a certificate
-    this system does not vouch for trusted by fingerprint (flag or prompt)."""
+def _account(url: str, args: argparse.Namespace) -> tuple:
+    """(target, password, saved in the keyring?) for one IMAP address: the password from
+    the keyring, else standard input (read once for every address), else a prompt."""
+    import sys
+
+    from ingest import imap
+
+    t = imap.parse_url(url, [f for f in args.folders.split(",") if f.strip()])
+    saved = None if args.password_stdin else imap.keyring_password(t.account)
+    if args.password_stdin:
+        if not hasattr(args, "_stdin_password"):
+            args._stdin_password = sys.stdin.readline().rstrip("\r\n")
+        return t, args._stdin_password, False
+    if saved is not None:
+        return t, saved, True
+    if sys.stdin.isatty():
+        import getpass
+
+        return t, getpass.getpass(f"IMAP password for {t.account}: "), False
+    raise UserError(f"No password for {t.account}.",
+                    hint="Pipe it in with --password-stdin, or run the import in a terminal to be asked.")
+
+
+def _import_imap(acct: tuple, args: argparse.Namespace, ctx: Context, store, me):  # noqa: ANN001, ANN202
+    """One IMAP account, under its own progress bar. A certificate this system does not
+    vouch for is trusted by --trust-fingerprint, or by the user's yes at a prompt shown
+    outside the progress bar (never for a certificate that differs from the pinned one)."""
     import sys
     from datetime import date
 
     from ingest import imap
 
-    t = imap.parse_url(url, [f for f in args.folders.split(",") if f.strip()])
+    t, password, saved = acct
     since = None
     if args.since:
         try:
             since = date.fromisoformat(args.since)
         except ValueError as e:
             raise UserError(f"--since {args.since!r} is not a date.", hint="Write it as YYYY-MM-DD.") from e
-    saved = None if args.password_stdin else imap.keyring_password(t.account)
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    elif saved is not None:
-        password = saved
-    elif sys.stdin.isatty():
-        import getpass
-
-        password = getpass.getpass(f"IMAP password for {t.account}: ")
-    else:
-        raise UserError(f"No password for {t.account}.",
-                        hint="Pipe it in with --password-stdin, or run the import in a terminal to be asked.")
-
-    def ask(fp: str) -> bool:
-        if not sys.stdin.isatty() or args.password_stdin:
-            return False
-        ctx.console.print(f"{t.host}:{t.port} shows a certificate this system does not vouch for.\n"
-                          f"SHA-256 fingerprint: {fp}", markup=False)
-        return input("Trust it (compare it with your server's)? [y/N] ").strip().lower() in ("y", "yes")
-
-    try:
-        result = imap.import_imap(t, store, me, password=password, since=since,
-                                  trust=args.trust_fingerprint or ask, insecure=args.insecure,
-                                  progress=progress, cancel=cancel)
-    except UserError as e:
-        if saved is not None and "refused the login" in str(e):
-            imap.keyring_forget(t.account)  # a stale saved password: ask next time
-        raise
-    if saved is None and imap.keyring_save(t.account, password):
+    trust = args.trust_fingerprint
+    for _attempt in range(2):
+        try:
+            with ctx.progress(quiet=args.json) as (progress, cancel):
+                result = imap.import_imap(t, store, me, password=password, since=since, trust=trust,
+                                          insecure=args.insecure, progress=progress, cancel=cancel)
+            break
+        except imap.UntrustedCertificate as e:
+            if e.changed or trust or args.password_stdin or not sys.stdin.isatty():
+                raise
+            ctx.console.print(f"{t.host}:{t.port} shows a certificate this system does not vouch for.\n"
+                              f"SHA-256 fingerprint: {e.fingerprint}", markup=False)
+            try:
+                yes = input("Trust it (compare it with your server's first)? [y/N] ").strip().lower()
+            except EOFError:
+                yes = ""
+            if yes not in ("y", "yes"):
+                raise
+            trust = e.fingerprint
+        except UserError as e:
+            if saved and "refused the login" in str(e):
+                imap.keyring_forget(t.account)  # a stale saved password: ask next time
+            raise
+    if not saved and not args.password_stdin and imap.keyring_save(t.account, password):
         ctx.console.print(f"The password for {t.account} is kept in your system keyring.", markup=False)
     return result

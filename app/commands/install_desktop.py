@@ -63,6 +63,7 @@ def exec_arg(path: str) -> str:
     >>> exec_arg("/home/a/.local/bin/ownvoice-gui"), exec_arg("/opt/my apps/ownvoice-gui")
     ('/home/a/.local/bin/ownvoice-gui', '"/opt/my apps/ownvoice-gui"')
     """
+    path = path.replace("%", "%%")  # % starts a field code in Exec
     if not any(c in path for c in ' \t\n"\'\\><~|&;$*?#()`'):
         return path
     inner = "".join("\\" + c if c in '"`$\\' else c for c in path)

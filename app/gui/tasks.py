@@ -59,10 +59,10 @@ class ImapAccount:
 
 
 def import_imap(session, account: ImapAccount, me: tuple[str, ...], progress: ProgressFn = no_progress,
-                cancel: CancelToken | None = None) -> tuple[list, list] | tuple[str, str]:
+                cancel: CancelToken | None = None) -> tuple:
     """Import an IMAP account (``ingest.imap``): ``(reports, sources)`` as ``import_paths``
-    gives, or ``("untrusted", fingerprint)`` when the server's certificate needs the
-    user's word first (the page asks, then runs this again with ``trust``)."""
+    gives, or ``("untrusted", fingerprint, changed)`` when the server's certificate needs
+    the user's word first (the page asks, then runs this again with ``trust``)."""
     from ingest import imap
 
     store = session.store()
@@ -71,7 +71,7 @@ def import_imap(session, account: ImapAccount, me: tuple[str, ...], progress: Pr
         result = imap.import_imap(t, store, tuple(me), password=account.password, trust=account.trust or None,
                                   progress=progress, cancel=cancel)
     except imap.UntrustedCertificate as e:
-        return ("untrusted", e.fingerprint)
+        return ("untrusted", e.fingerprint, e.changed)
     if account.remember:
         imap.keyring_save(t.account, account.password)
     return list(result.reports), list(store.sources())

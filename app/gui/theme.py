@@ -15,15 +15,12 @@ from PySide6.QtWidgets import QApplication
 
 from app.paths import resources_dir
 
-RESOURCES = resources_dir() / "gui"
-
-
 def resource(name: str) -> Path:
-    return RESOURCES / name
+    return resources_dir() / "gui" / name
 
 
 def icon(name: str) -> QIcon:
-    return QIcon(str(RESOURCES / "icons" / f"{name}.svg"))
+    return QIcon(str(resources_dir() / "gui" / "icons" / f"{name}.svg"))
 
 
 def is_dark(app: QGuiApplication | None = None) -> bool:

@@ -61,39 +61,50 @@ __all__ = ["BATCH", "IMAPS_PORT", "KEEP", "KEYRING_SERVICE", "MAX_FETCH", "SENT_
 # -- the import ---------------------------------------------------------------------------------
 def sync_folder(s: Session, store: Any, folder: str, *, sent: bool, since: date | None,
                 progress: ProgressFn, cancel: CancelToken | None, batch: int = BATCH) -> tuple[int, bool]:
-    """Import the new messages of one folder; returns (messages added, unchanged)."""
+    """Import the new messages of one folder; returns (messages added, unchanged).
+
+    The source's fingerprint is the folder's state and the ``--since`` date: another
+    date (a wider one fetches older mail) reads the folder from its start again, as a
+    UIDVALIDITY change does (content dedup keeps one copy of each message)."""
+    from ingest.mime import message_from_bytes
+
     key = s.target.key(folder)
     st = examine(s, folder)
+    fp = st.fingerprint + (f" since={since.isoformat()}" if since else "")
     row = store.db.execute("SELECT fingerprint, status, last_item FROM sources WHERE path = ?", (key,)).fetchone()
-    if row and row["status"] == "done" and row["fingerprint"] == st.fingerprint:
+    if row and row["status"] == "done" and row["fingerprint"] == fp:
         return 0, True
     last = 0
-    if row and row["last_item"]:
+    old_since = (row["fingerprint"] or "").partition(" since=")[2] if row else ""
+    if row and row["last_item"] and old_since == (since.isoformat() if since else ""):
         v, _, u = str(row["last_item"]).partition("/")
         if v == str(st.uidvalidity) and u.isdigit():
             last = int(u)  # else UIDVALIDITY changed: everything again, dedup by content
-    derive.begin_source(store, key, "imap", st.fingerprint, keep_resume=True)
-    uids = uids_after(s, last, since)
+    derive.begin_source(store, key, "imap", fp, keep_resume=True)
+    uids = uids_after(s, last, since, st.uidnext)
     added = done = 0
     progress(Progress("fetch", 0, len(uids), folder))
     for i in range(0, len(uids), batch):
         check(cancel)
         part = uids[i:i + batch]
+        got = {uid: (raw, size) for uid, raw, size in fetch(s, part)}
+        missing = [u for u in part if u not in got]
+        if missing:  # asked once more, one by one, before it counts as not sent
+            for u in missing:
+                got.update({uid: (raw, size) for uid, raw, size in fetch(s, [u])})
         recs: list[Message | Skip] = []
-        for uid, raw, size in fetch(s, part):
+        for uid in part:
             item = f"{st.uidvalidity}/{uid}"
+            if uid not in got:
+                recs.append(Skip(key, item, "the server listed it but did not send it (asked twice)"))
+                continue
+            raw, size = got[uid]
             notes: tuple[str, ...] = ()
             if size > MAX_FETCH:
                 notes = (f"oversized message ({size >> 20} MB): imported without attachments, "
                          f"text from the first {KEEP >> 20} MB",)
-            from ingest.mime import message_from_bytes
-
             recs.append(message_from_bytes(raw, source=key, item=item, folder=folder, sent_folder=sent, notes=notes))
-        got = {r.item for r in recs}
-        recs += [Skip(key, f"{st.uidvalidity}/{u}", "the server listed it but did not send it")
-                 for u in part if f"{st.uidvalidity}/{u}" not in got]
-        recs.sort(key=lambda r: int(r.item.rpartition("/")[2]))  # the resume point is the last UID
-        added += derive.add_records(store, key, recs)
+        added += derive.add_records(store, key, recs)  # in UID order: the last is the resume point
         done += len(part)
         store.embed_pending(cancel=cancel)
         progress(Progress("fetch", done, len(uids), folder, {"new": added}))

@@ -76,7 +76,11 @@ def _open(t: ImapTarget, ctx: ssl.SSLContext | None, tls: str) -> imaplib.IMAP4:
             if "STARTTLS" not in m.capabilities:
                 m.shutdown()
                 raise _NoStartTLS()
-            m.starttls(ssl_context=ctx)
+            try:
+                m.starttls(ssl_context=ctx)
+            except BaseException:
+                _shut(m)
+                raise
         return m
     except (ssl.SSLCertVerificationError, _NoStartTLS):
         raise
@@ -88,19 +92,27 @@ def _open(t: ImapTarget, ctx: ssl.SSLContext | None, tls: str) -> imaplib.IMAP4:
                         hint="Check the host name and port, and that this machine is online.") from e
 
 
+def _shut(m: imaplib.IMAP4) -> None:
+    try:
+        m.shutdown()
+    except OSError:
+        pass
+
+
 class _NoStartTLS(Exception):
     pass
 
 
-
-
 class UntrustedCertificate(UserError):
     """The server's certificate is not vouched for by this system and not trusted by
-    its fingerprint (``fingerprint``): ask the user, then connect with ``trust=``."""
+    its fingerprint (``fingerprint``): ask the user, then connect with ``trust=``.
+    ``changed``: a fingerprint was pinned for this server and this is another one (it
+    may be an attacker between you and the server: never accepted by a plain yes)."""
 
-    def __init__(self, message: str, *, hint: str, fingerprint: str) -> None:
+    def __init__(self, message: str, *, hint: str, fingerprint: str, changed: bool = False) -> None:
         super().__init__(message, hint=hint)
         self.fingerprint = fingerprint
+        self.changed = changed
 
 
 def connect(t: ImapTarget, password: str, *, trust: Trust = None, pinned: str = "",
@@ -123,36 +135,39 @@ def connect(t: ImapTarget, password: str, *, trust: Trust = None, pinned: str = 
         loose.verify_mode = ssl.CERT_NONE
         m = _open(t, loose, tls)
         fp = fingerprint(m.sock.getpeercert(binary_form=True) or b"")
-        ok = _same_fp(fp, pinned) if pinned else False
+        changed = bool(pinned) and not _same_fp(fp, pinned)
+        ok = bool(pinned) and not changed
         if not ok and isinstance(trust, str):
-            ok = _same_fp(fp, trust)
-        elif not ok and callable(trust):
+            ok = _same_fp(fp, trust)  # named explicitly: the only way past a changed pin
+        elif not ok and callable(trust) and not changed:
             ok = bool(trust(fp))
         if not ok:
-            m.shutdown()
-            changed = " It is not the one you trusted before." if pinned else ""
+            _shut(m)
+            why = (" It is NOT the certificate you trusted before: someone may be between you and the "
+                   "server." if changed else "")
             raise UntrustedCertificate(f"The certificate of {t.host}:{t.port} is not trusted by this system "
-                                       f"({e.verify_message or 'self-signed?'}).{changed} Its SHA-256 "
+                                       f"({e.verify_message or 'self-signed?'}).{why} Its SHA-256 "
                                        f"fingerprint is {fp}.",
-                                       hint="Compare it with the fingerprint your mail server shows; if they "
-                                            f"match, run again with --trust-fingerprint {fp}.",
-                                       fingerprint=fp) from None
+                                       hint="Compare it with the fingerprint your mail server shows; only if "
+                                            f"they match, run again with --trust-fingerprint {fp}.",
+                                       fingerprint=fp, changed=changed) from None
     try:
-        m.login(t.user, password)
+        if (t.user + password).isascii():
+            m.login(t.user, password)
+        else:  # LOGIN is ASCII only; SASL PLAIN carries UTF-8
+            m.authenticate("PLAIN", lambda _chal: f"\0{t.user}\0{password}".encode("utf-8"))
+        typ, data = m.capability()
+        caps = frozenset(data[0].decode("ascii", "replace").upper().split()) if typ == "OK" and data else frozenset()
     except imaplib.IMAP4.error as e:
-        try:
-            m.shutdown()
-        except OSError:
-            pass
+        _shut(m)
         msg = e.args[0].decode("utf-8", "replace") if e.args and isinstance(e.args[0], bytes) else str(e)
         raise UserError(f"{t.host} refused the login for {t.user}: {msg.strip() or 'no reason given'}.",
                         hint="Check the user name and password (Gmail, Outlook and iCloud need an app "
                              "password).") from None
-    try:
-        typ, data = m.capability()
-        caps = frozenset(data[0].decode("ascii", "replace").upper().split()) if typ == "OK" and data else frozenset()
-    except imaplib.IMAP4.error:
-        caps = frozenset(m.capabilities)
+    except OSError as e:
+        _shut(m)
+        raise UserError(f"The connection to {t.host}:{t.port} broke during login: {e}.",
+                        hint="Try again; check that this machine is online.") from e
     return Session(m, t, tls != "plain", fp, caps)
 
 
@@ -235,44 +250,93 @@ def examine(s: Session, folder: str) -> FolderState:
     return FolderState(code("UIDVALIDITY"), code("UIDNEXT"), exists)
 
 
-def uids_after(s: Session, last: int, since: date | None = None) -> list[int]:
-    crit = [f"UID {last + 1}:*"]
-    if since is not None:
-        crit.append(f"SINCE {since.day}-{since.strftime('%b')}-{since.year}")
-    typ, data = s.imap.uid("SEARCH", *crit)
-    if typ != "OK":
-        raise UserError(f"{s.target.host} would not search the folder.", hint="Try again later.")
-    got = sorted({int(x) for x in b" ".join(d for d in data if d).split() if x.isdigit()})
-    return [u for u in got if u > last]  # "n:*" always matches the last message
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+SEARCH_WINDOW = 20000  # UIDs per SEARCH: one answer line stays far below imaplib's 1 MB line limit
+
+
+def imap_date(d: date) -> str:
+    """RFC 3501 date, whatever the locale.
+
+    >>> imap_date(date(2001, 3, 9))
+    '9-Mar-2001'
+    """
+    return f"{d.day}-{_MONTHS[d.month - 1]}-{d.year}"
+
+
+def uids_after(s: Session, last: int, since: date | None = None, uidnext: int = 0) -> list[int]:
+    """UIDs above ``last`` (from ``since`` on), searched in windows of ``SEARCH_WINDOW``
+    up to ``uidnext`` (one open-ended search when the server gave no UIDNEXT)."""
+    windows = ([(a, min(a + SEARCH_WINDOW - 1, uidnext - 1)) for a in range(last + 1, uidnext, SEARCH_WINDOW)]
+               if uidnext > last + 1 else [] if uidnext else [(last + 1, None)])
+    got: set[int] = set()
+    for a, b in windows:
+        crit = [f"UID {a}:{'*' if b is None else b}"]
+        if since is not None:
+            crit.append(f"SENTSINCE {imap_date(since)}")  # the Date header, not when the server got it
+        typ, data = s.imap.uid("SEARCH", *crit)
+        if typ != "OK":
+            raise UserError(f"{s.target.host} would not search the folder.", hint="Try again later.")
+        got |= {int(x) for x in b" ".join(d for d in data if d).split() if x.isdigit()}
+    return sorted(u for u in got if u > last)  # "n:*" always matches the last message
 
 
 _UID = re.compile(rb"\bUID (\d+)")
 _SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
 
 
+FETCH_BYTES = 48 << 20  # bodies held at once: a FETCH asks for at most this much
+
+
 def fetch(s: Session, uids: Sequence[int]) -> Iterator[tuple[int, bytes, int]]:
-    """(uid, raw message, size on the server) for ``uids``, with BODY.PEEK (no \\Seen)."""
+    """(uid, raw message, size on the server) for ``uids``, with BODY.PEEK (no \\Seen).
+    Bodies are asked for in groups of at most ``FETCH_BYTES``; a message over
+    ``MAX_FETCH`` is fetched up to ``KEEP`` bytes."""
     typ, data = s.imap.uid("FETCH", ",".join(map(str, uids)), "(UID RFC822.SIZE)")
     sizes: dict[int, int] = {}
-    for d in data or ():
-        line = d[0] if isinstance(d, tuple) else d
-        mu, ms = _UID.search(line or b""), _SIZE.search(line or b"")
+    for head, _body, tail in _responses(data):
+        mu, ms = _UID.search(head + tail), _SIZE.search(head + tail)
         if mu:
             sizes[int(mu.group(1))] = int(ms.group(1)) if ms else 0
-    small = [u for u in uids if sizes.get(u, 0) <= MAX_FETCH]
-    big = [u for u in uids if sizes.get(u, 0) > MAX_FETCH]
-    for group, what in ((small, "BODY.PEEK[]"), (big, f"BODY.PEEK[]<0.{KEEP}>")):
-        if not group:
+    groups: list[tuple[list[int], str]] = []
+    cur: list[int] = []
+    held = 0
+    for u in uids:
+        size = min(sizes.get(u, 0), KEEP) if sizes.get(u, 0) > MAX_FETCH else sizes.get(u, 0)
+        if sizes.get(u, 0) > MAX_FETCH:
+            groups.append(([u], f"BODY.PEEK[]<0.{KEEP}>"))
             continue
+        if cur and held + size > FETCH_BYTES:
+            groups.append((cur, "BODY.PEEK[]"))
+            cur, held = [], 0
+        cur.append(u)
+        held += size
+    if cur:
+        groups.append((cur, "BODY.PEEK[]"))
+    for group, what in groups:
         typ, data = s.imap.uid("FETCH", ",".join(map(str, group)), f"(UID {what})")
         if typ != "OK":
             raise UserError(f"{s.target.host} would not send messages {group[0]}-{group[-1]}.",
                             hint="Run the import again: it resumes after the last message stored.")
-        for d in data or ():
-            if isinstance(d, tuple) and len(d) == 2:
-                mu = _UID.search(d[0])
-                if mu:
-                    u = int(mu.group(1))
-                    yield u, d[1], sizes.get(u, len(d[1]))
+        for head, body, tail in _responses(data):
+            mu = _UID.search(head) or _UID.search(tail)  # a server may put UID after the body
+            if mu and body is not None:
+                u = int(mu.group(1))
+                yield u, body, sizes.get(u, len(body))
+
+
+def _responses(data: Sequence) -> Iterator[tuple[bytes, bytes | None, bytes]]:
+    """imaplib's FETCH answer as (text before the literal, the literal, the text after
+    it up to the next response)."""
+    items = list(data or ())
+    i = 0
+    while i < len(items):
+        d = items[i]
+        if isinstance(d, tuple) and len(d) == 2:
+            tail = items[i + 1] if i + 1 < len(items) and isinstance(items[i + 1], bytes) else b""
+            yield d[0] or b"", d[1], tail
+            i += 2 if tail else 1
+        else:
+            yield (d or b"") if isinstance(d, bytes) else b"", None, b""
+            i += 1
 
 

@@ -137,3 +137,34 @@ def test_the_cli_imports_a_folder_and_forgets_it(server, tmp_path, capsys, monke
     capsys.readouterr()
     main(["sources", "--json"])
     assert not _json(capsys.readouterr().out)["sources"]
+
+
+@pytest.mark.corpora
+def test_a_changed_certificate_is_never_taken_on_a_plain_yes(server, tmp_path):
+    from ingest import state
+
+    with Store.open(tmp_path / "d") as st:
+        import_imap(url(server, folder="Sent"), st, ME, password=PASSWORD, trust=server.fingerprint)
+        key = f"imap_pin:127.0.0.1:{server.imaps_port}"
+        assert state.get_meta(st.db, key, "") == server.fingerprint  # pinned
+        with state.transaction(st.db):  # as if the server had shown another certificate the first time
+            state.set_meta(st.db, key, "AA:" * 31 + "AA")
+        asked = []
+        with pytest.raises(UserError) as e:
+            import_imap(url(server, folder="Sent"), st, ME, password=PASSWORD, trust=lambda fp: asked.append(fp) or True)
+        assert asked == [] and e.value.changed and "NOT the certificate you trusted before" in str(e.value)
+        # only the fingerprint named explicitly replaces the pin
+        import_imap(url(server, folder="Sent"), st, ME, password=PASSWORD, trust=server.fingerprint)
+        assert state.get_meta(st.db, key, "") == server.fingerprint
+
+
+@pytest.mark.corpora
+def test_a_wider_since_date_fetches_the_older_mail(server, tmp_path):
+    from datetime import date
+
+    with Store.open(tmp_path / "d") as st:
+        r = import_imap(url(server, folder="Sent"), st, ME, password=PASSWORD, trust=server.fingerprint,
+                        since=date(2030, 1, 1))
+        assert r.reports[0].seen == 0
+        r = import_imap(url(server, folder="Sent"), st, ME, password=PASSWORD)
+        assert r.reports[0].seen == 20 and r.added[r.reports[0].path] > 0

@@ -226,16 +226,27 @@ class ArchivePage(QWidget):
     def _imap_answer(self, result, account) -> None:  # noqa: ANN001
         """An IMAP import's result, or the question its server's certificate raises."""
         if result and result[0] == "untrusted":
-            fp = result[1]
-            yes = QMessageBox.question(
-                self, "Trust this server's certificate?",
-                f"{account.host}:{account.port} shows a certificate this system does not vouch for "
-                f"(a self-signed one, perhaps).\n\nSHA-256 fingerprint:\n{fp}\n\nCompare it with the one "
-                "your mail server shows. Trust it and import?")
+            fp, changed = result[1], result[2]
+            if changed:  # another certificate than the one trusted before: warn, default to no
+                text = (f"{account.host}:{account.port} now shows a DIFFERENT certificate from the one you "
+                        f"trusted before. Someone may be between you and your mail server.\n\nSHA-256 "
+                        f"fingerprint:\n{fp}\n\nReplace the trusted certificate only if your mail provider "
+                        "says it changed. Replace it and import?")
+                yes = QMessageBox.warning(self, "The server's certificate changed", text,
+                                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                          QMessageBox.StandardButton.No)
+            else:
+                yes = QMessageBox.question(
+                    self, "Trust this server's certificate?",
+                    f"{account.host}:{account.port} shows a certificate this system does not vouch for "
+                    f"(a self-signed one, perhaps).\n\nSHA-256 fingerprint:\n{fp}\n\nCompare it with the "
+                    "one your mail server shows. Trust it and import?")
             if yes == QMessageBox.StandardButton.Yes:
                 from dataclasses import replace
 
                 self.queue.insert(0, replace(account, trust=fp))
+                if self.import_job is None:  # the dialog's own event loop may have ended the job already
+                    self._next_import()
             else:
                 self.banner.warn("Not imported: the server's certificate was not trusted.")
             return

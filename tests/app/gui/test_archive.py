@@ -198,7 +198,13 @@ def test_add_an_imap_account_and_trust_its_certificate(make_window, dovecot, tmp
     dlg.password.setText(PASSWORD)
     assert ok.isEnabled()
     asked = []
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
+
+    def question(*a, **k):  # noqa: ANN002, ANN003 - a modal dialog runs its own event loop: so does this
+        asked.append(a[2])
+        qtbot.wait(300)  # the job's "finished" arrives while the user reads the fingerprint
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", question)
     page.import_paths(dlg.account())
     wait_idle(qtbot, w, 180_000)
     assert len(asked) == 1 and dovecot.fingerprint in asked[0]
