@@ -6,7 +6,7 @@
 - **drafting** (llama.cpp): the weights as stored (per layer, so a partial offload can
   be priced), the KV cache at the chosen context (f16 keys and values:
   2 x layers x context x kv heads x head size x 2 bytes), and the compute buffer
-  (logits for one micro-batch plus its activations);
+  (one micro-batch's activations, the vocabulary's structures, llama.cpp's contexts);
 - **training** (peft + torch): the weights dequantised to the training dtype (float32 on
   a CPU, bfloat16 on CUDA), the LoRA weights with their gradients and AdamW state
   (float32: 16 bytes a parameter), the activations kept for the backward pass at the
@@ -17,9 +17,10 @@
 
 ``verdict(est, gpu_bytes=..., ram_bytes=...)`` says, in plain words: fits in GPU
 memory; fits with n layers offloaded; CPU only; or too big, with the largest batch of
-tokens that fits for training. The constants were fitted to peak memory measured on the
-embedded models (``tests/trainer/test_memory.py`` checks the estimate against a
-measured run).
+tokens that fits for training. The constants were fitted to peak RSS measured on the
+two embedded models (``bench/bench_memory.py``; ``tests/trainer/test_memory.py`` checks
+the estimate against a measured run): two models, so a third architecture or size is
+the real test of them.
 
 What it leaves out: fragmentation and allocator slack (CUDA's caching allocator keeps
 more than is live), flash-attention savings, KV cache quantisation, and mmap sharing of
@@ -41,6 +42,8 @@ ACT_PER_LAYER = 18  # hidden-size vectors a decoder layer keeps per token for ba
 FFN_PER_LAYER = 4  # feed-forward-size vectors per layer and token (gate, up, their product, act)
 CPU_BASE = 900 * MiB  # Python + torch + transformers + peft resident before the model (measured ~0.85 GiB)
 CUDA_CONTEXT = 500 * MiB  # the CUDA context and cuBLAS workspace
+VOCAB_BYTES = 256  # per vocabulary entry in llama.cpp: token text, maps, the last logits (fitted)
+LLAMA_FIXED = 48 * MiB  # llama.cpp's contexts and graph beyond the above (fitted)
 LORA_TARGETS = ("q", "k", "v", "o", "gate", "up", "down")
 
 
@@ -160,7 +163,10 @@ def estimate(path: str | Path | GGUFHeader, *, n_ctx: int = 4096, batch_tokens: 
     h = path if isinstance(path, GGUFHeader) else check_gguf(path)
     s = shape_of(h)
     kv = 2 * s.layers * n_ctx * s.kv_heads * s.head_dim * 2
-    compute = n_ubatch * s.vocab * 4 + n_ubatch * (4 * s.hidden + 2 * s.ffn) * 4 + n_ctx * s.heads * n_ubatch * 4 // 8
+    # the compute buffer a micro-batch touches, the vocabulary's structures and last logits, and
+    # llama.cpp's own contexts (LLAMA_FIXED): fitted to the peak RSS measured on both embedded
+    # models (bench_memory); llama.cpp reserves more than it touches (a GPU would hold all of it)
+    compute = n_ubatch * (4 * s.hidden + 2 * s.ffn) * 4 + s.vocab * VOCAB_BYTES + LLAMA_FIXED
     dtype = 2 if device == "cuda" else 4
     lora = _lora_params(s, rank) * 16
     acts = batch_tokens * s.layers * (ACT_PER_LAYER * s.hidden + FFN_PER_LAYER * s.ffn) * dtype

@@ -84,11 +84,11 @@ def test_drafting_estimate_is_close_to_measured():
     got = _run(DRAFT, path, "1024")
     e = estimate(path, n_ctx=1024)
     used = got["peak"] - got["before"]
-    assert 0.6 * used <= e.drafting <= 1.6 * used, (e.to_json(), used)
+    assert 0.8 * used <= e.drafting <= 1.25 * used, (e.to_json(), used)
 
 
 @pytest.mark.slow
 def test_training_estimate_is_close_to_measured():
     got = _run(TRAIN)
     e = estimate(resolve_model("smollm2").path, batch_tokens=got["tokens"], rank=8, device="cpu")
-    assert 0.7 * got["peak"] <= e.training <= 1.4 * got["peak"], (e.to_json(), got)
+    assert 0.8 * got["peak"] <= e.training <= 1.25 * got["peak"], (e.to_json(), got)
