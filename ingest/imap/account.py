@@ -17,7 +17,7 @@ from ingest.errors import UserError
 
 IMAPS_PORT = 993
 TIMEOUT = 60.0
-BATCH = 100  # messages per FETCH and per store transaction
+BATCH = 256  # messages per store transaction (the file importer's batch: embedding runs per batch)
 MAX_FETCH = 25 << 20  # a larger message is fetched up to KEEP bytes (as for .eml files)
 KEEP = 2 << 20
 KEYRING_SERVICE = "ownvoice-imap"
