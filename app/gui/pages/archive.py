@@ -44,7 +44,8 @@ class ArchivePage(QWidget):
         lay = page_layout(self)
         lay.addWidget(header("Archive", "Your mail and documents, imported into a private store "
                              "on this machine. Drop mbox files, Maildir folders, .eml, .msg, .pst "
-                             "or documents here. The files themselves are only read."))
+                             "or documents here, or add an IMAP account. Files and mail servers are "
+                             "only read."))
 
         row = QHBoxLayout()
         me_label = QLabel("Your &addresses:")
