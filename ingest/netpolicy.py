@@ -46,7 +46,15 @@ def is_loopback(url: str) -> bool:
     ...                           "http://db.example", "http://localhost.evil.example")]
     [True, True, True, False, False, False]
     """
-    host = host_of(url)
+    return is_loopback_host(host_of(url))
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for a host name or address on this machine (``localhost`` names, 127.0.0.0/8, ::1).
+
+    >>> is_loopback_host("127.0.0.1"), is_loopback_host("mail.example")
+    (True, False)
+    """
     if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
         return True
     try:

@@ -8,12 +8,12 @@ do (the keyring package's behaviour).
 from __future__ import annotations
 
 import base64
-import ipaddress
 import urllib.parse
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 from ingest.errors import UserError
+from ingest.netpolicy import is_loopback_host  # noqa: F401 - one loopback rule; ingest.imap re-exports it
 
 IMAPS_PORT = 993
 TIMEOUT = 60.0
@@ -73,15 +73,6 @@ def parse_url(url: str, folders: Sequence[str] = ()) -> ImapTarget:
     got = tuple(dict.fromkeys([*([path] if path else []), *(f.strip() for f in folders if f.strip())]))
     tls = "ssl" if u.scheme.lower() == "imaps" else "auto"
     return ImapTarget(urllib.parse.unquote(u.username), u.hostname.lower(), port, got, tls)
-
-
-def is_loopback_host(host: str) -> bool:
-    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 # -- modified UTF-7 (RFC 3501 5.1.3) ---------------------------------------------------------------
