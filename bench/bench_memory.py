@@ -5,6 +5,9 @@ high-water resident set; for drafting, less the process before the model loads).
 
 Target (#14): within 15% of the measured peak.
 
+``measure_drafting`` and ``measure_training`` are also what tests/trainer/test_memory.py
+runs (one thread, two steps).
+
 Prints one line per model, then ONE JSON object on its last line, also written to
 ``bench/results/bench_memory-<time>.json``.
 
@@ -30,7 +33,8 @@ DRAFT = """
 import json, sys
 from llama_cpp import Llama
 before = HWM
-llm = Llama(model_path=sys.argv[1], n_ctx=int(sys.argv[2]), n_threads=2, verbose=False, n_gpu_layers=0)
+llm = Llama(model_path=sys.argv[1], n_ctx=int(sys.argv[2]), n_threads=int(sys.argv[3]), verbose=False,
+            n_gpu_layers=0)
 llm.create_completion("Dear Sam, thanks for the note about the cider and the fair. " * 60, max_tokens=16)
 print(json.dumps({"before": before, "peak": HWM}))
 """.replace("HWM", HWM)
@@ -46,13 +50,24 @@ from trainer.models import resolve_model
 model, tok = load_hf(resolve_model(sys.argv[1]).path)
 ps = [replace(p, reply_text=(p.reply_text + " ") * 12) for p in pairs()]
 rows = pack(build_examples(Formatter(tok, seq_len=512), ps), 512, tok.pad_token_id or 0, seed=0)
-s = TrainSettings(rank=8, alpha=16, max_steps=3, seq_len=512, batch_rows=1, grad_accum=1, eval_every=10**9,
-                  checkpoint_every=0, max_heldout=0, device="cpu", threads=2)
-r = Recipe(model, rows[:3], [], s, pad_id=tok.pad_token_id or 0)
+steps, threads = int(sys.argv[2]), int(sys.argv[3])
+s = TrainSettings(rank=8, alpha=16, max_steps=steps, seq_len=512, batch_rows=1, grad_accum=1, eval_every=10**9,
+                  checkpoint_every=0, max_heldout=0, device="cpu", threads=threads)
+r = Recipe(model, rows[:steps], [], s, pad_id=tok.pad_token_id or 0)
 r.setup()
 r.train()
-print(json.dumps({"tokens": max(x.n_real for x in rows[:3]), "peak": HWM}))
+print(json.dumps({"tokens": max(x.n_real for x in rows[:steps]), "peak": HWM}))
 """.replace("HWM", HWM)
+
+
+def measure_drafting(path: str, n_ctx: int, threads: int = 2) -> dict:
+    """{"before", "peak"}: VmHWM before the model loads and after a short completion."""
+    return run(DRAFT, path, str(n_ctx), str(threads))
+
+
+def measure_training(model: str, steps: int = 3, threads: int = 2) -> dict:
+    """{"tokens", "peak"}: the longest row's tokens and VmHWM after ``steps`` LoRA steps."""
+    return run(TRAIN, model, str(steps), str(threads))
 
 
 def run(code: str, *args: str) -> dict:
@@ -74,10 +89,10 @@ def main() -> int:
     rows = []
     for name in [m.strip() for m in args.models.split(",") if m.strip()]:
         path = str(resolve_model(name).path)
-        d = run(DRAFT, path, str(args.n_ctx))
+        d = measure_drafting(path, args.n_ctx)
         e = estimate(path, n_ctx=args.n_ctx)
         used = d["peak"] - d["before"]
-        t = run(TRAIN, name)
+        t = measure_training(name)
         et = estimate(path, batch_tokens=t["tokens"], rank=8, device="cpu")
         row = {"model": name, "n_ctx": args.n_ctx, "drafting_estimate": e.drafting, "drafting_measured": used,
                "drafting_ratio": round(e.drafting / used, 3) if used else None,

@@ -3,52 +3,13 @@ drafting and a LoRA training step, each in its own process (peak RSS is per proc
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
+# the measuring scripts are the benchmark's (bench/bench_memory.py), run smaller here
+from bench.bench_memory import measure_drafting, measure_training
 from trainer.gguf_check import check_gguf
 from trainer.memory import GiB, MiB, estimate, shape_of, verdict
 from trainer.models import resolve_model
-
-# peak RSS from VmHWM: ru_maxrss would carry the parent's peak across fork and exec
-HWM = "int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0]) * 1024"
-DRAFT = r"""
-import json, sys
-from llama_cpp import Llama
-before = HWM
-llm = Llama(model_path=sys.argv[1], n_ctx=int(sys.argv[2]), n_threads=1, verbose=False, n_gpu_layers=0)
-llm.create_completion("Dear Sam, thanks for the note about the cider. " * 40, max_tokens=8)
-print(json.dumps({"before": before, "peak": HWM}))
-""".replace("HWM", HWM)
-
-TRAIN = r"""
-import json
-import ingest  # privacy switches
-from tests.trainer.lora.run_recipe import pairs
-from trainer.lora.dataset import Formatter, build_examples, pack
-from trainer.lora.hf_load import load_hf
-from trainer.lora.train import Recipe, TrainSettings
-from trainer.models import resolve_model
-from dataclasses import replace
-model, tok = load_hf(resolve_model("smollm2").path)
-ps = [replace(p, reply_text=(p.reply_text + " ") * 12) for p in pairs()]
-rows = pack(build_examples(Formatter(tok, seq_len=512), ps), 512, tok.pad_token_id, seed=0)
-s = TrainSettings(rank=8, alpha=16, max_steps=2, seq_len=512, batch_rows=1, grad_accum=1, eval_every=10**9,
-                  checkpoint_every=0, max_heldout=0, device="cpu", threads=1)
-r = Recipe(model, rows[:2], [], s, pad_id=tok.pad_token_id)
-r.setup()
-r.train()
-print(json.dumps({"tokens": max(x.n_real for x in rows[:2]), "peak": HWM}))
-""".replace("HWM", HWM)
-
-
-def _run(code: str, *args: str) -> dict:
-    r = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr[-2000:]
-    return json.loads(r.stdout.strip().splitlines()[-1])
 
 
 def test_the_shape_comes_from_the_header():
@@ -81,14 +42,14 @@ def test_verdicts_say_where_it_fits():
 @pytest.mark.slow
 def test_drafting_estimate_is_close_to_measured():
     path = str(resolve_model("smollm2").path)
-    got = _run(DRAFT, path, "1024")
-    e = estimate(path, n_ctx=1024)
+    got = measure_drafting(path, 2048, threads=1)
+    e = estimate(path, n_ctx=2048)
     used = got["peak"] - got["before"]
     assert 0.8 * used <= e.drafting <= 1.25 * used, (e.to_json(), used)
 
 
 @pytest.mark.slow
 def test_training_estimate_is_close_to_measured():
-    got = _run(TRAIN)
+    got = measure_training("smollm2", steps=2, threads=1)
     e = estimate(resolve_model("smollm2").path, batch_tokens=got["tokens"], rank=8, device="cpu")
     assert 0.8 * got["peak"] <= e.training <= 1.25 * got["peak"], (e.to_json(), got)
