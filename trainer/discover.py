@@ -192,12 +192,7 @@ def _params(h: GGUFHeader) -> str:
     label = h.metadata.get("general.size_label")
     if isinstance(label, str) and label.strip():
         return label.strip()
-    total = 0
-    for _name, dims, *_ in h.tensors:
-        n = 1
-        for d in dims:
-            n *= int(d)
-        total += n
+    total = h.n_params
     if not total:
         return ""
     if total >= 1e9:

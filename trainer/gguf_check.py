@@ -61,6 +61,18 @@ class GGUFHeader:
     metadata: dict[str, Any] = field(default_factory=dict)  # scalars and short strings only
     tensors: tuple[tuple[str, tuple[int, ...], int, int], ...] = ()  # (name, dims, ggml type, offset)
 
+    @property
+    def n_params(self) -> int:
+        """Parameters: every tensor's element count, summed."""
+        return sum(tensor_elements(dims) for _name, dims, *_ in self.tensors)
+
+
+def tensor_elements(dims: tuple[int, ...]) -> int:
+    n = 1
+    for d in dims:
+        n *= int(d)
+    return n
+
 
 def _type_sizes() -> dict[int, tuple[int, int]]:
     """ggml type id -> (block size, bytes per block), from the gguf package."""

@@ -85,16 +85,12 @@ def shape_of(h: GGUFHeader) -> Shape:
     ffn = g("feed_forward_length")
     per = [0] * layers
     other = 0
-    params = 0
     vocab = g("vocab_size")
-    from trainer.gguf_check import _type_sizes
+    from trainer.gguf_check import _type_sizes, tensor_elements
 
     sizes = _type_sizes()
     for name, dims, typ, _off in h.tensors:
-        n = 1
-        for d in dims:
-            n *= int(d)
-        params += n
+        n = tensor_elements(dims)
         block, elems = sizes.get(typ, (1, 4))
         nbytes = n * elems // max(1, block)
         m = re.match(r"blk\.(\d+)\.", name)
@@ -104,7 +100,7 @@ def shape_of(h: GGUFHeader) -> Shape:
             other += nbytes
         if name == "token_embd.weight" and not vocab:
             vocab = int(dims[-1])
-    return Shape(a, layers, hidden, ffn, heads, kv, head_dim, vocab, params, tuple(per), other,
+    return Shape(a, layers, hidden, ffn, heads, kv, head_dim, vocab, h.n_params, tuple(per), other,
                  g("context_length"))
 
 
