@@ -40,8 +40,7 @@ from bench.bench_eval import CORPORA, PEOPLE, _provenance, write_result  # noqa:
 
 
 def measure(store, held) -> dict:  # noqa: ANN001
-    from trainer.evaluate import message_for, paired_gains
-    from trainer.pld.text import greeting_of, lines, sign_off_of
+    from trainer.evaluate import greeting_sign_off, message_for, paired_gains
     from trainer.register import global_register_for, register_for
 
     per: list[dict] = []
@@ -53,9 +52,7 @@ def measure(store, held) -> dict:  # noqa: ANN001
         if reg is None or glob is None:
             continue
         scopes[reg.scope] += 1
-        ls = lines(p.reply_text)
-        real_g = greeting_of(ls)
-        real_s = sign_off_of(ls).lower().rstrip(".,!")
+        real_g, real_s = greeting_sign_off(p.reply_text)  # what the eval compares
         g_global, s_global = glob.greeting, (glob.sign_off if glob.usual_sign_off else "")
         reg_g, reg_s = reg.greeting, (reg.sign_off if reg.usual_sign_off else s_global)
         glob_json = glob.to_json()
