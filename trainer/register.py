@@ -185,16 +185,18 @@ def register_for(store: Any, message: Any, *, min_replies: int = MIN_REPLIES,
         return [r for r in rs if (not thread or r.thread != thread)
                 and (when is None or (r.date is not None and r.date < when))]
 
-    glob = global_register_for(store, message, min_replies=min_replies)
+    def glob() -> Register | None:  # read only when it is needed (every earlier reply)
+        return global_register_for(store, message, min_replies=min_replies)
+
     got = earlier(idx.by_sender.get(sender, [])) if sender else []
     if len(got) >= min_replies:
         sent = idx.sent.get(sender, 0)
-        return _register(sender, "correspondent", got, idx.first.get(sender, 0) / sent if sent else None, glob)
+        return _register(sender, "correspondent", got, idx.first.get(sender, 0) / sent if sent else None, glob())
     dom = domain_of(sender)
     got = earlier(idx.by_domain.get(dom, [])) if dom else []
     if len(got) >= min_replies:
-        return _register("@" + dom, "domain", got, None, glob)
-    return glob if fallback else None
+        return _register("@" + dom, "domain", got, None, glob())
+    return glob() if fallback else None
 
 
 def global_register_for(store: Any, message: Any, *, min_replies: int = MIN_REPLIES) -> Register | None:
