@@ -50,8 +50,11 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from trainer.memory import machine_memory, model_memory
 
     machine = machine_memory()
+    from trainer.lora.archs import is_supported
+
     for r in rows:
         r["default"] = r["name"] == default or r["path"] == default
+        r["lora"] = is_supported(r["arch"])  # drafting works with any; LoRA with trainer.lora.archs
         try:  # before loading anything: weights, KV cache at 4k context, LoRA training at 512 tokens
             r["memory"] = model_memory(r["path"], machine=machine) if r.get("ready", True) else None
         except Exception as e:  # noqa: BLE001 - a file that vanished or changed since it was listed
@@ -64,7 +67,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     t = Table(show_header=True, header_style="bold")
     t.add_column("name", no_wrap=True)
     t.add_column("model", overflow="fold")
-    for col in ("kind", "size", "source", "fits"):
+    for col in ("kind", "LoRA", "size", "source", "fits"):
         t.add_column(col, no_wrap=True)
     for r in rows:
         what = " ".join(str(b) for b in (r["arch"], r.get("params"), r.get("quant")) if b)
@@ -73,7 +76,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         mem = r.get("memory") or {}
         fit = {"gpu": "GPU", "partial": f"GPU {mem.get('gpu_layers')} layers", "cpu": "CPU",
                "too big": "too big"}.get(mem.get("drafting_fit", ""), "-")
-        t.add_row(r["name"] + (" *" if r["default"] else ""), what, r["kind"],
+        t.add_row(r["name"] + (" *" if r["default"] else ""), what, r["kind"], "yes" if r["lora"] else "no",
                   f"{r['size_bytes'] / 1e6:,.0f} MB" if r["size_bytes"] else "-", r["source"], fit)
     ctx.console.print(t)
     for r in rows:  # paths below the table, whole, so they can be copied into --model

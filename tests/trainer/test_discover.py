@@ -108,3 +108,8 @@ def test_cli_models_json_lists_them_with_the_new_fields(home, tmp_path):
     for x in found:
         assert {"name", "path", "arch", "source", "params", "quant", "context_length", "instruct",
                 "size_bytes"} <= set(x)
+    # drafting works with any architecture; the LoRA column says which trainer.lora.archs covers
+    from trainer.lora.archs import ARCHS
+
+    assert all(x["lora"] == (x["arch"] in ARCHS) for x in rows)
+    assert {x["lora"] for x in found} == {True, False}  # the fixture's arch "mistral" has no row

@@ -11,6 +11,9 @@ adapter_model.safetensors, for further training), ``losses.json`` and ``loss.png
 The manifest entry records the base model file and its SHA-256;
 ``check_adapter_compat`` refuses an adapter trained on another base model.
 
+Architectures: ``trainer.lora.archs`` (llama, qwen2, qwen3, gemma2, gemma3, phi3) says
+which modules the adapter wraps; any other architecture is refused before work starts.
+
 What it leaves out: merging the adapter into the base GGUF, and training on
 models transformers cannot load from GGUF.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import math
 import shutil
+from dataclasses import replace
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -76,12 +80,15 @@ def _settings(opts: dict[str, Any], n_rows: int, config: Any) -> Any:
 def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> dict[str, Any]:
     """Train the adapter from ``ctx.store`` into ``ctx.pack``; see the module docstring."""
     from trainer.lora.dataset import Formatter, build_examples, data_fingerprint, pack, split_by_date
+    from trainer.lora.archs import arch_for
     from trainer.lora.hf_load import gguf_facts, load_hf
     from trainer.lora.train import Recipe
 
     opts = dict(ctx.options or {})
     model_name = str(opts.get("model") or ctx.config.model)
     gguf_path, name, kind = resolve_base_model(model_name)
+    facts = gguf_facts(gguf_path)
+    targets = arch_for(facts.arch, gguf_path.name).targets  # refused here, before any work
     progress(Progress("train", 0, None, message="reading mail"))
     pairs = list(ctx.store.reply_pairs())
     if len(pairs) < MIN_PAIRS:
@@ -89,7 +96,6 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
                         hint="Import mail that holds replies you wrote (your Sent folder) first.")
     docs = list(ctx.store.documents()) if opts.get("documents", True) else []
     train_pairs, heldout_pairs = split_by_date(pairs)
-    facts = gguf_facts(gguf_path)
     check(cancel)
     progress(Progress("train", 0, None, message="loading the base model"))
     import torch
@@ -117,7 +123,7 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
         heldout = build_examples(fmt, heldout_pairs)
         pad_id = tok.pad_token_id if tok.pad_token_id is not None else (tok.eos_token_id or 0)
         rows = pack(examples, probe.seq_len, pad_id, seed=probe.seed)
-        settings = _settings(opts, len(rows), ctx.config)
+        settings = replace(_settings(opts, len(rows), ctx.config), targets=targets)
         fingerprint = data_fingerprint([*train_pairs, *extra], docs)
         ckpt_dir = Path(ctx.data_dir) / "checkpoints" / f"lora-{ctx.pack.path.name}{'-sd' if n_pass else ''}"
         recipe = Recipe(model, rows, heldout, settings, pad_id=pad_id, checkpoint_dir=ckpt_dir,

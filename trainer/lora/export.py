@@ -14,7 +14,7 @@ What has to be right, each of which fails silently when wrong:
   its RoPE sees interleaved pairs, and transformers un-permutes them on load. The
   adapter's lora_b of q_proj (``n_head``) and k_proj (``n_head_kv``) gets the same
   permutation; lora_a is left alone. Gemma-3 (and other archs whose q/k transformers
-  does not un-permute) needs none.
+  does not un-permute) needs none; ``trainer.lora.archs`` says which is which.
 
 What it leaves out: DoRA, rank patterns per module, modules_to_save and LoRA on
 embeddings or the output head (the trainer only targets linear projections).
@@ -31,11 +31,12 @@ import numpy as np
 
 from ingest.errors import UserError
 from ingest.fsutil import atomic_write_bytes
+from trainer.lora.archs import ARCHS
 from trainer.lora.hf_load import GGUFFacts
 
 # Architectures whose q/k rows transformers un-permutes when it loads the GGUF
 # (transformers' LlamaConverter); the adapter's lora_b must be permuted back.
-PERMUTE_QK_ARCHS = frozenset({"llama"})
+PERMUTE_QK_ARCHS = frozenset(a.name for a in ARCHS.values() if a.permute_qk)
 
 _LORA_KEY = re.compile(r"^(?P<mod>.+)\.lora_(?P<ab>[AB])(?:\.(?P<adapter>[^.]+))?\.weight$")
 

@@ -28,7 +28,7 @@ from ingest.config import cache_dir
 from ingest.errors import UserError
 from ingest.fsutil import atomic_replace_dir, atomic_write_json, private_dir, sha256_file
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: config_overrides applied
 
 
 @dataclass(frozen=True)
@@ -165,8 +165,8 @@ def load_hf(gguf_path: str | os.PathLike[str], *, dtype: Any = None,
     facts = facts or gguf_facts(gguf_path)
     dtype = dtype or torch.float32
     cached = hf_cache_path(facts)
-    marker = cached / "ownvoice.json"
-    if not marker.exists():
+    if _cache_format(cached) != CACHE_FORMAT:  # none yet, or written by an older ownvoice
+        shutil.rmtree(cached, ignore_errors=True)
         _build_cache(facts, cached)
     try:
         tok = AutoTokenizer.from_pretrained(str(cached))
@@ -184,16 +184,54 @@ def load_hf(gguf_path: str | os.PathLike[str], *, dtype: Any = None,
     return model, tok
 
 
+def _cache_format(cached: Path) -> int | None:
+    try:
+        return int(json.loads((cached / "ownvoice.json").read_text(encoding="utf-8")).get("format"))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def config_overrides(kv: dict[str, Any]) -> dict[str, Any]:
+    """Config values transformers' GGUF reader leaves at its defaults but llama.cpp reads
+    from the file (or derives), so that both runtimes run the same model.
+
+    - qwen3: ``head_dim`` from ``attention.key_length`` (transformers assumes 128);
+    - gemma2 / gemma3: ``query_pre_attn_scalar``, which llama.cpp takes as the head size,
+      or hidden size / heads for the 27B models (transformers assumes 256).
+
+    >>> config_overrides({"general.architecture": "gemma2", "gemma2.attention.key_length": 128,
+    ...                   "gemma2.block_count": 46, "gemma2.embedding_length": 4608,
+    ...                   "gemma2.attention.head_count": 32})
+    {'query_pre_attn_scalar': 144}
+    """
+    arch = str(kv.get("general.architecture") or "")
+    key_len = kv.get(f"{arch}.attention.key_length")
+    if not key_len:
+        return {}
+    if arch == "qwen3":
+        return {"head_dim": int(key_len)}
+    if arch in ("gemma2", "gemma3"):
+        layers = int(kv.get(f"{arch}.block_count") or 0)
+        big = layers == (46 if arch == "gemma2" else 62)  # llama.cpp's LLM_TYPE_27B
+        heads = int(kv.get(f"{arch}.attention.head_count") or 0)
+        embd = int(kv.get(f"{arch}.embedding_length") or 0)
+        return {"query_pre_attn_scalar": embd // heads if big and heads else int(key_len)}
+    return {}
+
+
 def _build_cache(facts: GGUFFacts, dst: Path) -> None:
     """Dequantize the GGUF through transformers once and save it as safetensors."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from trainer.lora.archs import arch_for
+
     src = facts.path
+    arch_for(facts.arch, src.name)  # an architecture LoRA cannot train is refused before the slow load
     try:
         tok = AutoTokenizer.from_pretrained(str(src.parent), gguf_file=src.name)
         model = AutoModelForCausalLM.from_pretrained(str(src.parent), gguf_file=src.name,
-                                                     dtype=torch.float32)
+                                                     dtype=torch.float32, **config_overrides(read_gguf_kv(src)))
     except Exception as e:  # noqa: BLE001 - unsupported architectures etc.
         raise UserError(f"transformers cannot load {src.name} for training "
                         f"(architecture {facts.arch}: {type(e).__name__}: {e}).",

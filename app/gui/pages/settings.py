@@ -214,12 +214,15 @@ class SettingsPage(QWidget):
         job.signals.failed.connect(self.banner.error)
 
     def _found_models(self, found) -> None:
+        from trainer.lora.archs import is_supported
+
         for f in found:
             if self.model.findData(str(f.path)) >= 0:
                 continue
             bits = " ".join(b for b in (f.arch, f.params, f.quant) if b)
             kind = "instruct" if f.instruct else "base"
-            self.model.addItem(f"{f.name} - {bits}, {kind} ({f.source})", str(f.path))
+            lora = "" if is_supported(f.arch) else ", drafting only (no LoRA)"
+            self.model.addItem(f"{f.name} - {bits}, {kind}{lora} ({f.source})", str(f.path))
             self.model.setItemData(self.model.count() - 1, str(f.path), Qt.ItemDataRole.ToolTipRole)
         current = self.session.config.model
         i = self.model.findData(current)
