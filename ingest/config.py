@@ -31,6 +31,8 @@ class Config:
     allow_remote_teacher: bool = False  # must be turned on before mail leaves the machine
     threads: int = 0  # 0: from the cores
     device: str = "auto"  # training device: auto | cuda | mps | cpu
+    gpu_layers: int = -1  # drafting: layers llama.cpp offloads to the GPU; -1 auto (what fits), 0 none
+    context: int = 2048  # drafting: the context length in tokens (prompt and reply)
     retrieval_k: int = 3
     retrieval_tokens: int = 700
     temperature: float = 0.7
@@ -85,6 +87,8 @@ def load_config(path: Path | None = None, *, data_dir: str | None = None, overri
         for k, v in raw.items():
             if k in known:
                 values[k] = tuple(v) if k in ("me", "model_dirs") else v
+                if k == "gpu_layers":
+                    values[k] = parse_gpu_layers(v, where=str(p))
             else:
                 values.setdefault("extra", {})[k] = v
     cfg = Config(**values)
@@ -96,6 +100,31 @@ def load_config(path: Path | None = None, *, data_dir: str | None = None, overri
     elif env:
         cfg = cfg.with_(data_dir=env)
     return cfg
+
+
+ALL_GPU_LAYERS = 9999  # "all": more layers than any model has (llama.cpp caps it)
+
+
+def parse_gpu_layers(v: Any, *, where: str = "") -> int:
+    """``"auto"`` -> -1, ``"all"`` -> every layer, a number of layers -> itself.
+
+    >>> [parse_gpu_layers(x) for x in ("auto", "all", 0, "12")]
+    [-1, 9999, 0, 12]
+    """
+    text = str(v).strip().lower()
+    if text == "auto":
+        return -1
+    if text == "all":
+        return ALL_GPU_LAYERS
+    try:
+        n = int(text)
+    except ValueError:
+        n = -2
+    if n < -1:
+        raise UserError(f"gpu_layers must be auto, all or a number of layers (got {v!r}"
+                        + (f" in {where})." if where else ")."),
+                        hint="Use gpu_layers = \"auto\" (what fits), 0 (CPU only) or a layer count.")
+    return n
 
 
 def save_config(cfg: Config, path: Path | None = None) -> Path:

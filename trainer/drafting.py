@@ -41,7 +41,7 @@ from trainer.flags import draft_flags
 from trainer.prompt import build_prompt, frame_text, new_boundary
 from trainer.register import register_for
 from trainer.replycheck import CheckContext, ReplyChecks, draft_veto, fact_keys, frame_ngrams
-from trainer.runtime import Runtime, get_runtime
+from trainer.runtime import Runtime, runtime_for
 from trainer.scaffold import Scaffold, first_name, said_nothing
 
 VARIANTS = ("base", "rag", "pld", "lora", "full")
@@ -95,6 +95,7 @@ class DraftResult:
     model: str = ""
     notes: tuple[str, ...] = ()
     register: dict | None = None  # the register every variant but base used (trainer.register), with "describe"
+    backend: str = ""  # where llama.cpp ran: "CPU", "GPU (all layers)", "GPU (n layers)"
 
 
 @dataclass(frozen=True)
@@ -251,7 +252,7 @@ def draft(message: Message, *, variants: Sequence[str] | str | None = None, n: i
     names = parse_variants(cfg.variant if default else variants)
     if n < 1:
         raise UserError(f"-n must be at least 1 (got {n}).", hint="Ask for 1 or more samples.")
-    rt = runtime or get_runtime(model or cfg.model, threads=cfg.threads or None)
+    rt = runtime or runtime_for(cfg, model or cfg.model)
     max_tokens = int(max_tokens if max_tokens is not None else cfg.max_tokens)
     temperature = float(temperature if temperature is not None else cfg.temperature)
     top_p = float(top_p if top_p is not None else cfg.top_p)
@@ -334,7 +335,8 @@ def draft(message: Message, *, variants: Sequence[str] | str | None = None, n: i
             rt.set_adapter(None)
     return DraftResult(message, drafts, unavailable, cancelled, rt.info.name, tuple(notes),
                        {**reg.to_json(), "describe": reg.describe(to_name)}
-                       if reg is not None and any(p.variant != "base" for p in plans) else None)
+                       if reg is not None and any(p.variant != "base" for p in plans) else None,
+                       getattr(rt, "backend", ""))
 
 
 LEAK_RETRIES = 2

@@ -1,6 +1,9 @@
 """The student runtime: one llama-cpp-python model per GGUF file, loaded lazily.
 
-``get_runtime(model)`` returns a process-wide ``Runtime`` per (model path, n_ctx). It
+``get_runtime(model)`` returns a process-wide ``Runtime`` per (model path, n_ctx, GPU
+layers); ``runtime_for(config)`` is the same with the user's settings (context length,
+threads, GPU layers: 0, a count, or -1 for auto, which offloads what the memory
+estimate says fits when llama.cpp was built with a GPU backend, else nothing). It
 streams tokens through a callback, stops on a cancel token (checked per token), a
 stop string, an end-of-generation token or a hard token cap, samples with
 temperature / top-p / a seed, and applies or removes a GGUF LoRA adapter on the live
@@ -13,7 +16,7 @@ strings (``<|im_start|>`` and the like) are removed from message contents first,
 text inside an email can never forge a turn boundary. A plain string prompt is passed
 through as is (special tokens parsed): the caller owns it.
 
-What it leaves out: no GPU offload (n_gpu_layers=0), one sequence at a time (no
+What it leaves out: one sequence at a time (no
 batching of samples), no speculative decoding, no prefix KV reuse between calls (each
 generation starts from an empty cache, so a fixed seed gives the same text).
 """
@@ -70,10 +73,12 @@ class Generation:
 class Runtime:
     """A lazily loaded llama.cpp model. Use ``get_runtime`` rather than the constructor."""
 
-    def __init__(self, info: ModelInfo, *, n_ctx: int = DEFAULT_N_CTX, threads: int | None = None) -> None:
+    def __init__(self, info: ModelInfo, *, n_ctx: int = DEFAULT_N_CTX, threads: int | None = None,
+                 gpu_layers: int = 0) -> None:
         self.info = info
         self._n_ctx = int(n_ctx)
         self.threads = max(1, int(threads or os.cpu_count() or 1))
+        self.gpu_layers = int(gpu_layers)  # as llama.cpp takes it: 0 none, -1 all, n the first n
         self._lock = threading.RLock()
         self._llm: Any = None
         self._controls: tuple[str, ...] | None = None
@@ -98,7 +103,7 @@ class Runtime:
         try:
             return llama_cpp.Llama(model_path=str(self.info.path), n_ctx=self._n_ctx, n_batch=512,
                                    n_threads=self.threads, n_threads_batch=self.threads,
-                                   n_gpu_layers=0, logits_all=False, verbose=False)
+                                   n_gpu_layers=self.gpu_layers, logits_all=False, verbose=False)
         except (ValueError, RuntimeError, OSError) as e:
             raise UserError(f"llama.cpp could not load {self.info.path} ({e}).",
                             hint="Check that the model's architecture is supported, or use --model smollm2.") from e
@@ -110,6 +115,13 @@ class Runtime:
     @property
     def loaded(self) -> bool:
         return self._llm is not None
+
+    @property
+    def backend(self) -> str:
+        """Where drafting runs: "CPU", "GPU (all layers)" or "GPU (n layers)"."""
+        if not self.gpu_layers:
+            return "CPU"
+        return "GPU (all layers)" if self.gpu_layers < 0 else f"GPU ({self.gpu_layers} layers)"
 
     def close(self) -> None:
         with self._lock:
@@ -521,21 +533,66 @@ def base_frame(msgs: Messages) -> str:
     return "".join(out)
 
 
-_RUNTIMES: dict[tuple[str, int], Runtime] = {}
+_RUNTIMES: dict[tuple[str, int, int], Runtime] = {}
 _REGISTRY_LOCK = threading.Lock()
+AUTO_GPU_LAYERS = -1  # config.gpu_layers: offload what fits
 
 
 def get_runtime(model: ModelInfo | str | os.PathLike[str] | None = None, *, n_ctx: int = DEFAULT_N_CTX,
-                threads: int | None = None) -> Runtime:
+                threads: int | None = None, gpu_layers: int = 0) -> Runtime:
     """The process-wide runtime for ``model`` (a ``ModelInfo``, a built-in name or a
-    GGUF path) and ``n_ctx``; the model itself loads on first use."""
+    GGUF path), ``n_ctx`` and ``gpu_layers`` (llama.cpp's: 0 none, -1 all, n the first
+    n); the model itself loads on first use."""
     info = model if isinstance(model, ModelInfo) else resolve_model(model)
-    key = (str(info.path), int(n_ctx))
+    key = (str(info.path), int(n_ctx), int(gpu_layers))
     with _REGISTRY_LOCK:
         rt = _RUNTIMES.get(key)
         if rt is None:
-            rt = _RUNTIMES[key] = Runtime(info, n_ctx=n_ctx, threads=threads)
+            rt = _RUNTIMES[key] = Runtime(info, n_ctx=n_ctx, threads=threads, gpu_layers=gpu_layers)
         return rt
+
+
+def gpu_offload_available() -> bool:
+    """Whether this llama.cpp build can offload layers to a GPU (CUDA, Metal, Vulkan...)."""
+    import llama_cpp
+
+    return bool(getattr(llama_cpp, "llama_supports_gpu_offload", lambda: False)())
+
+
+def resolve_gpu_layers(info: ModelInfo, setting: int, n_ctx: int = DEFAULT_N_CTX, *,
+                       offload: bool | None = None, machine: tuple[int, int, str] | None = None) -> int:
+    """llama.cpp's ``n_gpu_layers`` for the user's ``setting``.
+
+    0 stays 0. Without a GPU build everything is 0. A positive count is kept (llama.cpp
+    caps it at the layer count; "all" is -1). ``AUTO_GPU_LAYERS`` asks the memory estimate
+    (``trainer.memory``) with the GPU's free memory: all layers when drafting fits,
+    the layers that fit when some do, else none.
+    """
+    setting = int(setting)
+    if setting == 0:
+        return 0
+    if not (gpu_offload_available() if offload is None else offload):
+        return 0
+    if setting > 0:
+        from ingest.config import ALL_GPU_LAYERS
+
+        return -1 if setting >= ALL_GPU_LAYERS else setting
+    from trainer.memory import estimate, machine_memory, verdict
+
+    gpu, ram, _ = machine or machine_memory()
+    if not gpu:
+        return 0
+    v = verdict(estimate(info.path, n_ctx=n_ctx, device="cuda"), gpu_bytes=gpu, ram_bytes=ram)
+    return -1 if v.drafting == "gpu" else (v.gpu_layers if v.drafting == "partial" else 0)
+
+
+def runtime_for(config: Any, model: ModelInfo | str | os.PathLike[str] | None = None) -> Runtime:
+    """``get_runtime`` with the user's settings: ``config.context``, ``config.threads``
+    and ``config.gpu_layers`` (see ``resolve_gpu_layers``)."""
+    info = model if isinstance(model, ModelInfo) else resolve_model(model or getattr(config, "model", None))
+    n_ctx = int(getattr(config, "context", 0) or DEFAULT_N_CTX)
+    layers = resolve_gpu_layers(info, int(getattr(config, "gpu_layers", 0)), n_ctx)
+    return get_runtime(info, n_ctx=n_ctx, threads=getattr(config, "threads", 0) or None, gpu_layers=layers)
 
 
 def drop_runtimes() -> None:

@@ -34,7 +34,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pack", default=None, help="voice pack name (default from config)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of streaming")
     p.add_argument("--save", metavar="DIR", default=None, help="write each draft as an .eml reply into DIR")
+    p.add_argument("--gpu-layers", default=None, metavar="N|auto|all",
+                   help="layers llama.cpp offloads to the GPU (default: gpu_layers in config.toml, auto)")
+    p.add_argument("--context", type=int, default=None, metavar="TOKENS",
+                   help="the model's context length (default: context in config.toml, 2048)")
+    p.add_argument("--threads", type=int, default=None, metavar="N", help="CPU threads (default: from the cores)")
     p.set_defaults(func=run)
+
+
+def runtime_settings(cfg, args: argparse.Namespace):  # noqa: ANN001, ANN201 - Config in, Config out
+    """``cfg`` with --gpu-layers, --context and --threads applied."""
+    from ingest.config import parse_gpu_layers
+
+    kw = {}
+    if getattr(args, "gpu_layers", None) is not None:
+        kw["gpu_layers"] = parse_gpu_layers(args.gpu_layers, where="--gpu-layers")
+    if getattr(args, "context", None) is not None:
+        if args.context < 256:
+            raise UserError(f"--context {args.context} is too small.", hint="Use 256 tokens or more (2048 is usual).")
+        kw["context"] = args.context
+    if getattr(args, "threads", None) is not None:
+        kw["threads"] = max(0, args.threads)
+    return cfg.with_(**kw) if kw else cfg
 
 
 def message_from_file(path: str) -> Message:
@@ -90,6 +111,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         from ingest.store import with_identity
 
         cfg = with_identity(ctx.config, store) if store is not None else ctx.config  # the store's user
+        cfg = runtime_settings(cfg, args)
         if args.save and not cfg.me:
             raise UserError("--save needs your address for the From line, and none is known.",
                             hint="Import your mail with --me ADDR (or set `me` in config.toml).")
@@ -148,6 +170,7 @@ def _json(result, saved: list[str]) -> dict:  # noqa: ANN001
         "message": {"id": m.id, "message_id": m.message_id, "subject": m.subject, "sender": m.sender,
                     "thread": m.thread},
         "model": result.model,
+        "backend": result.backend,
         "drafts": [d.to_json() for d in result.drafts],
         "unavailable": result.unavailable,
         "cancelled": result.cancelled,

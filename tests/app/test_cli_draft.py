@@ -40,7 +40,7 @@ def _run(capsys, *argv):  # noqa: ANN001
 
 def test_draft_text_json(capsys):
     rc, out, err = _run(capsys, "draft", "--text", "Can you deliver on Friday?", "--variants", "base,pld",
-                        "--max-tokens", "8", "--seed", "4", "--json")
+                        "--max-tokens", "8", "--seed", "4", "--json", "--gpu-layers", "all", "--context", "1024")
     assert rc == 0, err
     res = json.loads(out)
     assert [(d["variant"], d["sample"]) for d in res["drafts"]] == [("base", 0)]
@@ -51,6 +51,9 @@ def test_draft_text_json(capsys):
     assert set(d["flags"]) <= {"role", "prompt_leak", "invented"}
     assert d["usable"] == (not d["flags"] and (d["checks"]["answered"] or 0) >= 1.0)
     assert "pld" in res["unavailable"] and res["model"] == "smollm2"
+    from trainer.runtime import gpu_offload_available
+
+    assert res["backend"] == ("GPU (all layers)" if gpu_offload_available() else "CPU")  # a CPU build offloads nothing
 
 
 def test_draft_reply_to_streams_and_saves_eml(capsys, tmp_path):
@@ -87,6 +90,8 @@ def test_bad_inputs_exit_2_with_one_line(capsys, tmp_path):
     assert rc == 2 and ("truncated" in err or "damaged" in err)
     rc, _, err = _run(capsys, "draft", "--text", "hi", "-n", "0")
     assert rc == 2 and "-n must be at least 1" in err
+    rc, _, err = _run(capsys, "draft", "--text", "hi", "--gpu-layers", "many")
+    assert rc == 2 and "gpu_layers must be auto, all or a number" in err
 
 
 def test_models_json(capsys):

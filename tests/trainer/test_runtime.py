@@ -231,3 +231,35 @@ def test_a_prefix_is_not_streamed_when_nothing_is_generated(rt):
     pieces: list[str] = []
     g = rt.generate(MSGS, max_tokens=20, seed=3, prefix="Jo,\n\n", on_token=pieces.append, cancel=token)
     assert g.text == "" and pieces == [] and g.finish_reason == "cancelled"
+
+
+def test_gpu_layers_follow_the_setting_and_the_memory_estimate(rt):
+    """0 stays on the CPU; without a GPU build nothing is offloaded; a count is kept; auto
+    offloads all layers when the estimate fits the free GPU memory, some when only some
+    fit, none when nothing fits (free GPU memory handed in: this machine has no GPU)."""
+    from trainer.memory import CUDA_CONTEXT, estimate
+    from trainer.runtime import AUTO_GPU_LAYERS, resolve_gpu_layers
+
+    info = rt.info
+    est = estimate(info.path, n_ctx=2048, device="cuda")  # resolve_gpu_layers' default context
+    half = int((CUDA_CONTEXT + est.drafting - sum(est.shape.layer_bytes) // 2) / 0.9)  # room for half the layers
+    gib = 1 << 30
+    assert resolve_gpu_layers(info, 0, offload=True) == 0
+    assert resolve_gpu_layers(info, AUTO_GPU_LAYERS, offload=False) == 0
+    assert resolve_gpu_layers(info, 12, offload=True) == 12
+    assert resolve_gpu_layers(info, AUTO_GPU_LAYERS, offload=True, machine=(80 * gib, 8 * gib, "big")) == -1
+    some = resolve_gpu_layers(info, AUTO_GPU_LAYERS, offload=True, machine=(half, 8 * gib, "small"))
+    assert 10 <= some <= 20  # about half of SmolLM2's 30 layers
+    assert resolve_gpu_layers(info, AUTO_GPU_LAYERS, offload=True, machine=(0, 8 * gib, "")) == 0
+
+
+def test_runtime_for_applies_the_users_context_and_layers():
+    from ingest.config import Config, parse_gpu_layers
+    from trainer.runtime import gpu_offload_available, runtime_for
+
+    r = runtime_for(Config(context=1024, gpu_layers=parse_gpu_layers("auto")), "smollm2")
+    assert r.n_ctx == 1024
+    assert r.backend == ("CPU" if not gpu_offload_available() else r.backend)
+    assert r is runtime_for(Config(context=1024), "smollm2")  # one instance per settings
+    with pytest.raises(UserError, match="gpu_layers"):
+        parse_gpu_layers("most")

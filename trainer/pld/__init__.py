@@ -80,7 +80,8 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
     rounds = int(opts["rounds"]) if opts.get("rounds") is not None else 2
     fresh = bool(opts.get("fresh"))
     budget = int(opts.get("budget_tokens") or 400)
-    teacher, warnings = open_teacher(spec, allow_remote=allow_remote, threads=cfg.threads)
+    teacher, warnings = open_teacher(spec, allow_remote=allow_remote, threads=cfg.threads,
+                                     gpu_layers=int(getattr(cfg, "gpu_layers", 0)))
     for w in warnings:
         progress(Progress("pld", message=w, info={"warning": w}))
 

@@ -45,7 +45,7 @@ is_loopback = net.is_loopback  # one definition (ingest.netpolicy), kept here fo
 
 
 def open_teacher(spec: str | None, *, allow_remote: bool = False, threads: int = 0,
-                 timeout: float = 120.0) -> tuple[Any, list[str]]:
+                 timeout: float = 120.0, gpu_layers: int = 0) -> tuple[Any, list[str]]:
     """The teacher named by ``spec`` and the warnings the user must see."""
     spec = (spec or "").strip() or "smollm2"
     if is_url(spec):
@@ -60,7 +60,7 @@ def open_teacher(spec: str | None, *, allow_remote: bool = False, threads: int =
         warn = (f"Mail text will be sent to the teacher endpoint {url} ({where}); "
                 "allowed by allow_remote_teacher.")
         return EndpointTeacher(url, model=model, timeout=timeout), [warn]
-    return LocalModel(spec, threads=threads), []
+    return LocalModel(spec, threads=threads, gpu_layers=gpu_layers), []
 
 
 # -- local GGUF ----------------------------------------------------------------------------
@@ -69,19 +69,21 @@ class LocalModel:
 
     remote = False
 
-    def __init__(self, spec: str = "smollm2", *, threads: int = 0) -> None:
+    def __init__(self, spec: str = "smollm2", *, threads: int = 0, gpu_layers: int = 0) -> None:
         from trainer.models import resolve_model
 
         self.info = resolve_model(spec)
         self.name = self.info.name
         self.threads = threads
+        self.gpu_layers = gpu_layers  # config.gpu_layers (-1: what fits)
         self.capable = self.info.size_bytes >= CAPABLE_BYTES
 
     @property
     def runtime(self):  # noqa: ANN201 (trainer.runtime.Runtime)
-        from trainer.runtime import get_runtime
+        from trainer.runtime import get_runtime, resolve_gpu_layers
 
-        return get_runtime(self.info, threads=self.threads or None)
+        return get_runtime(self.info, threads=self.threads or None,
+                           gpu_layers=resolve_gpu_layers(self.info, self.gpu_layers))
 
     def complete(self, messages: list[dict] | str, *, max_tokens: int = 96, temperature: float = 0.2,
                  seed: int = 0, cancel: CancelToken | None = None, prefix: str = "",

@@ -1,4 +1,4 @@
-"""Settings page: data directory, student model, device and threads, teacher, sampling.
+"""Settings page: data directory, student model, device, threads, GPU layers and context, teacher, sampling.
 
 Saved to config.toml with ``ingest.config.save_config``, the same file the CLI reads.
 A teacher that is a URL means mail text leaves this machine: the page says so
@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 
 from app.gui import tasks
 from app.gui.widgets import Banner, card, header, page_layout, section
-from ingest.config import Config
+from ingest.config import ALL_GPU_LAYERS, Config
 
 REMOTE_WARNING = ("This teacher is on another machine. When you learn with it, text from your "
                   "mail and the replies you wrote is sent to that server. ownvoice sends nothing "
@@ -87,6 +87,20 @@ class SettingsPage(QWidget):
         self.threads.setRange(0, 256)
         self.threads.setSpecialValueText("from the cores")
         fl.addRow("&Threads:", self.threads)
+        self.gpu_layers = QSpinBox()  # -1 auto, 0 none, n layers; ALL_GPU_LAYERS: every layer
+        self.gpu_layers.setRange(-1, ALL_GPU_LAYERS)
+        self.gpu_layers.setSpecialValueText("auto (what fits)")
+        self.gpu_layers.setToolTip("Layers llama.cpp offloads to the GPU when drafting: auto offloads what the "
+                                   "memory estimate says fits, 0 keeps drafting on the CPU. Needs a llama.cpp "
+                                   "built with a GPU backend (`ownvoice doctor` says).")
+        fl.addRow("&GPU layers:", self.gpu_layers)
+        self.context = QSpinBox()
+        self.context.setRange(256, 131072)
+        self.context.setSingleStep(1024)
+        self.context.setSuffix(" tokens")
+        self.context.setToolTip("The drafting model's context: prompt, examples and reply together. "
+                                "Longer costs memory (the KV cache).")
+        fl.addRow("Conte&xt length:", self.context)
 
         rl = QVBoxLayout(right)
         rl.addWidget(section("Teacher (for the style prompt)"))
@@ -181,6 +195,8 @@ class SettingsPage(QWidget):
             self.model.setCurrentText(c.model)
         self.device.setCurrentText(c.device)
         self.threads.setValue(c.threads)
+        self.gpu_layers.setValue(max(-1, min(ALL_GPU_LAYERS, int(c.gpu_layers))))
+        self.context.setValue(int(c.context or 2048))
         self.teacher.setText(c.teacher)
         self.allow_remote.setChecked(c.allow_remote_teacher)
         self.retrieval_k.setValue(c.retrieval_k)
@@ -254,6 +270,7 @@ class SettingsPage(QWidget):
         return self.session.config.with_(
             data_dir=self.data_dir.text().strip(), model=self.model_choice(),
             device=self.device.currentText(), threads=self.threads.value(), teacher=teacher,
+            gpu_layers=self.gpu_layers.value(), context=self.context.value(),
             allow_remote_teacher=bool(is_remote(teacher) and self.allow_remote.isChecked()),
             retrieval_k=self.retrieval_k.value(), temperature=round(self.temperature.value(), 3),
             top_p=round(self.top_p.value(), 3), max_tokens=self.max_tokens.value(), seed=self.seed.value(),

@@ -23,10 +23,14 @@ def test_settings_save_to_the_config_file_and_warn_for_remote_teachers(make_wind
     page.temperature.setValue(0.4)
     assert page.scaffold.currentData() == "length"  # the default
     page.scaffold.setCurrentIndex(page.scaffold.findData("full"))
+    assert page.gpu_layers.text() == "auto (what fits)" and page.context.value() == 2048  # the defaults
+    page.gpu_layers.setValue(12)
+    page.context.setValue(4096)
     assert page.save()
     cfg = load_config()
     assert cfg.retrieval_k == 5 and abs(cfg.temperature - 0.4) < 1e-9
     assert cfg.scaffold == "full"
+    assert cfg.gpu_layers == 12 and cfg.context == 4096
     assert cfg.teacher == "https://llm.example/v1"
     assert cfg.allow_remote_teacher is False  # not allowed until ticked
     assert page.banner.kind == "warning"
