@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench gui clean-venv install-check
+.PHONY: demo test bench gui clean-venv install-check gpu gpu-wheels gpu-check
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,3 +36,15 @@ install-check:  ## install the wheel into a fresh venv (pip's cache) and run doc
 	cd /tmp && QT_QPA_PLATFORM=offscreen OWNVOICE_DATA_DIR=/tmp/ownvoice-install-check/data \
 		/tmp/ownvoice-install-check/bin/ownvoice gui --screenshot /tmp/ownvoice-install-check/shots
 	ls /tmp/ownvoice-install-check/shots
+
+gpu: $(STAMP)  ## an NVIDIA GPU: CUDA torch and llama.cpp built with CUDA, into .venv (downloads and builds)
+	$(PY) -m pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cu128
+	CMAKE_ARGS="-DGGML_CUDA=on" $(PY) -m pip install --force-reinstall --no-cache-dir --no-deps llama-cpp-python==0.3.36
+	$(VENV)/bin/ownvoice doctor
+
+gpu-wheels: $(STAMP)  ## the wheels bench/gpu_check.sh installs on a GPU machine that lacks them (from pip's cache)
+	$(PY) -m pip wheel -q --no-deps -w dist/gpu-wheels llama-cpp-python==0.3.36 gguf==0.19.0 platformdirs psutil
+	ls -la dist/gpu-wheels
+
+gpu-check:  ## the GPU smoke check here (prints {"gpu": false} without one)
+	PYTHON=$(PY) bench/gpu_check.sh

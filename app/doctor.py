@@ -65,10 +65,23 @@ def _llama() -> Check:
         return Check("llama.cpp", False, f"llama_cpp does not import: {e}",
                      "Reinstall: .venv/bin/pip install --force-reinstall --no-cache-dir llama-cpp-python==0.3.36")
     gpu = bool(getattr(llama_cpp, "llama_supports_gpu_offload", lambda: False)())
-    detail = f"llama-cpp-python {getattr(llama_cpp, '__version__', '?')}, GPU offload: {'yes' if gpu else 'no (CPU build)'}"
+    backends = llama_backends(llama_cpp)
+    detail = (f"llama-cpp-python {getattr(llama_cpp, '__version__', '?')}, backends: {', '.join(backends) or '?'}; "
+              f"GPU offload: {'yes' if gpu else 'no (CPU build)'}")
     fix = "" if gpu else ("For an NVIDIA GPU: CMAKE_ARGS='-DGGML_CUDA=on' .venv/bin/pip install "
                           "--force-reinstall --no-cache-dir llama-cpp-python==0.3.36")
     return Check("llama.cpp", True, detail, fix, level="info")
+
+
+def llama_backends(llama_cpp) -> list[str]:  # noqa: ANN001 - the llama_cpp module
+    """The ggml backends this llama.cpp build has, from its system info ("CPU", "CUDA"...)."""
+    try:
+        info = llama_cpp.llama_print_system_info()
+    except Exception:  # noqa: BLE001 - an old or broken build: say nothing rather than fail
+        return []
+    text = info.decode("utf-8", "replace") if isinstance(info, bytes) else str(info)
+    names = [part.split(":", 1)[0].strip() for part in text.split("|") if ":" in part]
+    return [n for n in dict.fromkeys(names) if n and n.isupper() and len(n) <= 8 and " " not in n]
 
 
 def _torch() -> Check:
@@ -78,8 +91,9 @@ def _torch() -> Check:
         return Check("torch", False, f"torch does not import: {e}", "Run `make demo` to reinstall.")
     if torch.cuda.is_available():
         props = torch.cuda.get_device_properties(0)
-        return Check("torch", True, f"torch {torch.__version__}, CUDA: {props.name}, "
-                     f"{props.total_memory / 2**30:.1f} GiB", level="info")
+        bf16 = "bf16" if torch.cuda.is_bf16_supported() else "no bf16: LoRA trains in float32"
+        return Check("torch", True, f"torch {torch.__version__}, LoRA trains on CUDA {torch.version.cuda}: "
+                     f"{props.name}, {props.total_memory / 2**30:.1f} GiB, {bf16}", level="info")
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
         return Check("torch", True, f"torch {torch.__version__}, MPS (Apple GPU)", level="info")

@@ -84,3 +84,18 @@ def test_data_dir_works_after_the_command_too(tmp_path):
     r = _run("doctor", "--json", "--data-dir", str(tmp_path / "c"))
     dd = next(c for c in json.loads(r.stdout)["checks"] if c["name"] == "data directory")
     assert str(tmp_path / "c") in dd["detail"]
+
+
+def test_doctor_names_the_llama_cpp_backends():
+    """The real build here is CPU only; a CUDA build's system info line (as llama.cpp
+    prints it) is parsed from a stand-in module, since no CUDA build exists here."""
+    import types
+
+    import llama_cpp
+
+    from app.doctor import llama_backends
+
+    assert llama_backends(llama_cpp) == ["CPU"]
+    cuda = types.SimpleNamespace(llama_print_system_info=lambda: b"CUDA : ARCHS = 900 | USE_GRAPHS = 1 | "
+                                 b"PEER_MAX_BATCH_SIZE = 128 | CPU : SSE3 = 1 | AVX2 = 1 | ")
+    assert llama_backends(cuda) == ["CUDA", "CPU"]
