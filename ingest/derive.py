@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from ingest import ngrams, state
+from ingest.edits import prefer_sent
 from ingest.identity import infer_me, is_own, norm_addr, propose_aliases
 from ingest.jobs import CancelToken, Progress, ProgressFn, check, no_progress
 from ingest.pairing import Row, find_pairs, thread_keys
@@ -164,7 +165,7 @@ def finalize(store: "Store", progress: ProgressFn = no_progress,
     progress(Progress("finalize", 1, 4, "threads"))
     threads = thread_keys(rows, who)
     old_threads = dict(db.execute("SELECT id, thread FROM messages"))
-    pairs = {p.id: p for p in find_pairs(rows, threads, who, my_names)}
+    pairs = prefer_sent({p.id: p for p in find_pairs(rows, threads, who, my_names)})  # see ingest.edits
     old_pairs = {r["id"]: state.pair_values(state.pair_from_row(r))
                  for r in db.execute("SELECT * FROM pairs")}
     gone = sorted(old_pairs.keys() - pairs.keys())

@@ -83,5 +83,24 @@ def learn(routes: list[str], ctx: LearnContext, progress: ProgressFn = no_progre
         if callable(listed):
             before = ctx.pack.manifest().get("sources") or []
             ctx.pack.set_meta(sources=sorted({*before, *(s.path for s in listed())}))
+        learned_edits = edits_summary(ctx.store)
+        if learned_edits is not None:
+            results["edits"] = learned_edits
+            ctx.pack.set_meta(edits=learned_edits)
     results["voicepack"] = str(ctx.pack.path)
     return results
+
+
+def edits_summary(store: Any) -> dict[str, Any] | None:
+    """What this learn took from the user's edits (``ingest.edits``): how many were
+    saved, how many the reply really sent replaced, how many reply pairs they gave, and
+    what the user changed (``trainer.pld.edits.observations``). None for a store
+    without SQLite (test adapters)."""
+    if not hasattr(store, "db"):
+        return None
+    from ingest.edits import edits, summary
+    from trainer.pld.edits import observations
+
+    out = summary(store)
+    out["changes"] = observations([(e.draft, e.final_text) for e in edits(store) if e.draft.strip()])[:6]
+    return out

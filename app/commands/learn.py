@@ -101,7 +101,7 @@ def _print_summary(ctx: Context, result: dict) -> None:
     t.add_column("route")
     t.add_column("result")
     for name, entry in result.items():
-        if not isinstance(entry, dict):
+        if not isinstance(entry, dict) or name == "edits":
             continue
         keys = {"scorer": ("auc", "auc_message", "ece", "family"), "rag": ("pairs", "k"),
                 "pld": ("rules", "clusters", "noise_share", "prompt_tokens", "rounds", "validation_content",
@@ -118,4 +118,9 @@ def _print_summary(ctx: Context, result: dict) -> None:
             t.add_row("judge", "  ".join(f"{k}={j[k]:.3f}" if isinstance(j.get(k), float) else f"{k}={j.get(k)}"
                                         for k in ("auc", "auc_message", "ece", "kind")))
     ctx.console.print(t)
+    if (result.get("edits") or {}).get("saved"):
+        from trainer.pld.edits import describe_summary
+
+        ctx.console.print(describe_summary(result["edits"]), markup=False, highlight=False)
     ctx.console.print(f"voice pack: {result.get('voicepack')}")
+

@@ -136,6 +136,7 @@ class VoiceCard:
     routes: dict[str, Any] = field(default_factory=dict)
     pack_path: str = ""
     loss_curve: tuple = ()  # the trained adapter's records: {"step", "loss", "heldout_loss"?, "lr"}
+    edits: dict[str, Any] = field(default_factory=dict)  # what the last learn took from edits (trainer.learn)
 
 
 def read_voice_card(session) -> VoiceCard:
@@ -151,7 +152,8 @@ def read_voice_card(session) -> VoiceCard:
     raw = losses.get("curve") if isinstance(losses, dict) else None
     curve = tuple(r for r in raw if isinstance(r, dict) and "step" in r) if isinstance(raw, list) else ()
     return VoiceCard(style_prompt=prompt, profile=pack.read_json("profile.json") or {},
-                     routes=pack.manifest().get("routes", {}), pack_path=str(pack.path), loss_curve=curve)
+                     routes=pack.manifest().get("routes", {}), pack_path=str(pack.path), loss_curve=curve,
+                     edits=pack.manifest().get("edits") or {})
 
 
 def save_style_prompt(session, text: str) -> Path:
@@ -225,6 +227,19 @@ def export_eml(session, draft_obj: Any, message: Message, path: str) -> Path:
 
     core_export(draft_obj, message, _config(session), path)
     return Path(path)
+
+
+def record_edit(session, message: Message, draft: str, final: str, variant: str, how: str,
+                progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> str | None:
+    """Keep the user's final text for ``message`` as their writing (``ingest.edits``);
+    the stored edit's id, or None when nothing was new."""
+    from ingest.edits import record
+    from ingest.store import with_identity
+
+    store = session.store()
+    me = tuple(with_identity(session.config, store).me or ())
+    return record(store, message, draft=draft, final=final, variant=variant, how=how, me=me[0] if me else "",
+                  progress=progress)
 
 
 def message_from_eml(path: str) -> Message:

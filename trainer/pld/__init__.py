@@ -4,7 +4,8 @@ After Badhe & Shah, "Prompt-Level Distillation" (arXiv 2602.21103, 2026). The ro
 ``learn(ctx, progress, cancel) -> dict`` (trainer/learn.py's contract) runs:
 
 1. ``profile``: the stylometric profile (profile.py), no model: profile.json and
-   the measured rules.
+   the measured rules, with rules from what the user changed in the drafts they
+   edited (edits.py) ahead of them.
 2. ``explain``: the teacher (teacher.py) writes one abstract rule per training
    reply pair (explain.py); leaks and malformed rules are rejected (rules.py).
 3. ``cluster``: rules embedded and clustered with DBSCAN, merged (cluster.py).
@@ -66,6 +67,7 @@ def _spread(n: int, k: int) -> list[int]:
 
 def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> dict[str, Any]:
     from trainer.pld.cluster import cluster_rules, merge_clusters
+    from trainer.pld.edits import merge_rules, observations, rules_from_edits
     from trainer.pld.explain import explain_pairs
     from trainer.pld.loop import run_loop
     from trainer.pld.profile import profile, profile_score
@@ -94,6 +96,10 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
     progress(Progress("profile", 1, 1, info={"messages": prof.n_messages, "rules": len(prof.rules)}))
     check(cancel)
 
+    edit_pairs = _edit_pairs(ctx.store)
+    edit_rules = rules_from_edits(edit_pairs)
+    profile_rules = merge_rules(list(prof.rules), edit_rules)
+
     pairs = [p for p in ctx.store.reply_pairs() if p.reply_text.strip() and p.message_text.strip()]
     to_explain, validation, held = split_pairs(pairs, n_validation=int(opts.get("validation") or 16),
                                                max_explain=int(opts.get("explain_pairs") or 60))
@@ -113,7 +119,7 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
     score_fn, scorer_name = _score_fn(ctx, prof, profile_score)
     draft = draft_fn_for(student, config=cfg, seed=cfg.seed,
                          max_tokens=int(opts.get("max_tokens") or min(cfg.max_tokens, 160)))
-    result = run_loop(list(prof.rules), learned, validation, draft_fn=draft, score_fn=score_fn,
+    result = run_loop(profile_rules, learned, validation, draft_fn=draft, score_fn=score_fn,
                       teacher=teacher, rounds=rounds, budget_tokens=budget, count=student.count_tokens,
                       content_fn=_content_fn(ctx.store), content_tolerance=float(opts.get("content_tolerance") or 0.0),
                       progress=progress, cancel=cancel)
@@ -153,11 +159,25 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
         "student": getattr(student, "name", str(model)),
         "pairs": {"explained": len(to_explain), "validation": len(validation), "held_out": len(held)},
         "profile": "profile.json",
+        "edits": {"count": len(edit_pairs), "observations": observations(edit_pairs)[:6],
+                  "rules": [r.text for r in edit_rules]},
         "warnings": warnings,
         "seconds": round(time.monotonic() - t0, 1),
     }
     ctx.pack.set_route(ROUTE, entry)
     return entry
+
+
+def _edit_pairs(store: Any) -> list[tuple[str, str]]:
+    """(draft, final) for every edit the user saved (``ingest.edits``), the final being
+    the reply they sent when an import found it."""
+    try:
+        from ingest.edits import edits
+    except ImportError:
+        return []
+    if not hasattr(store, "db"):
+        return []  # a stand-in store without SQLite (unit tests)
+    return [(e.draft, e.final_text) for e in edits(store) if e.draft.strip() and e.final_text.strip()]
 
 
 def _embedder(store: Any):

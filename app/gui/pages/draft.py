@@ -3,7 +3,8 @@
 Tokens stream into each column as they come; when a draft is done it is scored and
 each sentence tinted (tooltip: score and why). Above each draft: ACC_atom, IC_atom,
 RC_atom (with several samples), length and tokens/s. Each draft can be regenerated,
-edited and rescored, copied, saved as .eml or opened in the mail client.
+edited and rescored, copied, saved as .eml or opened in the mail client. An edited
+draft that leaves the page that way is kept as the user's writing (``ingest.edits``).
 What it leaves out: sending mail. ownvoice never sends anything; the mail client does.
 """
 
@@ -111,6 +112,10 @@ class DraftPage(QWidget):
         rl.addWidget(self.job_bar)
         self.banner = Banner()
         rl.addWidget(self.banner)
+        self.edit_note = QLabel("")  # whether an edited draft was kept for learning (ingest.edits)
+        self.edit_note.setObjectName("hint")
+        self.edit_note.setWordWrap(True)
+        rl.addWidget(self.edit_note)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.columns_host = QWidget()
@@ -362,10 +367,26 @@ class DraftPage(QWidget):
         job.signals.done.connect(done)
         job.signals.failed.connect(self.banner.error)
 
+    def keep_edit(self, variant: str, how: str) -> None:
+        """An edited draft that leaves the page (saved, copied, opened in the mail client)
+        is kept as the user's writing (``ingest.edits``) for the next Learn. A draft sent
+        unedited teaches nothing new, and a message typed in by hand has nobody to pair
+        with, so neither is kept."""
+        key, text = self._current(variant)
+        d = self.drafts.get(key)
+        m = self.message
+        if d is None or m is None or text.strip() == d.text.strip() or not (m.message_id or m.sender):
+            return
+        job = self.jobs.start(tasks.record_edit, self.session, m, d.text, text, variant, how, name="keep edit")
+        job.signals.done.connect(lambda kept: kept and self.edit_note.setText(
+            "Your edit is kept as your writing: the next Learn learns from it."))
+        job.signals.failed.connect(lambda title, text: self.edit_note.setText(f"Your edit was not kept: {text}"))
+
     def copy_text(self, variant: str) -> None:
         _, text = self._current(variant)
         QGuiApplication.clipboard().setText(text)
         self.banner.info("Copied the draft.")
+        self.keep_edit(variant, "copy")
 
     def choose_eml_target(self, variant: str) -> None:
         subject = (self.message.subject if self.message else "") or "reply"
@@ -390,6 +411,7 @@ class DraftPage(QWidget):
             return
         self.last_saved = path
         self.banner.info(f"Saved {path}. Open it in your mail client to send it.")
+        self.keep_edit(variant, "eml")
 
     def mailto_url(self, variant: str) -> QUrl:
         _, text = self._current(variant)
@@ -403,6 +425,8 @@ class DraftPage(QWidget):
     def open_in_mail(self, variant: str) -> None:
         if not QDesktopServices.openUrl(self.mailto_url(variant)):
             self.banner.error("No mail client answered", "Save as .eml instead and open that file.")
+            return
+        self.keep_edit(variant, "mail client")
 
 
 def _pct(name: str, v) -> str | None:

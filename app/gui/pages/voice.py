@@ -263,7 +263,7 @@ class VoicePage(QWidget):
 
     def _learned(self, result: dict) -> None:
         self.resume_button.setEnabled(False)
-        done = [k for k in result if k != "voicepack"]
+        done = [k for k in result if k not in ("voicepack", "edits")]
         self.banner.info(f"Learned: {', '.join(done)}. The voice card below is up to date.")
         self.load_card()
 
@@ -328,8 +328,13 @@ class VoicePage(QWidget):
         if self.learn_job is None and vc.loss_curve:
             self.show_curve(vc.loss_curve)
         learned = [r for r in vc.routes if r != "scorer"]
-        self.routes_label.setText(("Learned routes: " + ", ".join(learned)) if learned
-                                  else "Nothing learned yet: tick routes and press Learn.")
+        text = (("Learned routes: " + ", ".join(learned)) if learned
+                else "Nothing learned yet: tick routes and press Learn.")
+        if (vc.edits or {}).get("saved"):
+            from trainer.pld.edits import describe_summary
+
+            text += "\n" + describe_summary(vc.edits)
+        self.routes_label.setText(text)
 
     def save_style_prompt(self) -> None:
         try:

@@ -136,3 +136,65 @@ def test_demo_drafts_show_what_the_reply_checks_flag(make_window, learned_dir, t
     assert "your own name" in marks["Wren"] and "not in" not in marks["Wren"]
     assert "neither in this thread" in marks["£317"]
     assert col.chips["usable"].isVisible() and "sender" in col.chips["usable"].toolTip()
+
+
+@pytest.mark.slow
+def test_an_edited_draft_is_kept_linked_to_the_sent_reply_and_learned(make_window, learned_dir, tmp_path, qtbot):
+    """#17's edits end to end: edit a draft on the Draft page and save it as .eml; a
+    re-import of a Sent folder holding the reply really sent links it; the next learn
+    (from the Voice page) counts both, and the page says what was learned from."""
+    from ingest.edits import EDITS, edits
+    from ingest.importer import run_import
+    from tests.conftest import DEMO_ME
+
+    w = make_window(tmp_path / "data", src=learned_dir)
+    w.session.config = w.session.config.with_(max_tokens=24)
+    page = w.pages["draft"]
+    w.show_page("draft")
+    page.refresh()
+    wait_idle(qtbot, w)
+    i = next(i for i in range(page.archive_combo.count())
+             if getattr(page.archive_combo.itemData(i), "message_id", "") == "i0086@thesaltcellar.example")
+    page.archive_combo.setCurrentIndex(i)
+    page._picked(i)
+    msg = page.archive_combo.itemData(i)
+    for name, box in page.variant_boxes.items():
+        box.setChecked(name == "base")
+    qtbot.mouseClick(page.draft_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, w, timeout_ms=600_000)
+    draft = page.drafts[("base", 0)].text
+    final = "Yes, count us in for the fair. Two cases of the perry.\n\nWren"
+    page.columns["base"].view.setPlainText(final)  # the user's edit
+    page.save_eml("base", str(tmp_path / "reply.eml"))
+    wait_idle(qtbot, w, timeout_ms=120_000)
+    assert "kept as your writing" in page.edit_note.text(), page.edit_note.text()
+    store = w.session.store()
+    (e,) = edits(store)
+    assert (e.draft, e.final, e.variant, e.how, e.sent) == (draft, final, "base", "eml", "")
+    assert any(p.source == EDITS and p.message_id == msg.id for p in store.reply_pairs())
+    page.save_eml("base", str(tmp_path / "again.eml"))  # the same text again: kept once
+    wait_idle(qtbot, w, timeout_ms=60_000)
+    assert len(edits(store)) == 1
+
+    sent = tmp_path / "Sent.mbox"  # what Wren really sent, imported later
+    sent.write_text(f"From {DEMO_ME[0]} Mon Jan  1 10:00:00 2024\nMessage-ID: <sent-1@wren.example>\n"
+                    f"Date: Mon, 1 Jan 2024 10:00:00 +0000\nFrom: Wren <{DEMO_ME[0]}>\nTo: {msg.sender}\n"
+                    f"Subject: Re: {msg.subject}\nIn-Reply-To: <{msg.message_id}>\n"
+                    f"References: <{msg.message_id}>\n\nYes please, count us in. Two cases of perry, and "
+                    f"a table near the door if you have one.\n\nWren\n\n")
+    run_import([sent], store, DEMO_ME)
+    assert edits(store)[0].sent.startswith("Yes please, count us in")
+
+    voice = w.pages["voice"]
+    w.show_page("voice")
+    for name, box in voice.route_boxes.items():
+        box.setChecked(name == "rag")
+    results = []
+    voice.start_learn()
+    voice.learn_job.signals.done.connect(results.append)
+    wait_idle(qtbot, w, timeout_ms=600_000)
+    (res,) = results
+    assert res["edits"]["saved"] == 1 and res["edits"]["sent_found"] == 1
+    assert res["edits"]["pairs_from_edits"] == 0  # the sent reply's own pair stands in for the edit's
+    assert any(c["change"] for c in res["edits"]["changes"])
+    assert "Learned from 1 edited draft (1 replaced by the reply you sent)" in voice.routes_label.text()
