@@ -108,6 +108,9 @@ def _lora_params(s: Shape, rank: int) -> int:
     """LoRA parameters on the attention and MLP projections of every layer."""
     kv_out = s.kv_heads * s.head_dim
     q_out = s.heads * s.head_dim
+    if s.arch == "phi3":  # fused projections (trainer.lora.archs): one adapter on qkv, one on gate+up
+        fused = [(s.hidden, q_out + 2 * kv_out), (q_out, s.hidden), (s.hidden, 2 * s.ffn), (s.ffn, s.hidden)]
+        return s.layers * sum(rank * (i + o) for i, o in fused)
     dims = {"q": (s.hidden, q_out), "k": (s.hidden, kv_out), "v": (s.hidden, kv_out), "o": (q_out, s.hidden),
             "gate": (s.hidden, s.ffn), "up": (s.hidden, s.ffn), "down": (s.ffn, s.hidden)}
     return s.layers * sum(rank * (i + o) for i, o in (dims[t] for t in LORA_TARGETS))

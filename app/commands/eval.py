@@ -55,7 +55,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         if args.judge:
             from trainer.fidelity.judge import LLMJudge
 
-            judge = LLMJudge.from_model(args.judge, store, threads=cfg.threads or None)
+            judge = LLMJudge.from_model(args.judge, store, threads=cfg.threads or None, gpu_layers=cfg.gpu_layers)
         with ctx.progress(quiet=False) as (progress, cancel):
             rep = evaluate(store, pack, cfg, holdout=args.holdout, variants=variants, n=args.n, limit=args.limit,
                            scorer=scorer, judge=judge, progress=progress, cancel=cancel,

@@ -66,7 +66,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         if args.judge:
             from trainer.fidelity.judge import LLMJudge
 
-            judge = LLMJudge.from_model(args.judge, store, threads=ctx.config.threads or None)
+            judge = LLMJudge.from_model(args.judge, store, threads=ctx.config.threads or None,
+                                         gpu_layers=ctx.config.gpu_layers)
             with ctx.progress(quiet=args.json) as (progress, cancel):
                 scores = judge.score_atoms(atoms, progress=progress, cancel=cancel)
         else:

@@ -52,16 +52,21 @@ class LLMJudge:
         self.examples = [e.strip() for e in examples if e.strip()][:max_examples]
 
     @classmethod
-    def from_model(cls, model: str, store: Any, *, threads: int | None = None, n_examples: int = 8) -> "LLMJudge":
-        """A judge on the GGUF ``model`` (a built-in name or a path), shown the user's sentences."""
+    def from_model(cls, model: str, store: Any, *, threads: int | None = None, n_examples: int = 8,
+                   gpu_layers: int = 0) -> "LLMJudge":
+        """A judge on the GGUF ``model`` (a built-in name or a path), shown the user's
+        sentences; ``gpu_layers`` as ``config.gpu_layers`` (-1: what fits)."""
         from trainer.fidelity.atoms import sentences
-        from trainer.runtime import get_runtime
+        from trainer.models import resolve_model
+        from trainer.runtime import get_runtime, resolve_gpu_layers
 
         examples: list[str] = []
         for m in store.messages(own=True):
             examples.extend(s for s in sentences(m.text) if 4 <= len(s.split()) <= 30)
         step = max(1, len(examples) // n_examples)
-        return cls(get_runtime(model, threads=threads), examples[::step], max_examples=n_examples)
+        info = resolve_model(model)
+        return cls(get_runtime(info, threads=threads, gpu_layers=resolve_gpu_layers(info, gpu_layers)),
+                   examples[::step], max_examples=n_examples)
 
     def prompt(self, atom: Atom) -> list[dict[str, str]]:
         ex = "\n".join(f"- {e}" for e in self.examples) or "- (none available)"

@@ -191,3 +191,22 @@ def test_unsupported_architecture_names_the_supported_ones(tmp_path):
     assert err.value.hint and "Draft with this model" in err.value.hint
     with pytest.raises(UserError):
         arch_for("qwen2moe")
+
+
+@pytest.mark.parametrize("case", ["llama", "phi3"])
+def test_the_memory_estimate_counts_the_adapter_peft_builds(case, tmp_path):
+    """trainer.memory's LoRA parameter count (from the GGUF header alone) is what peft
+    makes on the architecture's targets, fused projections (phi3) included."""
+    from peft import LoraConfig, get_peft_model
+
+    from trainer.gguf_check import check_gguf
+    from trainer.lora.archs import arch_for
+    from trainer.lora.hf_load import gguf_facts, load_hf
+    from trainer.memory import _lora_params, shape_of
+
+    path = write_tiny_gguf(case, tmp_path / f"{case}.gguf")
+    facts = gguf_facts(path)
+    model, _ = load_hf(path, facts=facts)
+    pm = get_peft_model(model, LoraConfig(r=8, lora_alpha=16, target_modules=list(arch_for(facts.arch).targets)))
+    trainable = sum(p.numel() for p in pm.parameters() if p.requires_grad)
+    assert _lora_params(shape_of(check_gguf(path)), 8) == trainable
