@@ -37,6 +37,7 @@ messages deleted on the server (the store keeps them; ``forget`` removes a folde
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any, Sequence
 
@@ -66,8 +67,6 @@ def sync_folder(s: Session, store: Any, folder: str, *, sent: bool, since: date 
     The source's fingerprint is the folder's state and the ``--since`` date: another
     date (a wider one fetches older mail) reads the folder from its start again, as a
     UIDVALIDITY change does (content dedup keeps one copy of each message)."""
-    from ingest.mime import message_from_bytes
-
     key = s.target.key(folder)
     st = examine(s, folder)
     fp = st.fingerprint + (f" since={since.isoformat()}" if since else "")
@@ -84,32 +83,55 @@ def sync_folder(s: Session, store: Any, folder: str, *, sent: bool, since: date 
     uids = uids_after(s, last, since, st.uidnext)
     added = done = 0
     progress(Progress("fetch", 0, len(uids), folder))
-    for i in range(0, len(uids), batch):
-        check(cancel)
-        part = uids[i:i + batch]
+    parts = [uids[i:i + batch] for i in range(0, len(uids), batch)]
+
+    def fetch_part(part: list[int]) -> dict[int, tuple[bytes, int]]:
         got = {uid: (raw, size) for uid, raw, size in fetch(s, part)}
         missing = [u for u in part if u not in got]
-        if missing:  # asked once more, one by one, before it counts as not sent
-            for u in missing:
-                got.update({uid: (raw, size) for uid, raw, size in fetch(s, [u])})
-        recs: list[Message | Skip] = []
-        for uid in part:
-            item = f"{st.uidvalidity}/{uid}"
-            if uid not in got:
-                recs.append(Skip(key, item, "the server listed it but did not send it (asked twice)"))
-                continue
-            raw, size = got[uid]
-            notes: tuple[str, ...] = ()
-            if size > MAX_FETCH:
-                notes = (f"oversized message ({size >> 20} MB): imported without attachments, "
-                         f"text from the first {KEEP >> 20} MB",)
-            recs.append(message_from_bytes(raw, source=key, item=item, folder=folder, sent_folder=sent, notes=notes))
-        added += derive.add_records(store, key, recs)  # in UID order: the last is the resume point
-        done += len(part)
-        store.embed_pending(cancel=cancel)
-        progress(Progress("fetch", done, len(uids), folder, {"new": added}))
+        for u in missing:  # asked once more, one by one, before it counts as not sent
+            got.update({uid: (raw, size) for uid, raw, size in fetch(s, [u])})
+        return got
+
+    # the next batch is fetched while this one is parsed, stored and embedded: the server
+    # (and TLS) and the embedder use the two cores at once. Only the fetching thread talks
+    # to the server, one batch after another, so the connection is never shared.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="imap-fetch")
+    ahead = pool.submit(fetch_part, parts[0]) if parts else None
+    try:
+        for i, part in enumerate(parts):
+            check(cancel)
+            got = ahead.result()
+            ahead = pool.submit(fetch_part, parts[i + 1]) if i + 1 < len(parts) else None
+            added += _store_part(store, key, st.uidvalidity, part, got, folder, sent)
+            done += len(part)
+            store.embed_pending(cancel=cancel)
+            progress(Progress("fetch", done, len(uids), folder, {"new": added}))
+    finally:
+        if ahead is not None:
+            ahead.cancel()
+        pool.shutdown(wait=True)  # a fetch under way finishes before the connection is closed
     derive.finish_source(store, key)
     return added, False
+
+
+def _store_part(store: Any, key: str, uidvalidity: int, part: list[int], got: dict[int, tuple[bytes, int]],
+                folder: str, sent: bool) -> int:
+    """Parse one fetched batch and store it in UID order (the last is the resume point)."""
+    from ingest.mime import message_from_bytes
+
+    recs: list[Message | Skip] = []
+    for uid in part:
+        item = f"{uidvalidity}/{uid}"
+        if uid not in got:
+            recs.append(Skip(key, item, "the server listed it but did not send it (asked twice)"))
+            continue
+        raw, size = got[uid]
+        notes: tuple[str, ...] = ()
+        if size > MAX_FETCH:
+            notes = (f"oversized message ({size >> 20} MB): imported without attachments, "
+                     f"text from the first {KEEP >> 20} MB",)
+        recs.append(message_from_bytes(raw, source=key, item=item, folder=folder, sent_folder=sent, notes=notes))
+    return derive.add_records(store, key, recs)
 
 
 def import_imap(url: str | ImapTarget, store: Any, me: Sequence[str] = (), *, password: str,
