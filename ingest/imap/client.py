@@ -51,20 +51,35 @@ class Session:
             pass
 
 
-GREETING_TIMEOUT = 5.0  # a server silent this long on a plain connection wants TLS first
+GREETING_TIMEOUT = 5.0  # how long the probe waits to connect and for the handshake
 
 
 def _probe(t: ImapTarget) -> str:
-    """Another port than 993, no scheme said which: "starttls" when the server greets a
-    plain connection, "ssl" when it waits for TLS first."""
+    """Another port than 993, no scheme said which: "ssl" when the server speaks TLS at
+    once (IMAPS), "starttls" when it speaks plain IMAP first.
+
+    A TLS handshake is tried: an IMAPS server completes it; a plain server sends its
+    "* OK" greeting, which the TLS client reads as a malformed record and fails on at
+    once. Neither case waits for a timeout (waiting for a plain greeting that an IMAPS
+    server never sends cost 5 seconds on every sync). The certificate is not checked
+    here, only the protocol: the real connection checks it."""
+    probe = ssl.create_default_context()
+    probe.check_hostname = False
+    probe.verify_mode = ssl.CERT_NONE
     try:
-        with socket.create_connection((t.host, t.port), timeout=GREETING_TIMEOUT) as sock:
-            return "starttls" if sock.recv(4).startswith(b"*") else "ssl"
-    except (TimeoutError, socket.timeout):
-        return "ssl"
+        sock = socket.create_connection((t.host, t.port), timeout=GREETING_TIMEOUT)
     except OSError as e:
         raise UserError(f"Cannot reach the IMAP server {t.host}:{t.port}: {e}.",
                         hint="Check the host name and port, and that this machine is online.") from e
+    try:
+        with probe.wrap_socket(sock, server_hostname=t.host):
+            return "ssl"
+    except (TimeoutError, socket.timeout):
+        return "ssl"  # silent: the real connection says what is wrong
+    except (ssl.SSLError, ConnectionResetError, BrokenPipeError):
+        return "starttls"
+    finally:
+        sock.close()
 
 
 def _open(t: ImapTarget, ctx: ssl.SSLContext | None, tls: str) -> imaplib.IMAP4:

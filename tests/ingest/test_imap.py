@@ -168,3 +168,12 @@ def test_a_wider_since_date_fetches_the_older_mail(server, tmp_path):
         assert r.reports[0].seen == 0
         r = import_imap(url(server, folder="Sent"), st, ME, password=PASSWORD)
         assert r.reports[0].seen == 20 and r.added[r.reports[0].path] > 0
+
+
+def test_the_probe_tells_imaps_from_starttls_by_a_handshake(server):
+    """imap:// on a port other than 993: a TLS handshake tells which protocol the server
+    speaks, without waiting for a greeting an IMAPS server never sends."""
+    from ingest.imap.client import _probe
+
+    assert _probe(parse_url(url(server, server.imap_port, scheme="imap"))) == "starttls"
+    assert _probe(parse_url(url(server, server.imaps_port, scheme="imap"))) == "ssl"
