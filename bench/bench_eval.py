@@ -89,6 +89,10 @@ def run_person(name: str, addrs: tuple[str, ...], args: argparse.Namespace, work
     data = work / name
     env = {**os.environ, "OWNVOICE_DATA_DIR": str(data / "data"), "OWNVOICE_CONFIG_DIR": str(data / "config"),
            "PYTHONUNBUFFERED": "1", "COLUMNS": "120"}
+    if args.set:  # config.toml values for this run (e.g. register=true), as a user would set them
+        (data / "config").mkdir(parents=True, exist_ok=True)
+        (data / "config" / "config.toml").write_text("".join(f"{kv.partition('=')[0].strip()} = "
+                                                             f"{kv.partition('=')[2].strip()}\n" for kv in args.set))
     boxes = sorted(str(p) for p in folder.glob("*.mbox"))
     me = [a for addr in addrs for a in ("--me", addr)]
     imp, t_import = _cli(["import", *boxes, *me, "--json"], env, log)
@@ -188,6 +192,8 @@ def main() -> int:
     ap.add_argument("--model", default="smollm2")
     ap.add_argument("--log", default=None)
     ap.add_argument("--keep", action="store_true", help="keep the temp data directories")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="a config.toml line for both people's runs, VALUE in TOML (register=true)")
     args = ap.parse_args()
     if not (CORPORA / "enron").is_dir():
         print(json.dumps({"skipped": f"{CORPORA / 'enron'} is absent"}))
@@ -197,7 +203,7 @@ def main() -> int:
     log_path = Path(args.log) if args.log else work / "bench_eval.log"
     out: dict = {"model": args.model, "routes": args.routes, "variants": args.variants, "limit": args.limit,
                  "n": args.n, "max_steps": None if args.budget else args.max_steps, "budget": args.budget,
-                 "self_distill": args.self_distill,
+                 "self_distill": args.self_distill, "config": list(args.set),
                  "embedder": embedder_kind(),
                  "load_avg_1m": round(os.getloadavg()[0], 2), "people": []}
     with open(log_path, "a", encoding="utf-8") as log:

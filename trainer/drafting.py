@@ -299,7 +299,7 @@ def draft(message: Message, *, variants: Sequence[str] | str | None = None, n: i
             sc = Scaffold.from_style(plan.style, cfg.scaffold)
             use_reg = reg is not None and plan.variant != "base"
             if use_reg:
-                sc = sc.with_register(reg)
+                sc = sc.with_register(reg, length=bool(getattr(cfg, "register_length", False)))
             opening = reg.opening(to_name) if use_reg else None
             if opening is None:
                 opening = sc.prefix(message) or (f"Hi {to_name},\n\n" if cfg.greet and to_name else "")

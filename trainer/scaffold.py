@@ -88,13 +88,13 @@ class Scaffold:
         sign_off = "\n".join(x for x in (s.group(1), s.group(2)) if x) if s else ""
         return cls(greeting=g.group(1).strip() if g else "", sign_off=sign_off.strip(), max_words=max_words)
 
-    def with_register(self, reg: Any) -> "Scaffold":
+    def with_register(self, reg: Any, *, length: bool = False) -> "Scaffold":
         """This scaffold written to one correspondent (``trainer.register.Register``): their
-        usual sign-off, and a length stop at about twice the user's replies to them (never
-        past this scaffold's own). The greeting is the register's ``opening``."""
+        usual sign-off, and with ``length`` a stop at about twice the user's replies to
+        them (never past this scaffold's own). The greeting is the register's ``opening``."""
         sign_off = reg.sign_off_text() or self.sign_off
         max_words = self.max_words
-        if reg.words:
+        if length and reg.words:
             cap = max(20, 2 * int(reg.words))
             max_words = min(max_words, cap) if max_words else cap
         return Scaffold(greeting=self.greeting, sign_off=sign_off, max_words=max_words)

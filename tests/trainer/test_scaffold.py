@@ -145,3 +145,15 @@ def test_signed_names_agree_with_the_senders_own_names_on_real_mail(corpora):
                 agree += signed.lower() == own.lower()
     assert found >= 20, found  # measured: 31
     assert agree / found >= 0.9, (agree, found)  # measured: 30 of 31
+
+
+def test_a_register_stops_near_its_length_only_when_asked():
+    """The register's length stop is its own switch (config.register_length): measured, it
+    cost answered questions, while the greeting and sign-off did not (README)."""
+    from types import SimpleNamespace
+
+    reg = SimpleNamespace(words=12, sign_off_text=lambda: "— W")
+    base = Scaffold(max_words=120)
+    assert base.with_register(reg) == Scaffold(sign_off="— W", max_words=120)
+    assert base.with_register(reg, length=True) == Scaffold(sign_off="— W", max_words=24)
+    assert Scaffold().with_register(reg, length=True).max_words == 24
