@@ -40,7 +40,7 @@ class Config:
     max_tokens: int = 200
     scaffold: str = "length"  # style habits decoding keeps for pld/full: off | length | full
     greet: bool = True  # open a draft "Hi Joanna," where no register says how the user opens
-    register: bool = False  # open and sign drafts as the user writes to this sender (measured: off, README)
+    register: bool = True  # open and sign drafts as the user writes to this sender (measured: README)
     register_length: bool = False  # with register: also stop near the user's usual length to them (measured: off)
     best_of: int = 2  # samples tried per draft until one passes the reply checks (1: no retry)
     number_guard: bool = True  # drafts never type a number found neither in the thread nor in your mail

@@ -81,5 +81,7 @@ def test_drafts_use_the_register_except_base(tmp_path):
     assert pld.text.startswith("Jo — ") and pld.text.rstrip().endswith("— W"), pld.text
     assert base.text.startswith("Hi Jo,") and not base.text.rstrip().endswith("— W")
     assert res.register["scope"] == "correspondent" and "Jo" in res.register["describe"]
-    off = draft(target, variants="pld", store=st, pack=pack, config=Config(me=cfg.me, threads=1, max_tokens=40))
-    assert off.drafts[0].text.startswith("Hi Jo,") and off.register is None  # off by default (README says why)
+    off = draft(target, variants="pld", store=st, pack=pack,
+                config=Config(me=cfg.me, threads=1, max_tokens=40, register=False))
+    assert off.drafts[0].text.startswith("Hi Jo,") and off.register is None  # turned off: the plain greeting
+    assert Config().register and not Config().register_length  # on by default, without the length stop (README)
