@@ -191,7 +191,7 @@ def finalize(store: "Store", progress: ProgressFn = no_progress,
     progress(Progress("finalize", 2, 4, "reconcile"))
     store.reconcile()
     progress(Progress("finalize", 3, 4, "embed"))
-    store.embed_pending(progress, cancel)
+    store.embed_voice(progress, cancel)  # the rest is the background pass's (Store.embed_rest)
     with state.transaction(db):
         state.set_meta(db, "dirty", "0")
     private_files(store.data_dir)

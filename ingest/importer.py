@@ -156,7 +156,6 @@ def _import_one(store: Store, src: ModuleType, key: str, path: Path, kind: str,
             added += derive.add_records(store, key, buf)
             done += len(buf)
             buf = []
-            store.embed_pending(cancel=cancel)
             progress(Progress("parse", done, None, path.name, {"new": added}))
         if rec is None:
             return added

@@ -73,3 +73,65 @@ def check(cancel: CancelToken | None) -> None:
     """Raise ``Cancelled`` when ``cancel`` is set; a None token never cancels."""
     if cancel is not None:
         cancel.raise_if_cancelled()
+
+
+class Gate:
+    """Background work gives way to foreground work, in one process.
+
+    A background batch (``with gate.background(cancel):``) starts only when no
+    foreground job runs; a foreground job (``with gate.foreground():``) waits for the
+    batch in flight, then runs alone. The GUI runs search embedding as background work
+    and every other job as foreground, so a draft is not slowed by it and no two
+    writes share the store's connection.
+
+    >>> g = Gate()
+    >>> with g.foreground():
+    ...     g.busy
+    True
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._fg = 0
+        self._bg = False
+
+    @property
+    def busy(self) -> bool:
+        return self._fg > 0
+
+    def background(self, cancel: CancelToken | None = None) -> Any:
+        import contextlib
+
+        @contextlib.contextmanager
+        def batch() -> Any:
+            with self._cond:
+                while self._fg:
+                    self._cond.wait(0.2)
+                    check(cancel)
+                self._bg = True
+            try:
+                yield
+            finally:
+                with self._cond:
+                    self._bg = False
+                    self._cond.notify_all()
+
+        return batch()
+
+    def foreground(self) -> Any:
+        import contextlib
+
+        @contextlib.contextmanager
+        def job() -> Any:
+            with self._cond:
+                self._fg += 1
+                while self._bg:
+                    self._cond.wait()
+            try:
+                yield
+            finally:
+                with self._cond:
+                    self._fg -= 1
+                    self._cond.notify_all()
+
+        return job()

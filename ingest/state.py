@@ -84,6 +84,17 @@ def _m1_initial(db: sqlite3.Connection) -> None:
         """)
 
 
+@migration
+def _m2_pending_vectors(db: sqlite3.Connection) -> None:
+    """The rows chroma still lacks, found without a scan of the table (the search pass
+    asks for the next batch thousands of times on a large archive)."""
+    _script(db, """
+        CREATE INDEX messages_pending ON messages(embedded, own DESC, rid);
+        CREATE INDEX chunks_pending ON chunks(embedded, id);
+        CREATE INDEX pairs_pending ON pairs(embedded, id);
+        """)
+
+
 def _script(db: sqlite3.Connection, script: str) -> None:
     """Run ``;``-separated DDL inside the caller's transaction (executescript would commit)."""
     for stmt in script.split(";"):

@@ -8,6 +8,14 @@ in three collections: messages (the author's ``text``), document chunks, and rep
 pairs (the incoming side, for few-shot retrieval). chroma is kept in step with
 SQLite by ``reconcile``; a kill at any point is repaired on the next write.
 
+Embedding is split by who reads it. An import embeds the reply pairs (what learning
+and drafting read) before it returns; the messages and document chunks, which only
+search reads, are embedded by ``embed_rest``: a background pass (the GUI runs it after
+each import, giving way to every other job; the CLI's import runs it after the import
+proper and ``ownvoice embed`` resumes it), the user's own messages first. It resumes
+after a kill: a row counts as embedded only once its vector is in chroma.
+``coverage`` says how much of the archive search covers meanwhile.
+
 This is the only module that imports chromadb. Writes (import, forget) take the
 data dir's write lock; reads take none.
 
@@ -17,6 +25,7 @@ concurrent writers are refused rather than queued.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -27,7 +36,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, ContextManager, Iterator, Sequence
 from urllib.parse import urlparse
 
 import numpy as np
@@ -38,10 +47,12 @@ from ingest.embed import get_embedder
 from ingest.errors import UserError
 from ingest.fsutil import private_dir
 from ingest.identity import is_own
-from ingest.jobs import CancelToken, Progress, ProgressFn, check, no_progress
+from ingest.jobs import CancelToken, Gate, Progress, ProgressFn, check, no_progress
 from ingest.records import Document, Message, ReplyPair, Skip, SourceReport
 
 KINDS = ("messages", "chunks", "pairs")
+VOICE_KINDS = ("pairs",)  # what learning reads (retrieval): embedded by every import, before it returns
+SEARCH_KINDS = ("messages", "chunks")  # what only search reads: the background pass (``embed_rest``)
 UPSERT_BATCH = 1000
 
 
@@ -281,9 +292,9 @@ class Store:
 
     def pending_vectors(self, kind: str, limit: int = 512) -> list[tuple[str, str, dict | None]]:
         """Rows of ``kind`` not yet in chroma: (id, text to embed, metadata)."""
-        if kind == "messages":
+        if kind == "messages":  # the user's own first: `search --mine` is the first search worth having
             rows = self.db.execute("SELECT id, text, body, subject, own FROM messages "
-                                   "WHERE embedded = 0 ORDER BY rid LIMIT ?", (limit,))
+                                   "WHERE embedded = 0 ORDER BY own DESC, rid LIMIT ?", (limit,))
             return [(r["id"], r["text"] or (r["body"] or "")[:4000] or r["subject"] or "",
                      {"own": bool(r["own"])}) for r in rows]
         if kind == "chunks":
@@ -295,27 +306,64 @@ class Store:
         return [(r["id"], r["message_text"] or "", _pair_meta(r["thread"], r["ts"])) for r in rows]
 
     def embed_pending(self, progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
-                      batch: int = 256) -> int:
-        """Embed and upsert every row that chroma lacks; idempotent, resumable."""
+                      batch: int = 256, kinds: Sequence[str] = KINDS,
+                      each: Callable[[], ContextManager[object]] | None = None, stage: str = "embed") -> int:
+        """Embed and upsert every row of ``kinds`` that chroma lacks; idempotent, resumable.
+        ``each``: a context each batch runs in (the background pass: the GUI's gate and
+        the write lock)."""
         total = sum(self.db.execute(f"SELECT COUNT(*) FROM {k} WHERE embedded = 0").fetchone()[0]
-                    for k in KINDS)
+                    for k in kinds)
         done = 0
-        for kind in KINDS:
+        for kind in kinds:
             while True:
                 check(cancel)
-                rows = self.pending_vectors(kind, batch)
-                if not rows:
-                    break
-                vecs = self.embed([t for _, t, _ in rows])
-                metas = [m for _, _, m in rows]
-                self.upsert_vectors(kind, [i for i, _, _ in rows], vecs,
-                                    None if all(m is None for m in metas) else metas)
-                with state.transaction(self.db):
-                    self.db.executemany(f"UPDATE {kind} SET embedded = 1 WHERE id = ?",
-                                        [(i,) for i, _, _ in rows])
+                with each() if each is not None else contextlib.nullcontext():
+                    rows = self.pending_vectors(kind, batch)
+                    if not rows:
+                        break
+                    vecs = self.embed([t for _, t, _ in rows])
+                    metas = [m for _, _, m in rows]
+                    self.upsert_vectors(kind, [i for i, _, _ in rows], vecs,
+                                        None if all(m is None for m in metas) else metas)
+                    with state.transaction(self.db):
+                        self.db.executemany(f"UPDATE {kind} SET embedded = 1 WHERE id = ?",
+                                            [(i,) for i, _, _ in rows])
                 done += len(rows)
-                progress(Progress("embed", done, total))
+                progress(Progress(stage, done, total))
         return done
+
+    def embed_voice(self, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> int:
+        """Embed what learning and drafting read (the reply pairs); every import does."""
+        return self.embed_pending(progress, cancel, kinds=VOICE_KINDS)
+
+    def embed_rest(self, progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
+                   gate: Gate | None = None, batch: int = 128) -> int:
+        """The background pass: embed the messages (the user's own first) and document
+        chunks that only search reads, each batch under the write lock, so the pass can
+        stop after any batch and leave a consistent store. Resumable.
+        ``gate``: each batch waits while foreground work runs (``ingest.jobs.Gate``)."""
+
+        @contextlib.contextmanager
+        def each() -> Iterator[None]:
+            with gate.background(cancel) if gate is not None else contextlib.nullcontext():
+                with self.lock, state.locked_errors(self.data_dir):
+                    yield
+
+        return self.embed_pending(progress, cancel, batch=batch, kinds=SEARCH_KINDS, each=each,
+                                  stage="embed for search")
+
+    def coverage(self) -> dict:
+        """How much of the archive search covers: embedded and total messages and chunks,
+        and their share (1.0 when the background pass is done or nothing is stored)."""
+        out: dict = {}
+        for kind in SEARCH_KINDS:
+            done, total = self.db.execute(f"SELECT COALESCE(SUM(embedded), 0), COUNT(*) FROM {kind}").fetchone()
+            out[kind] = {"embedded": int(done), "total": int(total)}
+        done = sum(v["embedded"] for v in out.values())
+        total = sum(v["total"] for v in out.values())
+        out["share"] = round(done / total, 4) if total else 1.0
+        out["pending"] = total - done
+        return out
 
     def reconcile(self) -> None:
         """Make chroma hold exactly SQLite's embedded rows (after a kill or a forget)."""

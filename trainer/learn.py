@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from ingest.config import Config
 from ingest.errors import UserError
-from ingest.jobs import CancelToken, ProgressFn, check, no_progress
+from ingest.jobs import CancelToken, Progress, ProgressFn, check, no_progress
 from trainer.voicepack import VoicePack
 
 ROUTES: dict[str, str] = {
@@ -73,11 +73,19 @@ def learn(routes: list[str], ctx: LearnContext, progress: ProgressFn = no_progre
     import contextlib
 
     lock = getattr(ctx.store, "lock", None)  # stores without one (test adapters over mbox files) skip it
+    import time
+
     results: dict[str, Any] = {}
+    ready: dict[str, float] = {}  # seconds from the start of this learn until each route was ready
+    t0 = time.monotonic()
     with lock if lock is not None else contextlib.nullcontext():
         for name in routes:
             check(cancel)
             results[name] = route_function(name)(ctx, progress, cancel)
+            ready[name] = round(time.monotonic() - t0, 1)
+            progress(Progress("learn", len(ready), len(routes), f"{name} ready", {"route": name,
+                                                                                 "ready_s": ready[name]}))
+        results["ready_s"] = ready
         # the sources this pack has learned from, so `forget` knows which packs to clear
         listed = getattr(ctx.store, "sources", None)
         if callable(listed):

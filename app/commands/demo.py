@@ -69,6 +69,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     with Store.open(data_dir) as store, ctx.progress() as (progress, cancel):
         t0 = time.perf_counter()
         reports = import_sources([demo_dir / f for f in DEMO_FILES], store, list(DEMO_ME), progress=progress, cancel=cancel)
+        store.embed_rest(progress, cancel)  # the search index too: the demo archive is small
         timings["import_s"] = time.perf_counter() - t0
         _print_import(ctx, reports)
 

@@ -3,7 +3,9 @@ import mail archives, documents and IMAP folders.
 
 Shows a progress bar, then one row per source: messages seen, new this run, the
 user's own, others', duplicates, reply pairs and skipped items (the first few with
-their reasons). ``--me`` addresses are saved in the store (each data dir has its own
+their reasons). The import proper ends once the reply pairs, which learning reads, are
+embedded; then a second bar embeds the rest for search (``Store.embed_rest``): Ctrl-C
+stops it safely and ``ownvoice embed`` resumes it, and ``--voice-only`` skips it. ``--me`` addresses are saved in the store (each data dir has its own
 user), added to those given before. Running it again adds only what is new; an
 interrupted import resumes where it stopped.
 
@@ -16,12 +18,13 @@ vouch for is shown by fingerprint and used only when the user trusts it.
 from __future__ import annotations
 
 import argparse
+import time
 
 from rich.table import Table
 
 from app.commands.sources import short
 from app.context import Context
-from ingest.errors import UserError
+from ingest.errors import AlreadyRunning, Cancelled, UserError
 from ingest.imap import is_imap_url
 
 SHOW_SKIPS = 5
@@ -45,6 +48,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "its SHA-256 fingerprint")
     g.add_argument("--insecure", action="store_true",
                    help="allow plain IMAP (no TLS) to a server that is not on this machine")
+    p.add_argument("--voice-only", action="store_true",
+                   help="return once your voice can be learned; embed the rest for search later "
+                        "(`ownvoice embed`, or the desktop app in the background)")
     p.add_argument("--json", action="store_true", help="print the reports as one JSON object")
     p.set_defaults(func=run)
 
@@ -53,6 +59,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from ingest.importer import run_import
     from ingest.store import Store
 
+    t0 = time.monotonic()
     given = tuple(dict.fromkeys(m.strip().lower() for m in args.me if m.strip()))
     # IMAP passwords are asked for before any progress bar draws over the prompt
     accounts = [_account(u, args) for u in args.paths if is_imap_url(u)]
@@ -67,6 +74,18 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                 results.append(run_import(files, store, me, progress, cancel))
         for acct in accounts:
             results.append(_import_imap(acct, args, ctx, store, me))
+        voice_ready = time.monotonic() - t0
+        if not args.voice_only and store.coverage()["pending"]:
+            # the search index: its own bar; stopped (Ctrl-C) or killed, `ownvoice embed` resumes it
+            with ctx.progress(quiet=args.json) as (progress, cancel):
+                try:
+                    store.embed_rest(progress, cancel)
+                except Cancelled:
+                    pass  # the import itself is done; `ownvoice embed` resumes the rest
+                except AlreadyRunning:  # another ownvoice job took the store between two batches: it goes first
+                    ctx.warn("The search pass stopped to let another ownvoice job write to this store; "
+                             "`ownvoice embed` resumes it.")
+        coverage = store.coverage()
     result = results[-1]
     reports = [r.to_json() for res in results for r in res.reports]
     added = {k: v for res in results for k, v in res.added.items()}
@@ -79,7 +98,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     totals["skipped"] = sum(len(r["skipped"]) for r in reports)
     if args.json:
         ctx.print_json({"sources": reports, "totals": totals, "me": list(result.me),
-                        "me_inferred": result.me_inferred})
+                        "me_inferred": result.me_inferred, "voice_ready_s": round(voice_ready, 1),
+                        "search_coverage": coverage})
         return 0
     table = Table(title="Imported")
     for col in ("source", "kind", "seen", "new", "own", "others", "duplicates", "pairs", "skipped"):
@@ -100,6 +120,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         if r["aliases"]:
             ctx.console.print(f"  These addresses look like yours: {', '.join(r['aliases'])}. "
                               "Add them with --me if they are.", markup=False)
+    if coverage["pending"]:
+        ctx.console.print(f"Search covers {coverage['share']:.0%} of your mail so far; `ownvoice embed` "
+                          f"embeds the other {coverage['pending']:,} (your voice can be learned now).",
+                          markup=False)
     if result.me_inferred:
         ctx.warn(f"No --me given: took {', '.join(result.me)} (the most frequent sender in your "
                  "Sent folders) as you. Pass --me ADDR to say who you are.")

@@ -101,7 +101,7 @@ def _print_summary(ctx: Context, result: dict) -> None:
     t.add_column("route")
     t.add_column("result")
     for name, entry in result.items():
-        if not isinstance(entry, dict) or name == "edits":
+        if not isinstance(entry, dict) or name in ("edits", "ready_s"):
             continue
         keys = {"scorer": ("auc", "auc_message", "ece", "family"), "rag": ("pairs", "k"),
                 "pld": ("rules", "clusters", "noise_share", "prompt_tokens", "rounds", "validation_content",
@@ -118,6 +118,9 @@ def _print_summary(ctx: Context, result: dict) -> None:
             t.add_row("judge", "  ".join(f"{k}={j[k]:.3f}" if isinstance(j.get(k), float) else f"{k}={j.get(k)}"
                                         for k in ("auc", "auc_message", "ece", "kind")))
     ctx.console.print(t)
+    if result.get("ready_s"):
+        ctx.console.print("ready after: " + " · ".join(f"{k} {v:.0f} s" for k, v in result["ready_s"].items()),
+                          markup=False, highlight=False)
     if (result.get("edits") or {}).get("saved"):
         from trainer.pld.edits import describe_summary
 

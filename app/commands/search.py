@@ -1,4 +1,7 @@
-"""``ownvoice search "text" [--mine] [-k N] [--json]``: semantic search over the store."""
+"""``ownvoice search "text" [--mine] [-k N] [--json]``: semantic search over the store.
+
+Until the background pass has embedded everything (``ownvoice embed``), it searches
+what is embedded and says how much that is (``coverage`` in ``--json``)."""
 
 from __future__ import annotations
 
@@ -27,8 +30,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         if store.count() == 0 and not any(True for _ in store.documents()):
             raise UserError("The store is empty.", hint="Run `ownvoice import PATH` first.")
         hits = store.search(args.text, k=args.k, mine=args.mine)
+        coverage = store.coverage()
     if args.json:
-        ctx.print_json({"hits": [{
+        ctx.print_json({"coverage": coverage, "hits": [{
             "id": h.id, "score": round(h.score, 4), "kind": h.kind, "text": h.text,
             "sender": h.message.sender if h.message else None,
             "subject": h.message.subject if h.message else None,
@@ -45,4 +49,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                           markup=False, highlight=False)
     if not hits:
         ctx.console.print("No hits.")
+    if coverage["pending"]:
+        done = sum(coverage[k]["embedded"] for k in ("messages", "chunks"))
+        ctx.console.print(f"Searched {done:,} of {done + coverage['pending']:,} messages and passages "
+                          f"({coverage['share']:.0%}): the rest are not embedded yet; `ownvoice embed` does it.",
+                          markup=False)
     return 0

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.config import Config, load_config, resolve_data_dir, save_config
+from ingest.jobs import Gate
 
 
 class Session:
@@ -22,6 +23,8 @@ class Session:
         self._data_dir: Path | None = None
         self._store: Any = None
         self._lock = threading.RLock()
+        self.gate = Gate()  # search embedding gives way to every other job (app.gui.background)
+        self.before_close: Any = None  # set by the window: stops the background pass
 
     @property
     def data_dir(self) -> Path:
@@ -67,6 +70,8 @@ class Session:
                 self._data_dir = None
 
     def close(self) -> None:
+        if self.before_close is not None:
+            self.before_close()  # the background pass stops before the store closes under it
         with self._lock:
             store, self._store = self._store, None
             close = getattr(store, "close", None)

@@ -88,6 +88,18 @@ def forget_source(session, path: str, progress: ProgressFn = no_progress,
     return list(store.sources())
 
 
+def embed_rest(session, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> dict:
+    """The search-embedding pass (``app.gui.background``): gives way to every other job
+    through the session's gate; returns the store's coverage."""
+    store = session.store()
+    store.embed_rest(progress, cancel, gate=session.gate)
+    return store.coverage()
+
+
+def coverage(session, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> dict:
+    return session.store().coverage()
+
+
 def search(session, text: str, k: int, mine: bool, progress: ProgressFn = no_progress,
            cancel: CancelToken | None = None) -> list:
     return list(session.store().search(text, k=k, mine=mine))

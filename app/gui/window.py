@@ -14,6 +14,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QStackedWidget, QVBoxLayout, QWidget)
 
+from app.gui.background import Background
 from app.gui.pages.archive import ArchivePage
 from app.gui.pages.draft import DraftPage
 from app.gui.pages.evaluate import EvaluatePage
@@ -38,11 +39,19 @@ def style_plots(dark: bool) -> None:
                         foreground="#c9d3cf" if dark else "#4a5551")
 
 
+# jobs after which the search-embedding pass runs (it resumes whatever is left)
+EMBED_AFTER = frozenset({"loading the store", "import", "forget", "keep edit"})
+
+
 class MainWindow(QMainWindow):
     def __init__(self, session, jobs: Jobs | None = None) -> None:
         super().__init__()
         self.session = session
         self.jobs = jobs or Jobs(parent=self)
+        if self.jobs.gate is None:
+            self.jobs.gate = session.gate  # every job is foreground work: the search pass waits for it
+        self.background = Background(session, self)
+        session.before_close = self.background.stop
         self.setWindowTitle("ownvoice")
         self.setWindowIcon(icon("ownvoice"))
         style_plots(is_dark())
@@ -84,6 +93,10 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence.StandardKey.Quit, self, self.close)
         self.jobs.started.connect(lambda j: self.statusBar().showMessage(f"{j.name}…"))
         self.jobs.ended.connect(self._job_ended)
+        archive = self.pages.get("archive")
+        if archive is not None and hasattr(archive, "on_background"):
+            self.background.progress.connect(archive.on_background)
+            self.background.coverage.connect(archive.show_coverage)
         self.statusBar().showMessage(f"Data: {session.data_dir}")
         self.restore_state()
 
@@ -108,6 +121,8 @@ class MainWindow(QMainWindow):
         return self.jobs.start(tasks.warm_up, self.session, name="loading the store")
 
     def _job_ended(self, job) -> None:
+        if job.name in EMBED_AFTER and not (job.cancelled or job.error):
+            self.background.start()  # what those jobs stored, embedded for search behind everything else
         if job.cancelled or job.error:
             state = "cancelled" if job.cancelled else "failed"
             self.statusBar().showMessage(f"{job.name}: {state}", 8000)
@@ -136,6 +151,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.save_state()
+        self.background.stop()
         self.jobs.cancel_all()
         self.jobs.wait(30)
         self.session.close()

@@ -15,12 +15,16 @@ so far for that sample is void; its replacement streams next).
 
 Jobs run one at a time on their own one-thread pool, in the order started: the store
 shares one SQLite connection, so a search started during an import runs after it.
+The one exception is the search-embedding pass (``app.gui.background``), on a thread
+of its own: every job here runs as foreground work of the session's ``Gate``, so the
+pass waits while one runs and a job waits only for the pass's batch in flight.
 What it leaves out: no priorities and no process isolation: a core call that never
 checks its token cannot be stopped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any, Callable
 
@@ -43,8 +47,9 @@ class JobSignals(QObject):
 
 class Job(QRunnable):
     def __init__(self, fn: Callable[..., Any], args: tuple, kwargs: dict, *,
-                 name: str = "", stream: bool = False, pass_progress: bool = True) -> None:
+                 name: str = "", stream: bool = False, pass_progress: bool = True, gate: Any = None) -> None:
         super().__init__()
+        self.gate = gate  # ingest.jobs.Gate: run as foreground work (background embedding waits)
         self.setAutoDelete(False)  # Jobs keeps the Python reference until finished
         self.fn, self.args, self.kwargs = fn, args, kwargs
         self.name = name or getattr(fn, "__name__", "job")
@@ -82,7 +87,8 @@ class Job(QRunnable):
             kwargs.setdefault("on_token", self._on_token)
             kwargs.setdefault("on_restart", self._on_restart)
         try:
-            self.result = self.fn(*self.args, **kwargs)
+            with self.gate.foreground() if self.gate is not None else contextlib.nullcontext():
+                self.result = self.fn(*self.args, **kwargs)
         except Cancelled:
             self.signals.cancelled.emit()
         except BaseException as e:  # noqa: BLE001 - every error becomes a message
@@ -109,8 +115,9 @@ class Jobs(QObject):
     started = Signal(object)  # Job
     ended = Signal(object)  # Job
 
-    def __init__(self, pool: QThreadPool | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, pool: QThreadPool | None = None, parent: QObject | None = None, gate: Any = None) -> None:
         super().__init__(parent)
+        self.gate = gate  # every job here is foreground work for this gate
         if pool is None:  # one store connection: core calls run one after another
             pool = QThreadPool(self)
             pool.setMaxThreadCount(1)
@@ -119,7 +126,7 @@ class Jobs(QObject):
 
     def start(self, fn: Callable[..., Any], *args: Any, name: str = "", stream: bool = False,
               pass_progress: bool = True, **kwargs: Any) -> Job:
-        job = Job(fn, args, kwargs, name=name, stream=stream, pass_progress=pass_progress)
+        job = Job(fn, args, kwargs, name=name, stream=stream, pass_progress=pass_progress, gate=self.gate)
         self.active.append(job)
         job.signals.finished.connect(lambda j=job: self._finished(j))
         self.started.emit(job)

@@ -92,9 +92,9 @@ def sync_folder(s: Session, store: Any, folder: str, *, sent: bool, since: date 
             got.update({uid: (raw, size) for uid, raw, size in fetch(s, [u])})
         return got
 
-    # the next batch is fetched while this one is parsed, stored and embedded: the server
-    # (and TLS) and the embedder use the two cores at once. Only the fetching thread talks
-    # to the server, one batch after another, so the connection is never shared.
+    # the next batch is fetched while this one is parsed and stored: the server (and TLS)
+    # and this process use the two cores at once. Only the fetching thread talks to the
+    # server, one batch after another, so the connection is never shared.
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="imap-fetch")
     ahead = pool.submit(fetch_part, parts[0]) if parts else None
     try:
@@ -104,7 +104,6 @@ def sync_folder(s: Session, store: Any, folder: str, *, sent: bool, since: date 
             ahead = pool.submit(fetch_part, parts[i + 1]) if i + 1 < len(parts) else None
             added += _store_part(store, key, st.uidvalidity, part, got, folder, sent)
             done += len(part)
-            store.embed_pending(cancel=cancel)
             progress(Progress("fetch", done, len(uids), folder, {"new": added}))
     finally:
         if ahead is not None:

@@ -87,6 +87,7 @@ def test_the_store_embeds_with_onnx_by_default(built, tmp_path, monkeypatch):
     assert ingest.embed.get_embedder().kind == "onnx-int8"
     with Store.open(tmp_path / "data", chroma_url="") as store:
         run_import([DEMO / "Inbox.mbox"], store, ("wren@halloway-cider.example",))
+        store.embed_rest()
         hits = store.search("apples for the pressing day", k=3)
         assert hits and all(h.text for h in hits)
     monkeypatch.setattr(ingest.embed, "_EMBEDDER", None)

@@ -66,6 +66,7 @@ def store(tmp_path_factory):
     s = Store.open(root / "data", chroma_url="")
     res = run_import([root / "mixed.mbox", root / "secret.mbox", root / "docs"], s, [ME],
                      parser=parser())
+    s.embed_rest()  # the search pass, which an import leaves for later (tests/ingest/test_background_embed.py)
     assert res.reports[2].documents == 1 and res.reports[2].own == 1 == res.reports[2].seen
     yield s
     s.close()
@@ -140,6 +141,7 @@ def test_forget_leaves_no_trace(tmp_path):
     data = tmp_path / "data"
     with Store.open(data, chroma_url="") as s:
         run_import([tmp_path / "mixed.mbox", tmp_path / "secret.mbox"], s, [ME], parser=parser())
+        s.embed_rest()
         assert any("zebra" in h.text for h in s.search("zebra quartz lantern", k=3))
         assert s.rare_runs(SECRET) != []
         n = s.count()
@@ -191,6 +193,7 @@ def test_forget_rebuilds_vectors_and_the_store_reopens(tmp_path):
     data = tmp_path / "data"
     with Store.open(data, chroma_url="") as s:
         run_import([tmp_path / "mixed.mbox", tmp_path / "secret.mbox"], s, [ME], parser=parser())
+        s.embed_rest()
         s.forget(tmp_path / "secret.mbox")
         kept = {k: s.vector_ids(k) for k in ("messages", "pairs")}
     (data / "chroma-0badf00d").mkdir()  # an unfinished rebuild

@@ -60,6 +60,7 @@ def test_store_over_a_chroma_server(chroma_server, tmp_path, monkeypatch):
     data = tmp_path / "data"
     with Store.open(data, chroma_url=chroma_server) as s:
         run_import([tmp_path / "m.mbox"], s, [ME], parser=parser())
+        s.embed_rest()
         assert s.vector_ids("messages") == {m.id for m in s.messages()}
         hits = s.search("pour the foundation for the barn", k=1)
         assert hits[0].message.sender == "carol@farm.example"

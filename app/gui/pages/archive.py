@@ -115,6 +115,10 @@ class ArchivePage(QWidget):
         qrow.addWidget(self.mine_only)
         qrow.addWidget(self.search_button)
         bl.addLayout(qrow)
+        self.coverage_label = QLabel("")  # how much search covers while the background pass runs
+        self.coverage_label.setObjectName("hint")
+        self.coverage_label.setWordWrap(True)
+        bl.addWidget(self.coverage_label)
         self.hits = RecordTable(HIT_COLUMNS)
         self.hits_view = _table(self.hits)
         bl.addWidget(self.hits_view)
@@ -147,6 +151,22 @@ class ArchivePage(QWidget):
         job = self.jobs.start(tasks.list_sources, self.session, name="list sources")
         job.signals.done.connect(self.sources.set_rows)
         job.signals.failed.connect(self.banner.error)
+
+    # -- the search-embedding pass (app.gui.background) --------------------------------------
+    def on_background(self, p) -> None:  # noqa: ANN001 - ingest.jobs.Progress
+        if p.total:
+            self.coverage_label.setText(f"Embedding your mail for search in the background: {p.done:,} of "
+                                        f"{p.total:,}. Search covers what is done; your voice can be learned "
+                                        "now.")
+
+    def show_coverage(self, cov) -> None:  # noqa: ANN001 - Store.coverage()
+        if not cov:
+            return
+        if cov.get("pending"):
+            self.coverage_label.setText(f"Search covers {cov['share']:.0%} of your mail; the rest is embedded "
+                                        "in the background.")
+        else:
+            self.coverage_label.setText("")
 
     # -- import ------------------------------------------------------------------------------
     def _show_me(self) -> None:

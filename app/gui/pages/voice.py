@@ -263,7 +263,9 @@ class VoicePage(QWidget):
 
     def _learned(self, result: dict) -> None:
         self.resume_button.setEnabled(False)
-        done = [k for k in result if k not in ("voicepack", "edits")]
+        ready = result.get("ready_s") or {}
+        done = [f"{k} ({_ago(ready[k])})" if k in ready else k for k in result
+                if k not in ("voicepack", "edits", "ready_s")]
         self.banner.info(f"Learned: {', '.join(done)}. The voice card below is up to date.")
         self.load_card()
 
@@ -346,3 +348,8 @@ class VoicePage(QWidget):
             return
         self.save_prompt.setEnabled(False)
         self.banner.info("Style prompt saved; new drafts use it.")
+
+
+def _ago(seconds: float) -> str:
+    """When a route was ready, from the start of the learn: "4 s", "3.2 min"."""
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"

@@ -96,7 +96,7 @@ def gui_import(qapp, tmp_path_factory) -> GuiImport:
         # measurement below is about the import work itself.
         t0 = time.monotonic()
         w.warm_up()
-        assert pump_until(lambda: not w.jobs.busy(), 600), "warm-up did not finish"
+        assert pump_until(lambda: not w.jobs.busy() and not w.background.running, 600), "warm-up did not finish"
         warm_up_s = time.monotonic() - t0
         idle_gaps = _tick_gaps(lambda t0: time.monotonic() - t0 < 2.0)
         gaps: list[float] = []
@@ -119,7 +119,8 @@ def gui_import(qapp, tmp_path_factory) -> GuiImport:
         job.signals.done.connect(lambda *_: outcomes.append("done"))
         job.signals.failed.connect(lambda t, m: outcomes.append(f"failed: {m}"))
         job.signals.cancelled.connect(lambda: outcomes.append("cancelled"))
-        assert pump_until(lambda: not w.jobs.busy(), 900), "the demo import did not finish in 15 min"
+        assert pump_until(lambda: not w.jobs.busy() and not w.background.running, 900), \
+            "the demo import (and its search pass) did not finish in 15 min"
         seconds = time.monotonic() - t0
         timer.stop()
         w.session.close()
@@ -179,5 +180,6 @@ def make_window(qtbot, themed, monkeypatch):
 
 
 def wait_idle(qtbot, window, timeout_ms: int = 120_000) -> None:
-    """Wait until every job the window started has finished and its signals arrived."""
-    qtbot.waitUntil(lambda: not window.jobs.busy(), timeout=timeout_ms)
+    """Wait until every job the window started has finished and its signals arrived,
+    the background search-embedding pass included (app.gui.background)."""
+    qtbot.waitUntil(lambda: not window.jobs.busy() and not window.background.running, timeout=timeout_ms)

@@ -212,3 +212,14 @@ def test_add_an_imap_account_and_trust_its_certificate(make_window, dovecot, tmp
     inbox = f"imap://{USER}@127.0.0.1:{dovecot.imaps_port}/INBOX"
     assert inbox in rows and rows[inbox].kind == "imap" and rows[inbox].others > 0
     assert page.banner.kind == "info" and "Imported" in page.banner.text()
+
+
+def test_the_search_pass_ran_in_the_background_after_the_import(gui_import):
+    """The import returned once learning could start; the window's background pass
+    (app.gui.background) then embedded the rest for search."""
+    from ingest.store import Store
+
+    with Store.open(gui_import.data_dir, chroma_url="") as s:  # the fixture closed the window's store
+        cov = s.coverage()
+        assert cov["pending"] == 0 and cov["share"] == 1.0 and cov["messages"]["total"] > 50
+        assert s.vector_ids("messages") == {m.id for m in s.messages()}

@@ -1,0 +1,46 @@
+"""``ownvoice embed [--status] [--json]``: embed the mail search has not covered yet.
+
+An import embeds what learning reads (the reply pairs) before it returns, then the
+rest for search (``ingest.store.Store.embed_rest``): the user's own messages first,
+then everyone else's, then document passages. That pass stops safely on Ctrl-C or a
+kill; this command resumes it, each message embedded once. ``--status`` only says how
+far it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from app.context import Context
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("embed", help="embed the rest of the archive for search (resumes where it stopped)")
+    p.add_argument("--status", action="store_true", help="only say how much search covers")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    from ingest.errors import Cancelled
+    from ingest.store import Store
+
+    embedded = 0
+    stopped = False
+    with Store.open(ctx.data_dir, chroma_url=ctx.config.chroma_url,
+                    allow_remote=ctx.config.allow_remote_store) as store:
+        if not args.status and store.coverage()["pending"]:
+            with ctx.progress(quiet=args.json) as (progress, cancel):
+                try:
+                    embedded = store.embed_rest(progress, cancel)
+                except Cancelled:
+                    stopped = True
+        coverage = store.coverage()
+    if args.json:
+        ctx.print_json({"embedded": embedded, "stopped": stopped, "coverage": coverage})
+        return 0
+    msg, chunks = coverage["messages"], coverage["chunks"]
+    ctx.console.print(f"Search covers {msg['embedded']:,} of {msg['total']:,} messages and {chunks['embedded']:,} "
+                      f"of {chunks['total']:,} document passages ({coverage['share']:.0%})."
+                      + (" Stopped: run `ownvoice embed` again to go on." if stopped else ""), markup=False)
+    return 0

@@ -1,0 +1,168 @@
+"""Embedding what is read, when it is read (#18), through the real store and MiniLM.
+
+An import embeds the reply pairs (what learning reads) and leaves the rest to the
+background pass (``Store.embed_rest``): search over a half-done store answers from
+the embedded part and says how much that is; the user's own messages come first; a
+pass killed by SIGKILL and started again embeds every message exactly once; and the
+gate makes the pass wait for foreground work and foreground work wait only for the
+batch in flight.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from ingest.errors import Cancelled
+from ingest.importer import run_import
+from ingest.jobs import CancelToken, Gate
+from ingest.store import Store
+from tests.ingest.test_import_standin import parser
+from tests.ingest.test_store import ME, _msg
+
+pytestmark = pytest.mark.slow  # MiniLM
+
+ROOT = Path(__file__).resolve().parents[2]
+TOPICS = ["gas storage report", "barn foundation pour", "Bramley apples bruised", "cider pressing dates",
+          "invoice totals for March", "stall number at the fair", "orchard in Hereford", "yeast pitching"]
+
+
+def _mail(n: int) -> str:
+    out = []
+    for i in range(n):
+        topic = TOPICS[i % len(TOPICS)]
+        out.append(_msg(f"m{i}@x", f"p{i % 7}@farm.example", topic,
+                        f"Message {i} about the {topic}: could you check it and tell me by Friday? Thanks.", 1 + i % 27))
+        if i % 4 == 0:
+            out.append(_msg(f"r{i}@x", ME, f"Re: {topic}", f"Reply {i}: yes, the {topic} is in hand.", 2 + i % 27,
+                            f"m{i}@x"))
+    return "".join(out)
+
+
+@pytest.fixture()
+def store(tmp_path):
+    (tmp_path / "mail.mbox").write_text(_mail(120))
+    s = Store.open(tmp_path / "data", chroma_url="")
+    run_import([tmp_path / "mail.mbox"], s, [ME], parser=parser())
+    yield s
+    s.close()
+
+
+def test_an_import_embeds_the_pairs_and_search_says_how_much_it_covers(store):
+    pairs = store.reply_pairs()
+    assert len(pairs) == 30 and store.vector_ids("pairs") == {p.id for p in pairs}  # learning can start
+    cov = store.coverage()
+    assert cov["messages"] == {"embedded": 0, "total": 150} and cov["share"] == 0.0 and cov["pending"] == 150
+    assert store.search("apples", k=3) == []  # nothing embedded for search yet, and it says so
+    cancel = CancelToken()
+    done = []
+
+    def stop_after_one_batch(p) -> None:  # noqa: ANN001
+        done.append(p.done)
+        cancel.cancel()
+
+    with pytest.raises(Cancelled):  # after the first batch
+        store.embed_rest(stop_after_one_batch, cancel, batch=40)
+    cov = store.coverage()
+    assert cov["messages"]["embedded"] == 40 and 0 < cov["share"] < 1
+    own = {m.id for m in store.messages(own=True)}
+    assert len(own) == 30 and own <= store.vector_ids("messages")  # the user's own first
+    hits = store.search("Bramley apples bruised", k=5)
+    assert hits and all(h.id in store.vector_ids("messages") for h in hits)
+    store.embed_rest()
+    assert store.coverage()["share"] == 1.0 and store.coverage()["pending"] == 0
+    assert store.search("Bramley apples bruised", k=1)[0].message.subject == "Bramley apples bruised"
+
+
+def test_a_pass_killed_and_started_again_embeds_every_message_once(store, tmp_path):
+    data = str(store.data_dir)
+    store.close()
+    script = textwrap.dedent(f"""
+        import os, signal, sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from ingest.store import Store
+        s = Store.open({data!r}, chroma_url="")
+        def kill_after_two(p):
+            if p.done >= 64:
+                os.kill(os.getpid(), signal.SIGKILL)
+        s.embed_rest(kill_after_two, batch=32)
+    """)
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert r.returncode == -9, r.stderr[-2000:]
+    with Store.open(data, chroma_url="") as s:
+        before = {i for (i,) in s.db.execute("SELECT id FROM messages WHERE embedded = 1")}
+        assert len(before) == 64 and before <= s.vector_ids("messages")
+        seen: list[str] = []
+        real = s.pending_vectors
+
+        def spy(kind, limit=512):  # noqa: ANN001, ANN202 - the rows the second pass embeds
+            rows = real(kind, limit)
+            if kind == "messages":
+                seen.extend(i for i, _, _ in rows)
+            return rows
+
+        s.pending_vectors = spy
+        s.embed_rest()
+        everyone = {i for (i,) in s.db.execute("SELECT id FROM messages")}
+        assert not set(seen) & before and len(seen) == len(set(seen)) == len(everyone) - len(before)
+        assert s.vector_ids("messages") == everyone and s.coverage()["share"] == 1.0
+
+
+def test_the_cli_import_finishes_the_pass_and_embed_resumes_one_stopped_early(tmp_path, capsys):
+    from app.cli import main
+
+    (tmp_path / "mail.mbox").write_text(_mail(40))
+    data = str(tmp_path / "data")
+    rc = main(["--data-dir", data, "import", str(tmp_path / "mail.mbox"), "--me", ME, "--voice-only", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 0 and out["search_coverage"]["pending"] == 50 and out["voice_ready_s"] >= 0
+    rc = main(["--data-dir", data, "search", "apples", "--json"])
+    assert rc == 0 and json.loads(capsys.readouterr().out)["coverage"]["share"] == 0.0
+    rc = main(["--data-dir", data, "embed", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 0 and out["embedded"] == 50 and out["coverage"]["share"] == 1.0
+    (tmp_path / "more.mbox").write_text(_msg("late@x", "kit@pub.example", "perry order", "Ten cases of perry?", 28))
+    rc = main(["--data-dir", data, "import", str(tmp_path / "more.mbox"), "--json"])
+    assert rc == 0 and json.loads(capsys.readouterr().out)["search_coverage"]["share"] == 1.0  # by default it runs
+
+
+def test_the_gate_lets_foreground_work_run_alone():
+    gate = Gate()
+    log: list[str] = []
+    in_batch = threading.Event()
+    release = threading.Event()
+
+    def background() -> None:
+        with gate.background():
+            log.append("batch 1 start")
+            in_batch.set()
+            release.wait(5)
+            log.append("batch 1 end")
+        time.sleep(0.05)
+        with gate.background():  # waits while the foreground job runs
+            log.append("batch 2")
+
+    def foreground() -> None:
+        with gate.foreground():
+            log.append("job start")
+            time.sleep(0.3)
+            log.append("job end")
+
+    bg = threading.Thread(target=background)
+    bg.start()
+    in_batch.wait(5)
+    fg = threading.Thread(target=foreground)
+    fg.start()
+    time.sleep(0.1)
+    assert log == ["batch 1 start"]  # the job waits for the batch in flight
+    release.set()
+    fg.join(5)
+    bg.join(5)
+    assert log == ["batch 1 start", "batch 1 end", "job start", "job end", "batch 2"]
