@@ -23,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from ingest.errors import Cancelled
+    from ingest.importer import disk_errors
     from ingest.store import Store
 
     embedded = 0
@@ -32,7 +33,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         if not args.status and store.coverage()["pending"]:
             with ctx.progress(quiet=args.json) as (progress, cancel):
                 try:
-                    embedded = store.embed_rest(progress, cancel)
+                    with disk_errors(store.data_dir):
+                        embedded = store.embed_rest(progress, cancel)
                 except Cancelled:
                     stopped = True
         coverage = store.coverage()

@@ -56,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from ingest.importer import run_import
+    from ingest.importer import disk_errors, run_import
     from ingest.store import Store
 
     t0 = time.monotonic()
@@ -79,7 +79,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             # the search index: its own bar; stopped (Ctrl-C) or killed, `ownvoice embed` resumes it
             with ctx.progress(quiet=args.json) as (progress, cancel):
                 try:
-                    store.embed_rest(progress, cancel)
+                    with disk_errors(store.data_dir):  # a full disk: a clear error, and `embed` resumes
+                        store.embed_rest(progress, cancel)
                 except Cancelled:
                     pass  # the import itself is done; `ownvoice embed` resumes the rest
                 except AlreadyRunning:  # another ownvoice job took the store between two batches: it goes first

@@ -91,8 +91,11 @@ def forget_source(session, path: str, progress: ProgressFn = no_progress,
 def embed_rest(session, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> dict:
     """The search-embedding pass (``app.gui.background``): gives way to every other job
     through the session's gate; returns the store's coverage."""
+    from ingest.importer import disk_errors
+
     store = session.store()
-    store.embed_rest(progress, cancel, gate=session.gate)
+    with disk_errors(store.data_dir):
+        store.embed_rest(progress, cancel, gate=session.gate)
     return store.coverage()
 
 

@@ -1,7 +1,8 @@
 """SIGKILL at any point, then re-run: the store ends exactly as an uninterrupted import.
 
-The import runs in a subprocess (real parser or its stand-in, real SQLite and
-chromadb, the hash embedder for speed) that prints one line per progress event; the
+The import, then its search pass (``Store.embed_rest``), runs in a subprocess (real
+parser or its stand-in, real SQLite and chromadb, the hash embedder for speed) that
+prints one line per progress event; the
 test kills it with SIGKILL after N events, several times at growing N on the same
 data dir, then lets a last run finish, and compares message ids, items, pairs,
 chroma ids and n-gram postings with a reference import done in one go.
@@ -32,6 +33,7 @@ s = Store.open(sys.argv[1], chroma_url="")
 def progress(p):
     print("EV", p.stage, p.done, flush=True)
 run_import(sys.argv[2:], s, ["phillip.allen@enron.com"], progress, parser=parser(), batch=25)
+s.embed_rest(progress, batch=64)  # then the search pass, as `ownvoice import` runs it: kills land there too
 print("DONE", flush=True)
 """
 
