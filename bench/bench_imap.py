@@ -3,8 +3,10 @@
 Starts a real Dovecot on loopback (``tests/ingest/imap_server.py``; Debian's
 dovecot-imapd must be installed), APPENDs ``--messages`` messages from germany-c's
 mailboxes to its INBOX (not timed), writes the same messages to an mbox file, and
-imports each side into a fresh store, embedding included on both, alternating which
-goes first over ``--rounds`` rounds. The target: IMAP at 0.8x the mbox rate or better.
+imports each side into a fresh store, alternating which goes first over ``--rounds``
+rounds. Each side is the import proper: what an import embeds (the reply pairs)
+included, the search pass (``Store.embed_rest``, the same on both sides) not. The
+target: IMAP at 0.8x the mbox rate or better.
 
 Prints one line per round, then ONE JSON object on its last line, also written to
 ``bench/results/bench_imap-<time>.json``.
