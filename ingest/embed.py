@@ -82,7 +82,7 @@ _GLOBAL_LOCK = threading.Lock()
 
 
 def get_embedder() -> Embedder:
-    """The process's embedder: the ONNX int8 one (``ingest.embed_onnx``: 2.1-2.3x the
+    """The process's embedder: the ONNX int8 one (``ingest.embed_onnx``: 2.5x the
     torch path's sentences/s, retrieval's top-3 0.93 the same, bench/bench_embed.py), or
     the torch path with ``OWNVOICE_EMBEDDER=torch`` (and whenever the ONNX model cannot be
     built)."""
