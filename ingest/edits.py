@@ -122,16 +122,19 @@ def record(store: "Store", message: Message, *, draft: str, final: str, variant:
 def prefer_sent(pairs: dict[str, ReplyPair]) -> dict[str, ReplyPair]:
     """``pairs`` without the edits' pairs that a sent reply (another source) or a newer
     edit of the same message supersedes."""
-    answered = {p.message_id for p in pairs.values() if p.source != EDITS and p.message_id}
-    newest: dict[str, ReplyPair] = {}
+    def answers(p: ReplyPair) -> tuple:  # the message answered: its store id, or (recovered from a quote) its text
+        return ("id", p.message_id) if p.message_id else ("quote", p.message_sender, " ".join(p.message_text.split())[:500])
+
+    answered = {answers(p) for p in pairs.values() if p.source != EDITS}
+    oldest = datetime.min.replace(tzinfo=timezone.utc)
+    newest: dict[tuple, ReplyPair] = {}
     for p in pairs.values():
-        if p.source == EDITS and p.message_id and p.message_id not in answered:
-            cur = newest.get(p.message_id)
-            if cur is None or (p.date or datetime.min.replace(tzinfo=timezone.utc)) >= (
-                    cur.date or datetime.min.replace(tzinfo=timezone.utc)):
-                newest[p.message_id] = p
+        if p.source == EDITS and answers(p) not in answered:
+            cur = newest.get(answers(p))
+            if cur is None or (p.date or oldest) >= (cur.date or oldest):
+                newest[answers(p)] = p
     keep = {p.id for p in newest.values()}
-    return {pid: p for pid, p in pairs.items() if p.source != EDITS or p.message_id is None or pid in keep}
+    return {pid: p for pid, p in pairs.items() if p.source != EDITS or pid in keep}
 
 
 def _note(notes: Iterable[str]) -> dict[str, Any]:
@@ -158,10 +161,17 @@ def edits(store: "Store") -> list[Edit]:
         mid = str(meta.get("message") or "")
         header = r["in_reply_to"] or ""
         sent = None
-        if header:
-            sent = db.execute("SELECT id, text FROM messages WHERE own = 1 AND source != ? AND "
-                              "(in_reply_to = ? OR refs LIKE ?) ORDER BY ts LIMIT 1",
-                              (EDITS, header, f'%"{header}"%')).fetchone()
+        if header:  # the reply itself, not a later one in the thread (which carries the id in References)
+            for cand in db.execute("SELECT id, text, in_reply_to, refs FROM messages WHERE own = 1 AND source != ? "
+                                   "AND (in_reply_to = ? OR refs LIKE ?) ORDER BY ts",
+                                   (EDITS, header, f'%"{header}"%')):
+                refs = json.loads(cand["refs"] or "[]")
+                if cand["in_reply_to"] == header or (not cand["in_reply_to"] and refs and refs[-1] == header):
+                    sent = cand
+                    break
+        if sent is None and db.execute("SELECT 1 FROM items WHERE rid = ? AND source != ?",
+                                       (r["id"], EDITS)).fetchone():
+            sent = {"id": r["id"], "text": r["text"]}  # sent as saved: the import found the same message
         out.append(Edit(id=r["id"], message_id=mid, subject=r["subject"] or "", variant=str(meta.get("variant", "")),
                         draft=str(meta.get("draft", "")), final=r["text"] or "", how=str(meta.get("how", "")),
                         saved_at=str(meta.get("saved_at", r["date"] or "")),

@@ -167,7 +167,7 @@ def locked_errors(data_dir: Path) -> Iterator[None]:
 
 def already_running(data_dir: Path) -> AlreadyRunning:
     return AlreadyRunning(f"Another ownvoice process is already running on {data_dir} "
-                          "(importing, learning or forgetting).",
+                          "(importing, learning, forgetting or embedding for search).",
                           hint="Wait for it to finish, or stop it, then run this again.")
 
 

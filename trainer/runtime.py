@@ -536,6 +536,7 @@ def base_frame(msgs: Messages) -> str:
 _RUNTIMES: dict[tuple[str, int, int], Runtime] = {}
 _REGISTRY_LOCK = threading.Lock()
 AUTO_GPU_LAYERS = -1  # config.gpu_layers: offload what fits
+_AUTO_LAYERS: dict[tuple[str, int], int] = {}  # what "auto" decided per (model path, n_ctx), once a process
 
 
 def get_runtime(model: ModelInfo | str | os.PathLike[str] | None = None, *, n_ctx: int = DEFAULT_N_CTX,
@@ -565,8 +566,11 @@ def resolve_gpu_layers(info: ModelInfo, setting: int, n_ctx: int = DEFAULT_N_CTX
 
     0 stays 0. Without a GPU build everything is 0. A positive count is kept (llama.cpp
     caps it at the layer count; "all" is -1). ``AUTO_GPU_LAYERS`` asks the memory estimate
-    (``trainer.memory``) with the GPU's free memory: all layers when drafting fits,
-    the layers that fit when some do, else none.
+    (``trainer.memory``) with the GPU's free memory (NVIDIA's, through nvidia-smi; a
+    Metal or Vulkan build needs a count): all layers when drafting fits, the layers
+    that fit when some do, else none. Decided once per model and context in a process,
+    so a second call after the model loaded does not see less free memory and load it
+    again.
     """
     setting = int(setting)
     if setting == 0:
@@ -577,13 +581,19 @@ def resolve_gpu_layers(info: ModelInfo, setting: int, n_ctx: int = DEFAULT_N_CTX
         from ingest.config import ALL_GPU_LAYERS
 
         return -1 if setting >= ALL_GPU_LAYERS else setting
+    key = (str(info.path), int(n_ctx))
+    if machine is None and key in _AUTO_LAYERS:
+        return _AUTO_LAYERS[key]  # decided once: after the load, free GPU memory would say less
     from trainer.memory import estimate, machine_memory, verdict
 
     gpu, ram, _ = machine or machine_memory()
-    if not gpu:
-        return 0
-    v = verdict(estimate(info.path, n_ctx=n_ctx, device="cuda"), gpu_bytes=gpu, ram_bytes=ram)
-    return -1 if v.drafting == "gpu" else (v.gpu_layers if v.drafting == "partial" else 0)
+    layers = 0
+    if gpu:
+        v = verdict(estimate(info.path, n_ctx=n_ctx, device="cuda"), gpu_bytes=gpu, ram_bytes=ram)
+        layers = -1 if v.drafting == "gpu" else (v.gpu_layers if v.drafting == "partial" else 0)
+    if machine is None:
+        _AUTO_LAYERS[key] = layers
+    return layers
 
 
 def runtime_for(config: Any, model: ModelInfo | str | os.PathLike[str] | None = None) -> Runtime:

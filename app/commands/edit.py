@@ -45,6 +45,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from ingest.edits import edits, record, summary
     from ingest.store import Store, with_identity
 
+    if args.final == "-" and args.draft == "-":
+        raise UserError("--final and --draft cannot both read standard input.", hint="Pass one of them as a file.")
     if not args.list and not (args.message_id and args.final):
         raise UserError("Pass --message-id and --final, or --list.",
                         hint="e.g. ownvoice edit --message-id '<abc@host>' --final reply.txt")

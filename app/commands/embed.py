@@ -43,6 +43,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     msg, chunks = coverage["messages"], coverage["chunks"]
     ctx.console.print(f"Search covers {msg['embedded']:,} of {msg['total']:,} messages and {chunks['embedded']:,} "
-                      f"of {chunks['total']:,} document passages ({coverage['share']:.0%})."
+                      f"of {chunks['total']:,} document passages ({int(coverage['share'] * 100)}%)."
                       + (" Stopped: run `ownvoice embed` again to go on." if stopped else ""), markup=False)
     return 0

@@ -122,7 +122,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             ctx.console.print(f"  These addresses look like yours: {', '.join(r['aliases'])}. "
                               "Add them with --me if they are.", markup=False)
     if coverage["pending"]:
-        ctx.console.print(f"Search covers {coverage['share']:.0%} of your mail so far; `ownvoice embed` "
+        ctx.console.print(f"Search covers {int(coverage['share'] * 100)}% of your mail so far; `ownvoice embed` "
                           f"embeds the other {coverage['pending']:,} (your voice can be learned now).",
                           markup=False)
     if result.me_inferred:

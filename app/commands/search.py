@@ -52,6 +52,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if coverage["pending"]:
         done = sum(coverage[k]["embedded"] for k in ("messages", "chunks"))
         ctx.console.print(f"Searched {done:,} of {done + coverage['pending']:,} messages and passages "
-                          f"({coverage['share']:.0%}): the rest are not embedded yet; `ownvoice embed` does it.",
+                          f"({int(coverage['share'] * 100)}%): the rest are not embedded yet; `ownvoice embed` does it.",
                           markup=False)
     return 0

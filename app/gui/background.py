@@ -25,6 +25,7 @@ from app.gui.worker import Job
 class Background(QObject):
     progress = Signal(object)  # ingest.jobs.Progress
     coverage = Signal(object)  # Store.coverage() when a pass ends
+    failed = Signal(str, str)  # (title, text): the pass stopped (a full disk, another process writing)
 
     def __init__(self, session: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -46,6 +47,7 @@ class Background(QObject):
         job = Job(tasks.embed_rest, (self.session,), {}, name="embed for search")
         job.signals.progress.connect(self.progress.emit)
         job.signals.done.connect(self.coverage.emit)
+        job.signals.failed.connect(self.failed.emit)
         job.signals.finished.connect(self._ended)
         self.job = job
         QTimer.singleShot(0, lambda: self.pool.start(job))

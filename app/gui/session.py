@@ -61,6 +61,8 @@ class Session:
         """Save ``cfg``; a new data directory drops the cached store. A data dir that came
         from ``--data-dir`` or ``OWNVOICE_DATA_DIR`` is not saved as the default: only one
         the user chose in Settings is."""
+        if cfg.data_dir != self.config.data_dir and self.before_close is not None:
+            self.before_close()  # outside the lock: the pass may be waiting for it in session.store()
         with self._lock:
             moved = cfg.data_dir != self.config.data_dir
             save_config(cfg if moved else cfg.with_(data_dir=load_config(overrides=False).data_dir))

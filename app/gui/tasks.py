@@ -93,6 +93,7 @@ def embed_rest(session, progress: ProgressFn = no_progress, cancel: CancelToken 
     through the session's gate; returns the store's coverage."""
     from ingest.importer import disk_errors
 
+    check(cancel)  # stopped before it began (a data dir change, the window closing)
     store = session.store()
     with disk_errors(store.data_dir):
         store.embed_rest(progress, cancel, gate=session.gate)

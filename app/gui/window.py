@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         if archive is not None and hasattr(archive, "on_background"):
             self.background.progress.connect(archive.on_background)
             self.background.coverage.connect(archive.show_coverage)
+            self.background.failed.connect(archive.background_failed)
         self.statusBar().showMessage(f"Data: {session.data_dir}")
         self.restore_state()
 

@@ -76,8 +76,13 @@ def _probe(t: ImapTarget) -> str:
             return "ssl"
     except (TimeoutError, socket.timeout):
         return "ssl"  # silent: the real connection says what is wrong
-    except (ssl.SSLError, ConnectionResetError, BrokenPipeError):
-        return "starttls"
+    except (ssl.SSLEOFError, ConnectionResetError, BrokenPipeError):
+        return "starttls"  # a plain server hung up on the handshake
+    except ssl.SSLError as e:
+        # a plain greeting read as a TLS record; any other TLS failure (an alert from a
+        # real IMAPS server) is for the real connection to report
+        return "starttls" if (e.reason or "") in ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE",
+                                                  "HTTP_REQUEST", "UNKNOWN_PROTOCOL") else "ssl"
     finally:
         sock.close()
 

@@ -94,7 +94,7 @@ def canned(monkeypatch):
     info = resolve_model("smollm2")
     rt = CannedRuntime(info, n_ctx=rt_mod.DEFAULT_N_CTX)
     rt.prompts = []
-    monkeypatch.setitem(rt_mod._RUNTIMES, (str(info.path), rt_mod.DEFAULT_N_CTX), rt)
+    monkeypatch.setitem(rt_mod._RUNTIMES, (str(info.path), rt_mod.DEFAULT_N_CTX, 0), rt)  # (path, n_ctx, gpu layers)
     return rt
 
 

@@ -123,3 +123,30 @@ def test_the_cli_keeps_and_lists_edits(store, tmp_path, capsys):
         ("rag", DRAFT, FINAL, None)]
     rc = main(["--data-dir", data, "edit", "--message-id", "nope@x", "--final", str(final)])
     assert rc == 2 and "No stored message" in capsys.readouterr().err
+
+
+def test_the_sent_version_is_the_reply_itself_and_a_quote_pair_keeps_only_the_newest(store, tmp_path):
+    """A later reply in the same thread (which carries the message's id in References) is
+    not the sent version; a sent copy identical to the saved edit (deduplicated onto it)
+    is; and edits of a never-imported message, paired by its quote, keep only the newest."""
+    jo = store.by_message_id("q1@x")
+    plain = "Two cases of perry it is, and we take stall 12 by the gate."
+    record(store, jo, draft=DRAFT, final=plain)
+    later = (f"From {ME} Mon Jan  1 10:00:00 2001\nMessage-ID: <t2@x>\nDate: Mon, 20 Jan 2001 10:00:00 +0000\n"
+             f"From: {ME}\nTo: jo@fair.example\nSubject: Re: stall at the fair\nIn-Reply-To: <other@x>\n"
+             "References: <q1@x> <other@x>\n\nAnd the van arrives at eight.\n\n")
+    (tmp_path / "later.mbox").write_text(later)
+    run_import([tmp_path / "later.mbox"], store, [ME], parser=parser())
+    assert edits(store)[0].sent == ""  # a later message in the thread, not the reply
+    # the client sent it as saved, and its copy lacks the headers: content dedup puts it on the edit
+    (tmp_path / "same.mbox").write_text(_msg("s7@x", ME, "Re: stall at the fair", plain, 9))
+    run_import([tmp_path / "same.mbox"], store, [ME], parser=parser())
+    assert edits(store)[0].sent == plain and summary(store)["sent_found"] == 1
+    loose = Message(source="/tmp/loose.eml", item="loose.eml", message_id="loose-2@x", subject="cider order",
+                    sender="kit@pub.example", sender_name="Kit Marlowe",
+                    body="Can we order ten boxes of the medium cider for the autumn festival?",
+                    text="Can we order ten boxes of the medium cider for the autumn festival?")
+    record(store, loose, draft="Sure!", final="Ten boxes, yes.")
+    record(store, loose, draft="Sure!", final="Ten boxes of medium, yes. Delivery the week before.")
+    quoted = [p.reply_text for p in store.reply_pairs() if p.source == EDITS and p.message_id is None]
+    assert quoted == ["Ten boxes of medium, yes. Delivery the week before."]

@@ -263,3 +263,18 @@ def test_runtime_for_applies_the_users_context_and_layers():
     assert r is runtime_for(Config(context=1024), "smollm2")  # one instance per settings
     with pytest.raises(UserError, match="gpu_layers"):
         parse_gpu_layers("most")
+
+
+def test_auto_gpu_layers_are_decided_once_per_model(rt, monkeypatch):
+    """After a model loads, free GPU memory says less: "auto" must not then pick fewer
+    layers (a second copy of the model under another cache key)."""
+    import trainer.memory as memory
+    from trainer import runtime
+    from trainer.runtime import AUTO_GPU_LAYERS, resolve_gpu_layers
+
+    monkeypatch.setattr(runtime, "_AUTO_LAYERS", {})
+    free = [80 << 30]
+    monkeypatch.setattr(memory, "machine_memory", lambda: (free[0], 8 << 30, "big"))
+    assert resolve_gpu_layers(rt.info, AUTO_GPU_LAYERS, offload=True) == -1
+    free[0] = 0  # the model now holds the GPU's memory
+    assert resolve_gpu_layers(rt.info, AUTO_GPU_LAYERS, offload=True) == -1

@@ -159,12 +159,16 @@ class ArchivePage(QWidget):
                                         f"{p.total:,}. Search covers what is done; your voice can be learned "
                                         "now.")
 
+    def background_failed(self, title: str, text: str) -> None:
+        self.coverage_label.setText(f"Embedding for search stopped: {text} It goes on after the next import, "
+                                    "or run `ownvoice embed`.")
+
     def show_coverage(self, cov) -> None:  # noqa: ANN001 - Store.coverage()
         if not cov:
             return
         if cov.get("pending"):
-            self.coverage_label.setText(f"Search covers {cov['share']:.0%} of your mail; the rest is embedded "
-                                        "in the background.")
+            self.coverage_label.setText(f"Search covers {int(cov['share'] * 100)}% of your mail; the rest is "
+                                        "embedded in the background.")
         else:
             self.coverage_label.setText("")
 

@@ -379,7 +379,8 @@ class DraftPage(QWidget):
             return
         job = self.jobs.start(tasks.record_edit, self.session, m, d.text, text, variant, how, name="keep edit")
         job.signals.done.connect(lambda kept: kept and self.edit_note.setText(
-            "Your edit is kept as your writing: the next Learn learns from it."))
+            "Your edit is kept as your writing: the next Learn learns from it (or from the reply you "
+            "really sent, once an import finds it)."))
         job.signals.failed.connect(lambda title, text: self.edit_note.setText(f"Your edit was not kept: {text}"))
 
     def copy_text(self, variant: str) -> None:

@@ -91,8 +91,9 @@ class SettingsPage(QWidget):
         self.gpu_layers.setRange(-1, ALL_GPU_LAYERS)
         self.gpu_layers.setSpecialValueText("auto (what fits)")
         self.gpu_layers.setToolTip("Layers llama.cpp offloads to the GPU when drafting: auto offloads what the "
-                                   "memory estimate says fits, 0 keeps drafting on the CPU. Needs a llama.cpp "
-                                   "built with a GPU backend (`ownvoice doctor` says).")
+                                   "memory estimate says fits in an NVIDIA GPU's free memory (for Metal or "
+                                   "Vulkan, set a count), 0 keeps drafting on the CPU. Needs a llama.cpp built "
+                                   "with a GPU backend (`ownvoice doctor` says).")
         fl.addRow("&GPU layers:", self.gpu_layers)
         self.context = QSpinBox()
         self.context.setRange(256, 131072)
