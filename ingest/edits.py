@@ -179,10 +179,16 @@ def edits(store: "Store") -> list[Edit]:
     return out
 
 
-def summary(store: "Store") -> dict[str, Any]:
+def draft_final_pairs(all_edits: Iterable[Edit]) -> list[tuple[str, str]]:
+    """(draft, final) for the edits that have both: what PLD and ``learn`` compare."""
+    return [(e.draft, e.final_text) for e in all_edits if e.draft.strip() and e.final_text.strip()]
+
+
+def summary(store: "Store", all_edits: list[Edit] | None = None) -> dict[str, Any]:
     """Counts for ``learn --json`` and the Voice page: edits saved, those whose sent
-    reply was found, and the reply pairs the edits themselves contribute."""
-    all_edits = edits(store)
+    reply was found, and the reply pairs the edits themselves contribute. ``all_edits``:
+    ``edits(store)`` when the caller has read it already."""
+    all_edits = edits(store) if all_edits is None else all_edits
     pairs = store.db.execute("SELECT COUNT(*) FROM pairs WHERE source = ?", (EDITS,)).fetchone()[0]
     return {"saved": len(all_edits), "sent_found": sum(1 for e in all_edits if e.sent),
             "pairs_from_edits": int(pairs)}

@@ -106,9 +106,10 @@ def edits_summary(store: Any) -> dict[str, Any] | None:
     without SQLite (test adapters)."""
     if not hasattr(store, "db"):
         return None
-    from ingest.edits import edits, summary
+    from ingest.edits import draft_final_pairs, edits, summary
     from trainer.pld.edits import observations
 
-    out = summary(store)
-    out["changes"] = observations([(e.draft, e.final_text) for e in edits(store) if e.draft.strip()])[:6]
+    all_edits = edits(store)  # read once for both
+    out = summary(store, all_edits)
+    out["changes"] = observations(draft_final_pairs(all_edits))[:6]
     return out

@@ -171,13 +171,11 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
 def _edit_pairs(store: Any) -> list[tuple[str, str]]:
     """(draft, final) for every edit the user saved (``ingest.edits``), the final being
     the reply they sent when an import found it."""
-    try:
-        from ingest.edits import edits
-    except ImportError:
-        return []
+    from ingest.edits import draft_final_pairs, edits
+
     if not hasattr(store, "db"):
         return []  # a stand-in store without SQLite (unit tests)
-    return [(e.draft, e.final_text) for e in edits(store) if e.draft.strip() and e.final_text.strip()]
+    return draft_final_pairs(edits(store))
 
 
 def _embedder(store: Any):
