@@ -180,6 +180,7 @@ def finalize(store: "Store", progress: ProgressFn = no_progress,
     for (s, n), r in zip(sent, sent_rows):
         by_source.setdefault(r[2], []).append((s, n))
     with state.transaction(db):
+        ngrams.merge(db)
         db.executemany("UPDATE messages SET own = ? WHERE id = ?",
                        [(int(own_new[i]), i) for i in changed])
         db.executemany("UPDATE messages SET thread = ? WHERE id = ?",

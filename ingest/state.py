@@ -4,7 +4,8 @@ Tables: ``meta`` (key/value), ``sources`` (one row per imported path: kind,
 fingerprint, status, resume point), ``items`` (every (source, item) seen, mapped to
 the record it became and whether it was new or a duplicate), ``skips``,
 ``messages``, ``documents``, ``chunks`` (document pieces that are embedded),
-``pairs`` and ``ngrams`` (hashed word 8-gram postings, see ``ingest.ngrams``).
+``pairs``, ``ngrams`` (hashed word 8-gram postings) and ``ngrams_new`` (postings an
+import has not merged yet; see ``ingest.ngrams``).
 chromadb only mirrors ids + embeddings of rows kept here, so a kill at any point
 is repaired by reconciling chroma against this file.
 
@@ -93,6 +94,20 @@ def _m2_pending_vectors(db: sqlite3.Connection) -> None:
         CREATE INDEX chunks_pending ON chunks(embedded, id);
         CREATE INDEX pairs_pending ON pairs(embedded, id);
         """)
+
+
+@migration
+def _m3_ngram_staging(db: sqlite3.Connection) -> None:
+    """Postings an import has not merged into the leak index yet, and the index rebuilt
+    with the vectorised 8-gram hash (``ingest.ngrams``): once, a few seconds per 10,000
+    messages."""
+    from ingest import ngrams  # ngrams imports nothing of state: no cycle at run time
+
+    _script(db, "CREATE TABLE ngrams_new (hash INTEGER NOT NULL, rid INTEGER NOT NULL)")
+    db.execute("DELETE FROM ngrams")
+    for r in db.execute("SELECT rid, text, quoted FROM messages").fetchall():
+        ngrams.add(db, r[0], r[1] or "", r[2] or "")
+    ngrams.merge(db)
 
 
 def _script(db: sqlite3.Connection, script: str) -> None:
