@@ -7,10 +7,13 @@ tag and a line of its own, so that content dedup keeps every one. Then, each in 
 process of its own (for a clean peak RSS):
 
 - ``import``: ``run_import`` of the whole file into a fresh store, as ``ownvoice
-  import --voice-only`` runs it: parse, dedup, SQLite, n-grams, pairing, and the reply
-  pairs embedded. When it returns, ``learn`` can start: that is the voice-ready time.
-- ``search pass``: the background pass (``Store.embed_rest``) on the same store for
-  ``--pass-seconds``, for its rate (the whole pass is that rate times the messages).
+  import`` runs it before its second bar: parse, dedup, SQLite, n-grams (own messages
+  embedded alongside on the second core), pairing, and the newest ``VOICE_PAIRS``
+  reply pairs embedded. When it returns, ``learn`` can start: that is the voice-ready
+  time.
+- ``search pass``: the background pass (``Store.embed_rest``: the older reply pairs,
+  then the messages) on the same store for ``--pass-seconds``, for its rate (the
+  whole pass is about that rate times what remains).
 - ``before``: the same import of the first ``--baseline`` messages the way the import
   ran before the split (every message embedded during the import), against the new
   import of the same messages, side by side: the ratio is what the split buys.
@@ -159,10 +162,10 @@ def main() -> int:
         got = {m: run(m, work / "small.mbox", work / f"data-{m}-{r}", me) for m in order}
         rounds.append({"order": list(order), **got, "ratio": round(got["before"]["seconds"] / got["new"]["seconds"], 2)})
         print(json.dumps(rounds[-1]), flush=True)
-    pending = big["coverage"]["pending"]
+    pending = big["coverage"]["remaining"]  # older reply pairs, then messages for search
     out = {
         "messages": built, "import": big, "search_pass": search,
-        "search_pass_minutes_estimate": round(pending / max(1e-9, search["per_second"]) / 60, 1),
+        "background_pass_minutes_estimate": round(pending / max(1e-9, search["per_second"]) / 60, 1),
         "before_vs_new": rounds,
         "voice_ready_speedup": round(sum(r["ratio"] for r in rounds) / len(rounds), 2),
         "targets": {

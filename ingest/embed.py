@@ -94,6 +94,26 @@ def get_embedder() -> Embedder:
     return _EMBEDDER
 
 
+_SIDE: Embedder | None = None
+
+
+def get_side_embedder() -> Embedder:
+    """An embedder for work beside a busy main thread (``Store.alongside``): the ONNX
+    model again, in a session of one thread, so it takes the core the importer leaves
+    idle and not both; any other embedder (torch, a test's stand-in) is shared as is."""
+    global _SIDE
+    main = get_embedder()
+    from ingest.embed_onnx import OnnxEmbedder
+
+    if not isinstance(main, OnnxEmbedder):
+        return main
+    if _SIDE is None:
+        with _GLOBAL_LOCK:
+            if _SIDE is None:
+                _SIDE = OnnxEmbedder(main.model, main.cache, threads=1)  # type: ignore[assignment]
+    return _SIDE
+
+
 def embedder_kind() -> str:
     """Which embedder this process uses: ``OWNVOICE_EMBEDDER``, else "onnx"."""
     return (os.environ.get("OWNVOICE_EMBEDDER") or "onnx").strip().lower()

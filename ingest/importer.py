@@ -13,6 +13,11 @@ ownership, threads, pairs and aliases over the whole store.
 
 A second process importing into the same data dir gets ``AlreadyRunning`` at once.
 
+Both cores work: while the main thread parses and writes, a worker thread embeds the
+background pass's first rows (the user's own messages) with a one-thread embedder
+(``Store.alongside``; ``alongside=False`` leaves all of it to the pass, as
+``import --voice-only`` does).
+
 What it leaves out: sources are processed one after another (no parallel parsing),
 and a parser that raises mid-stream ends that source with one recorded skip.
 """
@@ -56,7 +61,7 @@ def _parser(parser: ModuleType | None) -> ModuleType:
 
 def run_import(paths: Iterable[str | os.PathLike[str]], store: Store, me: Sequence[str] = (),
                progress: ProgressFn = no_progress, cancel: CancelToken | None = None, *,
-               parser: ModuleType | None = None, batch: int = BATCH) -> ImportResult:
+               parser: ModuleType | None = None, batch: int = BATCH, alongside: bool = True) -> ImportResult:
     """Import ``paths`` into ``store``; see the module docstring."""
     src = _parser(parser)
     plan: list[tuple[str, Path, str]] = []
@@ -71,18 +76,25 @@ def run_import(paths: Iterable[str | os.PathLike[str]], store: Store, me: Sequen
     with store.lock, state.locked_errors(store.data_dir), disk_errors(store.data_dir):
         if me:
             derive.set_me(store, me)
-        for n, (key, path, kind) in enumerate(plan):
-            check(cancel)
-            fp = state.fingerprint(path)
-            row = store.db.execute("SELECT fingerprint, status FROM sources WHERE path = ?",
-                                   (key,)).fetchone()
-            if row and row["status"] == "done" and row["fingerprint"] == fp:
-                unchanged.append(key)
-                progress(Progress("import", n + 1, len(plan), f"{path.name}: unchanged"))
-                continue
-            added[key] = _import_one(store, src, key, path, kind, progress, cancel, batch)
-            derive.finish_source(store, key)
-            progress(Progress("import", n + 1, len(plan), path.name))
+        side = store.alongside() if alongside else None
+        ok = False
+        try:
+            for n, (key, path, kind) in enumerate(plan):
+                check(cancel)
+                fp = state.fingerprint(path)
+                row = store.db.execute("SELECT fingerprint, status FROM sources WHERE path = ?",
+                                       (key,)).fetchone()
+                if row and row["status"] == "done" and row["fingerprint"] == fp:
+                    unchanged.append(key)
+                    progress(Progress("import", n + 1, len(plan), f"{path.name}: unchanged"))
+                    continue
+                added[key] = _import_one(store, src, key, path, kind, progress, cancel, batch, side)
+                derive.finish_source(store, key)
+                progress(Progress("import", n + 1, len(plan), path.name))
+            ok = True
+        finally:
+            if side is not None:
+                side.close(write=ok)  # before finalize, whose embedder wants both cores
         if derive.is_dirty(store):
             derive.finalize(store, progress, cancel)
     who, inferred = store.me()
@@ -131,7 +143,7 @@ def import_sources(paths: Iterable[str | os.PathLike[str]], store: Store,
 
 
 def _import_one(store: Store, src: ModuleType, key: str, path: Path, kind: str,
-                progress: ProgressFn, cancel: CancelToken | None, batch: int) -> int:
+                progress: ProgressFn, cancel: CancelToken | None, batch: int, side=None) -> int:  # noqa: ANN001
     resume = derive.begin_source(store, key, kind, state.fingerprint(path))
     it = iter(src.iter_source(path, kind, source_key=key, start_after=resume))
     added = done = 0
@@ -156,6 +168,9 @@ def _import_one(store: Store, src: ModuleType, key: str, path: Path, kind: str,
             added += derive.add_records(store, key, buf)
             done += len(buf)
             buf = []
-            progress(Progress("parse", done, None, path.name, {"new": added}))
+            info = {"new": added}
+            if side is not None:
+                info["embedded_alongside"] = side.step()
+            progress(Progress("parse", done, None, path.name, info))
         if rec is None:
             return added

@@ -110,6 +110,12 @@ def _m3_ngram_staging(db: sqlite3.Connection) -> None:
     ngrams.merge(db)
 
 
+@migration
+def _m4_newest_pairs(db: sqlite3.Connection) -> None:
+    """The newest reply pairs not embedded yet, found without a sort (``Store.embed_voice``)."""
+    _script(db, "CREATE INDEX pairs_newest ON pairs(embedded, ts)")
+
+
 def _script(db: sqlite3.Connection, script: str) -> None:
     """Run ``;``-separated DDL inside the caller's transaction (executescript would commit)."""
     for stmt in script.split(";"):

@@ -8,13 +8,14 @@ in three collections: messages (the author's ``text``), document chunks, and rep
 pairs (the incoming side, for few-shot retrieval). chroma is kept in step with
 SQLite by ``reconcile``; a kill at any point is repaired on the next write.
 
-Embedding is split by who reads it. An import embeds the reply pairs (what learning
-and drafting read) before it returns; the messages and document chunks, which only
-search reads, are embedded by ``embed_rest``: a background pass (the GUI runs it after
-each import, giving way to every other job; the CLI's import runs it after the import
-proper and ``ownvoice embed`` resumes it), the user's own messages first. It resumes
-after a kill: a row counts as embedded only once its vector is in chroma.
-``coverage`` says how much of the archive search covers meanwhile.
+Embedding is split by who reads it. An import embeds the newest ``VOICE_PAIRS`` reply
+pairs (what learning and drafting read: a lifetime archive's recent replies are its
+owner's voice now) before it returns; older pairs, then the messages and document
+chunks that only search reads, are embedded by ``embed_rest``: a background pass (the
+GUI runs it after each import, giving way to every other job; the CLI's import runs it
+after the import proper and ``ownvoice embed`` resumes it), the user's own messages
+first. It resumes after a kill: a row counts as embedded only once its vector is in
+chroma. ``coverage`` says how much of the archive search and retrieval cover meanwhile.
 
 This is the only module that imports chromadb. Writes (import, forget) take the
 data dir's write lock; reads take none.
@@ -51,8 +52,12 @@ from ingest.jobs import CancelToken, Gate, Progress, ProgressFn, check, no_progr
 from ingest.records import Document, Message, ReplyPair, Skip, SourceReport
 
 KINDS = ("messages", "chunks", "pairs")
-VOICE_KINDS = ("pairs",)  # what learning reads (retrieval): embedded by every import, before it returns
+VOICE_KINDS = ("pairs",)  # what learning reads (retrieval): the newest embedded by every import, before it returns
 SEARCH_KINDS = ("messages", "chunks")  # what only search reads: the background pass (``embed_rest``)
+# Reply pairs an import embeds before it returns, newest first (about 50 s on a 2-core
+# CPU); the older ones are the background pass's first work. A 100,000-message archive
+# that is half replies (bench_import_100k) would otherwise wait four minutes more.
+VOICE_PAIRS = 10_000
 UPSERT_BATCH = 1000
 
 
@@ -302,23 +307,25 @@ class Store:
                                    "ORDER BY id LIMIT ?", (limit,))
             return [(r["id"], r["text"] or "", None) for r in rows]
         rows = self.db.execute("SELECT id, message_text, thread, ts FROM pairs WHERE embedded = 0 "
-                               "ORDER BY id LIMIT ?", (limit,))
+                               "ORDER BY ts DESC LIMIT ?", (limit,))  # the newest first: the voice now
         return [(r["id"], r["message_text"] or "", _pair_meta(r["thread"], r["ts"])) for r in rows]
 
     def embed_pending(self, progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
                       batch: int = 256, kinds: Sequence[str] = KINDS,
-                      each: Callable[[], ContextManager[object]] | None = None, stage: str = "embed") -> int:
-        """Embed and upsert every row of ``kinds`` that chroma lacks; idempotent, resumable.
-        ``each``: a context each batch runs in (the background pass: the GUI's gate and
-        the write lock)."""
-        total = sum(self.db.execute(f"SELECT COUNT(*) FROM {k} WHERE embedded = 0").fetchone()[0]
-                    for k in kinds)
+                      each: Callable[[], ContextManager[object]] | None = None, stage: str = "embed",
+                      limit: int | None = None) -> int:
+        """Embed and upsert every row of ``kinds`` that chroma lacks (at most ``limit``
+        of each kind); idempotent, resumable. ``each``: a context each batch runs in (the
+        background pass: the GUI's gate and the write lock)."""
+        total = sum(min(self.db.execute(f"SELECT COUNT(*) FROM {k} WHERE embedded = 0").fetchone()[0],
+                        limit if limit is not None else 1 << 62) for k in kinds)
         done = 0
         for kind in kinds:
-            while True:
+            left = limit if limit is not None else 1 << 62
+            while left > 0:
                 check(cancel)
                 with each() if each is not None else contextlib.nullcontext():
-                    rows = self.pending_vectors(kind, batch)
+                    rows = self.pending_vectors(kind, min(batch, left))
                     if not rows:
                         break
                     vecs = self.embed([t for _, t, _ in rows])
@@ -329,18 +336,30 @@ class Store:
                         self.db.executemany(f"UPDATE {kind} SET embedded = 1 WHERE id = ?",
                                             [(i,) for i, _, _ in rows])
                 done += len(rows)
+                left -= len(rows)
                 progress(Progress(stage, done, total))
         return done
 
+    voice_pairs = VOICE_PAIRS  # a test sets it lower
+
+    def alongside(self) -> "Alongside":
+        """The background pass's first work, on a second thread while an import parses
+        (see ``Alongside``)."""
+        return Alongside(self)
+
     def embed_voice(self, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> int:
-        """Embed what learning and drafting read (the reply pairs); every import does."""
-        return self.embed_pending(progress, cancel, kinds=VOICE_KINDS)
+        """Embed what learning and drafting read: the newest ``voice_pairs`` reply pairs
+        not embedded yet (every import does; the older ones are ``embed_rest``'s)."""
+        have = self.db.execute("SELECT COALESCE(SUM(embedded), 0) FROM pairs").fetchone()[0]
+        return self.embed_pending(progress, cancel, kinds=VOICE_KINDS,
+                                  limit=max(0, self.voice_pairs - int(have)))
 
     def embed_rest(self, progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
                    gate: Gate | None = None, batch: int = 128) -> int:
-        """The background pass: embed the messages (the user's own first) and document
-        chunks that only search reads, each batch under the write lock, so the pass can
-        stop after any batch and leave a consistent store. Resumable.
+        """The background pass: embed the reply pairs an import left (the older ones), then
+        the messages (the user's own first) and document chunks that only search reads,
+        each batch under the write lock, so the pass can stop after any batch and leave a
+        consistent store. Resumable.
         ``gate``: each batch waits while foreground work runs (``ingest.jobs.Gate``)."""
 
         @contextlib.contextmanager
@@ -349,20 +368,23 @@ class Store:
                 with self.lock, state.locked_errors(self.data_dir):
                     yield
 
-        return self.embed_pending(progress, cancel, batch=batch, kinds=SEARCH_KINDS, each=each,
+        return self.embed_pending(progress, cancel, batch=batch, kinds=VOICE_KINDS + SEARCH_KINDS, each=each,
                                   stage="embed for search")
 
     def coverage(self) -> dict:
         """How much of the archive search covers: embedded and total messages and chunks,
-        and their share (1.0 when the background pass is done or nothing is stored)."""
+        their share (1.0 when the background pass is done or nothing is stored) and
+        ``pending`` (not embedded yet); ``pairs``: the same for the reply pairs retrieval
+        reads; ``remaining``: what the background pass has left of all three."""
         out: dict = {}
-        for kind in SEARCH_KINDS:
+        for kind in KINDS:
             done, total = self.db.execute(f"SELECT COALESCE(SUM(embedded), 0), COUNT(*) FROM {kind}").fetchone()
             out[kind] = {"embedded": int(done), "total": int(total)}
-        done = sum(v["embedded"] for v in out.values())
-        total = sum(v["total"] for v in out.values())
+        done = sum(out[k]["embedded"] for k in SEARCH_KINDS)
+        total = sum(out[k]["total"] for k in SEARCH_KINDS)
         out["share"] = round(done / total, 4) if total else 1.0
         out["pending"] = total - done
+        out["remaining"] = out["pending"] + out["pairs"]["total"] - out["pairs"]["embedded"]
         return out
 
     def reconcile(self) -> None:
@@ -541,6 +563,65 @@ class Store:
 
         with state.locked_errors(self.data_dir):
             return forget_source(self, self._source_key(source_path))
+
+
+class Alongside:
+    """Embed the background pass's first rows (the user's own messages, then the rest)
+    on one worker thread while the caller parses on the main one: parsing is Python on
+    one core, and the embedder's one-thread session (``get_side_embedder``) takes the
+    other. The main thread calls ``step()`` between its batches, outside any
+    transaction: a finished batch is written (chroma, then ``embedded = 1``, as
+    ``embed_pending`` does, so a kill leaves nothing half-done) and the next is
+    handed over. ``close()`` writes the batch in flight. Rows only move from the
+    background pass into the import; nothing is embedded twice.
+
+    Leaves out: reply pairs (they are found only when the import finalizes)."""
+
+    BATCH = 64
+
+    def __init__(self, store: Store) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from ingest.embed import get_side_embedder
+
+        self.store = store
+        self.encode = get_side_embedder().encode
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="ownvoice-alongside")
+        self.rows: list[tuple[str, str, dict | None]] = []
+        self.future = None
+        self.done = 0
+
+    def step(self) -> int:
+        """Write a finished batch and hand over the next; returns rows embedded so far."""
+        if self.future is not None:
+            if not self.future.done():
+                return self.done
+            self._write()
+        rows = self.store.pending_vectors("messages", self.BATCH)
+        if rows:
+            self.rows = rows
+            self.future = self.pool.submit(self.encode, [t for _, t, _ in rows])
+        return self.done
+
+    def _write(self) -> None:
+        vecs, rows = self.future.result(), self.rows  # type: ignore[union-attr]
+        self.future, self.rows = None, []
+        self.store.upsert_vectors("messages", [i for i, _, _ in rows], vecs, [m for _, _, m in rows])
+        with state.transaction(self.store.db):
+            self.store.db.executemany("UPDATE messages SET embedded = 1 WHERE id = ?", [(i,) for i, _, _ in rows])
+        self.done += len(rows)
+
+    def close(self, write: bool = True) -> int:
+        """Stop: write the batch in flight (``write``) or drop it; returns rows embedded."""
+        try:
+            if self.future is not None:
+                if write:
+                    self._write()
+                else:
+                    self.future.cancel()
+        finally:
+            self.pool.shutdown(wait=True)
+        return self.done
 
 
 def _pair_meta(thread: str | None, ts: float | None) -> dict:

@@ -1,8 +1,8 @@
-"""``ownvoice embed [--status] [--json]``: embed the mail search has not covered yet.
+"""``ownvoice embed [--status] [--json]``: embed what an import left for later.
 
-An import embeds what learning reads (the reply pairs) before it returns, then the
-rest for search (``ingest.store.Store.embed_rest``): the user's own messages first,
-then everyone else's, then document passages. That pass stops safely on Ctrl-C or a
+An import embeds what learning reads (the newest reply pairs) before it returns, then
+the rest (``ingest.store.Store.embed_rest``): the older reply pairs, the user's own
+messages, everyone else's, then document passages. That pass stops safely on Ctrl-C or a
 kill; this command resumes it, each message embedded once. ``--status`` only says how
 far it is.
 """
@@ -15,7 +15,7 @@ from app.context import Context
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("embed", help="embed the rest of the archive for search (resumes where it stopped)")
+    p = sub.add_parser("embed", help="embed the rest of the archive: older replies, then search (resumes where it stopped)")
     p.add_argument("--status", action="store_true", help="only say how much search covers")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
@@ -24,13 +24,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from ingest.errors import Cancelled
     from ingest.importer import disk_errors
+    from app.coverage import describe
     from ingest.store import Store
 
     embedded = 0
     stopped = False
     with Store.open(ctx.data_dir, chroma_url=ctx.config.chroma_url,
                     allow_remote=ctx.config.allow_remote_store) as store:
-        if not args.status and store.coverage()["pending"]:
+        if not args.status and store.coverage()["remaining"]:
             with ctx.progress(quiet=args.json) as (progress, cancel):
                 try:
                     with disk_errors(store.data_dir):
@@ -41,8 +42,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         ctx.print_json({"embedded": embedded, "stopped": stopped, "coverage": coverage})
         return 0
-    msg, chunks = coverage["messages"], coverage["chunks"]
-    ctx.console.print(f"Search covers {msg['embedded']:,} of {msg['total']:,} messages and {chunks['embedded']:,} "
-                      f"of {chunks['total']:,} document passages ({int(coverage['share'] * 100)}%)."
-                      + (" Stopped: run `ownvoice embed` again to go on." if stopped else ""), markup=False)
+    if coverage["remaining"]:
+        ctx.console.print(describe(coverage, stopped=True), markup=False)
+    else:
+        msg, chunks = coverage["messages"], coverage["chunks"]
+        ctx.console.print(f"Everything is embedded: {msg['total']:,} messages, {chunks['total']:,} document "
+                          f"passages and {coverage['pairs']['total']:,} replies.", markup=False)
     return 0

@@ -57,6 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from ingest.importer import disk_errors, run_import
+    from app.coverage import describe
     from ingest.store import Store
 
     t0 = time.monotonic()
@@ -71,11 +72,11 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         results = []
         if files:
             with ctx.progress(quiet=args.json) as (progress, cancel):
-                results.append(run_import(files, store, me, progress, cancel))
+                results.append(run_import(files, store, me, progress, cancel, alongside=not args.voice_only))
         for acct in accounts:
             results.append(_import_imap(acct, args, ctx, store, me))
         voice_ready = time.monotonic() - t0
-        if not args.voice_only and store.coverage()["pending"]:
+        if not args.voice_only and store.coverage()["remaining"]:
             # the search index: its own bar; stopped (Ctrl-C) or killed, `ownvoice embed` resumes it
             with ctx.progress(quiet=args.json) as (progress, cancel):
                 try:
@@ -121,10 +122,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         if r["aliases"]:
             ctx.console.print(f"  These addresses look like yours: {', '.join(r['aliases'])}. "
                               "Add them with --me if they are.", markup=False)
-    if coverage["pending"]:
-        ctx.console.print(f"Search covers {int(coverage['share'] * 100)}% of your mail so far; `ownvoice embed` "
-                          f"embeds the other {coverage['pending']:,} (your voice can be learned now).",
-                          markup=False)
+    if coverage["remaining"]:
+        ctx.console.print(describe(coverage, stopped=True), markup=False)
     if result.me_inferred:
         ctx.warn(f"No --me given: took {', '.join(result.me)} (the most frequent sender in your "
                  "Sent folders) as you. Pass --me ADDR to say who you are.")

@@ -50,7 +50,7 @@ def _mail(n: int) -> str:
 def store(tmp_path):
     (tmp_path / "mail.mbox").write_text(_mail(120))
     s = Store.open(tmp_path / "data", chroma_url="")
-    run_import([tmp_path / "mail.mbox"], s, [ME], parser=parser())
+    run_import([tmp_path / "mail.mbox"], s, [ME], parser=parser(), alongside=False)  # all left to the pass
     yield s
     s.close()
 
@@ -79,6 +79,57 @@ def test_an_import_embeds_the_pairs_and_search_says_how_much_it_covers(store):
     store.embed_rest()
     assert store.coverage()["share"] == 1.0 and store.coverage()["pending"] == 0
     assert store.search("Bramley apples bruised", k=1)[0].message.subject == "Bramley apples bruised"
+
+
+def test_an_import_embeds_the_newest_replies_and_the_pass_the_older_ones_first(tmp_path, monkeypatch):
+    from app.coverage import describe
+
+    monkeypatch.setattr(Store, "voice_pairs", 8)  # VOICE_PAIRS is 10,000: the same rule, smaller
+    (tmp_path / "mail.mbox").write_text(_mail(120))
+    with Store.open(tmp_path / "data", chroma_url="") as s:
+        run_import([tmp_path / "mail.mbox"], s, [ME], parser=parser(), alongside=False)
+        pairs = sorted(s.reply_pairs(), key=lambda p: p.date)
+        got = s.vector_ids("pairs")
+        assert len(pairs) == 30 and len(got) == 8
+        assert min(p.date for p in pairs if p.id in got) >= max(p.date for p in pairs if p.id not in got)
+        cov = s.coverage()
+        assert cov["pairs"] == {"embedded": 8, "total": 30} and cov["remaining"] == 22 + 150
+        assert "newest 8 of 30 replies" in describe(cov) and "Search covers 0%" in describe(cov)
+        hits = s.similar_pairs("Bramley apples bruised", k=5)
+        assert hits and all(p.id in got for p, _ in hits)  # retrieval reads what is embedded
+        cancel = CancelToken()
+        with pytest.raises(Cancelled):
+            s.embed_rest(lambda p: cancel.cancel(), cancel, batch=22)
+        cov = s.coverage()
+        assert cov["pairs"]["embedded"] == 30 and cov["messages"]["embedded"] == 0  # older replies first
+        assert "replies" not in describe(cov)
+        s.embed_rest()
+        assert s.coverage()["remaining"] == 0 and describe(s.coverage()) == ""
+
+
+def test_an_import_embeds_its_own_messages_alongside_the_parse(tmp_path):
+    (tmp_path / "mail.mbox").write_text(_mail(120))
+    with Store.open(tmp_path / "data", chroma_url="") as s:
+        run_import([tmp_path / "mail.mbox"], s, [ME], parser=parser())  # one batch: one hand-over
+        embedded = {i for (i,) in s.db.execute("SELECT id FROM messages WHERE embedded = 1")}
+        own = {m.id for m in s.messages(own=True)}
+        assert len(embedded) == 64 and own <= embedded  # the worker's one batch, the user's own first
+        assert s.vector_ids("messages") == embedded
+        assert s.coverage()["pending"] == 150 - 64
+        metas = s._col("messages").get(ids=sorted(own), include=["metadatas"])["metadatas"]
+        assert all(m["own"] for m in metas)
+        seen: list[str] = []
+        real = s.pending_vectors
+
+        def spy(kind, limit=512):  # noqa: ANN001, ANN202 - what the pass embeds after it
+            rows = real(kind, limit)
+            seen.extend(i for i, _, _ in rows if kind == "messages")
+            return rows
+
+        s.pending_vectors = spy
+        s.embed_rest()
+        assert not set(seen) & embedded and len(seen) == 150 - 64  # nothing embedded twice
+        assert s.coverage()["share"] == 1.0
 
 
 def test_a_pass_killed_and_started_again_embeds_every_message_once(store, tmp_path):

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxL
                                QLabel, QLineEdit, QMessageBox, QPushButton, QSplitter, QTableView, QVBoxLayout,
                                QWidget)
 
+from app.coverage import describe
 from app.gui import tasks
 from app.gui.models import (HIT_COLUMNS, SKIP_COLUMNS, SKIPPED_COLUMN, SOURCE_COLUMNS, RecordTable)
 from app.gui.widgets import Banner, JobBar, confirm, header, page_layout, section
@@ -155,9 +156,9 @@ class ArchivePage(QWidget):
     # -- the search-embedding pass (app.gui.background) --------------------------------------
     def on_background(self, p) -> None:  # noqa: ANN001 - ingest.jobs.Progress
         if p.total:
-            self.coverage_label.setText(f"Embedding your mail for search in the background: {p.done:,} of "
-                                        f"{p.total:,}. Search covers what is done; your voice can be learned "
-                                        "now.")
+            self.coverage_label.setText(f"Embedding your older replies and your mail for search in the background: "
+                                        f"{p.done:,} of {p.total:,}. Search and drafts use what is done; your "
+                                        "voice can be learned now.")
 
     def background_failed(self, title: str, text: str) -> None:
         self.coverage_label.setText(f"Embedding for search stopped: {text} It goes on after the next import, "
@@ -166,11 +167,7 @@ class ArchivePage(QWidget):
     def show_coverage(self, cov) -> None:  # noqa: ANN001 - Store.coverage()
         if not cov:
             return
-        if cov.get("pending"):
-            self.coverage_label.setText(f"Search covers {int(cov['share'] * 100)}% of your mail; the rest is "
-                                        "embedded in the background.")
-        else:
-            self.coverage_label.setText("")
+        self.coverage_label.setText(describe(cov))
 
     # -- import ------------------------------------------------------------------------------
     def _show_me(self) -> None:
