@@ -94,24 +94,18 @@ def get_embedder() -> Embedder:
     return _EMBEDDER
 
 
-_SIDE: Embedder | None = None
-
-
-def get_side_embedder() -> Embedder:
+def side_embedder() -> Embedder:
     """An embedder for work beside a busy main thread (``Store.alongside``): the ONNX
     model again, in a session of one thread, so it takes the core the importer leaves
-    idle and not both; any other embedder (torch, a test's stand-in) is shared as is."""
-    global _SIDE
+    idle and not both. A new one each call: its owner drops it when done, and with it
+    the memory ONNX Runtime keeps for its largest run (about 150 MB). Any other
+    embedder (torch, a test's stand-in) is shared as is."""
     main = get_embedder()
     from ingest.embed_onnx import OnnxEmbedder
 
     if not isinstance(main, OnnxEmbedder):
         return main
-    if _SIDE is None:
-        with _GLOBAL_LOCK:
-            if _SIDE is None:
-                _SIDE = OnnxEmbedder(main.model, main.cache, threads=1)  # type: ignore[assignment]
-    return _SIDE
+    return OnnxEmbedder(main.model, main.cache, threads=1)  # type: ignore[return-value]
 
 
 def embedder_kind() -> str:

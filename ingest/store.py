@@ -568,8 +568,8 @@ class Store:
 class Alongside:
     """Embed the background pass's first rows (the user's own messages, then the rest)
     on one worker thread while the caller parses on the main one: parsing is Python on
-    one core, and the embedder's one-thread session (``get_side_embedder``) takes the
-    other. The main thread calls ``step()`` between its batches, outside any
+    one core, and the embedder's one-thread session (``side_embedder``, dropped at
+    ``close``) takes the other. The main thread calls ``step()`` between its batches, outside any
     transaction: a finished batch is written (chroma, then ``embedded = 1``, as
     ``embed_pending`` does, so a kill leaves nothing half-done) and the next is
     handed over. ``close()`` writes the batch in flight. Rows only move from the
@@ -582,10 +582,10 @@ class Alongside:
     def __init__(self, store: Store) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
-        from ingest.embed import get_side_embedder
+        from ingest.embed import side_embedder
 
         self.store = store
-        self.encode = get_side_embedder().encode
+        self.encode = side_embedder().encode
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="ownvoice-alongside")
         self.rows: list[tuple[str, str, dict | None]] = []
         self.future = None
@@ -621,6 +621,7 @@ class Alongside:
                     self.future.cancel()
         finally:
             self.pool.shutdown(wait=True)
+            self.encode = None  # type: ignore[assignment]  # the session and its memory go with it
         return self.done
 
 
