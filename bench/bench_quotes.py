@@ -21,6 +21,8 @@ Prints a table, a few messages where the two disagree (for reading), and ONE JSO
 object on its last line, also written to bench/results/.
 
     .venv/bin/python bench/bench_quotes.py [--people allen-p,germany-c] [--examples 4]
+
+It needs the library: ``pip install -e '.[bench]'`` (ownvoice itself does not use it).
 """
 
 from __future__ import annotations
@@ -85,7 +87,11 @@ def main() -> int:
     if not (CORPORA / "enron").is_dir():
         print(json.dumps({"skipped": f"{CORPORA / 'enron'} is absent"}))
         return 0
-    from mailparser_reply import EmailReplyParser
+    try:
+        from mailparser_reply import EmailReplyParser
+    except ImportError:
+        print(json.dumps({"skipped": "mail-parser-reply is not installed: pip install -e '.[bench]'"}))
+        return 0
 
     from ingest import ngrams
     from ingest.normalize import split_body
