@@ -14,7 +14,9 @@ unambiguously not the user's own new text, and what it throws away:
 - ``others_8grams``: the kept text repeats a run of 8 words found in a message
   someone else wrote to this user (their inbox, raw body). An inbox message may quote
   the user in turn, so this over-counts alike for both splitters;
-- ``emptied``: the body has words but the kept text has none;
+- ``emptied``: the body has words but the kept text has none (``emptied_forwards``:
+  how many of those have no words before the first quote or forward header, i.e.
+  forwards with nothing added);
 - ``words``: mean words kept; and messages per second.
 
 Prints a table, a few messages where the two disagree (for reading), and ONE JSON
@@ -73,9 +75,11 @@ def _score(kept: list[str], bodies: list[str], others: set[int]) -> dict:
     header = sum(1 for t in kept if _HEADER.search(t))
     marks = sum(1 for t in kept if any(line.lstrip().startswith(">") for line in t.splitlines()))
     leak = sum(1 for t in kept if set(ngrams.gram_hashes(ngrams.words(t))) & others)
-    emptied = sum(1 for t, b in zip(kept, bodies) if ngrams.words(b) and not ngrams.words(t))
+    emptied = [b for t, b in zip(kept, bodies) if ngrams.words(b) and not ngrams.words(t)]
+    forwards = sum(1 for b in emptied if not ngrams.words(b[:m.start()] if (m := _HEADER.search(b)) else b))
     return {"header_left": round(header / n, 4), "quote_marks_left": round(marks / n, 4),
-            "others_8grams": round(leak / n, 4), "emptied": round(emptied / n, 4),
+            "others_8grams": round(leak / n, 4), "emptied": round(len(emptied) / n, 4),
+            "emptied_count": len(emptied), "emptied_forwards": forwards,
             "words": round(sum(len(ngrams.words(t)) for t in kept) / n, 1)}
 
 
