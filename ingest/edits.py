@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from ingest.errors import UserError
 from ingest.jobs import ProgressFn, no_progress
+from ingest.pairing import reply_subject
 from ingest.records import Message, ReplyPair
 
 if TYPE_CHECKING:
@@ -93,9 +94,7 @@ def record(store: "Store", message: Message, *, draft: str, final: str, variant:
         names = store.my_names()
         me_name = names[0] if names else ""
     digest = hashlib.sha256(f"{message.id}\n{final}".encode()).hexdigest()[:16]
-    subject = message.subject or ""
-    if subject and not subject.lower().startswith("re:"):
-        subject = "Re: " + subject
+    subject = reply_subject(message.subject)
     when = datetime.now(timezone.utc).replace(microsecond=0)
     note = NOTE + json.dumps({"draft": draft or "", "variant": variant, "how": how, "message": message.id,
                               "saved_at": when.isoformat()}, ensure_ascii=False)

@@ -44,6 +44,29 @@ _QUOTE = re.compile(r"^[ \t]*(>[ \t]?)+")
 _DASHES = re.compile(r"^.*-{3,}\s*$")
 
 
+def one_line(value: str) -> str:
+    """A stored header value made safe to write: control characters (CR, LF) become
+    spaces, runs of whitespace one space.
+
+    >>> one_line("Re: a\\r\\nBcc: x@y")
+    'Re: a Bcc: x@y'
+    """
+    return " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", value or "").split())
+
+
+def reply_subject(subject: str) -> str:
+    """The subject of a reply: on one line, ``"Re: "`` once (the .eml export, the mail
+    client link and a kept edit all use this).
+
+    >>> reply_subject("RE: re: Order"), reply_subject("Order"), reply_subject(""), reply_subject("Aw:x\\nBcc: y")
+    ('RE: re: Order', 'Re: Order', 'Re: (no subject)', 'Aw:x Bcc: y')
+    """
+    s = one_line(subject)
+    if re.match(r"(?i)^(re|aw|sv)\s*:", s):
+        return s
+    return f"Re: {s}" if s else "Re: (no subject)"
+
+
 def normalize_subject(subject: str) -> str:
     """Strip reply/forward prefixes, case-fold, collapse whitespace.
 

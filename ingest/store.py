@@ -349,10 +349,9 @@ class Store:
 
     def embed_voice(self, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> int:
         """Embed what learning and drafting read: the newest ``voice_pairs`` reply pairs
-        not embedded yet (every import does; the older ones are ``embed_rest``'s)."""
-        have = self.db.execute("SELECT COALESCE(SUM(embedded), 0) FROM pairs").fetchone()[0]
-        return self.embed_pending(progress, cancel, kinds=VOICE_KINDS,
-                                  limit=max(0, self.voice_pairs - int(have)))
+        not embedded yet (every import does, so a later import's new replies are
+        embedded at once; older ones left over are ``embed_rest``'s)."""
+        return self.embed_pending(progress, cancel, kinds=VOICE_KINDS, limit=self.voice_pairs)
 
     def embed_rest(self, progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
                    gate: Gate | None = None, batch: int = 128) -> int:

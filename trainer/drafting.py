@@ -35,6 +35,7 @@ from ingest.config import Config
 from ingest.errors import UserError
 from ingest.fsutil import atomic_write_bytes
 from ingest.jobs import CancelToken, Progress, ProgressFn, no_progress
+from ingest.pairing import one_line, reply_subject  # noqa: F401  (reply_subject: part of this module's API)
 from ingest.records import Message, ReplyPair
 from trainer import retrieval
 from trainer.flags import draft_flags
@@ -480,28 +481,6 @@ def redact_leaks(text: str, store: Any, thread: str | None) -> str:
 
 
 # -- .eml export ----------------------------------------------------------------------------------
-def reply_subject(subject: str) -> str:
-    """``"Re: "`` once.
-
-    >>> reply_subject("RE: re: Order"), reply_subject("Order"), reply_subject("")
-    ('RE: re: Order', 'Re: Order', 'Re: (no subject)')
-    """
-    s = (subject or "").strip()
-    if re.match(r"(?i)^(re|aw|sv)\s*:", s):
-        return s
-    return f"Re: {s}" if s else "Re: (no subject)"
-
-
-def _one_line(value: str) -> str:
-    """A stored header value made safe to write: control characters (CR, LF) become
-    spaces, runs of whitespace one space.
-
-    >>> _one_line("Re: a\\r\\nBcc: x@y")
-    'Re: a Bcc: x@y'
-    """
-    return " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", value or "").split())
-
-
 def _msg_id(value: str) -> str:
     """A Message-ID without brackets or any whitespace (a CR/LF in a stored id included)."""
     return re.sub(r"[\s<>\x00-\x1f\x7f]", "", value or "")
@@ -512,11 +491,11 @@ def build_eml(d: Draft, message: Message, me: Sequence[str]) -> EmailMessage:
         raise UserError("Your address is not set, so the reply has no From line.",
                         hint="Set `me` in the config (ownvoice learns it from your Sent folder on import).")
     em = EmailMessage()
-    em["From"] = _one_line(me[0])
-    sender, name = _one_line(message.sender), _one_line(message.sender_name)
+    em["From"] = one_line(me[0])
+    sender, name = one_line(message.sender), one_line(message.sender_name)
     if sender:
         em["To"] = formataddr((name, sender)) if name else sender
-    em["Subject"] = reply_subject(_one_line(message.subject))
+    em["Subject"] = reply_subject(message.subject)
     em["Date"] = format_datetime(datetime.now(timezone.utc))
     domain = me[0].rpartition("@")[2] or None
     em["Message-ID"] = make_msgid(idstring=f"ownvoice.{d.variant}.{d.sample}", domain=domain)

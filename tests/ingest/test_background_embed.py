@@ -107,6 +107,20 @@ def test_an_import_embeds_the_newest_replies_and_the_pass_the_older_ones_first(t
         assert s.coverage()["remaining"] == 0 and describe(s.coverage()) == ""
 
 
+def test_a_later_import_embeds_its_new_replies_at_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(Store, "voice_pairs", 8)
+    (tmp_path / "mail.mbox").write_text(_mail(120))
+    late = (_msg("n1@x", "kit@pub.example", "perry order", "Ten cases of perry by Friday?", 28)
+            + _msg("n2@x", ME, "Re: perry order", "Yes, ten cases of perry on Friday.", 28, "n1@x"))
+    (tmp_path / "late.mbox").write_text(late)
+    with Store.open(tmp_path / "data", chroma_url="") as s:
+        run_import([tmp_path / "mail.mbox"], s, [ME], parser=parser(), alongside=False)
+        run_import([tmp_path / "late.mbox"], s, [ME], parser=parser(), alongside=False)
+        (new,) = [p for p in s.reply_pairs() if "perry" in p.reply_text]
+        assert new.id in s.vector_ids("pairs")  # the newest reply: retrievable as soon as the import returns
+        assert s.similar_pairs("cases of perry", k=1)[0][0].id == new.id
+
+
 def test_an_import_embeds_its_own_messages_alongside_the_parse(tmp_path):
     (tmp_path / "mail.mbox").write_text(_mail(120))
     with Store.open(tmp_path / "data", chroma_url="") as s:

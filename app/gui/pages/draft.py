@@ -23,6 +23,7 @@ from app.gui import tasks
 from app.gui.draftview import DraftColumn, problem_spans, spans_for
 from app.gui.theme import is_dark
 from app.gui.widgets import Banner, JobBar, card, header, page_layout, section
+from ingest.pairing import one_line, reply_subject
 from ingest.records import Message
 
 VARIANTS = (("base", "Base", "the student model with no voice (a baseline)"),
@@ -417,10 +418,8 @@ class DraftPage(QWidget):
     def mailto_url(self, variant: str) -> QUrl:
         _, text = self._current(variant)
         m = self.message
-        subject = (m.subject if m else "") or ""
-        if subject and not subject.lower().startswith("re:"):
-            subject = "Re: " + subject
-        to = m.sender if m else ""
+        subject = reply_subject(m.subject if m else "")
+        to = one_line(m.sender if m else "")
         return QUrl(f"mailto:{quote(to)}?subject={quote(subject)}&body={quote(text)}")
 
     def open_in_mail(self, variant: str) -> None:

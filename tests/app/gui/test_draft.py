@@ -8,7 +8,7 @@ from pathlib import Path
 from email import policy
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QUrl, QUrlQuery, Qt
 
 from tests.app.gui.conftest import wait_idle
 from trainer.drafting import RESAMPLE_REASON
@@ -72,8 +72,9 @@ def test_draft_two_variants_tinted_with_metrics_and_save_eml(make_window, learne
     assert msg.sender in saved["To"]
     assert page.drafts[("rag", 0)].text.strip()[:20] in saved.get_content()
     # mailto carries the same text
-    url = page.mailto_url("rag").toString()
-    assert url.startswith("mailto:") and "subject=" in url
+    url = page.mailto_url("rag")
+    assert url.scheme() == "mailto" and url.path() == msg.sender
+    assert QUrlQuery(url).queryItemValue("subject", QUrl.FullyDecoded) == saved["Subject"]  # the .eml's subject
     # the leak guard's restart voids what streamed; the replacement streams into a clean view
     col = page.columns["base"]
     page.on_restart("base", 0, RESAMPLE_REASON)
