@@ -12,7 +12,7 @@ from pathlib import Path
 
 from app.context import Context
 from ingest.errors import UserError
-from ingest.records import Message, Skip
+from ingest.records import Message
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -60,18 +60,9 @@ def runtime_settings(cfg, args: argparse.Namespace):  # noqa: ANN001, ANN201 - C
 
 def message_from_file(path: str) -> Message:
     """Parse one .eml file with the importer's parser (the file is only read)."""
-    from ingest.sources import iter_source
+    from ingest.sources import read_message
 
-    p = Path(path).expanduser()
-    if not p.is_file():
-        raise UserError(f"{p} is not a file.", hint="Pass an .eml file saved from your mail client.")
-    for rec in iter_source(p, "eml"):
-        if isinstance(rec, Message):
-            return rec
-        if isinstance(rec, Skip):
-            raise UserError(f"{p} could not be read as a mail message ({rec.reason}).",
-                            hint="Pass an .eml file saved from your mail client.")
-    raise UserError(f"{p} holds no mail message.", hint="Pass an .eml file saved from your mail client.")
+    return read_message(path, hint="Pass an .eml file saved from your mail client.")
 
 
 def _open_store(ctx: Context, required: bool):  # noqa: ANN202

@@ -259,22 +259,10 @@ def record_edit(session, message: Message, draft: str, final: str, variant: str,
 
 
 def message_from_eml(path: str) -> Message:
-    """Read one .eml file (only read) into a Message, with the importer's own parser."""
-    from ingest.errors import UserError
-    from ingest.mime import message_from_email, parse_bytes
+    """Read one .eml file (only read) into a Message, as ``draft --reply-to`` does."""
+    from ingest.sources import read_message
 
-    try:
-        data = Path(path).read_bytes()
-    except OSError as e:
-        raise UserError(f"Cannot read {path}: {e.strerror or e}.", hint="Choose another .eml file.") from e
-    try:
-        msg = parse_bytes(data)
-        if not msg.keys():
-            raise ValueError("no header lines")
-        return message_from_email(msg, source=str(path), item=Path(path).name)
-    except Exception as e:  # noqa: BLE001 - any parse failure is the file's fault
-        raise UserError(f"{path} is not a mail message ({e}).",
-                        hint="Open an .eml file saved from a mail client, or paste the text.") from e
+    return read_message(path, hint="Open an .eml file saved from a mail client, or paste the text.")
 
 
 # -- evaluate --------------------------------------------------------------------------------

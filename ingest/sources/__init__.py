@@ -26,7 +26,23 @@ from ingest.sources.detect import detect_kind
 
 KINDS = ("mbox", "maildir", "emldir", "eml", "msg", "pst", "documents", "document")
 
-__all__ = ["KINDS", "detect_kind", "iter_source"]
+__all__ = ["KINDS", "detect_kind", "iter_source", "read_message"]
+
+
+def read_message(path: str | os.PathLike[str],
+                 hint: str = "Choose an .eml file saved from your mail client.") -> Message:
+    """The one message an .eml file holds, read as the importer reads it (only read):
+    the message to answer in ``draft --reply-to`` and on the Draft page. A file that is
+    not one is a ``UserError`` with the reason and ``hint``."""
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise UserError(f"{p} is not a file.", hint=hint)
+    for rec in iter_source(p, "eml"):
+        if isinstance(rec, Message):
+            return rec
+        if isinstance(rec, Skip):
+            raise UserError(f"{p} could not be read as a mail message ({rec.reason}).", hint=hint)
+    raise UserError(f"{p} holds no mail message.", hint=hint)
 
 
 def iter_source(

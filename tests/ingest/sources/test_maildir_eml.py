@@ -108,3 +108,20 @@ def test_bad_resume_point_is_a_user_error(write):
     p = write("r.mbox", "From x@y Mon Apr 18 14:23:23 2022\nSubject: b\n\nbody\n")
     with pytest.raises(UserError):
         iter_source(p, start_after="r.mbox#notanumber")
+
+
+def test_read_message_gives_the_one_message_or_a_clear_error(write, tmp_path):
+    import pytest
+
+    from ingest.errors import UserError
+    from ingest.sources import read_message
+
+    write("q.eml", mail("stall at the fair", "Can we have stall 12?", sender="jo@fair.example"))
+    write("pic.png", "\x89PNG\r\n\x1a\nnot mail")
+    m = read_message(tmp_path / "q.eml")
+    assert m.subject == "stall at the fair" and m.sender == "jo@fair.example" and "stall 12" in m.text
+    with pytest.raises(UserError) as e:
+        read_message(tmp_path / "pic.png", hint="Pick another file.")
+    assert "could not be read as a mail message" in str(e.value) and e.value.hint == "Pick another file."
+    with pytest.raises(UserError, match="is not a file"):
+        read_message(tmp_path)
