@@ -77,7 +77,6 @@ def run_import(paths: Iterable[str | os.PathLike[str]], store: Store, me: Sequen
         if me:
             derive.set_me(store, me)
         side = store.alongside() if alongside else None
-        ok = False
         try:
             for n, (key, path, kind) in enumerate(plan):
                 check(cancel)
@@ -91,10 +90,12 @@ def run_import(paths: Iterable[str | os.PathLike[str]], store: Store, me: Sequen
                 added[key] = _import_one(store, src, key, path, kind, progress, cancel, batch, side)
                 derive.finish_source(store, key)
                 progress(Progress("import", n + 1, len(plan), path.name))
-            ok = True
-        finally:
+        except BaseException:
             if side is not None:
-                side.close(write=ok)  # before finalize, whose embedder wants both cores
+                side.close(drop=True)
+            raise
+        if side is not None:
+            side.close()  # before finalize, whose embedder wants both cores
         if derive.is_dirty(store):
             derive.finalize(store, progress, cancel)
     who, inferred = store.me()

@@ -610,16 +610,21 @@ class Alongside:
             self.store.db.executemany("UPDATE messages SET embedded = 1 WHERE id = ?", [(i,) for i, _, _ in rows])
         self.done += len(rows)
 
-    def close(self, write: bool = True) -> int:
-        """Stop: write the batch in flight (``write``) or drop it; returns rows embedded."""
+    def close(self, wait: bool = False, drop: bool = False) -> int:
+        """Stop; returns rows embedded. A batch in flight is written when it is done, or
+        when ``wait``, unless ``drop`` (the import failed: write nothing more); otherwise
+        it is dropped (at most ``BATCH`` rows go back to the
+        background pass) so the import's end never waits on it: waiting cost a
+        1,000-message import 0.7 s of its 2.2."""
         try:
             if self.future is not None:
-                if write:
+                if not drop and (wait or self.future.done()):
                     self._write()
                 else:
                     self.future.cancel()
+                    self.future = None
         finally:
-            self.pool.shutdown(wait=True)
+            self.pool.shutdown(wait=False)  # a run under way ends by itself, its vectors unused
             self.encode = None  # type: ignore[assignment]  # the session and its memory go with it
         return self.done
 
