@@ -13,10 +13,10 @@ ownership, threads, pairs and aliases over the whole store.
 
 A second process importing into the same data dir gets ``AlreadyRunning`` at once.
 
-Both cores work: while the main thread parses and writes, a worker thread embeds the
-background pass's first rows (the user's own messages) with a one-thread embedder
-(``Store.alongside``; ``alongside=False`` leaves all of it to the pass, as
-``import --voice-only`` does).
+Both cores work: once 2,000 records are parsed, while the main thread parses and
+writes, a worker thread embeds the background pass's first rows (the user's own
+messages) with a one-thread embedder (``Store.alongside``; ``alongside=False`` leaves
+all of it to the pass, as ``import --voice-only`` does).
 
 What it leaves out: sources are processed one after another (no parallel parsing),
 and a parser that raises mid-stream ends that source with one recorded skip.
@@ -168,10 +168,10 @@ def _import_one(store: Store, src: ModuleType, key: str, path: Path, kind: str,
         if len(buf) >= batch or (rec is None and buf):
             added += derive.add_records(store, key, buf)
             done += len(buf)
-            buf = []
             info = {"new": added}
             if side is not None:
-                info["embedded_alongside"] = side.step()
+                info["embedded_alongside"] = side.step(len(buf))
+            buf = []
             progress(Progress("parse", done, None, path.name, info))
         if rec is None:
             return added

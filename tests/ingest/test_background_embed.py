@@ -23,7 +23,7 @@ import pytest
 from ingest.errors import Cancelled
 from ingest.importer import run_import
 from ingest.jobs import CancelToken, Gate
-from ingest.store import Store
+from ingest.store import Alongside, Store
 from tests.ingest.test_import_standin import parser
 from tests.ingest.test_store import ME, _msg
 
@@ -126,7 +126,7 @@ def test_alongside_embeds_the_pass_first_rows_and_the_pass_skips_them(tmp_path):
     with Store.open(tmp_path / "data", chroma_url="") as s:
         run_import([tmp_path / "mail.mbox"], s, [ME], parser=parser(), alongside=False)
         side = s.alongside()  # as run_import drives it: step() between batches, close() at the end
-        side.step()  # hands the first batch to the worker
+        side.step(side.START_AFTER)  # as after 2,000 records parsed: the first batch goes to the worker
         assert side.close(wait=True) == 64
         embedded = {i for (i,) in s.db.execute("SELECT id FROM messages WHERE embedded = 1")}
         own = {m.id for m in s.messages(own=True)}
@@ -148,8 +148,9 @@ def test_alongside_embeds_the_pass_first_rows_and_the_pass_skips_them(tmp_path):
         assert s.coverage()["share"] == 1.0
 
 
-def test_an_import_with_alongside_leaves_every_row_embedded_once_or_pending(tmp_path):
-    (tmp_path / "mail.mbox").write_text(_mail(1200))  # several batches: the worker gets turns
+def test_an_import_with_alongside_leaves_every_row_embedded_once_or_pending(tmp_path, monkeypatch):
+    (tmp_path / "mail.mbox").write_text(_mail(1200))  # 1,500 records in batches of 64: the worker gets turns
+    monkeypatch.setattr(Alongside, "START_AFTER", 128)
     with Store.open(tmp_path / "data", chroma_url="") as s:
         run_import([tmp_path / "mail.mbox"], s, [ME], parser=parser(), batch=64)
         embedded = {i for (i,) in s.db.execute("SELECT id FROM messages WHERE embedded = 1")}
