@@ -368,7 +368,7 @@ class Store:
                     yield
 
         return self.embed_pending(progress, cancel, batch=batch, kinds=VOICE_KINDS + SEARCH_KINDS, each=each,
-                                  stage="embed for search")
+                                  stage="embed older replies, then for search")
 
     def coverage(self) -> dict:
         """How much of the archive search covers: embedded and total messages and chunks,

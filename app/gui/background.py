@@ -44,7 +44,7 @@ class Background(QObject):
         if self.job is not None:
             self.again = True
             return
-        job = Job(tasks.embed_rest, (self.session,), {}, name="embed for search")
+        job = Job(tasks.embed_rest, (self.session,), {}, name="embed older replies, then for search")
         job.signals.progress.connect(self.progress.emit)
         job.signals.done.connect(self.coverage.emit)
         job.signals.failed.connect(self.failed.emit)
