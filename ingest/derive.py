@@ -174,8 +174,9 @@ def finalize(store: "Store", progress: ProgressFn = no_progress,
     gone = sorted(old_pairs.keys() - pairs.keys())
     fresh = [p for pid, p in pairs.items() if old_pairs.get(pid) != state.pair_values(p)]
     check(cancel)
-    if gone:
-        store.delete_vectors("pairs", gone)
+    changed_pairs = [p.id for p in fresh if p.id in old_pairs]
+    if gone or changed_pairs:  # a changed pair's old vector carries its old thread and ts: re-embedded below or by the pass
+        store.delete_vectors("pairs", gone + changed_pairs)
     by_source: dict[str, list[tuple[str, str]]] = {}
     for (s, n), r in zip(sent, sent_rows):
         by_source.setdefault(r[2], []).append((s, n))
@@ -232,6 +233,7 @@ def forget_source(store: "Store", key: str) -> int:
         store.delete_vectors("chunks", chunk_ids)
         store.delete_vectors("pairs", pair_ids)
         with state.transaction(db):
+            ngrams.merge(db)  # an import cut short left postings staged: index them, so each removal is a lookup
             for mid in drop_msgs:
                 r = db.execute("SELECT rid, text, quoted FROM messages WHERE id = ?",
                                (mid,)).fetchone()

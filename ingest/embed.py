@@ -94,17 +94,21 @@ def get_embedder() -> Embedder:
     return _EMBEDDER
 
 
-def side_embedder() -> Embedder:
+def side_embedder() -> Embedder | None:
     """An embedder for work beside a busy main thread (``Store.alongside``): the ONNX
     model again, in a session of one thread, so it takes the core the importer leaves
     idle and not both. A new one each call: its owner drops it when done, and with it
-    the memory ONNX Runtime keeps for its largest run (about 150 MB). Any other
-    embedder (torch, a test's stand-in) is shared as is."""
+    the memory ONNX Runtime keeps for its largest run (about 150 MB). None when there is
+    no built ONNX model to load (its first build, or the torch path): a second torch
+    model or a second build would cost more than the work it does. A test's stand-in
+    embedder is shared as is."""
     main = get_embedder()
-    from ingest.embed_onnx import OnnxEmbedder
+    from ingest.embed_onnx import OnnxEmbedder, onnx_path
 
     if not isinstance(main, OnnxEmbedder):
-        return main
+        return None if type(main) is Embedder else main  # the torch path: none; a test's stand-in: shared
+    if main._fallback is not None or not onnx_path(main.model, main.cache).is_file():
+        return None
     return OnnxEmbedder(main.model, main.cache, threads=1)  # type: ignore[return-value]
 
 

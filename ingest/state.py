@@ -105,15 +105,22 @@ def _m3_ngram_staging(db: sqlite3.Connection) -> None:
 
     _script(db, "CREATE TABLE ngrams_new (hash INTEGER NOT NULL, rid INTEGER NOT NULL)")
     db.execute("DELETE FROM ngrams")
-    for r in db.execute("SELECT rid, text, quoted FROM messages").fetchall():
-        ngrams.add(db, r[0], r[1] or "", r[2] or "")
+    last = -1
+    while True:  # a thousand messages at a time: a lifetime archive's text is never all in memory
+        rows = db.execute("SELECT rid, text, quoted FROM messages WHERE rid > ? ORDER BY rid LIMIT 1000",
+                          (last,)).fetchall()
+        if not rows:
+            break
+        for r in rows:
+            ngrams.add(db, r[0], r[1] or "", r[2] or "")
+        last = rows[-1][0]
     ngrams.merge(db)
 
 
 @migration
 def _m4_newest_pairs(db: sqlite3.Connection) -> None:
     """The newest reply pairs not embedded yet, found without a sort (``Store.embed_voice``)."""
-    _script(db, "CREATE INDEX pairs_newest ON pairs(embedded, ts)")
+    _script(db, "CREATE INDEX IF NOT EXISTS pairs_newest ON pairs(embedded, ts)")
 
 
 def _script(db: sqlite3.Connection, script: str) -> None:

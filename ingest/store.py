@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import re
 import shutil
@@ -59,6 +60,7 @@ SEARCH_KINDS = ("messages", "chunks")  # what only search reads: the background 
 # that is half replies (bench_import_100k) would otherwise wait four minutes more.
 VOICE_PAIRS = 10_000
 UPSERT_BATCH = 1000
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -295,8 +297,10 @@ class Store:
                         where=where, include=["distances"])
         return list(zip(res["ids"][0], (1.0 - d for d in res["distances"][0])))
 
-    def pending_vectors(self, kind: str, limit: int = 512) -> list[tuple[str, str, dict | None]]:
-        """Rows of ``kind`` not yet in chroma: (id, text to embed, metadata)."""
+    def pending_vectors(self, kind: str, limit: int = 512,
+                        newest: tuple[float, str] | None = None) -> list[tuple[str, str, dict | None]]:
+        """Rows of ``kind`` not yet in chroma: (id, text to embed, metadata). Pairs come
+        newest first (undated last); ``newest``: only pairs at or above this (ts, id)."""
         if kind == "messages":  # the user's own first: `search --mine` is the first search worth having
             rows = self.db.execute("SELECT id, text, body, subject, own FROM messages "
                                    "WHERE embedded = 0 ORDER BY own DESC, rid LIMIT ?", (limit,))
@@ -306,26 +310,35 @@ class Store:
             rows = self.db.execute("SELECT id, text FROM chunks WHERE embedded = 0 "
                                    "ORDER BY id LIMIT ?", (limit,))
             return [(r["id"], r["text"] or "", None) for r in rows]
-        rows = self.db.execute("SELECT id, message_text, thread, ts FROM pairs WHERE embedded = 0 "
-                               "ORDER BY ts DESC LIMIT ?", (limit,))  # the newest first: the voice now
+        if newest is not None:
+            rows = self.db.execute("SELECT id, message_text, thread, ts FROM pairs WHERE embedded = 0 "
+                                   "AND (ts > ? OR (ts = ? AND id >= ?)) ORDER BY ts DESC, id DESC LIMIT ?",
+                                   (newest[0], newest[0], newest[1], limit))
+        else:  # the newest first: the voice now
+            rows = self.db.execute("SELECT id, message_text, thread, ts FROM pairs WHERE embedded = 0 "
+                                   "ORDER BY ts DESC, id DESC LIMIT ?", (limit,))
         return [(r["id"], r["message_text"] or "", _pair_meta(r["thread"], r["ts"])) for r in rows]
 
     def embed_pending(self, progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
                       batch: int = 256, kinds: Sequence[str] = KINDS,
                       each: Callable[[], ContextManager[object]] | None = None, stage: str = "embed",
-                      limit: int | None = None) -> int:
-        """Embed and upsert every row of ``kinds`` that chroma lacks (at most ``limit``
-        of each kind); idempotent, resumable. ``each``: a context each batch runs in (the
-        background pass: the GUI's gate and the write lock)."""
-        total = sum(min(self.db.execute(f"SELECT COUNT(*) FROM {k} WHERE embedded = 0").fetchone()[0],
-                        limit if limit is not None else 1 << 62) for k in kinds)
+                      newest: tuple[float, str] | None = None) -> int:
+        """Embed and upsert every row of ``kinds`` that chroma lacks (pairs: only those at
+        or above ``newest``, see ``pending_vectors``); idempotent, resumable. ``each``: a
+        context each batch runs in (the background pass: the GUI's gate and the write lock)."""
+        def pending(k: str) -> int:
+            if k == "pairs" and newest is not None:
+                return self.db.execute("SELECT COUNT(*) FROM pairs WHERE embedded = 0 AND (ts > ? OR "
+                                       "(ts = ? AND id >= ?))", (newest[0], newest[0], newest[1])).fetchone()[0]
+            return self.db.execute(f"SELECT COUNT(*) FROM {k} WHERE embedded = 0").fetchone()[0]
+
+        total = sum(pending(k) for k in kinds)
         done = 0
         for kind in kinds:
-            left = limit if limit is not None else 1 << 62
-            while left > 0:
+            while True:
                 check(cancel)
                 with each() if each is not None else contextlib.nullcontext():
-                    rows = self.pending_vectors(kind, min(batch, left))
+                    rows = self.pending_vectors(kind, batch, newest)
                     if not rows:
                         break
                     vecs = self.embed([t for _, t, _ in rows])
@@ -336,7 +349,6 @@ class Store:
                         self.db.executemany(f"UPDATE {kind} SET embedded = 1 WHERE id = ?",
                                             [(i,) for i, _, _ in rows])
                 done += len(rows)
-                left -= len(rows)
                 progress(Progress(stage, done, total))
         return done
 
@@ -348,10 +360,15 @@ class Store:
         return Alongside(self)
 
     def embed_voice(self, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> int:
-        """Embed what learning and drafting read: the newest ``voice_pairs`` reply pairs
-        not embedded yet (every import does, so a later import's new replies are
-        embedded at once; older ones left over are ``embed_rest``'s)."""
-        return self.embed_pending(progress, cancel, kinds=VOICE_KINDS, limit=self.voice_pairs)
+        """Embed what learning and drafting read: those of the newest ``voice_pairs``
+        reply pairs (of all, dated) not embedded yet. Every import and finalize does, so a
+        later import's new replies are embedded at once, while older pairs left to
+        ``embed_rest`` never hold up an edit or a small import. With fewer pairs than
+        that, every pair, undated ones included."""
+        cut = self.db.execute("SELECT ts, id FROM pairs WHERE ts IS NOT NULL ORDER BY ts DESC, id DESC "
+                              "LIMIT 1 OFFSET ?", (max(0, self.voice_pairs - 1),)).fetchone()
+        return self.embed_pending(progress, cancel, kinds=VOICE_KINDS,
+                                  newest=(cut[0], cut[1]) if cut is not None else None)
 
     def embed_rest(self, progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
                    gate: Gate | None = None, batch: int = 128) -> int:
@@ -587,7 +604,8 @@ class Alongside:
         from ingest.embed import side_embedder
 
         self.store = store
-        self.encode = side_embedder().encode
+        side = side_embedder()
+        self.encode = side.encode if side is not None else None  # None: idle (see side_embedder)
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="ownvoice-alongside")
         self.rows: list[tuple[str, str, dict | None]] = []
         self.future = None
@@ -598,7 +616,7 @@ class Alongside:
         """Count ``parsed`` more records; write a finished batch and hand over the next
         (once ``START_AFTER`` records are parsed); returns rows embedded so far."""
         self.parsed += parsed
-        if self.parsed < self.START_AFTER:
+        if self.parsed < self.START_AFTER or self.encode is None:
             return self.done
         if self.future is not None:
             if not self.future.done():
@@ -611,8 +629,15 @@ class Alongside:
         return self.done
 
     def _write(self) -> None:
-        vecs, rows = self.future.result(), self.rows  # type: ignore[union-attr]
+        future, rows = self.future, self.rows
         self.future, self.rows = None, []
+        try:
+            vecs = future.result()  # type: ignore[union-attr]
+        except Exception as e:  # noqa: BLE001 - optional work: its rows stay the background pass's
+            log.warning("Embedding alongside the import stopped (%s: %s); the background pass does it.",
+                        type(e).__name__, e)
+            self.encode = None  # type: ignore[assignment]
+            return
         self.store.upsert_vectors("messages", [i for i, _, _ in rows], vecs, [m for _, _, m in rows])
         with state.transaction(self.store.db):
             self.store.db.executemany("UPDATE messages SET embedded = 1 WHERE id = ?", [(i,) for i, _, _ in rows])

@@ -51,6 +51,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         cfg = with_identity(cfg, store)  # the store's user; an explicit --me wins
         if args.me:
             cfg = cfg.with_(me=tuple(a.strip().lower() for v in args.me for a in v.split(",") if a.strip()))
+        pairs = store.coverage()["pairs"]
+        if pairs["embedded"] < pairs["total"]:  # retrieval for the held-out messages sees only these
+            ctx.warn(f"Retrieval sees {pairs['embedded']:,} of your {pairs['total']:,} replies (the rest are "
+                     "not embedded yet), so the rag rows understate it. Run `ownvoice embed` first for a full eval.")
         judge = None
         if args.judge:
             from trainer.fidelity.judge import LLMJudge
