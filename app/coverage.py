@@ -17,6 +17,6 @@ def describe(cov: dict, *, stopped: bool = False) -> str:
     if cov.get("pending"):
         parts.append(f"Search covers {int(cov['share'] * 100)}% of your mail so far "
                      f"({cov['pending']:,} messages and passages to go).")
-    parts.append("Run `ownvoice embed` again to go on." if stopped
+    parts.append("`ownvoice embed` embeds the rest (it resumes where it stopped)." if stopped
                  else "The rest is embedded in the background (`ownvoice embed` in a terminal).")
     return " ".join(parts)

@@ -585,11 +585,12 @@ class Alongside:
     """Embed the background pass's first rows (the user's own messages, then the rest)
     on one worker thread while the caller parses on the main one: parsing is Python on
     one core, and the embedder's one-thread session (``side_embedder``, dropped at
-    ``close``) takes the other. The main thread calls ``step()`` between its batches, outside any
-    transaction: a finished batch is written (chroma, then ``embedded = 1``, as
-    ``embed_pending`` does, so a kill leaves nothing half-done) and the next is
-    handed over. ``close()`` writes the batch in flight. Rows only move from the
-    background pass into the import; nothing is embedded twice.
+    ``close``) takes the other. The main thread calls ``step()`` between its batches,
+    outside any transaction: a finished batch is written (chroma, then ``embedded = 1``,
+    as ``embed_pending`` does, so a kill leaves nothing half-done) and the next is
+    handed over. ``close()`` writes a finished batch and drops one still running. A
+    worker that fails is logged and let go. Rows only move from the background pass
+    into the import; nothing is embedded twice.
 
     Leaves out: reply pairs (they are found only when the import finalizes)."""
 
@@ -622,6 +623,8 @@ class Alongside:
             if not self.future.done():
                 return self.done
             self._write()
+            if self.encode is None:  # the worker failed: the rest is the background pass's
+                return self.done
         rows = self.store.pending_vectors("messages", self.BATCH)
         if rows:
             self.rows = rows

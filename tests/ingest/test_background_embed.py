@@ -179,9 +179,13 @@ def test_alongside_lets_a_failing_worker_go_and_the_import_finish(tmp_path, monk
     monkeypatch.setattr(Alongside, "__init__", broken)
     real_close = Alongside.close
     monkeypatch.setattr(Alongside, "close", lambda self, wait=False, drop=False: real_close(self, True, drop))
+    calls = []
+    real_write = Alongside._write
+    monkeypatch.setattr(Alongside, "_write", lambda self: (calls.append(1), real_write(self)))
     with Store.open(tmp_path / "data", chroma_url="") as s:
         run_import([tmp_path / "mail.mbox"], s, [ME], parser=parser(), batch=64)
         assert s.coverage()["messages"]["embedded"] == 0 and len(s.reply_pairs()) == 300  # the import itself is whole
+    assert len(calls) == 1  # after the failure nothing more was handed to the worker
 
 
 def test_a_pass_killed_and_started_again_embeds_every_message_once(store, tmp_path):
