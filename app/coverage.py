@@ -7,7 +7,7 @@ from __future__ import annotations
 def describe(cov: dict, *, stopped: bool = False) -> str:
     """What search and retrieval cover while the background pass has work left; "" when
     it has none (``stopped``: the pass was interrupted, say how to go on)."""
-    if not cov or not cov.get("remaining", cov.get("pending")):
+    if not cov or not cov.get("remaining"):
         return ""
     parts = []
     pairs = cov.get("pairs") or {}

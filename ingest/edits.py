@@ -128,10 +128,13 @@ def prefer_sent(pairs: dict[str, ReplyPair]) -> dict[str, ReplyPair]:
     oldest = datetime.min.replace(tzinfo=timezone.utc)
     newest: dict[tuple, ReplyPair] = {}
     for p in pairs.values():
-        if p.source == EDITS and answers(p) not in answered:
-            cur = newest.get(answers(p))
+        if p.source != EDITS:
+            continue
+        key = answers(p)
+        if key not in answered:
+            cur = newest.get(key)
             if cur is None or (p.date or oldest) >= (cur.date or oldest):
-                newest[answers(p)] = p
+                newest[key] = p
     keep = {p.id for p in newest.values()}
     return {pid: p for pid, p in pairs.items() if p.source != EDITS or pid in keep}
 

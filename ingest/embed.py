@@ -99,15 +99,13 @@ def side_embedder() -> Embedder | None:
     model again, in a session of one thread, so it takes the core the importer leaves
     idle and not both. A new one each call: its owner drops it when done, and with it
     the memory ONNX Runtime keeps for its largest run (about 150 MB). None when there is
-    no built ONNX model to load (its first build, or the torch path): a second torch
-    model or a second build would cost more than the work it does. A test's stand-in
-    embedder is shared as is."""
+    no built ONNX model to load (its first build, the torch path, a test's stand-in): a
+    second torch model or a second build would cost more than the work it does."""
     main = get_embedder()
     from ingest.embed_onnx import OnnxEmbedder, onnx_path
 
-    if not isinstance(main, OnnxEmbedder):
-        return None if type(main) is Embedder else main  # the torch path: none; a test's stand-in: shared
-    if main._fallback is not None or not onnx_path(main.model, main.cache).is_file():
+    if (not isinstance(main, OnnxEmbedder) or main._fallback is not None
+            or not onnx_path(main.model, main.cache).is_file()):
         return None
     return OnnxEmbedder(main.model, main.cache, threads=1)  # type: ignore[return-value]
 

@@ -36,7 +36,7 @@ from ingest import derive, state
 from ingest.errors import UserError
 from ingest.jobs import CancelToken, Progress, ProgressFn, check, no_progress
 from ingest.records import Skip, SourceReport
-from ingest.store import Store
+from ingest.store import Alongside, Store
 
 BATCH = 256
 PARSER: ModuleType | None = None  # tests may point this at a stand-in parser module
@@ -144,7 +144,8 @@ def import_sources(paths: Iterable[str | os.PathLike[str]], store: Store,
 
 
 def _import_one(store: Store, src: ModuleType, key: str, path: Path, kind: str,
-                progress: ProgressFn, cancel: CancelToken | None, batch: int, side=None) -> int:  # noqa: ANN001
+                progress: ProgressFn, cancel: CancelToken | None, batch: int,
+                side: Alongside | None = None) -> int:
     resume = derive.begin_source(store, key, kind, state.fingerprint(path))
     it = iter(src.iter_source(path, kind, source_key=key, start_after=resume))
     added = done = 0

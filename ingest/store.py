@@ -59,6 +59,7 @@ SEARCH_KINDS = ("messages", "chunks")  # what only search reads: the background 
 # CPU); the older ones are the background pass's first work. A 100,000-message archive
 # that is half replies (bench_import_100k) would otherwise wait four minutes more.
 VOICE_PAIRS = 10_000
+_NEWEST = "(ts > ? OR (ts = ? AND id >= ?))"  # a pair at or above a (ts, id) cut: embed_voice's window
 UPSERT_BATCH = 1000
 log = logging.getLogger(__name__)
 
@@ -312,7 +313,7 @@ class Store:
             return [(r["id"], r["text"] or "", None) for r in rows]
         if newest is not None:
             rows = self.db.execute("SELECT id, message_text, thread, ts FROM pairs WHERE embedded = 0 "
-                                   "AND (ts > ? OR (ts = ? AND id >= ?)) ORDER BY ts DESC, id DESC LIMIT ?",
+                                   f"AND {_NEWEST} ORDER BY ts DESC, id DESC LIMIT ?",
                                    (newest[0], newest[0], newest[1], limit))
         else:  # the newest first: the voice now
             rows = self.db.execute("SELECT id, message_text, thread, ts FROM pairs WHERE embedded = 0 "
@@ -328,8 +329,8 @@ class Store:
         context each batch runs in (the background pass: the GUI's gate and the write lock)."""
         def pending(k: str) -> int:
             if k == "pairs" and newest is not None:
-                return self.db.execute("SELECT COUNT(*) FROM pairs WHERE embedded = 0 AND (ts > ? OR "
-                                       "(ts = ? AND id >= ?))", (newest[0], newest[0], newest[1])).fetchone()[0]
+                return self.db.execute(f"SELECT COUNT(*) FROM pairs WHERE embedded = 0 AND {_NEWEST}",
+                                       (newest[0], newest[0], newest[1])).fetchone()[0]
             return self.db.execute(f"SELECT COUNT(*) FROM {k} WHERE embedded = 0").fetchone()[0]
 
         total = sum(pending(k) for k in kinds)
