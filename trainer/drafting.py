@@ -43,7 +43,7 @@ from trainer.prompt import build_prompt, frame_text, new_boundary
 from trainer.register import register_for
 from trainer.replycheck import CheckContext, ReplyChecks, draft_veto, fact_keys, frame_ngrams
 from trainer.runtime import Runtime, runtime_for
-from trainer.scaffold import Scaffold, first_name, said_nothing
+from trainer.scaffold import Scaffold, ends_sentence, first_name, said_nothing, whole_sentences
 
 VARIANTS = ("base", "rag", "pld", "lora", "full")
 ADAPTER_REL = "adapter/adapter.gguf"
@@ -309,6 +309,10 @@ def draft(message: Message, *, variants: Sequence[str] | str | None = None, n: i
             extra = {**sc.generate_kwargs(opening),
                      "veto": draft_veto(prompt.boundary, ctx.people.user_first, opening,
                                         numbers=ctx.number_prefixes() if cfg.number_guard else None)}
+            # past this share of the budget, stop at the next sentence end, so that a long
+            # draft ends on a whole sentence rather than where the tokens ran out
+            soft = max(8, round(SOFT_SHARE * prompt.max_tokens))
+            extra["soft_max_tokens"] = min(extra.get("soft_max_tokens") or soft, soft)
             for i in range(n):
                 if cancel is not None and cancel.cancelled:
                     cancelled = True
@@ -320,7 +324,8 @@ def draft(message: Message, *, variants: Sequence[str] | str | None = None, n: i
                     tries, lambda k, on_token, _i=i: _sample(
                         rt, prompt, sc, store, message.thread or None, seed=seed + _i + 104729 * k,
                         temperature=temperature, top_p=top_p, cancel=cancel, on_token=on_token, on_restart=rs,
-                        extra=extra, opening=opening), ctx.check, cb, rs)
+                        extra=extra, opening=opening),
+                    lambda text, fl: ctx.check(text, unfinished="unfinished" in fl), cb, rs)
                 flags = tuple(dict.fromkeys((*flags, *checks.flags(), *(("cancelled",) if stopped else ()))))
                 cancelled = cancelled or stopped
                 drafts.append(Draft(plan.variant, i, g.text, g.tokens, g.seconds, g.decode_tokens_per_second,
@@ -341,6 +346,8 @@ def draft(message: Message, *, variants: Sequence[str] | str | None = None, n: i
 
 
 LEAK_RETRIES = 2
+SOFT_SHARE = 0.8  # of max_tokens: from here on, the next sentence end stops the draft
+TRIM_REASON = "This draft ran out of room mid-sentence, so it ends at its last whole sentence."
 RETRY_REASON = "This draft {why}, so another sample is being drafted."
 KEPT_REASON = "An earlier sample was closer to sendable, so it is kept."
 
@@ -348,6 +355,8 @@ KEPT_REASON = "An earlier sample was closer to sendable, so it is kept."
 def _why(c: ReplyChecks) -> str:
     if c.empty:
         return "said nothing"
+    if c.unfinished:
+        return "stopped mid-sentence"
     if not c.role_ok:
         return "spoke as the sender"
     if c.prompt_leak:
@@ -358,9 +367,10 @@ def _why(c: ReplyChecks) -> str:
 
 
 def _best_of(tries: int, sample: Callable[[int, Callable[[str], None] | None], tuple[Any, tuple]],
-             check: Callable[[str], ReplyChecks], on_token: Callable[[str], None] | None,
+             check: Callable[[str, tuple], ReplyChecks], on_token: Callable[[str], None] | None,
              on_restart: Callable[[str], None] | None) -> tuple[Any, tuple, ReplyChecks, int, int, ReplyChecks, bool]:
-    """Draw up to ``tries`` samples (``sample(k, on_token)``) until one passes ``check``.
+    """Draw up to ``tries`` samples (``sample(k, on_token)``) until one passes
+    ``check(text, flags)``.
 
     Returns (generation, flags, checks, index kept, samples drawn, the first sample's
     checks, cancelled). Each new sample streams after an ``on_restart`` that says why; a
@@ -376,7 +386,7 @@ def _best_of(tries: int, sample: Callable[[int, Callable[[str], None] | None], t
         if k and on_restart is not None:
             on_restart(RETRY_REASON.format(why=_why(kept[2])))
         g, flags = sample(k, on_token if (k == 0 or on_restart is not None) else None)
-        checks = check(g.text)
+        checks = check(g.text, flags)
         first = first or checks
         if g.finish_reason == "cancelled":
             stopped = True
@@ -404,7 +414,8 @@ def _better(a: ReplyChecks, b: ReplyChecks) -> bool:
 def _sample(rt: Runtime, prompt: Any, sc: Scaffold, store: Any, thread: str | None, *, seed: int,
             temperature: float, top_p: float, cancel: CancelToken | None, on_token: Callable[[str], None] | None,
             on_restart: Callable[[str], None] | None, extra: dict[str, Any], opening: str) -> tuple[Any, tuple]:
-    """One sample: generate, the leak guard, the empty check and the user's sign-off."""
+    """One sample: generate, the leak guard, cutting a draft the budget stopped mid-sentence
+    back to its last whole sentence, the empty check and the user's sign-off."""
     g = rt.generate(list(prompt.messages), max_tokens=prompt.max_tokens, temperature=temperature,
                     top_p=top_p, seed=seed, on_token=on_token, cancel=cancel,
                     drop_lines_with=prompt.boundary, ban_chars="[", **extra)
@@ -414,9 +425,21 @@ def _sample(rt: Runtime, prompt: Any, sc: Scaffold, store: Any, thread: str | No
         g, flags = _without_leak(rt, prompt, g, flags, store, thread, temperature=temperature, top_p=top_p,
                                  seed=seed, cancel=cancel, on_token=on_token if on_restart else None,
                                  on_restart=on_restart, extra=extra)
+    if g.finish_reason in ("length", "context") and not said_nothing(g.text, opening) and not ends_sentence(g.text):
+        # the budget ran out mid-sentence: cut back to the last whole sentence, or say so
+        whole = whole_sentences(g.text)
+        if whole and not said_nothing(whole, opening):
+            if on_restart is not None:
+                on_restart(TRIM_REASON)
+                if on_token:
+                    on_token(whole)
+            g = replace(g, text=whole)
+            flags += ("trimmed",)
+        else:
+            flags += ("unfinished",)
     if said_nothing(g.text, opening):  # nothing said, or only the frame
         flags += ("empty",)
-    elif g.finish_reason != "cancelled":
+    elif g.finish_reason != "cancelled" and "unfinished" not in flags:  # no sign-off glued to half a sentence
         tail = sc.sign_off_piece(g.text)  # the user's sign-off, streamed like the rest
         if tail:
             if on_token:

@@ -143,6 +143,40 @@ def said_nothing(text: str, opening: str) -> bool:
     return text.strip() in ("", opening.strip())
 
 
+_END = re.compile(r"""[.!?]["')\]]*(?=\s|$)|\n""")
+
+
+def whole_sentences(text: str) -> str:
+    r"""``text`` up to the end of its last whole sentence: a ".", "!" or "?" (closing
+    quotes and brackets kept) before a space or the end, or a line break after a line
+    that does not introduce what follows; "" when it has none. For a generation the
+    token budget stopped mid-sentence.
+
+    >>> whole_sentences("Hi Jo,\n\nThe prices are attached. I can send some of")
+    'Hi Jo,\n\nThe prices are attached.'
+    >>> whole_sentences("It costs 3.5 (about) for the")
+    ''
+    >>> whole_sentences("Times are:\nMonday at")
+    ''
+    """
+    end = 0
+    for m in _END.finditer(text):
+        if m.group() == "\n":
+            line = text[:m.start()].rstrip(" \t")
+            if not line or line.endswith((":", "\n")):
+                continue
+            end = m.start()
+        else:
+            end = m.end()
+    return text[:end].rstrip() if end else ""
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether ``text`` ends a sentence (a whole-sentence text needs no cutting back)."""
+    t = text.rstrip()
+    return bool(t) and whole_sentences(t) == t
+
+
 def first_name(message: Any) -> str:
     r"""The correspondent's first name: from the display name ("Last, First" too; a sender
     with no address is a display name), else from a first.last address, else from the

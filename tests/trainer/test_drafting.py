@@ -286,6 +286,76 @@ def test_leak_guard_resamples_then_redacts():
     assert rt.calls == 1 and g.finish_reason == "cancelled" and "redacted" in flags and "vault" not in g.text
 
 
+def test_a_draft_the_budget_stops_mid_sentence_is_cut_back_or_marked_unfinished():
+    """The demo's rag draft to Harriet ended "...with some of / cheers, W.": a generation
+    stopped by max_tokens is cut back to its last whole sentence (streamed again after a
+    restart), and one with no whole sentence is marked unfinished, without a sign-off.
+    A stand-in runtime, so that the stop falls exactly mid-sentence; the real model's
+    drafts are checked in the next test."""
+    from dataclasses import dataclass
+
+    from trainer.scaffold import Scaffold
+
+    @dataclass(frozen=True)
+    class G:
+        text: str
+        finish_reason: str = "length"
+
+    class Store:
+        def rare_runs(self, text, exclude_thread=None, n=8, max_docs=2):
+            return []
+
+        def messages(self, own=None, source=None):
+            return iter(())
+
+    class Prompt:
+        messages, max_tokens, boundary = (), 40, "XYZ"
+
+    class RT:
+        def __init__(self, text, finish="length"):
+            self.g = G(text, finish)
+
+        def generate(self, *a, on_token=None, **k):
+            if on_token:
+                for w in re.findall(r"\S+\s*", self.g.text):
+                    on_token(w)
+            return self.g
+
+    def run(text, finish="length"):
+        events = []
+        g, fl = drafting._sample(RT(text, finish), Prompt(), Scaffold(sign_off="cheers, W."), Store(), None,
+                                 seed=1, temperature=0.7, top_p=0.9, cancel=None,
+                                 on_token=lambda s: events.append(("token", s)),
+                                 on_restart=lambda r: events.append(("restart", r)), extra={}, opening="Hi Jo,\n\n")
+        last = max((i for i, e in enumerate(events) if e[0] == "restart"), default=-1)
+        return g, fl, "".join(e[1] for e in events[last + 1:]), [e[1] for e in events if e[0] == "restart"]
+
+    g, fl, shown, restarts = run("Hi Jo,\n\nThe hedge pitch is ours. We will bring the press and some of")
+    assert g.text == "Hi Jo,\n\nThe hedge pitch is ours.\n\ncheers, W." and "trimmed" in fl
+    assert restarts == [drafting.TRIM_REASON] and shown == g.text
+    g, fl, shown, restarts = run("Hi Jo,\n\nWe will bring the press and some of")
+    assert "unfinished" in fl and "cheers" not in g.text and not restarts and shown == g.text
+    g, fl, _, restarts = run("Hi Jo,\n\nThe hedge pitch is ours. We will bring the press and some of", "stop")
+    assert not restarts and "trimmed" not in fl and g.text.endswith("some of\n\ncheers, W.")  # the model chose to end
+    g, fl, _, restarts = run("Hi Jo,\n\nThe hedge pitch is ours.")
+    assert not restarts and "trimmed" not in fl and g.text.endswith("ours.\n\ncheers, W.")
+
+
+def test_drafts_end_on_a_whole_sentence_or_say_they_do_not(rt, store):
+    """With a tight budget, every real draft either ends a sentence (before the user's
+    sign-off) or is marked unfinished and not usable."""
+    from trainer.scaffold import ends_sentence
+
+    target = next(m for m in store.messages() if m.message_id == "m0@fair.example")
+    res = draft(target, variants="base,rag", n=3, store=store, config=CFG.with_(max_tokens=30, best_of=1))
+    assert len(res.drafts) == 6
+    for d in res.drafts:
+        if "unfinished" in d.flags:
+            assert d.checks.unfinished and not d.usable
+        elif d.finish_reason == "length":
+            assert ends_sentence(d.text), d.text
+
+
 def test_variants_of_one_call_share_the_fence_boundary(rt, store, pack, monkeypatch):
     """base and pld differ only in the style prompt, so comparing them is paired; each
     call still draws a fresh (unpredictable) boundary."""
@@ -365,12 +435,14 @@ def test_cancel_during_best_of_n_cancels_every_sample(rt, store, monkeypatch):
     # cancel comes when the second sample starts
     from trainer.replycheck import CheckContext, ReplyChecks, Span
 
-    monkeypatch.setattr(CheckContext, "check", lambda self, text: ReplyChecks(
+    monkeypatch.setattr(CheckContext, "check", lambda self, text, **kw: ReplyChecks(
         role_problems=(Span("x", 0, 1, "stand-in"),), words=3))
     token = CancelToken()
     restarts = []
 
     def on_restart(v: str, i: int, reason: str) -> None:
+        if reason == drafting.TRIM_REASON:  # a 12-token sample cut back to a whole sentence
+            return
         restarts.append(reason)
         token.cancel()
 

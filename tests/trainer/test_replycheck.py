@@ -169,6 +169,13 @@ def test_asks_are_found_and_an_answer_is_told_from_a_restatement(demo):
                          embed) == [False]  # restates the ask, says nothing new
     assert answered_asks(asks, ["The orchard looks lovely in the snow.", "Hope the harbour is busy."],
                          embed) == [False]
+    # the demo's base draft to Harriet: an echo of the ask in words of interest answers nothing
+    echo = ["Thank you for your email.", "I'd love to hear about the trade prices."]
+    assert answered_asks(asks, echo, embed) == [False]
+    assert answered_asks(asks, echo, None) == [False]
+    assert answered_asks(asks, ["Sure, I'll send the trade prices over tomorrow."], embed) == [True]
+    assert answered_asks(["Could we meet on Friday to go over the Wyvern Bay order?"], ["Sounds good."],
+                         embed) == [True]  # repeats nothing of the ask: a reply act
     assert find_asks("Let me know if you have any questions. Please see the attached file. "
                      "Thanks for your help.") == []
 
@@ -185,6 +192,8 @@ def test_usable_needs_every_check():
     assert replace(ok, invented=(span, span)).invented_per_100w == 10.0
     assert ReplyChecks().usable  # no asks: nothing to answer
     assert not replace(ok, empty=True).usable and replace(ok, empty=True).problems() > 0
+    cut = replace(ok, unfinished=True)
+    assert not cut.usable and "unfinished" in cut.flags() and cut.problems() > ok.problems()
 
 
 def test_a_good_reply_to_the_demo_passes_and_a_bad_one_says_why(demo):

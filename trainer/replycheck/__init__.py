@@ -30,7 +30,7 @@ spans it flags (``Span``: text, offsets into the draft, reason):
   same subject. A sentence that only restates the ask (no content word of its own)
   does not count.
 
-``usable`` = something said (beyond a greeting line), role ok, no prompt leak, no
+``usable`` = something said (beyond a greeting line), not cut off mid-sentence, role ok, no prompt leak, no
 invented span, and at least half the asks answered (all of them when there are at most
 two).
 
@@ -83,6 +83,7 @@ class ReplyChecks:
     unanswered: tuple[str, ...] = ()  # the asks no sentence responds to
     words: int = 0
     empty: bool = False  # nothing said beyond a greeting line
+    unfinished: bool = False  # the model ran out of tokens mid-sentence, with no whole sentence to cut back to
 
     @property
     def role_ok(self) -> bool:
@@ -101,21 +102,22 @@ class ReplyChecks:
 
     @property
     def usable(self) -> bool:
-        return not self.empty and self.role_ok and not self.prompt_leak and not self.invented and self.answered_ok
+        return (not self.empty and not self.unfinished and self.role_ok and not self.prompt_leak
+                and not self.invented and self.answered_ok)
 
     @property
     def invented_per_100w(self) -> float:
         return 100.0 * len(self.invented) / max(1, self.words)
 
     def flags(self) -> tuple[str, ...]:
-        """The draft flags these checks add: "role", "prompt_leak", "invented"."""
+        """The draft flags these checks add: "role", "prompt_leak", "invented", "unfinished"."""
         return tuple(f for f, on in (("role", not self.role_ok), ("prompt_leak", self.prompt_leak),
-                                     ("invented", bool(self.invented))) if on)
+                                     ("invented", bool(self.invented)), ("unfinished", self.unfinished)) if on)
 
     def problems(self) -> int:
         """How far from usable (for picking the best of several samples)."""
         return (3 * len(self.role_problems) + 3 * len(self.prompt_spans) + len(self.invented)
-                + (0 if self.answered_ok else 2) + (5 if self.empty else 0))
+                + (0 if self.answered_ok else 2) + (5 if self.empty else 0) + (2 if self.unfinished else 0))
 
     def spans(self) -> tuple[Span, ...]:
         """Every flagged span, in text order (for marking the draft)."""
@@ -126,7 +128,7 @@ class ReplyChecks:
                 "prompt_leak": self.prompt_leak, "prompt_spans": [s.to_json() for s in self.prompt_spans],
                 "invented": [s.to_json() for s in self.invented], "asks": self.asks,
                 "answered": None if self.answered is None else round(self.answered, 3),
-                "unanswered": list(self.unanswered), "empty": self.empty}
+                "unanswered": list(self.unanswered), "empty": self.empty, "unfinished": self.unfinished}
 
 
 # -- one context per message ---------------------------------------------------------------------
@@ -172,7 +174,11 @@ class CheckContext:
         """Prefixes of every number in the thread, the examples and the archive."""
         return self.archive.number_prefixes() | number_prefixes(k for k in self.thread_keys if k.startswith("n:"))
 
-    def check(self, draft: str) -> ReplyChecks:
+    def check(self, draft: str, *, unfinished: bool = False) -> ReplyChecks:
+        """The checks of one draft; ``unfinished``: the generation stopped at its token
+        budget mid-sentence and could not be cut back to a whole sentence (the drafting
+        loop knows; a text alone cannot tell a cut-off from a reply written without a
+        final full stop, which real mail often is)."""
         from trainer.fidelity.checks import word_count
 
         atoms = split_atoms(draft)
@@ -185,7 +191,7 @@ class CheckContext:
             invented=tuple(invented_spans(draft, self.known)),
             asks=len(self.asks), answered=(sum(got) / len(got)) if got else None,
             unanswered=tuple(a for a, ok in zip(self.asks, got) if not ok),
-            words=word_count(draft),
+            words=word_count(draft), unfinished=unfinished,
             empty=not any(re.search(r"\w", a.text) for a in atoms if a.kind != "greeting"))
 
 

@@ -75,12 +75,35 @@ def _content(s: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9][a-z0-9'-]*", s.lower()) if w not in _STOP and len(w) > 2}
 
 
+# words of interest or wish, that carry no answer ("I'd love to hear more about ...")
+_HOLLOW = frozenset("""love hear happy glad great interested interest excited keen look looking forward talk
+chat discuss learn more share info information details detail touch getting sounds sound good nice appreciate
+really definitely like wanted want wish hoping hope see""".split())
+
+
+def _echo(s: str, ask_words: set[str]) -> bool:
+    """Whether sentence ``s`` only echoes the ask in words of interest: it repeats some of
+    the ask's words, has a word of interest, and no content word beyond the ask's, those
+    words and contractions ("I'd love to hear about the trade prices" to "Could you send
+    your trade prices?"; "Sounds good." repeats nothing, so it is a reply act).
+
+    >>> _echo("I'd love to hear about the trade prices.", _content("Could you send your trade prices?"))
+    True
+    >>> _echo("I'll send the prices.", _content("Could you send your trade prices?"))
+    False
+    """
+    words = _content(s)
+    return (bool(words & _HOLLOW) and bool(words & ask_words)
+            and not {w for w in words - ask_words - _HOLLOW if "'" not in w})
+
+
 def answered_asks(asks: Sequence[str], draft_sentences: Sequence[str], embed: Embed | None,
                   sim: float = SIM, act_sim: float = ACT_SIM) -> list[bool]:
     """For each ask, whether the draft responds to it: a sentence close in meaning to the
     ask (cosine >= ``sim``) that adds a content word of its own, or a reply act (an
     acknowledgement, a commitment, a refusal or a counter-question) in a draft that is on
-    the ask's subject as a whole (cosine of the ask and the whole draft >= ``act_sim``)."""
+    the ask's subject as a whole (cosine of the ask and the whole draft >= ``act_sim``).
+    A sentence that only echoes the ask in words of interest (``_echo``) is neither."""
     if not asks:
         return []
     sents = [s for s in draft_sentences if len(s.strip()) > 1]
@@ -95,10 +118,11 @@ def answered_asks(asks: Sequence[str], draft_sentences: Sequence[str], embed: Em
             ca, cb = _content(a), _content(b)
             return 2 * len(ca & cb) / max(1, len(ca | cb))
         cos = np.asarray([[ov(a, s) for s in [*sents, whole]] for a in asks], dtype=np.float32)
-    acts = any(_ACK.match(s) or s.rstrip().endswith("?") for s in sents)
     out = []
     for i, ask in enumerate(asks):
         ask_words = _content(ask)
-        near = any(cos[i, j] >= sim and (_content(s) - ask_words) for j, s in enumerate(sents))
+        own = [not _echo(s, ask_words) for s in sents]
+        near = any(ok and cos[i, j] >= sim and (_content(s) - ask_words) for j, (s, ok) in enumerate(zip(sents, own)))
+        acts = any(ok and (_ACK.match(s) or s.rstrip().endswith("?")) for s, ok in zip(sents, own))
         out.append(bool(near or (acts and cos[i, -1] >= act_sim)))
     return out

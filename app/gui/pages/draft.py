@@ -313,7 +313,8 @@ class DraftPage(QWidget):
         problems = problem_spans(text, checks) if key not in self.edited else []
         col.view.show_scored(text, problems + spans, is_dark())  # problems first: their tooltip wins
         if checks is not None and key not in self.edited:
-            why = [sp.reason for sp in checks.spans()] + [f"not answered: {a}" for a in checks.unanswered]
+            why = ([sp.reason for sp in checks.spans()] + [f"not answered: {a}" for a in checks.unanswered]
+                   + (["stopped mid-sentence: it ran out of tokens"] if checks.unfinished else []))
             col.set_chip("usable", None if checks.usable else "not sendable as is",
                          "\n".join(dict.fromkeys(why)) or "")
         if scored is not None:
@@ -336,6 +337,8 @@ class DraftPage(QWidget):
             notes.append("Drafted again: the first sample copied text from mail in another thread.")
         if "redacted" in d.flags:
             notes.append("Sentences copied from mail in another thread were cut.")
+        if "trimmed" in d.flags:
+            notes.append("Ran out of tokens mid-sentence: it ends at its last whole sentence.")
         col.set_status(" ".join(notes))
 
     def text_of(self, key) -> str:
