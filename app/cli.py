@@ -16,9 +16,9 @@ import pkgutil
 import sys
 from typing import Sequence
 
-import ingest  # noqa: F401  (pins the offline/telemetry switches first)
 from app.context import Context
-from ingest.errors import Cancelled, UserError
+from ingest.kernel.errors import Cancelled, UserError
+from ingest.kernel.privacy import lock_down
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    lock_down()  # the offline/telemetry switches and the umask, before anything loads
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.version:

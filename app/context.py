@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress as RichProgress, SpinnerColumn,
                            TextColumn, TimeElapsedColumn, TimeRemainingColumn)
 
-from ingest.config import Config, load_config, resolve_data_dir
-from ingest.jobs import CancelToken, Progress, ProgressFn
+from ingest.kernel.config import Config, load_config, resolve_data_dir
+from ingest.kernel.jobs import CancelToken, Progress, ProgressFn
 
 
 @dataclass

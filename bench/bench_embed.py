@@ -42,10 +42,10 @@ FILES = ("_sent_mail.mbox", "sent.mbox", "sent_items.mbox", "inbox.mbox")
 def texts_and_pairs(name: str, work: Path, limit: int) -> tuple[list[str], list, float | None]:
     import pytest
 
-    from ingest.importer import run_import
-    from ingest.store import Store
+    from ingest.store.importer import run_import
+    from ingest.store.store import Store
     from tests.ingest.test_import_standin import use_hash_embedder
-    from trainer.fidelity.scorer import holdout_cutoff
+    from trainer.score.scorer import holdout_cutoff
 
     mp = pytest.MonkeyPatch()
     use_hash_embedder(mp)
@@ -81,9 +81,9 @@ def top_k(vecs: np.ndarray, pairs: list, cut: float, k: int) -> list[set[int]]:
 
 
 def person(name: str, work: Path, limit: int, k: int) -> dict:
-    from ingest.config import cache_dir
-    from ingest.embed import Embedder, model_dir
-    from ingest.embed_onnx import OnnxEmbedder
+    from ingest.kernel.config import cache_dir
+    from ingest.store.embed import Embedder, model_dir
+    from ingest.store.embed_onnx import OnnxEmbedder
 
     texts, pairs, cut = texts_and_pairs(name, work, limit)
     torch_e = Embedder()

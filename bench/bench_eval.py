@@ -177,7 +177,7 @@ def _provenance() -> dict:
 
 
 def main() -> int:
-    from ingest.embed import embedder_kind  # which embedder the CLI runs below will use
+    from ingest.store.embed import embedder_kind  # which embedder the CLI runs below will use
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--people", default="allen-p,germany-c")

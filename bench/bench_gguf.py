@@ -41,9 +41,9 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
-    from ingest.errors import UserError
-    from trainer.gguf_check import check_gguf
-    from trainer.models import resolve_model
+    from ingest.kernel.errors import UserError
+    from trainer.runtime.gguf_check import check_gguf
+    from trainer.runtime.models import resolve_model
 
     real = resolve_model("smollm2").path
     h = check_gguf(real)

@@ -57,7 +57,7 @@ def main() -> int:
     from app.gui.main import make_app
     from app.gui.session import Session
     from app.gui.window import MainWindow
-    from ingest.config import Config
+    from ingest.kernel.config import Config
 
     app = make_app([])
     w = MainWindow(Session(Config(data_dir=str(tmp / "data"))))

@@ -1,6 +1,6 @@
 """IMAP sync speed against importing the same messages from an mbox file.
 
-Starts a real Dovecot on loopback (``tests/ingest/imap_server.py``; Debian's
+Starts a real Dovecot on loopback (``tests/ingest/store/imap_server.py``; Debian's
 dovecot-imapd must be installed), APPENDs ``--messages`` messages from germany-c's
 mailboxes to its INBOX (not timed), writes the same messages to an mbox file, and
 imports each side into a fresh store, alternating which goes first over ``--rounds``
@@ -38,15 +38,15 @@ def main() -> int:
     ap.add_argument("--messages", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=2)
     args = ap.parse_args()
-    from tests.ingest.imap_server import PASSWORD, USER, DovecotServer
+    from tests.ingest.store.imap_server import PASSWORD, USER, DovecotServer
 
     why = DovecotServer.available() or ("" if (CORPORA / "enron").is_dir() else f"{CORPORA / 'enron'} is absent")
     if why:
         print(json.dumps({"skipped": why}))
         return 0
-    from ingest.imap import import_imap
-    from ingest.importer import run_import
-    from ingest.store import Store
+    from ingest.store.imap import import_imap
+    from ingest.store.importer import run_import
+    from ingest.store.store import Store
 
     prov = _provenance()
     work = Path(tempfile.mkdtemp(prefix="bench-imap-"))

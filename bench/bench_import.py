@@ -47,9 +47,9 @@ def main() -> None:
     if not files:
         sys.exit(f"no .mbox files in {args.folder}")
 
-    from ingest.embed import MAX_TOKENS, get_embedder, model_dir
-    from ingest.importer import run_import
-    from ingest.store import Store
+    from ingest.store.embed import MAX_TOKENS, get_embedder, model_dir
+    from ingest.store.importer import run_import
+    from ingest.store.store import Store
 
     emb = get_embedder()
     emb.encode(["warm up"])

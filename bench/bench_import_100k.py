@@ -79,12 +79,12 @@ import json, os, sys, time
 sys.path.insert(0, sys.argv[1])
 mode, mbox, data, me = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5].split(",")
 seconds = float(sys.argv[6]) if len(sys.argv) > 6 else 0.0
-from ingest.embed import get_embedder
+from ingest.store.embed import get_embedder
 get_embedder().encode(["warm up"])   # the model load is not the import's
-from ingest.importer import run_import
-from ingest.jobs import CancelToken
-from ingest.store import Store
-from ingest.errors import Cancelled
+from ingest.kernel.errors import Cancelled
+from ingest.kernel.jobs import CancelToken
+from ingest.store.importer import run_import
+from ingest.store.store import Store
 
 def vmhwm():
     for line in open("/proc/self/status"):

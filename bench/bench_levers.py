@@ -47,9 +47,9 @@ SETTINGS = (  # name, greet, veto, number guard, best_of
 
 
 def run(store, me, setting, pairs, variants) -> list[dict]:  # noqa: ANN001
-    import trainer.drafting as D
-    from ingest.config import Config
-    from trainer.evaluate import eval_boundary, message_for
+    import trainer.draft.drafting as D
+    from ingest.kernel.config import Config
+    from trainer.evaluate.harness import eval_boundary, message_for
 
     name, greet, veto, numbers, best = setting
     real_veto = D.draft_veto
@@ -102,9 +102,9 @@ def main() -> int:
     if not (CORPORA / "enron").is_dir():
         print(json.dumps({"skipped": f"{CORPORA / 'enron'} is absent"}))
         return 0
-    from ingest.importer import run_import
-    from ingest.store import Store
-    from trainer.evaluate import heldout_pairs
+    from ingest.store.importer import run_import
+    from ingest.store.store import Store
+    from trainer.evaluate.harness import heldout_pairs
 
     out: dict = {"limit": args.limit, "variants": args.variants, "settings": [s[0] for s in SETTINGS], "rows": []}
     prov = _provenance()  # the code the run starts on (the tree may change while it runs)

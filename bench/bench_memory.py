@@ -1,11 +1,11 @@
-"""The memory estimate (``trainer.memory``) against peak memory measured on the embedded
+"""The memory estimate (``trainer.runtime.memory``) against peak memory measured on the embedded
 models: llama.cpp drafting at a 2k context, and LoRA training steps at 512-token
 batches on the CPU, each in a process of its own (peak = VmHWM, the process's
 high-water resident set; for drafting, less the process before the model loads).
 
 Target (#14): within 15% of the measured peak.
 
-``measure_drafting`` and ``measure_training`` are also what tests/trainer/test_memory.py
+``measure_drafting`` and ``measure_training`` are also what tests/trainer/runtime/test_memory.py
 runs (one thread, two steps).
 
 Prints one line per model, then ONE JSON object on its last line, also written to
@@ -41,12 +41,14 @@ print(json.dumps({"before": before, "peak": HWM}))
 TRAIN = """
 import json, sys
 from dataclasses import replace
-import ingest
-from tests.trainer.lora.run_recipe import pairs
-from trainer.lora.dataset import Formatter, build_examples, pack
-from trainer.lora.hf_load import load_hf
-from trainer.lora.train import Recipe, TrainSettings
-from trainer.models import resolve_model
+from ingest.kernel.privacy import lock_down  # noqa: E402
+
+lock_down()  # the offline/telemetry switches and the umask, before anything loads
+from tests.trainer.learn.lora.run_recipe import pairs
+from trainer.learn.lora.dataset import Formatter, build_examples, pack
+from trainer.learn.lora.hf_load import load_hf
+from trainer.learn.lora.train import Recipe, TrainSettings
+from trainer.runtime.models import resolve_model
 model, tok = load_hf(resolve_model(sys.argv[1]).path)
 ps = [replace(p, reply_text=(p.reply_text + " ") * 12) for p in pairs()]
 rows = pack(build_examples(Formatter(tok, seq_len=512), ps), 512, tok.pad_token_id or 0, seed=0)
@@ -82,8 +84,8 @@ def main() -> int:
     ap.add_argument("--models", default="smollm2,gemma3")
     ap.add_argument("--n-ctx", type=int, default=2048)
     args = ap.parse_args()
-    from trainer.memory import estimate
-    from trainer.models import resolve_model
+    from trainer.runtime.memory import estimate
+    from trainer.runtime.models import resolve_model
 
     prov = _provenance()
     rows = []

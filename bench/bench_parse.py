@@ -54,7 +54,7 @@ def bare(files: list[Path]) -> int:
 
 
 def ours(folder: Path) -> tuple[int, int]:
-    from ingest.records import Message, Skip
+    from ingest.kernel.records import Message, Skip
     from ingest.sources import iter_source
 
     n = skips = 0
@@ -70,7 +70,7 @@ def _big_child(path: str, q) -> None:  # noqa: ANN001
     import resource
     import time as _t
 
-    from ingest.records import Message
+    from ingest.kernel.records import Message
     from ingest.sources import iter_source
 
     t = _t.perf_counter()

@@ -42,14 +42,14 @@ def main() -> int:
     ap.add_argument("--allen", action="store_true")
     args = ap.parse_args()
 
-    from ingest.config import Config
-    from ingest.importer import run_import
-    from ingest.store import Store
-    from trainer.fidelity import scorer as scorer_mod
-    from trainer.learn import LearnContext
-    from trainer.pld import learn
-    from trainer.pld.profile import profile
-    from trainer.pld.teacher import LocalModel, draft_fn_for
+    from ingest.kernel.config import Config
+    from ingest.store.importer import run_import
+    from ingest.store.store import Store
+    from trainer.learn.pld import learn
+    from trainer.learn.pld.profile import profile
+    from trainer.learn.pld.teacher import LocalModel, draft_fn_for
+    from trainer.learn.routes import LearnContext
+    from trainer.score import scorer as scorer_mod
     from trainer.voicepack import VoicePack
 
     out: dict = {}
@@ -94,7 +94,7 @@ def main() -> int:
           file=sys.stderr)
 
     if args.eval:
-        from trainer.evaluate import evaluate
+        from trainer.evaluate.harness import evaluate
 
         t = time.perf_counter()
         rep = evaluate(store, pack, cfg, variants=("base", "pld"), n=1, limit=args.limit)
@@ -109,7 +109,7 @@ def main() -> int:
         print(f"eval: base acc {base and base.acc}, pld acc {pld and pld.acc}", file=sys.stderr)
 
     if args.allen and (CORPORA / "enron" / "allen-p").is_dir():
-        from tests.trainer.pld.mboxstore import MboxStore
+        from tests.trainer.learn.pld.mboxstore import MboxStore
 
         st = MboxStore(CORPORA / "enron" / "allen-p", ("phillip.allen@enron.com", "k..allen@enron.com"),
                        own_boxes=("_sent_mail.mbox", "sent.mbox"))

@@ -1,4 +1,4 @@
-"""Quote and signature splitting: ownvoice's rules (``ingest.normalize.split_body``)
+"""Quote and signature splitting: ownvoice's rules (``ingest.sources.normalize.split_body``)
 against the ``mail-parser-reply`` library (``EmailReplyParser.parse_reply``) on the
 same bodies: every message both Enron users sent (their three sent folders), where
 about 40% carry a Lotus Notes "Forwarded by" block or an Outlook "-----Original
@@ -50,7 +50,7 @@ _HEADER = re.compile(
 
 
 def _bodies(person: str) -> tuple[list[str], list[str]]:
-    from ingest.records import Message
+    from ingest.kernel.records import Message
     from ingest.sources import iter_source
 
     own, others = [], []
@@ -69,7 +69,7 @@ def _bodies(person: str) -> tuple[list[str], list[str]]:
 
 
 def _score(kept: list[str], bodies: list[str], others: set[int]) -> dict:
-    from ingest import ngrams
+    from ingest.store import ngrams
 
     n = len(kept)
     header = sum(1 for t in kept if _HEADER.search(t))
@@ -97,8 +97,8 @@ def main() -> int:
         print(json.dumps({"skipped": "mail-parser-reply is not installed: pip install -e '.[bench]'"}))
         return 0
 
-    from ingest import ngrams
-    from ingest.normalize import split_body
+    from ingest.sources.normalize import split_body
+    from ingest.store import ngrams
 
     prov = _provenance()
     lib = EmailReplyParser(languages=["en"])

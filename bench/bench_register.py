@@ -4,7 +4,7 @@ their real reply better than their global habits?
 For each held-out pair of both Enron users (``heldout``: the eval's split, the newest
 10%), and for every pair (``all``: each with what came before it), the register is
 read from the replies dated before the message and outside its thread
-(``trainer.register``). Where there is one (correspondents, or their organisation,
+(``trainer.draft.register``). Where there is one (correspondents, or their organisation,
 with ``MIN_REPLIES`` or more earlier replies), three openings are compared with the
 real reply's greeting (``greeting_of``'s form, names as ``{name}``):
 
@@ -40,8 +40,8 @@ from bench.bench_eval import CORPORA, PEOPLE, _provenance, write_result  # noqa:
 
 
 def measure(store, held) -> dict:  # noqa: ANN001
-    from trainer.evaluate import greeting_sign_off, message_for, paired_gains
-    from trainer.register import global_register_for, register_for
+    from trainer.draft.register import global_register_for, register_for
+    from trainer.evaluate.harness import greeting_sign_off, message_for, paired_gains
 
     per: list[dict] = []
     scopes = {"correspondent": 0, "domain": 0}
@@ -81,9 +81,9 @@ def main() -> int:
     if not (CORPORA / "enron").is_dir():
         print(json.dumps({"skipped": f"{CORPORA / 'enron'} is absent"}))
         return 0
-    from ingest.importer import run_import
-    from ingest.store import Store
-    from trainer.evaluate import heldout_pairs
+    from ingest.store.importer import run_import
+    from ingest.store.store import Store
+    from trainer.evaluate.harness import heldout_pairs
 
     out: dict = {"rows": []}
     prov = _provenance()

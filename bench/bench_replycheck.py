@@ -32,9 +32,9 @@ from bench.bench_eval import CORPORA, PEOPLE, _provenance, write_result  # noqa:
 
 
 def measure(store, me, pairs) -> dict:  # noqa: ANN001
-    from trainer.evaluate import message_for
-    from trainer.fidelity.atoms import strip_quoted
-    from trainer.replycheck import CheckContext
+    from trainer.draft.replycheck import CheckContext
+    from trainer.evaluate.harness import message_for
+    from trainer.score.atoms import strip_quoted
 
     ctxs, real = [], []
     for p in pairs:
@@ -85,9 +85,9 @@ def main() -> int:
     if not (CORPORA / "enron").is_dir():
         print(json.dumps({"skipped": f"{CORPORA / 'enron'} is absent"}))
         return 0
-    from ingest.importer import run_import
-    from ingest.store import Store
-    from trainer.evaluate import heldout_pairs
+    from ingest.store.importer import run_import
+    from ingest.store.store import Store
+    from trainer.evaluate.harness import heldout_pairs
 
     out: dict = {"limit": args.limit, "rows": []}
     prov = _provenance()  # the code the run starts on (the tree may change while it runs)

@@ -58,11 +58,13 @@ def main() -> int:
     if not (CORPORA / "enron" / "allen-p").is_dir():
         print(json.dumps({"skipped": f"no corpora at {CORPORA}"}))
         return 0
-    import ingest  # noqa: F401
-    from tests.trainer.fidelity.mboxstore import MboxStore, allen_store, embedder
-    from trainer.fidelity import features as F
-    from trainer.fidelity import scorer as S
-    from trainer.fidelity.atoms import split_atoms
+    from ingest.kernel.privacy import lock_down
+
+    lock_down()
+    from tests.trainer.score.mboxstore import MboxStore, allen_store, embedder
+    from trainer.score import features as F
+    from trainer.score import scorer as S
+    from trainer.score.atoms import split_atoms
 
     out: dict[str, object] = {}
     store = allen_store(CORPORA)
@@ -92,7 +94,7 @@ def main() -> int:
     print(f"scoring  {score_rate:8.0f} sentences/s ({score_cpu:.0f}/CPU-s; our vectorizer alone {vec_rate:.0f}/s, "
           f"sklearn char_wb vectorizer {skl_rate:.0f}/s, MiniLM {emb_rate:.1f}/s)")
     print(f"splitting {split_rate:7.1f} drafts/s ({split_cpu:.1f}/CPU-s)")
-    from tests.trainer.fidelity.mboxstore import GERMANY, read_mbox
+    from tests.trainer.score.mboxstore import GERMANY, read_mbox
 
     others = read_mbox(CORPORA / "enron" / "germany-c" / "_sent_mail.mbox", ())  # all "others"
     msgs = list(store.messages()) + [m for m in others if m.text]
@@ -129,7 +131,7 @@ def _sklearn_char_wb():
     import numpy as np
     from sklearn.feature_extraction.text import HashingVectorizer
 
-    from trainer.fidelity.features import N_FEATURES, NGRAM
+    from trainer.score.features import N_FEATURES, NGRAM
 
     v = HashingVectorizer(analyzer="char_wb", ngram_range=NGRAM, n_features=N_FEATURES, alternate_sign=False,
                           norm=None, lowercase=False, dtype=np.float32)
@@ -137,13 +139,13 @@ def _sklearn_char_wb():
 
 
 def _eval(args: argparse.Namespace) -> dict:
-    from ingest.config import Config
-    from ingest.importer import run_import
-    from ingest.store import Store
-    from trainer.evaluate import evaluate
-    from trainer.learn import LearnContext
+    from ingest.kernel.config import Config
+    from ingest.store.importer import run_import
+    from ingest.store.store import Store
+    from trainer.evaluate.harness import evaluate
+    from trainer.learn.routes import LearnContext
+    from trainer.score import scorer as S
     from trainer.voicepack import VoicePack
-    from trainer.fidelity import scorer as S
 
     d = Path(tempfile.mkdtemp(prefix="ownvoice-bench-scorer-")) / "data"
     me = ("phillip.allen@enron.com", "k..allen@enron.com")

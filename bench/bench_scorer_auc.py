@@ -4,13 +4,13 @@ history in two costs).
 
 Each person's four mbox files go through the real importer into a temp Store (the
 test suite's hash embedder stands in for MiniLM: neither model reads embeddings by
-default). Then ``trainer.fidelity.scorer`` fits, as ``learn`` does:
+default). Then ``trainer.score.scorer`` fits, as ``learn`` does:
 - the selection scorer (family ``lexical``) on one half of the threads,
 - the judge (family ``char``) on the other half,
 - and, for comparison, each family on all threads (``char`` on all threads is the
   scorer before this change: the baseline).
 All are measured on the same newest fold (the held-out split by date). Then the eval's
-pairwise check (``trainer.evaluate.judge_pairwise``): on the held-out reply pairs (the
+pairwise check (``trainer.evaluate.harness.judge_pairwise``): on the held-out reply pairs (the
 eval's, all of them), how often each model ranks the user's real reply above the other
 people's messages in its thread (the one answered and the earlier ones); target 0.9 for
 the judge.
@@ -43,10 +43,10 @@ KEYS = ("auc", "auc_message", "ece", "n_train", "n_test", "fit_seconds")
 def person(name: str, work: Path) -> dict:
     import pytest
 
-    from ingest.importer import run_import
-    from ingest.store import Store
+    from ingest.store.importer import run_import
+    from ingest.store.store import Store
     from tests.ingest.test_import_standin import use_hash_embedder
-    from trainer.fidelity import scorer as S
+    from trainer.score import scorer as S
 
     mp = pytest.MonkeyPatch()
     use_hash_embedder(mp)
@@ -67,7 +67,7 @@ def person(name: str, work: Path) -> dict:
             "lexical_all_threads": S.fit(corpus, family="lexical", test_after=cut, cache=cache),
             "baseline_char_all_threads": S.fit(corpus, family="char", test_after=cut, cache=cache),
         }
-        from trainer.evaluate import heldout_pairs, judge_pairwise
+        from trainer.evaluate.harness import heldout_pairs, judge_pairwise
 
         pairs = heldout_pairs(store)
         out["heldout_pairs"] = len(pairs)

@@ -29,8 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import ingest  # noqa: E402,F401 - privacy switches
-from ingest.records import ReplyPair  # noqa: E402
+from ingest.kernel.privacy import lock_down  # noqa: E402
+
+lock_down()  # the offline/telemetry switches and the umask, before anything loads
+from ingest.kernel.records import ReplyPair  # noqa: E402
 
 MBOX = Path(os.environ.get("OWNVOICE_CORPORA", ROOT.parent / "shared" / "corpora")) / "enron" / "allen-p" / "_sent_mail.mbox"
 
@@ -69,10 +71,10 @@ def peak_mem(device: str) -> float:
 def run_side(mode: str, args: argparse.Namespace) -> dict:
     import torch
 
-    from trainer.lora.dataset import Formatter, build_examples, pack, pad_batch
-    from trainer.lora.hf_load import load_hf
-    from trainer.lora.train import Recipe, TrainSettings, pick_device, set_threads
-    from trainer.models import resolve_model
+    from trainer.learn.lora.dataset import Formatter, build_examples, pack, pad_batch
+    from trainer.learn.lora.hf_load import load_hf
+    from trainer.learn.lora.train import Recipe, TrainSettings, pick_device, set_threads
+    from trainer.runtime.models import resolve_model
 
     model, tok = load_hf(resolve_model(args.model).path)
     ps, source = pairs(args.examples)

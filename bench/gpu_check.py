@@ -10,7 +10,7 @@ No GPU and ``--device auto``: one JSON line that says so, exit 0. ``--device cpu
 1. The model: ``--model`` (a GGUF file), else a random-weight model of the chosen shape
    (bench/synth_models.py; float16, a padded sentencepiece vocabulary), so the check
    needs no model package and no download. Speed does not depend on the weights' values.
-2. Training: the real recipe (``trainer.lora.train.Recipe``: packed rows, bf16 autocast
+2. Training: the real recipe (``trainer.learn.lora.train.Recipe``: packed rows, bf16 autocast
    where the GPU supports it, the architecture's LoRA targets) on synthetic reply
    pairs, ``--steps`` optimizer steps. Reported: tokens/s, and MFU = 6 N tokens/s over
    the GPU's peak bf16 FLOP/s (the usual convention; LoRA skips the base's weight
@@ -73,7 +73,7 @@ def no_gpu(reason: str) -> int:
 def _pairs(n: int) -> list:
     from datetime import datetime, timedelta, timezone
 
-    from ingest.records import ReplyPair
+    from ingest.kernel.records import ReplyPair
 
     t0 = datetime(2001, 1, 1, tzinfo=timezone.utc)
     base = REPLIES * (n // len(REPLIES) + 1)
@@ -144,13 +144,13 @@ def main(argv: list[str] | None = None) -> int:
         return no_gpu("--device cuda, but torch sees no CUDA GPU")
 
     from bench.synth_models import SHAPES, write_tiny_gguf
-    from ingest.jobs import no_progress
-    from trainer.lora.archs import arch_for
-    from trainer.lora.dataset import Formatter, build_examples, pack, split_by_date
-    from trainer.lora.export import export_peft_model
-    from trainer.lora.hf_load import gguf_facts, load_hf
-    from trainer.lora.train import Recipe, TrainSettings
-    from trainer.runtime import drop_runtimes, get_runtime, gpu_offload_available
+    from ingest.kernel.jobs import no_progress
+    from trainer.learn.lora.archs import arch_for
+    from trainer.learn.lora.dataset import Formatter, build_examples, pack, split_by_date
+    from trainer.learn.lora.export import export_peft_model
+    from trainer.learn.lora.hf_load import gguf_facts, load_hf
+    from trainer.learn.lora.train import Recipe, TrainSettings
+    from trainer.runtime.llama import drop_runtimes, get_runtime, gpu_offload_available
 
     out: dict = {"gpu": a.device == "cuda", "device": a.device, "torch": torch.__version__}
     if a.device == "cuda":

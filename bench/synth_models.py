@@ -2,7 +2,7 @@
 
 No weights of these architectures can be downloaded here, so each model is random
 weights from a transformers config (``TINY``: 2 layers, width 64, for the parity tests
-in tests/trainer/lora/test_archs.py; ``SMOLLM2`` and ``LLAMA_1B`` shapes for
+in tests/trainer/learn/lora/test_archs.py; ``SMOLLM2`` and ``LLAMA_1B`` shapes for
 bench/gpu_check.py, where only the speed matters), written to GGUF with the ``gguf``
 package the way llama.cpp's own converter lays them out:
 
@@ -193,7 +193,7 @@ def write_tiny_gguf(case: str, path: Path, *, seed: int = 0, shape: Shape = TINY
     if tokenizer == "spm":
         fields = _spm_fields(vocab)
     else:
-        from trainer.models import resolve_model
+        from trainer.runtime.models import resolve_model
 
         fields = _tokenizer_fields(resolve_model("smollm2").path)
     for key, value, vtype, sub in fields:

@@ -14,9 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from ingest.kernel.privacy import lock_down
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
+lock_down()  # what every entry point does first: offline, no telemetry, umask 077
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = Path(os.environ.get("OWNVOICE_CORPORA", ROOT.parent / "shared" / "corpora"))
@@ -64,7 +67,7 @@ FIXED_FENCE = "5eed5eed5eed"
 def fixed_fence(monkeypatch) -> str:
     """Pin the prompt's random fence boundary, so a seeded draft from the real model is
     the same on every run (the fence's tokens are part of the prompt)."""
-    from trainer import drafting, prompt
+    from trainer.draft import drafting, prompt
 
     monkeypatch.setattr(drafting, "new_boundary", lambda: FIXED_FENCE)
     monkeypatch.setattr(prompt, "new_boundary", lambda: FIXED_FENCE)

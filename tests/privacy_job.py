@@ -68,11 +68,11 @@ def install_guard() -> None:
 def main() -> int:
     demo = Path(sys.argv[1])
     me = ("wren@halloway-cider.example", "wren.halloway@fastmail.example")
-    from ingest.config import load_config
-    from ingest.importer import import_sources
-    from ingest.store import Store
-    from trainer.drafting import draft
-    from trainer.learn import LearnContext, learn, parse_routes
+    from ingest.kernel.config import load_config
+    from ingest.store.importer import import_sources
+    from ingest.store.store import Store
+    from trainer.draft.drafting import draft
+    from trainer.learn.routes import LearnContext, learn, parse_routes
     from trainer.voicepack import VoicePack
 
     data = Path(os.environ["OWNVOICE_DATA_DIR"])

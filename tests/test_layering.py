@@ -7,6 +7,7 @@ below also catches imports inside functions, which a grep for top-level lines mi
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -57,6 +58,30 @@ def test_import_linter_contracts():
     assert exe.exists(), "import-linter is a test dependency: pip install -e '.[test]'"
     r = subprocess.run([str(exe)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_importing_ownvoice_changes_nothing_until_an_entry_point_runs():
+    """No import side effects: importing every module leaves the umask and the
+    environment as they were; ``lock_down`` (what the CLI, the GUI and the Store call)
+    sets them."""
+    code = (
+        "import importlib, os, pkgutil\n"
+        "os.umask(0o022); env = dict(os.environ)\n"
+        "for pkg in ('ingest', 'trainer', 'app'):\n"
+        "    for m in pkgutil.walk_packages([pkg], prefix=pkg + '.'):\n"
+        "        if not m.name.endswith('__main__'):\n"
+        "            importlib.import_module(m.name)\n"
+        "assert os.umask(0o022) == 0o022, 'an import changed the umask'\n"
+        "assert dict(os.environ) == env, set(os.environ.items()) ^ set(env.items())\n"
+        "from ingest.kernel.privacy import lock_down\n"
+        "lock_down()\n"
+        "assert os.umask(0o077) == 0o077 and os.environ['HF_HUB_OFFLINE'] == '1'\n"
+        "assert os.environ['ANONYMIZED_TELEMETRY'] == 'False'\n"
+        "print('ok')\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "ANONYMIZED_TELEMETRY")}
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                       env={**env, "QT_QPA_PLATFORM": "offscreen"})
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stdout + r.stderr
 
 
 def test_layering_scan_catches_a_violation(tmp_path):

@@ -1,6 +1,6 @@
 """Nothing leaves the machine unasked: a Chroma server or a teacher on another host
 needs the user's permission, an API key never crosses the network over plain http, and
-a proxy from the environment never carries a loopback connection (ingest.netpolicy)."""
+a proxy from the environment never carries a loopback connection (ingest.kernel.netpolicy)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from ingest.errors import UserError
-from ingest.store import Store
-from trainer.pld.teacher import API_KEY_ENV, EndpointTeacher
+from ingest.kernel.errors import UserError
+from ingest.store.store import Store
+from trainer.learn.pld.teacher import API_KEY_ENV, EndpointTeacher
 
 
 @pytest.fixture

@@ -43,12 +43,12 @@ def test_guard_blocks_outside_connections(no_network):
 def test_whole_job_makes_no_outside_connection(no_network, data_dir):
     if not (DEMO / "Sent.mbox").exists():
         pytest.fail("the demo archive resources/demo is missing")
-    from ingest.config import load_config
-    from ingest.importer import import_sources
-    from ingest.store import Store
-    from trainer.drafting import draft
-    from trainer.evaluate import evaluate
-    from trainer.learn import LearnContext, learn, parse_routes
+    from ingest.kernel.config import load_config
+    from ingest.store.importer import import_sources
+    from ingest.store.store import Store
+    from trainer.draft.drafting import draft
+    from trainer.evaluate.harness import evaluate
+    from trainer.learn.routes import LearnContext, learn, parse_routes
     from trainer.voicepack import VoicePack
 
     cfg = load_config().with_(me=DEMO_ME, max_tokens=40)

@@ -16,15 +16,17 @@ not signed; sharing one shares the style prompt and scorer weights in the clear.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import UserError
-from ingest.fsutil import atomic_write_bytes, atomic_write_json, private_dir, sha256_file
+from ingest.kernel.errors import UserError
+from ingest.kernel.fsutil import atomic_write_bytes, atomic_write_json, private_dir, sha256_file
 
 FORMAT = "ownvoice-voicepack"
 VERSION = 1
@@ -104,11 +106,9 @@ class VoicePack:
         Returns ``{"deleted": [...], "kept": [...], "routes": [...]}``."""
         import shutil
 
-        from trainer.pld.prompt import user_edited
-
         m = self.manifest()
         routes = sorted(m.get("routes", {}))
-        prompt = self.path / "style_prompt.md"
+        prompt = self.path / PROMPT_FILE
         user_edit = user_edited(self)
         deleted, kept = [], []
         for entry in sorted(self.path.iterdir()):
@@ -164,3 +164,76 @@ class VoicePack:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+# -- the style prompt file ------------------------------------------------------------------
+# ``style_prompt.md`` is the user's to read and edit. ``student_prompt(md)`` is what a model
+# sees: the file without HTML comments, headings and blank lines (so a line the user adds
+# anywhere is read). ``write_prompt`` keeps a user's edit: the SHA-256 of what ownvoice last
+# wrote is stored in the manifest's ``pld`` entry; when the file on disk differs (or exists
+# without a recorded hash) it is left alone and the new proposal goes to
+# ``style_prompt.proposed.md``, unless ``fresh`` is asked. No merge of a user's edit with a
+# new proposal (the user compares the two files).
+PROMPT_FILE = "style_prompt.md"
+PROPOSED_FILE = "style_prompt.proposed.md"
+
+
+def student_prompt(markdown: str) -> str:
+    """What the model reads: the markdown without comments, headings and blank lines."""
+    md = re.sub(r"<!--.*?-->", "", markdown or "", flags=re.S)
+    keep = []
+    for line in md.splitlines():
+        s = line.strip()
+        if not s or s.startswith("#"):
+            continue
+        keep.append(s)
+    return "\n".join(keep)
+
+
+def prompt_rules(markdown: str) -> list[str]:
+    """The bullet instructions in a style prompt."""
+    return [ln[2:].strip() for ln in student_prompt(markdown).splitlines() if ln.startswith(("- ", "* "))]
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Written:
+    path: Path  # the file the student reads (style_prompt.md)
+    sha256: str  # hash of what ownvoice wrote to style_prompt.md (kept across user edits)
+    kept_user_edit: bool
+    proposed: Path | None = None  # where the new proposal went when the user's edit was kept
+
+
+def user_edited(pack: Any) -> bool:
+    """True when style_prompt.md differs from what ownvoice last wrote (or has no record)."""
+    path = pack.file(PROMPT_FILE)
+    if not path.exists():
+        return False
+    entry = pack.route("pld") or {}
+    recorded = entry.get("prompt_sha256")
+    return not recorded or sha256_text(path.read_text(encoding="utf-8")) != recorded
+
+
+def write_prompt(pack: Any, markdown: str, *, fresh: bool = False) -> Written:
+    """Write the style prompt, keeping a user's edit unless ``fresh``."""
+    if not fresh and user_edited(pack):
+        proposed = pack.write_text(PROPOSED_FILE, markdown)
+        entry = pack.route("pld") or {}
+        return Written(path=pack.file(PROMPT_FILE), sha256=entry.get("prompt_sha256", ""),
+                       kept_user_edit=True, proposed=proposed)
+    path = pack.write_text(PROMPT_FILE, markdown)
+    stale = pack.file(PROPOSED_FILE)
+    if stale.exists():
+        stale.unlink()
+    return Written(path=path, sha256=sha256_text(markdown), kept_user_edit=False)
+
+
+def read_prompt(pack: Any) -> str | None:
+    """The student-facing style prompt from ``pack`` (the user's edit if any), or None."""
+    path = pack.file(PROMPT_FILE)
+    if not path.exists():
+        return None
+    return student_prompt(path.read_text(encoding="utf-8")) or None

@@ -45,14 +45,14 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from rich.panel import Panel
     from rich.rule import Rule
 
-    from ingest.config import load_config, resolve_data_dir
-    from ingest.errors import UserError
-    from ingest.importer import import_sources
-    from ingest.store import Store
-    from trainer.drafting import draft
-    from trainer.evaluate import evaluate
-    from trainer.fidelity.scorer import VoiceScorer
-    from trainer.learn import LearnContext, learn, parse_routes
+    from ingest.kernel.config import load_config, resolve_data_dir
+    from ingest.kernel.errors import UserError
+    from ingest.store.importer import import_sources
+    from ingest.store.store import Store
+    from trainer.draft.drafting import draft
+    from trainer.evaluate.harness import evaluate
+    from trainer.learn.routes import LearnContext, learn, parse_routes
+    from trainer.score.scorer import VoiceScorer
     from trainer.voicepack import VoicePack
 
     demo_dir = resources_dir() / "demo"  # looked up now, not at import: `--help` works without it

@@ -11,8 +11,8 @@ import argparse
 from pathlib import Path
 
 from app.context import Context
-from ingest.errors import UserError
-from ingest.records import Message
+from ingest.kernel.errors import UserError
+from ingest.kernel.records import Message
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def runtime_settings(cfg, args: argparse.Namespace):  # noqa: ANN001, ANN201 - Config in, Config out
     """``cfg`` with --gpu-layers, --context and --threads applied."""
-    from ingest.config import parse_gpu_layers
+    from ingest.kernel.config import parse_gpu_layers
 
     kw = {}
     if getattr(args, "gpu_layers", None) is not None:
@@ -66,7 +66,7 @@ def message_from_file(path: str) -> Message:
 
 
 def _open_store(ctx: Context, required: bool):  # noqa: ANN202
-    from ingest.store import Store
+    from ingest.store.store import Store
 
     if not required and not (ctx.data_dir / "state.sqlite").exists():
         return None
@@ -81,7 +81,7 @@ def _open_pack(ctx: Context, name: str | None):  # noqa: ANN202
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from trainer.drafting import draft, export_eml, parse_variants
+    from trainer.draft.drafting import draft, export_eml, parse_variants
 
     variants = parse_variants(args.variants) if args.variants else None
     store = _open_store(ctx, required=bool(args.message_id))
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                 raise UserError("--text is empty.", hint="Pass the message to answer.")
             message = Message(source="cli", item="text", body=args.text, text=args.text)
         pack = _open_pack(ctx, args.pack)
-        from ingest.store import with_identity
+        from ingest.store.store import with_identity
 
         cfg = with_identity(ctx.config, store) if store is not None else ctx.config  # the store's user
         cfg = runtime_settings(cfg, args)

@@ -4,7 +4,7 @@
     ownvoice edit --list [--json]
 
 The same library call the Draft page makes when an edited draft is saved, copied or
-opened in the mail client (``ingest.edits.record``): the final text becomes one of
+opened in the mail client (``ingest.store.edits.record``): the final text becomes one of
 your messages in the source ``edits`` (``forget edits`` removes them all), paired with
 the message it answers, for the next ``learn``. ``--list`` shows each kept edit and
 whether the reply you really sent has been found since (by In-Reply-To / References).
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from app.context import Context
-from ingest.errors import UserError
+from ingest.kernel.errors import UserError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,8 +42,8 @@ def _read(path: str) -> str:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from ingest.edits import edits, record, summary
-    from ingest.store import Store, with_identity
+    from ingest.store.edits import edits, record, summary
+    from ingest.store.store import Store, with_identity
 
     if args.final == "-" and args.draft == "-":
         raise UserError("--final and --draft cannot both read standard input.", hint="Pass one of them as a file.")

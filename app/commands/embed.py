@@ -1,7 +1,7 @@
 """``ownvoice embed [--status] [--json]``: embed what an import left for later.
 
 An import embeds what learning reads (the newest reply pairs) before it returns, then
-the rest (``ingest.store.Store.embed_rest``): the older reply pairs, the user's own
+the rest (``ingest.store.store.Store.embed_rest``): the older reply pairs, the user's own
 messages, everyone else's, then document passages. That pass stops safely on Ctrl-C or a
 kill; this command resumes it, each message embedded once. ``--status`` only says how
 far it is.
@@ -22,10 +22,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from ingest.errors import Cancelled
-    from ingest.importer import disk_errors
     from app.coverage import describe
-    from ingest.store import Store
+    from ingest.kernel.errors import Cancelled
+    from ingest.store.importer import disk_errors
+    from ingest.store.store import Store
 
     embedded = 0
     stopped = False

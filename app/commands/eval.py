@@ -33,13 +33,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from ingest.store import Store
-    from trainer.drafting import parse_variants
-    from trainer.evaluate import CHECKPOINT_REL, evaluate, write_report
-    from trainer.fidelity.scorer import VoiceScorer
+    from ingest.store.store import Store
+    from trainer.draft.drafting import parse_variants
+    from trainer.evaluate.harness import CHECKPOINT_REL, evaluate, write_report
+    from trainer.score.scorer import VoiceScorer
     from trainer.voicepack import VoicePack
 
-    from ingest.store import with_identity
+    from ingest.store.store import with_identity
 
     cfg = ctx.config
     if args.model:
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                      "not embedded yet), so the rag rows understate it. Run `ownvoice embed` first for a full eval.")
         judge = None
         if args.judge:
-            from trainer.fidelity.judge import LLMJudge
+            from trainer.score.judge import LLMJudge
 
             judge = LLMJudge.from_model(args.judge, store, threads=cfg.threads or None, gpu_layers=cfg.gpu_layers)
         with ctx.progress(quiet=False) as (progress, cancel):

@@ -52,8 +52,8 @@ def packs_using(data_dir: Path, source: str) -> list[str]:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from ingest.errors import UserError
-    from ingest.store import Store
+    from ingest.kernel.errors import UserError
+    from ingest.store.store import Store
 
     with Store.open(ctx.data_dir, chroma_url=ctx.config.chroma_url,
                     allow_remote=ctx.config.allow_remote_store) as store:

@@ -9,7 +9,7 @@ stops it safely and ``ownvoice embed`` resumes it, and ``--voice-only`` skips it
 user), added to those given before. Running it again adds only what is new; an
 interrupted import resumes where it stopped.
 
-An IMAP address is read-only and incremental (``ingest.imap``): its password comes
+An IMAP address is read-only and incremental (``ingest.store.imap``): its password comes
 from the system keyring, else ``--password-stdin``, else a prompt (and is kept in the
 keyring after a good login, where there is one); a certificate this system does not
 vouch for is shown by fingerprint and used only when the user trusts it.
@@ -24,8 +24,8 @@ from rich.table import Table
 
 from app.commands.sources import short
 from app.context import Context
-from ingest.errors import AlreadyRunning, Cancelled, UserError
-from ingest.imap import is_imap_url
+from ingest.kernel.errors import AlreadyRunning, Cancelled, UserError
+from ingest.store.imap import is_imap_url
 
 SHOW_SKIPS = 5
 
@@ -56,9 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from ingest.importer import disk_errors, run_import
     from app.coverage import describe
-    from ingest.store import Store
+    from ingest.store.importer import disk_errors, run_import
+    from ingest.store.store import Store
 
     t0 = time.monotonic()
     given = tuple(dict.fromkeys(m.strip().lower() for m in args.me if m.strip()))
@@ -138,7 +138,7 @@ def _account(url: str, args: argparse.Namespace) -> tuple:
     the keyring, else standard input (read once for every address), else a prompt."""
     import sys
 
-    from ingest import imap
+    from ingest.store import imap
 
     t = imap.parse_url(url, [f for f in args.folders.split(",") if f.strip()])
     saved = None if args.password_stdin else imap.keyring_password(t.account)
@@ -163,7 +163,7 @@ def _import_imap(acct: tuple, args: argparse.Namespace, ctx: Context, store, me)
     import sys
     from datetime import date
 
-    from ingest import imap
+    from ingest.store import imap
 
     t, password, saved = acct
     since = None

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from app.context import Context
 from app.paths import resources_dir
-from ingest.errors import UserError
+from ingest.kernel.errors import UserError
 
 MARK = "X-Ownvoice-Installed=true"
 
@@ -83,7 +83,7 @@ def entry_text(exec_path: str) -> str:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from ingest.fsutil import atomic_write_bytes, atomic_write_text
+    from ingest.kernel.fsutil import atomic_write_bytes, atomic_write_text
 
     entry, icon = targets()
     ours = (resources_dir() / "gui" / "icons" / "ownvoice.svg").read_bytes()

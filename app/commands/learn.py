@@ -45,7 +45,7 @@ def parse_duration(text: str) -> float:
     """
     import re
 
-    from ingest.errors import UserError
+    from ingest.kernel.errors import UserError
 
     t = text.strip().lower()
     if re.fullmatch(r"\d+(?:\.\d+)?", t):
@@ -60,8 +60,8 @@ def parse_duration(text: str) -> float:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from ingest.store import Store
-    from trainer.learn import LearnContext, learn, parse_routes
+    from ingest.store.store import Store
+    from trainer.learn.routes import LearnContext, learn, parse_routes
     from trainer.voicepack import VoicePack
 
     routes = parse_routes(args.routes)
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         "allow_remote": cfg.allow_remote_teacher, "rounds": args.rounds, "fresh": args.fresh,
     }.items() if v is not None}
     with Store.open(ctx.data_dir) as store:
-        from ingest.store import with_identity
+        from ingest.store.store import with_identity
 
         cfg = with_identity(cfg, store)  # the store's user, not the global config's
         pack = VoicePack.open(ctx.data_dir, args.pack or cfg.voicepack)
@@ -122,7 +122,7 @@ def _print_summary(ctx: Context, result: dict) -> None:
         ctx.console.print("ready after: " + " · ".join(f"{k} {v:.0f} s" for k, v in result["ready_s"].items()),
                           markup=False, highlight=False)
     if (result.get("edits") or {}).get("saved"):
-        from trainer.pld.edits import describe_summary
+        from trainer.learn.pld.edits import describe_summary
 
         ctx.console.print(describe_summary(result["edits"]), markup=False, highlight=False)
     ctx.console.print(f"voice pack: {result.get('voicepack')}")

@@ -1,6 +1,6 @@
 """``ownvoice models``: the student models this machine can run: the built-in ones, and
 the GGUF files other local-model apps (LM Studio, Ollama, GPT4All, the Hugging Face and
-llama.cpp caches) and your own folders hold (``trainer.discover``; read only)."""
+llama.cpp caches) and your own folders hold (``trainer.runtime.discover``; read only)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from trainer.models import EMBEDDED, list_models, resolve_model
+    from trainer.runtime.models import EMBEDDED, list_models, resolve_model
 
     if args.prepare:
         info = resolve_model(args.prepare)  # assembles and checks a built-in model; a bad name is a UserError
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         else:
             ctx.console.print(f"{info.name} is ready: {info.path} ({info.size_bytes / 1e6:.0f} MB)")
         return 0
-    from trainer.discover import discover
+    from trainer.runtime.discover import discover
 
     infos = list_models()
     extra = args.check or (ctx.config.model if ctx.config.model not in EMBEDDED else None)
@@ -47,14 +47,14 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         known = {str(i.path) for i in infos if i.ready}
         rows += [f.to_json() for f in found if str(f.path) not in known]
     default = ctx.config.model
-    from trainer.memory import machine_memory, model_memory
+    from trainer.runtime.memory import machine_memory, model_memory
 
     machine = machine_memory()
-    from trainer.lora.archs import is_supported
+    from trainer.learn.lora.archs import is_supported
 
     for r in rows:
         r["default"] = r["name"] == default or r["path"] == default
-        r["lora"] = is_supported(r["arch"])  # drafting works with any; LoRA with trainer.lora.archs
+        r["lora"] = is_supported(r["arch"])  # drafting works with any; LoRA with trainer.learn.lora.archs
         try:  # before loading anything: weights, KV cache at 4k context, LoRA training at 512 tokens
             r["memory"] = model_memory(r["path"], machine=machine) if r.get("ready", True) else None
         except Exception as e:  # noqa: BLE001 - a file that vanished or changed since it was listed

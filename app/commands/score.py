@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from app.context import Context
-from ingest.errors import UserError
+from ingest.kernel.errors import UserError
 
 COLOURS = {"high": "green", "neutral": "yellow", "low": "red"}
 
@@ -45,10 +45,10 @@ def _read(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from trainer.fidelity.checks import leak
-    from trainer.fidelity.metrics import bin_of
-    from trainer.fidelity.scorer import VoiceScorer, draft_score
-    from trainer.fidelity.atoms import split_atoms
+    from trainer.score.atoms import split_atoms
+    from trainer.score.checks import leak
+    from trainer.score.metrics import bin_of
+    from trainer.score.scorer import VoiceScorer, draft_score
     from trainer.voicepack import VoicePack
 
     text = _read(args)
@@ -58,13 +58,13 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     scorer = VoiceScorer.load(pack)
     store = None
     if args.leak or args.judge or scorer.has_embeddings:
-        from ingest.store import Store
+        from ingest.store.store import Store
 
         store = Store.open(ctx.data_dir)
     try:
         atoms = split_atoms(text)
         if args.judge:
-            from trainer.fidelity.judge import LLMJudge
+            from trainer.score.judge import LLMJudge
 
             judge = LLMJudge.from_model(args.judge, store, threads=ctx.config.threads or None,
                                          gpu_layers=ctx.config.gpu_layers)

@@ -20,8 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from ingest.errors import UserError
-    from ingest.store import Store
+    from ingest.kernel.errors import UserError
+    from ingest.store.store import Store
 
     if args.k < 1:
         raise UserError("-k must be at least 1.", hint="Pass -k 5, for example.")

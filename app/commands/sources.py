@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from ingest.store import Store
+    from ingest.store.store import Store
 
     with Store.open(ctx.data_dir, chroma_url=ctx.config.chroma_url,
                     allow_remote=ctx.config.allow_remote_store) as store:

@@ -1,9 +1,9 @@
 """The search-embedding pass, in the background of the desktop app.
 
 An import returns once learning can start (the reply pairs are embedded); the rest of
-the archive, which only search reads, is embedded here (``ingest.store.Store.embed_rest``)
+the archive, which only search reads, is embedded here (``ingest.store.store.Store.embed_rest``)
 on a thread of its own. Every other job runs as foreground work of the session's
-``ingest.jobs.Gate``, so this pass stops between batches while anything else runs (a
+``ingest.kernel.jobs.Gate``, so this pass stops between batches while anything else runs (a
 draft is not slowed by it; a write never shares the store's connection with it) and
 goes on afterwards. It starts when the window has loaded the store and after each
 import, forget or kept edit; a kill or a close leaves it where it was, and the next
@@ -23,7 +23,7 @@ from app.gui.worker import Job
 
 
 class Background(QObject):
-    progress = Signal(object)  # ingest.jobs.Progress
+    progress = Signal(object)  # ingest.kernel.jobs.Progress
     coverage = Signal(object)  # Store.coverage() when a pass ends
     failed = Signal(str, str)  # (title, text): the pass stopped (a full disk, another process writing)
 

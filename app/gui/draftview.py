@@ -5,7 +5,7 @@ keeps the score and the scorer's reason as the span's tooltip; a leaked sentence
 gets a red wavy underline and says so in its tooltip. ``DraftColumn`` stacks a
 variant's metric chips, the view, a sample switcher and the buttons.
 What it leaves out: it computes no metric; ACC/IC come from the core's DraftScore and
-RC from ``trainer.fidelity.metrics.rc_atom`` (in ``tasks``).
+RC from ``trainer.score.metrics.rc_atom`` (in ``tasks``).
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def spans_for(text: str, scored: Any) -> list[Span]:
 
 
 def problem_spans(text: str, checks: Any) -> list[Span]:
-    """Spans for what the reply checks flagged (``trainer.replycheck.ReplyChecks``), each
+    """Spans for what the reply checks flagged (``trainer.draft.replycheck.ReplyChecks``), each
     with its reason as the tooltip; offsets are checked against ``text`` (an edited draft
     keeps only the spans still found where they were)."""
     out = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import traceback
 
-from ingest.errors import Cancelled, UserError
+from ingest.kernel.errors import Cancelled, UserError
 
 UNEXPECTED_HINT = ("What to do: try again. If it happens again, run the same step from the "
                    "command line (ownvoice --help) to see the full report, and file a bug with it.")

@@ -35,7 +35,7 @@ class ImapDialog(QDialog):
         self.folders.setPlaceholderText("INBOX and the Sent folder")
         self.folders.setToolTip("Comma-separated folder names, as the server lists them.")
         self.remember = QCheckBox("Remember the password in the system keyring")
-        from ingest.imap import _keyring
+        from ingest.store.imap import _keyring
 
         if _keyring() is None:
             self.remember.setEnabled(False)

@@ -14,10 +14,11 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-import ingest  # noqa: F401  (pins the offline/telemetry switches before Qt and models load)
+from ingest.kernel.privacy import lock_down
 
 
 def make_app(argv: Sequence[str] = ()):
+    lock_down()  # the offline/telemetry switches and the umask, before Qt and models load
     from PySide6.QtWidgets import QApplication
 
     from app.gui.theme import apply_theme, follow_system, icon
@@ -64,7 +65,7 @@ def main(argv: Sequence[str] | None = None, *, data_dir: str | None = None) -> i
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from app.gui.session import Session
     from app.gui.window import MainWindow
-    from ingest.errors import UserError
+    from ingest.kernel.errors import UserError
 
     app = make_app(qt_args)
     try:

@@ -13,8 +13,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ingest.config import Config, load_config, resolve_data_dir, save_config
-from ingest.jobs import Gate
+from ingest.kernel.config import Config, load_config, resolve_data_dir, save_config
+from ingest.kernel.jobs import Gate
 
 
 class Session:
@@ -33,10 +33,10 @@ class Session:
         return self._data_dir
 
     def store(self) -> Any:
-        """The open ``ingest.store.Store`` (opens it on first use; call from a job)."""
+        """The open ``ingest.store.store.Store`` (opens it on first use; call from a job)."""
         with self._lock:
             if self._store is None:
-                from ingest.store import Store
+                from ingest.store.store import Store
 
                 self._store = Store.open(self.data_dir)
             return self._store
@@ -48,7 +48,7 @@ class Session:
     def saved_me(self) -> tuple[str, ...]:
         """The user's addresses for this data dir: the ones saved in its store (given to
         its imports), else the config's (from before addresses lived in the store)."""
-        from ingest.store import saved_identity
+        from ingest.store.store import saved_identity
 
         return saved_identity(self.data_dir) or tuple(self.config.me)  # its own read-only connection
 

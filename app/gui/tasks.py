@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from ingest.errors import UserError
-from ingest.jobs import CancelToken, ProgressFn, check, no_progress
-from ingest.records import Message
+from ingest.kernel.errors import UserError
+from ingest.kernel.jobs import CancelToken, ProgressFn, check, no_progress
+from ingest.kernel.records import Message
 
 
 def warm_up(session, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> None:
@@ -37,7 +37,7 @@ def list_sources(session, progress: ProgressFn = no_progress, cancel: CancelToke
 def import_paths(session, paths: list[str], me: tuple[str, ...], progress: ProgressFn = no_progress,
                  cancel: CancelToken | None = None) -> tuple[list, list]:
     """Import ``paths``; return ``(reports, sources)`` so the table refreshes in one go."""
-    from ingest.importer import import_sources
+    from ingest.store.importer import import_sources
 
     store = session.store()
     reports = import_sources([str(p) for p in paths], store, tuple(me), progress, cancel)
@@ -60,10 +60,10 @@ class ImapAccount:
 
 def import_imap(session, account: ImapAccount, me: tuple[str, ...], progress: ProgressFn = no_progress,
                 cancel: CancelToken | None = None) -> tuple:
-    """Import an IMAP account (``ingest.imap``): ``(reports, sources)`` as ``import_paths``
+    """Import an IMAP account (``ingest.store.imap``): ``(reports, sources)`` as ``import_paths``
     gives, or ``("untrusted", fingerprint, changed)`` when the server's certificate needs
     the user's word first (the page asks, then runs this again with ``trust``)."""
-    from ingest import imap
+    from ingest.store import imap
 
     store = session.store()
     t = imap.ImapTarget(account.user, account.host.strip().lower(), account.port, tuple(account.folders))
@@ -91,7 +91,7 @@ def forget_source(session, path: str, progress: ProgressFn = no_progress,
 def embed_rest(session, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> dict:
     """The search-embedding pass (``app.gui.background``): gives way to every other job
     through the session's gate; returns the store's coverage."""
-    from ingest.importer import disk_errors
+    from ingest.store.importer import disk_errors
 
     check(cancel)  # stopped before it began (a data dir change, the window closing)
     store = session.store()
@@ -119,21 +119,21 @@ def received_messages(session, limit: int = 500, progress: ProgressFn = no_progr
 
 # -- voice -----------------------------------------------------------------------------------
 def list_models(progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> list:
-    from trainer.models import list_models as core_list_models
+    from trainer.runtime.models import list_models as core_list_models
 
     return list(core_list_models())
 
 
 def _config(session):  # noqa: ANN001, ANN202
-    """The session's config with the store's own user (``ingest.store.with_identity``)."""
-    from ingest.store import with_identity
+    """The session's config with the store's own user (``ingest.store.store.with_identity``)."""
+    from ingest.store.store import with_identity
 
     return with_identity(session.config, session.store())
 
 
 def learn(session, routes: list[str], options: dict[str, Any], progress: ProgressFn = no_progress,
           cancel: CancelToken | None = None) -> dict[str, Any]:
-    from trainer.learn import LearnContext, learn as core_learn, parse_routes
+    from trainer.learn.routes import LearnContext, learn as core_learn, parse_routes
 
     cfg = _config(session)
     opts = {"model": cfg.model, "device": cfg.device, "teacher": cfg.teacher or None,
@@ -152,11 +152,11 @@ class VoiceCard:
     routes: dict[str, Any] = field(default_factory=dict)
     pack_path: str = ""
     loss_curve: tuple = ()  # the trained adapter's records: {"step", "loss", "heldout_loss"?, "lr"}
-    edits: dict[str, Any] = field(default_factory=dict)  # what the last learn took from edits (trainer.learn)
+    edits: dict[str, Any] = field(default_factory=dict)  # what the last learn took from edits (trainer.learn.routes)
 
 
 def read_voice_card(session) -> VoiceCard:
-    from trainer.lora import ADAPTER_DIR
+    from trainer.learn.lora import ADAPTER_DIR
 
     pack = session.pack()
     p = pack.file("style_prompt.md")
@@ -181,15 +181,15 @@ def save_style_prompt(session, text: str) -> Path:
 class Scored:
     """One draft's DraftScore and the atoms the leak check flagged."""
 
-    score: Any  # trainer.fidelity.scorer.DraftScore
-    leaked: tuple = ()  # trainer.fidelity.atoms.Atom, copied from mail outside the thread
+    score: Any  # trainer.score.scorer.DraftScore
+    leaked: tuple = ()  # trainer.score.atoms.Atom, copied from mail outside the thread
 
 
 @dataclass(frozen=True)
 class ScoredDrafts:
     """A DraftResult plus each draft's scores and each variant's RC_atom."""
 
-    result: Any  # trainer.drafting.DraftResult
+    result: Any  # trainer.draft.drafting.DraftResult
     scores: dict[tuple[str, int], Scored]  # (variant, sample) -> Scored
     rc: dict[str, float | None]
     scorer_note: str = ""  # why drafts are unscored (no scorer learned yet)
@@ -198,7 +198,7 @@ class ScoredDrafts:
 def draft(session, message: Message, variants: list[str], n: int, on_token: Callable | None = None,
           on_restart: Callable | None = None, progress: ProgressFn = no_progress,
           cancel: CancelToken | None = None) -> ScoredDrafts:
-    from trainer.drafting import draft as core_draft
+    from trainer.draft.drafting import draft as core_draft
 
     result = core_draft(message, variants=list(variants), n=n, store=session.store(),
                         pack=session.pack(), config=_config(session), on_token=on_token,
@@ -215,10 +215,10 @@ def score_texts(session, texts: dict[tuple[str, int], str], thread: str | None =
 
     Returns ``(scores, rc, note)``; ``note`` says why nothing was scored (no scorer yet).
     """
-    from ingest.errors import UserError
-    from trainer.fidelity.checks import leak
-    from trainer.fidelity.metrics import rc_atom
-    from trainer.fidelity.scorer import VoiceScorer
+    from ingest.kernel.errors import UserError
+    from trainer.score.checks import leak
+    from trainer.score.metrics import rc_atom
+    from trainer.score.scorer import VoiceScorer
 
     try:
         scorer = VoiceScorer.load(session.pack())
@@ -239,7 +239,7 @@ def score_texts(session, texts: dict[tuple[str, int], str], thread: str | None =
 
 
 def export_eml(session, draft_obj: Any, message: Message, path: str) -> Path:
-    from trainer.drafting import export_eml as core_export
+    from trainer.draft.drafting import export_eml as core_export
 
     core_export(draft_obj, message, _config(session), path)
     return Path(path)
@@ -247,10 +247,10 @@ def export_eml(session, draft_obj: Any, message: Message, path: str) -> Path:
 
 def record_edit(session, message: Message, draft: str, final: str, variant: str, how: str,
                 progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> str | None:
-    """Keep the user's final text for ``message`` as their writing (``ingest.edits``);
+    """Keep the user's final text for ``message`` as their writing (``ingest.store.edits``);
     the stored edit's id, or None when nothing was new."""
-    from ingest.edits import record
-    from ingest.store import with_identity
+    from ingest.store.edits import record
+    from ingest.store.store import with_identity
 
     store = session.store()
     me = tuple(with_identity(session.config, store).me or ())
@@ -281,7 +281,7 @@ def evaluate(session, holdout: float, variants: list[str], n: int, limit: int,
              progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> EvalView:
     """Run the held-out evaluation and write its report into the pack's ``eval/`` folder.
     A cancelled run with the same settings continues where it stopped (the CLI's checkpoint)."""
-    from trainer.evaluate import CHECKPOINT_REL, evaluate as core_evaluate, write_report
+    from trainer.evaluate.harness import CHECKPOINT_REL, evaluate as core_evaluate, write_report
 
     pack = session.pack()
     rep = core_evaluate(session.store(), pack, _config(session), holdout=holdout,
@@ -296,7 +296,7 @@ def last_evaluation(session) -> EvalView | None:
     """The report the last evaluation left in the pack (``eval/report.json``), if any."""
     from dataclasses import fields
 
-    from trainer.evaluate import EvalRow
+    from trainer.evaluate.harness import EvalRow
 
     pack = session.pack()
     data = pack.read_json("eval/report.json")
@@ -310,16 +310,16 @@ def last_evaluation(session) -> EvalView | None:
 
 def discover_models(session, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> list:
     """The GGUF models other local-model apps and the configured folders hold (read only)."""
-    from trainer.discover import discover
+    from trainer.runtime.discover import discover
 
     return discover(extra=list(session.config.model_dirs))[0]
 
 
 def model_memory(model: str, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> dict | None:
     """The memory estimate and verdict for ``model`` (a name or a GGUF path) on this
-    machine, before loading it (``trainer.memory``); None when it names no model file."""
-    from trainer.memory import model_memory as estimate
-    from trainer.models import resolve_model
+    machine, before loading it (``trainer.runtime.memory``); None when it names no model file."""
+    from trainer.runtime.memory import model_memory as estimate
+    from trainer.runtime.models import resolve_model
 
     try:
         info = resolve_model(model)

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QMessageBox, QProgressBar,
                                QPushButton, QVBoxLayout, QWidget)
 
-from ingest.jobs import Progress
+from ingest.kernel.jobs import Progress
 
 
 def header(title: str, subtitle: str) -> QWidget:

@@ -22,7 +22,7 @@ from app.gui.pages.settings import SettingsPage
 from app.gui.pages.voice import VoicePage
 from app.gui.theme import icon, is_dark
 from app.gui.worker import Jobs
-from ingest.config import config_dir
+from ingest.kernel.config import config_dir
 
 PAGES = (("archive", ArchivePage), ("voice", VoicePage), ("draft", DraftPage),
          ("evaluate", EvaluatePage), ("settings", SettingsPage))

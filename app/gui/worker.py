@@ -31,12 +31,12 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from app.gui.errors import describe, log_exception
-from ingest.errors import Cancelled, UserError
-from ingest.jobs import CancelToken, Progress
+from ingest.kernel.errors import Cancelled, UserError
+from ingest.kernel.jobs import CancelToken, Progress
 
 
 class JobSignals(QObject):
-    progress = Signal(object)  # ingest.jobs.Progress
+    progress = Signal(object)  # ingest.kernel.jobs.Progress
     token = Signal(str, int, str)  # variant, sample, text piece
     restart = Signal(str, int, str)  # variant, sample, reason
     done = Signal(object)  # the core call's return value
@@ -49,7 +49,7 @@ class Job(QRunnable):
     def __init__(self, fn: Callable[..., Any], args: tuple, kwargs: dict, *,
                  name: str = "", stream: bool = False, pass_progress: bool = True, gate: Any = None) -> None:
         super().__init__()
-        self.gate = gate  # ingest.jobs.Gate: run as foreground work (background embedding waits)
+        self.gate = gate  # ingest.kernel.jobs.Gate: run as foreground work (background embedding waits)
         self.setAutoDelete(False)  # Jobs keeps the Python reference until finished
         self.fn, self.args, self.kwargs = fn, args, kwargs
         self.name = name or getattr(fn, "__name__", "job")

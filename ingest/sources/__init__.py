@@ -19,8 +19,8 @@ import os
 from pathlib import Path
 from typing import Iterator
 
-from ingest.errors import UserError
-from ingest.records import Document, Message, Skip
+from ingest.kernel.errors import UserError
+from ingest.kernel.records import Document, Message, Skip
 from ingest.sources.common import split_item
 from ingest.sources.detect import detect_kind
 

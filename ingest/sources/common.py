@@ -1,7 +1,7 @@
 """Helpers shared by the source parsers: file walking in a stable order, resume
 points, read-only opening, and sniffing what a single file holds.
 
-Left out: anything about message content (see ``ingest.mime``).
+Left out: anything about message content (see ``ingest.sources.mime``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import os
 import re
 from pathlib import Path
 
-from ingest.errors import UserError
+from ingest.kernel.errors import UserError
 
 DOC_EXTS = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"})
 SKIP_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", ".noindex", ".noupdate", ".uidvalidity",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from ingest.errors import UserError
+from ingest.kernel.errors import UserError
 from ingest.sources.common import DOC_EXTS, sniff, walk_files
 from ingest.sources.maildir import is_maildir
 

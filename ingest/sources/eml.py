@@ -13,11 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ingest.errors import UserError
-from ingest.mime import message_from_bytes
-from ingest.normalize import folder_name, is_sent_folder
-from ingest.records import Message, Skip
+from ingest.kernel.errors import UserError
+from ingest.kernel.records import Message, Skip
 from ingest.sources.common import open_ro, sniff, split_item, walk_files
+from ingest.sources.mime import message_from_bytes
+from ingest.sources.normalize import folder_name, is_sent_folder
 
 MAX_EML = 25 << 20  # a single-file message larger than this is read up to here
 KEEP_OVERSIZED = 2 << 20

@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
-from ingest.records import Message, Skip
+from ingest.kernel.records import Message, Skip
 from ingest.sources.eml import iter_tree
 
 _LEAVES = ("cur", "new", "tmp")

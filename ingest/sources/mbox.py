@@ -27,10 +27,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from ingest.mime import message_from_bytes
-from ingest.normalize import folder_name, is_sent_folder
-from ingest.records import Message, Skip
+from ingest.kernel.records import Message, Skip
 from ingest.sources.common import open_ro
+from ingest.sources.mime import message_from_bytes
+from ingest.sources.normalize import folder_name, is_sent_folder
 
 CHUNK = 4 << 20
 MAX_MESSAGE = 25 << 20

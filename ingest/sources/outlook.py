@@ -19,10 +19,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from ingest.errors import UserError
-from ingest.mime import decode_bytes, message_from_email, parse_addresses, parse_bytes
-from ingest.normalize import folder_name, html_to_text, is_sent_folder, split_body
-from ingest.records import Message, Skip
+from ingest.kernel.errors import UserError
+from ingest.kernel.records import Message, Skip
+from ingest.sources.mime import decode_bytes, message_from_email, parse_addresses, parse_bytes
+from ingest.sources.normalize import folder_name, html_to_text, is_sent_folder, split_body
 
 _MAIL_CLASSES = ("ipm.note", "ipm.post", "report.ipm.note", "ipm.schedule.meeting")
 

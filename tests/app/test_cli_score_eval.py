@@ -10,16 +10,16 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from ingest.config import Config
-from trainer.fidelity import scorer as S
-from trainer.learn import LearnContext
+from ingest.kernel.config import Config
+from trainer.learn.routes import LearnContext
+from trainer.score import scorer as S
 from trainer.voicepack import VoicePack
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    from ingest.store import Store
-    from tests.trainer.fidelity.demo_store import demo_data_dir
+    from ingest.store.store import Store
+    from tests.trainer.score.demo_store import demo_data_dir
 
     data = demo_data_dir(tmp_path_factory.mktemp("cli") / "data")
     with Store.open(data) as store:

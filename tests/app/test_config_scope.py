@@ -9,7 +9,7 @@ def test_a_data_dir_from_the_flag_or_env_is_not_saved_as_the_default(tmp_path, m
     """Saving a setting (the GUI's Settings page) must not make a --data-dir or
     OWNVOICE_DATA_DIR the default for every later run; a data dir chosen in Settings is."""
     from app.gui.session import Session
-    from ingest.config import config_path, load_config
+    from ingest.kernel.config import config_path, load_config
 
     monkeypatch.setenv("OWNVOICE_DATA_DIR", str(tmp_path / "from-env"))
     s = Session(data_dir=str(tmp_path / "from-flag"))

@@ -15,14 +15,14 @@ import json
 import pytest
 
 from app.cli import main
-from ingest.config import Config
-from ingest.importer import import_sources
-from ingest.store import Store
+from ingest.kernel.config import Config
+from ingest.store.importer import import_sources
+from ingest.store.store import Store
 from tests.conftest import DEMO, DEMO_ME
 from tests.ingest.test_import_standin import use_hash_embedder
 from tests.trainer.student_helpers import write_lora_adapter
-from trainer.learn import LearnContext, learn
-from trainer.pld.explain import explain_pairs
+from trainer.learn.pld.explain import explain_pairs
+from trainer.learn.routes import LearnContext, learn
 from trainer.voicepack import VoicePack
 
 SECRET = "the vault code is quartz heron nineteen lantern"
@@ -90,7 +90,7 @@ def test_forget_deletes_what_a_voice_pack_learned_from_the_source(tmp_path, caps
 
 
 def test_an_edited_style_prompt_is_kept_and_a_learned_one_deleted(tmp_path):
-    from trainer.pld.prompt import sha256_text
+    from trainer.voicepack import sha256_text
 
     pack = VoicePack.open(tmp_path / "data")
     text = "- Use short lines.\n"

@@ -15,7 +15,7 @@ import pytest
 
 from app import paths
 from app.cli import main
-from ingest.errors import UserError
+from ingest.kernel.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,7 +30,7 @@ def test_the_wheel_carries_every_resource_the_app_reads(tmp_path):
     data = next(n.split("/data/")[0] for n in names if "/data/share/ownvoice/" in n)
     missing = [f for f in paths.REQUIRED if f"{data}/data/share/ownvoice/resources/{f}" not in names]
     assert not missing, missing
-    for pkg in ("app/cli.py", "app/gui/main.py", "trainer/drafting.py", "ingest/store.py", "app/paths.py"):
+    for pkg in ("app/cli.py", "app/gui/main.py", "trainer/draft/drafting.py", "ingest/store/store.py", "app/paths.py"):
         assert pkg in names, pkg
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(whl).read(entry).decode()

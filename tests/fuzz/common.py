@@ -12,8 +12,8 @@ from pathlib import Path
 
 
 def read_all(path: Path, kind: str) -> None:
-    from ingest.errors import UserError
-    from ingest.records import Document, Message, Skip
+    from ingest.kernel.errors import UserError
+    from ingest.kernel.records import Document, Message, Skip
     from ingest.sources import iter_source
 
     try:

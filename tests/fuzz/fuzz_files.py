@@ -53,7 +53,7 @@ def test_one_input(data: bytes) -> None:
     else:
         path = _DIR / f"input{SUFFIXES[pick]}"
         path.write_bytes(body)
-    from ingest.errors import UserError
+    from ingest.kernel.errors import UserError
     from ingest.sources.detect import detect_kind
     from tests.fuzz.common import read_all
 
@@ -68,7 +68,9 @@ def main() -> None:
     import atheris  # here, so the test that builds the seeds can import SUFFIXES without it
 
     with atheris.instrument_imports(include=["ingest"]):
-        import ingest  # noqa: F401  (offline switches)
+        from ingest.kernel.privacy import lock_down
+
+        lock_down()
         import ingest.sources.detect  # noqa: F401
         import ingest.sources.documents  # noqa: F401
         import ingest.sources.maildir  # noqa: F401

@@ -1,4 +1,4 @@
-"""atheris harness: mutated GGUF headers through ``trainer.gguf_check.check_gguf``.
+"""atheris harness: mutated GGUF headers through ``trainer.runtime.gguf_check.check_gguf``.
 
 Allowed outcomes: a parsed header, or a ``UserError`` that says the file is damaged.
 Anything else - an IndexError, struct.error, OverflowError, MemoryError, a hang - is a
@@ -22,10 +22,12 @@ import atheris
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-with atheris.instrument_imports(include=["trainer.gguf_check"]):
-    import ingest  # noqa: F401
-    from ingest.errors import UserError
-    from trainer.gguf_check import GGUFHeader, check_gguf
+with atheris.instrument_imports(include=["trainer.runtime.gguf_check"]):
+    from ingest.kernel.privacy import lock_down
+
+    lock_down()
+    from ingest.kernel.errors import UserError
+    from trainer.runtime.gguf_check import GGUFHeader, check_gguf
 
 _PATH = Path(tempfile.mkdtemp(prefix="ov-fuzz-gguf-")) / "model.gguf"
 

@@ -26,7 +26,9 @@ import atheris
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 with atheris.instrument_imports(include=["ingest"]):
-    import ingest  # noqa: F401  (offline switches)
+    from ingest.kernel.privacy import lock_down
+
+    lock_down()
     import ingest.sources  # noqa: F401  (the parsers, instrumented)
 
 from tests.fuzz.common import read_all  # noqa: E402

@@ -44,8 +44,8 @@ def tiny_mbox() -> Path:
 
 @pytest.fixture(scope="session")
 def demo_store(tmp_path_factory):
-    from ingest.importer import import_sources
-    from ingest.store import Store
+    from ingest.store.importer import import_sources
+    from ingest.store.store import Store
 
     d = tmp_path_factory.mktemp("demo-store")
     store = Store.open(d, chroma_url="")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.errors import UserError
+from ingest.kernel.errors import UserError
 from tests.conftest import DEMO, DEMO_ME, ROOT
 from tests.hostile.conftest import HOSTILE
 
@@ -44,7 +44,7 @@ def _refused_clearly(rc: int, err: str) -> bool:
 
 
 def _consistent(data: Path) -> dict[str, dict]:
-    from ingest.store import KINDS, Store
+    from ingest.store.store import KINDS, Store
 
     with Store.open(data, chroma_url="") as s:
         for k in KINDS:

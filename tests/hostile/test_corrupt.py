@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.errors import UserError
+from ingest.kernel.errors import UserError
 
 
 def _cut(path: Path, keep: float | int) -> None:
@@ -76,10 +76,10 @@ def test_missing_style_prompt_makes_pld_unavailable(pack, run_cli):
 
 
 def test_unreadable_style_prompt_is_a_clear_error(pack):
-    from ingest.config import Config
-    from trainer.drafting import plan_variants
-    from trainer.runtime import get_runtime
-    from ingest.records import Message
+    from ingest.kernel.config import Config
+    from ingest.kernel.records import Message
+    from trainer.draft.drafting import plan_variants
+    from trainer.runtime.llama import get_runtime
 
     pack.file("style_prompt.md").write_bytes(b"\xff\xfe\x00 not utf-8 \xc3")
     with pytest.raises(UserError) as e:
@@ -92,9 +92,9 @@ def test_unreadable_style_prompt_is_a_clear_error(pack):
 @pytest.fixture(scope="module")
 def adapter_file(tmp_path_factory) -> Path:
     """A real (zero-effect) GGUF LoRA adapter for SmolLM2: layer 0 q/v projections."""
-    from trainer.lora.export import write_gguf_adapter
-    from trainer.lora.hf_load import gguf_facts, read_gguf_kv
-    from trainer.models import resolve_model
+    from trainer.learn.lora.export import write_gguf_adapter
+    from trainer.learn.lora.hf_load import gguf_facts, read_gguf_kv
+    from trainer.runtime.models import resolve_model
 
     base = resolve_model("smollm2").path
     facts = gguf_facts(base)
@@ -113,7 +113,7 @@ def adapter_file(tmp_path_factory) -> Path:
 
 
 def _install_adapter(pack, adapter_file: Path) -> Path:  # noqa: ANN001
-    from trainer.models import resolve_model
+    from trainer.runtime.models import resolve_model
 
     dst = pack.file("adapter/adapter.gguf")
     dst.parent.mkdir(parents=True, exist_ok=True)
@@ -125,7 +125,7 @@ def _install_adapter(pack, adapter_file: Path) -> Path:  # noqa: ANN001
 
 def test_complete_adapter_loads(adapter_file):
     """The control: the untouched adapter is accepted by llama.cpp."""
-    from trainer.runtime import get_runtime
+    from trainer.runtime.llama import get_runtime
 
     rt = get_runtime("smollm2")
     rt.set_adapter(adapter_file)
@@ -156,7 +156,7 @@ def test_truncated_adapter_never_reaches_llama_cpp(pack, adapter_file, run_cli, 
 def checkpoint(tmp_path) -> Path:
     import torch
 
-    from trainer.lora import checkpoint as ckpt
+    from trainer.learn.lora import checkpoint as ckpt
 
     torch.manual_seed(0)
     lin = torch.nn.Linear(8, 4)
@@ -174,7 +174,7 @@ def checkpoint(tmp_path) -> Path:
                                     "rng.safetensors:20", "state.json:0.5", "state.json:0",
                                     "adapter.safetensors:rm", "state.json:rm"])
 def test_truncated_checkpoint_offers_a_fresh_start(checkpoint, damage):
-    from trainer.lora import checkpoint as ckpt
+    from trainer.learn.lora import checkpoint as ckpt
 
     name, how = damage.split(":")
     f = checkpoint / name
@@ -191,14 +191,14 @@ def test_truncated_checkpoint_offers_a_fresh_start(checkpoint, damage):
 # -- GGUF model ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def smol_path() -> Path:
-    from trainer.models import resolve_model
+    from trainer.runtime.models import resolve_model
 
     return resolve_model("smollm2").path
 
 
 @pytest.mark.parametrize("keep", [0.6, 0.999, 100_000, 30])
 def test_truncated_model_is_a_clear_error(tmp_path, smol_path, keep):
-    from trainer.models import resolve_model
+    from trainer.runtime.models import resolve_model
 
     bad = tmp_path / "cut.gguf"
     with open(smol_path, "rb") as f:

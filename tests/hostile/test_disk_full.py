@@ -39,7 +39,7 @@ def _import(data: Path, source: Path, limit: int) -> subprocess.CompletedProcess
 
 
 def _state(data: Path) -> dict:
-    from ingest.store import KINDS, Store
+    from ingest.store.store import KINDS, Store
 
     with Store.open(data, chroma_url="") as s:
         out = {
@@ -59,7 +59,7 @@ def _state(data: Path) -> dict:
 @pytest.mark.slow
 def test_import_on_a_full_disk_says_so_and_resumes_cleanly(tmp_path, tiny_mbox, capsys):
     from app.cli import main
-    from ingest.store import Store
+    from ingest.store.store import Store
 
     full, clean = tmp_path / "full", tmp_path / "clean"
     Store.open(full, chroma_url="").close()  # an existing, empty store

@@ -3,7 +3,7 @@
 Each message in resources/hostile hides an instruction (marked ``CANARY-<n>``) aimed at
 the drafting model. Two promises are checked:
 
-- the prompt (``trainer.prompt.build_prompt``) keeps every injected instruction inside
+- the prompt (``trainer.draft.prompt.build_prompt``) keeps every injected instruction inside
   a data block fenced by the per-call boundary: no canary in the system message, none
   outside the fences in the user message, no fake turn markers left after the chat
   template renders it, and a message that forges a fence cannot close its own;
@@ -21,10 +21,10 @@ from dataclasses import replace
 
 import pytest
 
-from ingest import ngrams
-from ingest.config import Config
-from ingest.records import Message
+from ingest.kernel.config import Config
+from ingest.kernel.records import Message
 from ingest.sources import iter_source
+from ingest.store import ngrams
 from tests.conftest import DEMO_ME
 from tests.hostile.conftest import HOSTILE
 
@@ -69,7 +69,7 @@ def _fenced(content: str, b: str) -> tuple[list[str], str]:
 
 @pytest.fixture(scope="module")
 def rt():
-    from trainer.runtime import get_runtime
+    from trainer.runtime.llama import get_runtime
 
     return get_runtime("smollm2")
 
@@ -84,7 +84,7 @@ def examples(demo_store):
 
 @pytest.mark.parametrize("path", EMLS, ids=[p.stem for p in EMLS])
 def test_prompt_keeps_the_injection_inside_the_data_frame(path, rt, examples):
-    from trainer.prompt import build_prompt
+    from trainer.draft.prompt import build_prompt
 
     m = _message(path)
     thread = [replace(m, subject="earlier", date=None)]  # the thread block is data too
@@ -119,7 +119,7 @@ def test_prompt_keeps_the_injection_inside_the_data_frame(path, rt, examples):
 
 
 def test_a_guessed_boundary_cannot_close_the_frame(rt):
-    from trainer.prompt import build_prompt
+    from trainer.draft.prompt import build_prompt
 
     m = _message(HOSTILE / "08-fake-data-frame.eml")
     guess = "5f2a9c3e1b7d"  # the message forges fences with this boundary
@@ -158,8 +158,8 @@ def archive_grams(demo_store):
 
 @pytest.mark.slow
 def test_drafts_leak_nothing_from_other_threads(demo_store, pack, archive_grams):
-    from trainer.drafting import draft
-    from trainer.flags import link_flag, own_urls
+    from trainer.draft.drafting import draft
+    from trainer.draft.flags import link_flag, own_urls
 
     cfg = Config(me=DEMO_ME, retrieval_k=2, retrieval_tokens=400, max_tokens=40, seed=7)
     leaks, total, drafted = [], 0, 0

@@ -15,8 +15,8 @@ import json
 import pytest
 
 from app.cli import main
-from trainer import flags
-from trainer.runtime import Generation, Runtime
+from trainer.draft import flags
+from trainer.runtime.llama import Generation, Runtime
 
 OWN = "https://halloway-cider.example/visit"  # written by Wren in tests/hostile/data/tiny.mbox
 KNOWN = frozenset({flags.normalize_url(OWN)})
@@ -88,8 +88,8 @@ class CannedRuntime(Runtime):
 
 @pytest.fixture
 def canned(monkeypatch):
-    from trainer import runtime as rt_mod
-    from trainer.models import resolve_model
+    from trainer.runtime import llama as rt_mod
+    from trainer.runtime.models import resolve_model
 
     info = resolve_model("smollm2")
     rt = CannedRuntime(info, n_ctx=rt_mod.DEFAULT_N_CTX)

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from ingest.errors import UserError
+from ingest.kernel.errors import UserError
 from tests.conftest import DEMO_ME
 
 QUICK_S = 15
@@ -25,7 +25,7 @@ def _is_locked_message(text: str) -> bool:
 
 
 def test_open_store_while_new_db_is_exclusively_locked(data_dir, sqlite_locker):
-    from ingest.store import Store
+    from ingest.store.store import Store
 
     data_dir.mkdir(parents=True)
     sqlite_locker(data_dir / "state.sqlite", mode="rollback")
@@ -37,8 +37,8 @@ def test_open_store_while_new_db_is_exclusively_locked(data_dir, sqlite_locker):
 
 
 def test_import_while_store_db_is_exclusively_locked(data_dir, sqlite_locker, tiny_mbox):
-    from ingest.importer import import_sources
-    from ingest.store import Store
+    from ingest.store.importer import import_sources
+    from ingest.store.store import Store
 
     Store.open(data_dir, chroma_url="").close()  # an existing store (WAL mode)
     sqlite_locker(data_dir / "state.sqlite", mode="wal")

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.importer import import_sources
-from ingest.pairing import Row, thread_keys
-from ingest.store import Store
+from ingest.store.importer import import_sources
+from ingest.store.pairing import Row, thread_keys
+from ingest.store.store import Store
 from tests.conftest import DEMO, DEMO_ME
 from tests.ingest.test_import_standin import use_hash_embedder
 

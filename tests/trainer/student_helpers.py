@@ -9,7 +9,7 @@ from typing import Iterator
 
 import numpy as np
 
-from ingest.records import Message, ReplyPair
+from ingest.kernel.records import Message, ReplyPair
 
 SMOL_DIM, SMOL_KV_DIM = 576, 192  # SmolLM2-135M: hidden size, k/v projection width
 
@@ -70,7 +70,7 @@ def tiny_model(path: Path, *, arch: str = "llama", ctx: int = 4096, chat: bool =
 
 
 class FakeStore:
-    """In-memory stand-in for ``ingest.store.Store`` (the read methods drafting uses).
+    """In-memory stand-in for ``ingest.store.store.Store`` (the read methods drafting uses).
 
     ``similar_pairs`` returns the given pairs in order and records its arguments;
     ``rare_runs`` reports a span when the text contains one of ``leaky`` phrases.
@@ -81,7 +81,7 @@ class FakeStore:
     real Store, n-gram index, MiniLM and SmolLM2: the leak guard
     (``test_drafting.test_leak_guard_through_the_real_store_index_and_model``), drafting
     on the demo archive (``test_drafting``'s real-store test), the reply checks
-    (tests/trainer/test_replycheck.py) and the hostile set (tests/hostile)."""
+    (tests/trainer/draft/test_replycheck.py) and the hostile set (tests/hostile)."""
 
     def __init__(self, messages: list[Message] = (), pairs: list[ReplyPair] = (), leaky: tuple[str, ...] = ()):
         self._messages = list(messages)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ingest.errors import UserError
+from ingest.kernel.errors import UserError
 from trainer.voicepack import VERSION, VoicePack
 
 

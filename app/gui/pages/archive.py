@@ -1,7 +1,7 @@
 """Archive page: import sources (dialog or drag and drop), see what each gave, forget one, search.
 
 What it leaves out: it never reads or parses a file itself; every path goes to
-``ingest.importer.import_sources`` through the worker, and the importer decides what
+``ingest.store.importer.import_sources`` through the worker, and the importer decides what
 is mail. Several drops queue up and import one after another (one writer per store).
 """
 
@@ -17,7 +17,7 @@ from app.coverage import describe
 from app.gui import tasks
 from app.gui.models import (HIT_COLUMNS, SKIP_COLUMNS, SKIPPED_COLUMN, SOURCE_COLUMNS, RecordTable)
 from app.gui.widgets import Banner, JobBar, confirm, header, page_layout, section
-from ingest.netpolicy import remote_store_warning
+from ingest.kernel.netpolicy import remote_store_warning
 
 
 def _table(model: RecordTable) -> QTableView:
@@ -154,7 +154,7 @@ class ArchivePage(QWidget):
         job.signals.failed.connect(self.banner.error)
 
     # -- the search-embedding pass (app.gui.background) --------------------------------------
-    def on_background(self, p) -> None:  # noqa: ANN001 - ingest.jobs.Progress
+    def on_background(self, p) -> None:  # noqa: ANN001 - ingest.kernel.jobs.Progress
         if p.total:
             self.coverage_label.setText(f"Embedding your older replies and your mail for search in the background: "
                                         f"{p.done:,} of {p.total:,}. Search and drafts use what is done; your "

@@ -4,7 +4,7 @@ Tokens stream into each column as they come; when a draft is done it is scored a
 each sentence tinted (tooltip: score and why). Above each draft: ACC_atom, IC_atom,
 RC_atom (with several samples), length and tokens/s. Each draft can be regenerated,
 edited and rescored, copied, saved as .eml or opened in the mail client. An edited
-draft that leaves the page that way is kept as the user's writing (``ingest.edits``).
+draft that leaves the page that way is kept as the user's writing (``ingest.store.edits``).
 What it leaves out: sending mail. ownvoice never sends anything; the mail client does.
 """
 
@@ -23,8 +23,8 @@ from app.gui import tasks
 from app.gui.draftview import DraftColumn, problem_spans, spans_for
 from app.gui.theme import is_dark
 from app.gui.widgets import Banner, JobBar, card, header, page_layout, section
-from ingest.pairing import one_line, reply_subject
-from ingest.records import Message
+from ingest.kernel.records import Message
+from ingest.store.pairing import one_line, reply_subject
 
 VARIANTS = (("base", "Base", "the student model with no voice (a baseline)"),
             ("rag", "Retrieval", "your closest past replies as examples"),
@@ -113,7 +113,7 @@ class DraftPage(QWidget):
         rl.addWidget(self.job_bar)
         self.banner = Banner()
         rl.addWidget(self.banner)
-        self.edit_note = QLabel("")  # whether an edited draft was kept for learning (ingest.edits)
+        self.edit_note = QLabel("")  # whether an edited draft was kept for learning (ingest.store.edits)
         self.edit_note.setObjectName("hint")
         self.edit_note.setWordWrap(True)
         rl.addWidget(self.edit_note)
@@ -373,7 +373,7 @@ class DraftPage(QWidget):
 
     def keep_edit(self, variant: str, how: str) -> None:
         """An edited draft that leaves the page (saved, copied, opened in the mail client)
-        is kept as the user's writing (``ingest.edits``) for the next Learn. A draft sent
+        is kept as the user's writing (``ingest.store.edits``) for the next Learn. A draft sent
         unedited teaches nothing new, and a message typed in by hand has nobody to pair
         with, so neither is kept."""
         key, text = self._current(variant)

@@ -4,7 +4,7 @@ The evaluation drafts replies to held-out messages you really answered and compa
 each variant with your real replies (the "real" row is the ceiling): atomic fidelity
 (ACC/IC/RC), content, length ratio and leak.
 What it leaves out: it computes and draws nothing itself; rows come from
-``trainer.evaluate`` and the chart is the report.png that ``write_report`` renders.
+``trainer.evaluate.harness`` and the chart is the report.png that ``write_report`` renders.
 """
 
 from __future__ import annotations

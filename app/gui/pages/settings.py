@@ -1,6 +1,6 @@
 """Settings page: data directory, student model, device, threads, GPU layers and context, teacher, sampling.
 
-Saved to config.toml with ``ingest.config.save_config``, the same file the CLI reads.
+Saved to config.toml with ``ingest.kernel.config.save_config``, the same file the CLI reads.
 A teacher that is a URL means mail text leaves this machine: the page says so
 plainly and will not save it unless the user turns remote teachers on.
 What it leaves out: the store's Chroma server URL (a config-file setting for now).
@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 
 from app.gui import tasks
 from app.gui.widgets import Banner, card, header, page_layout, section
-from ingest.config import ALL_GPU_LAYERS, Config
+from ingest.kernel.config import ALL_GPU_LAYERS, Config
 
 REMOTE_WARNING = ("This teacher is on another machine. When you learn with it, text from your "
                   "mail and the replies you wrote is sent to that server. ownvoice sends nothing "
@@ -42,7 +42,7 @@ class SettingsPage(QWidget):
         self.session, self.jobs = session, jobs
         self._searched = False  # the GGUF files other apps keep: looked for once, when first shown
         lay = page_layout(self)
-        from ingest.config import config_path
+        from ingest.kernel.config import config_path
 
         lay.addWidget(header("Settings", f"Stored in {config_path()}; the command line reads the "
                              "same file. Nothing here sends anything anywhere unless you allow a "
@@ -229,14 +229,14 @@ class SettingsPage(QWidget):
             self.data_dir.setText(d)
 
     def find_models(self) -> None:
-        """List the GGUF files other local-model apps keep (``trainer.discover``), in a job:
+        """List the GGUF files other local-model apps keep (``trainer.runtime.discover``), in a job:
         each shows as "name - arch params quant (app)" and saves as its path."""
         job = self.jobs.start(tasks.discover_models, self.session, name="find models")
         job.signals.done.connect(self._found_models)
         job.signals.failed.connect(self.banner.error)
 
     def _found_models(self, found) -> None:
-        from trainer.lora.archs import is_supported
+        from trainer.learn.lora.archs import is_supported
 
         for f in found:
             if self.model.findData(str(f.path)) >= 0:

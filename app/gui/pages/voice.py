@@ -317,7 +317,7 @@ class VoicePage(QWidget):
         else:
             self.auc_label.setText("Scorer: not learned yet")
         lora = vc.routes.get("lora") or {}
-        lora = {**lora, **(lora.get("metrics") or {})}  # trainer.lora records its figures under "metrics"
+        lora = {**lora, **(lora.get("metrics") or {})}  # trainer.learn.lora records its figures under "metrics"
         if lora.get("heldout_loss") is not None:
             base = lora.get("base_heldout_loss")
             text = f"<b>Adapter held-out loss {float(lora['heldout_loss']):.3f}</b>"
@@ -333,7 +333,7 @@ class VoicePage(QWidget):
         text = (("Learned routes: " + ", ".join(learned)) if learned
                 else "Nothing learned yet: tick routes and press Learn.")
         if (vc.edits or {}).get("saved"):
-            from trainer.pld.edits import describe_summary
+            from trainer.learn.pld.edits import describe_summary
 
             text += "\n" + describe_summary(vc.edits)
         self.routes_label.setText(text)

@@ -80,7 +80,7 @@ def gui_import(qapp, tmp_path_factory) -> GuiImport:
     from app.gui.session import Session
     from app.gui.theme import apply_theme
     from app.gui.window import MainWindow
-    from ingest.config import Config
+    from ingest.kernel.config import Config
 
     base = tmp_path_factory.mktemp("gui_import")
     with pytest.MonkeyPatch.context() as mp:
@@ -131,9 +131,9 @@ def gui_import(qapp, tmp_path_factory) -> GuiImport:
 @pytest.fixture(scope="session")
 def learned_dir(gui_import, tmp_path_factory) -> Path:
     """A copy of the imported store with the scorer and retrieval learned (core calls)."""
-    from ingest.config import Config
-    from ingest.store import Store
-    from trainer.learn import LearnContext, learn, parse_routes
+    from ingest.kernel.config import Config
+    from ingest.store.store import Store
+    from trainer.learn.routes import LearnContext, learn, parse_routes
     from trainer.voicepack import VoicePack
 
     d = tmp_path_factory.mktemp("learned") / "data"
@@ -157,7 +157,7 @@ def make_window(qtbot, themed, monkeypatch):
     """Build a MainWindow over a data dir (fresh, or a copy of ``src``)."""
     from app.gui.session import Session
     from app.gui.window import MainWindow
-    from ingest.config import Config
+    from ingest.kernel.config import Config
 
     made = []
 

@@ -12,7 +12,7 @@ from PySide6.QtGui import QDropEvent
 from app.gui.models import SKIPPED_COLUMN
 from tests.app.gui.conftest import wait_idle
 from tests.conftest import DEMO, DEMO_ME
-from tests.ingest.imap_server import dovecot  # noqa: F401 - the Dovecot fixture
+from tests.ingest.store.imap_server import dovecot  # noqa: F401 - the Dovecot fixture
 
 # The UI thread must never stall on import work. 250 ms is the point where a user sees
 # a frozen window (a button press that does not respond); the import runs Python code
@@ -38,8 +38,8 @@ def test_import_demo_archive_through_the_page(gui_import):
     assert len(gui_import.progress) >= 2
     assert not page.job_bar.isVisible()
     # the addresses were saved in the store, not in config.toml: they belong to this data dir
-    from ingest.config import load_config
-    from ingest.store import saved_identity
+    from ingest.kernel.config import load_config
+    from ingest.store.store import saved_identity
 
     assert set(saved_identity(gui_import.data_dir)) == set(DEMO_ME)
     assert load_config(overrides=False).me == ()
@@ -149,7 +149,7 @@ def test_addresses_follow_the_data_dir_not_the_config(make_window, gui_import, t
     person's); the first store's addresses show when its data dir is open."""
     import shutil
 
-    from ingest.config import Config
+    from ingest.kernel.config import Config
 
     w = make_window(tmp_path / "other", config=Config(data_dir=str(tmp_path / "other")))
     assert w.pages["archive"].me_edit.text() == ""
@@ -162,7 +162,7 @@ def test_addresses_follow_the_data_dir_not_the_config(make_window, gui_import, t
 def test_a_remote_store_shows_a_warning_that_stays(make_window, tmp_path, monkeypatch):
     """A Chroma server on another machine (allowed in config.toml) is named on the
     Archive page in a banner that import messages do not replace; loopback is silent."""
-    from ingest.config import Config
+    from ingest.kernel.config import Config
 
     w = make_window(tmp_path / "data", config=Config(data_dir=str(tmp_path / "data"),
                                                      chroma_url="http://db.example:8000", allow_remote_store=True))
@@ -183,7 +183,7 @@ def test_add_an_imap_account_and_trust_its_certificate(make_window, dovecot, tmp
     from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
     from app.gui.imapdialog import ImapDialog
-    from tests.ingest.imap_server import PASSWORD, USER
+    from tests.ingest.store.imap_server import PASSWORD, USER
 
     w = make_window(tmp_path / "data")
     page = w.pages["archive"]
@@ -217,7 +217,7 @@ def test_add_an_imap_account_and_trust_its_certificate(make_window, dovecot, tmp
 def test_the_search_pass_ran_in_the_background_after_the_import(gui_import):
     """The import returned once learning could start; the window's background pass
     (app.gui.background) then embedded the rest for search."""
-    from ingest.store import Store
+    from ingest.store.store import Store
 
     with Store.open(gui_import.data_dir, chroma_url="") as s:  # the fixture closed the window's store
         cov = s.coverage()

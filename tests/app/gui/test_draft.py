@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QUrl, QUrlQuery, Qt
 
 from tests.app.gui.conftest import wait_idle
-from trainer.drafting import RESAMPLE_REASON
+from trainer.draft.drafting import RESAMPLE_REASON
 
 # seeded drafts from the real model repeat exactly only with a fixed fence boundary
 pytestmark = pytest.mark.usefixtures("fixed_fence")
@@ -98,7 +98,7 @@ def test_demo_drafts_show_what_the_reply_checks_flag(make_window, learned_dir, t
     its reply checks, and each flagged span is marked in the view with its reason."""
     from dataclasses import replace
 
-    from trainer.replycheck import CheckContext
+    from trainer.draft.replycheck import CheckContext
 
     w = make_window(tmp_path / "data", src=learned_dir)
     w.session.config = w.session.config.with_(max_tokens=60)
@@ -144,8 +144,8 @@ def test_an_edited_draft_is_kept_linked_to_the_sent_reply_and_learned(make_windo
     """#17's edits end to end: edit a draft on the Draft page and save it as .eml; a
     re-import of a Sent folder holding the reply really sent links it; the next learn
     (from the Voice page) counts both, and the page says what was learned from."""
-    from ingest.edits import EDITS, edits
-    from ingest.importer import run_import
+    from ingest.store.edits import EDITS, edits
+    from ingest.store.importer import run_import
     from tests.conftest import DEMO_ME
 
     w = make_window(tmp_path / "data", src=learned_dir)

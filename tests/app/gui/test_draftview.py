@@ -12,11 +12,11 @@ from PySide6.QtGui import QTextCharFormat
 from app.gui.draftview import spans_for, utf16_offset
 from app.gui.tasks import Scored, ScoredDrafts
 from app.gui.theme import HIGH_BIN
-from ingest.records import Message
-from trainer.drafting import Draft, DraftResult
-from trainer.fidelity.atoms import AtomScore, split_atoms
-from trainer.fidelity.metrics import rc_atom
-from trainer.fidelity.scorer import draft_score
+from ingest.kernel.records import Message
+from trainer.draft.drafting import Draft, DraftResult
+from trainer.score.atoms import AtomScore, split_atoms
+from trainer.score.metrics import rc_atom
+from trainer.score.scorer import draft_score
 
 TEXT = "Hiya Sam,\n\nRight then — the barn's open Thursday 😀. Pick it up whenever suits.\n\ncheers, W."
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 
 from app.gui import widgets
 from app.gui.pages.settings import REMOTE_WARNING
-from ingest.config import load_config
+from ingest.kernel.config import load_config
 from tests.app.gui.conftest import wait_idle
 
 

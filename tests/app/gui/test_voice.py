@@ -81,7 +81,7 @@ def test_a_trained_adapter_shows_its_loss_curve_when_the_page_opens(make_window,
     """The curve is not live-only: a pack with an adapter shows the run's losses.json."""
     import json
 
-    from trainer.lora import ADAPTER_DIR
+    from trainer.learn.lora import ADAPTER_DIR
     from trainer.voicepack import VoicePack
 
     src = tmp_path / "src"

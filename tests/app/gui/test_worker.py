@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import QThread
 
 from app.gui.worker import Jobs
-from ingest.errors import UserError
-from ingest.jobs import Progress, check
+from ingest.kernel.errors import UserError
+from ingest.kernel.jobs import Progress, check
 
 
 def test_result_and_progress_arrive_on_the_ui_thread(qtbot):

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from ingest.errors import UserError
-from ingest.records import Document, Skip
+from ingest.kernel.errors import UserError
+from ingest.kernel.records import Document, Skip
 from ingest.sources import detect_kind, iter_source
 
 PDF_TEXT = b"BT /F1 18 Tf 40 100 Td (Hello from my essay.) Tj ET"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.records import Message, Skip
+from ingest.kernel.records import Message, Skip
 from ingest.sources import detect_kind, iter_source
 from tests.ingest.sources.conftest import mail
 
@@ -93,7 +93,7 @@ def test_unreadable_file_in_a_folder_is_a_skip(write, tmp_path, monkeypatch):
     # a single-file source that cannot be read is one clear UserError
     import pytest
 
-    from ingest.errors import UserError
+    from ingest.kernel.errors import UserError
 
     with pytest.raises(UserError) as e:
         list(iter_source(tmp_path / "u" / "b.mbox", kind="mbox"))
@@ -103,7 +103,7 @@ def test_unreadable_file_in_a_folder_is_a_skip(write, tmp_path, monkeypatch):
 def test_bad_resume_point_is_a_user_error(write):
     import pytest
 
-    from ingest.errors import UserError
+    from ingest.kernel.errors import UserError
 
     p = write("r.mbox", "From x@y Mon Apr 18 14:23:23 2022\nSubject: b\n\nbody\n")
     with pytest.raises(UserError):
@@ -113,7 +113,7 @@ def test_bad_resume_point_is_a_user_error(write):
 def test_read_message_gives_the_one_message_or_a_clear_error(write, tmp_path):
     import pytest
 
-    from ingest.errors import UserError
+    from ingest.kernel.errors import UserError
     from ingest.sources import read_message
 
     write("q.eml", mail("stall at the fair", "Can we have stall 12?", sender="jo@fair.example"))

@@ -8,7 +8,7 @@ import tracemalloc
 
 import pytest
 
-from ingest.records import Message, Skip
+from ingest.kernel.records import Message, Skip
 from ingest.sources import detect_kind, iter_source
 from ingest.sources import mbox as mbox_mod
 from tests.ingest.sources.conftest import SEP, mail, mbox_text

@@ -6,10 +6,10 @@ import base64
 
 import pytest
 
-from ingest.errors import UserError
-from ingest.mime import message_from_bytes
-from ingest.records import Message, Skip
+from ingest.kernel.errors import UserError
+from ingest.kernel.records import Message, Skip
 from ingest.sources import detect_kind, iter_source
+from ingest.sources.mime import message_from_bytes
 from ingest.sources.outlook import rtf_to_text, tnef_text
 
 

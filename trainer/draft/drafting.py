@@ -1,0 +1,544 @@
+"""Drafting: the voice variants, side by side, streamed, flagged, exportable.
+
+Variants (each one a prompt/adapter recipe over the same student model):
+
+- ``base``: no voice (the instruction and the email only);
+- ``rag``: + the user's most similar past replies as style examples;
+- ``pld``: + the learned style prompt (``style_prompt.md`` in the voice pack);
+- ``lora``: + the LoRA adapter (``adapter/adapter.gguf``, route "lora" in the manifest);
+- ``full``: everything of the above that exists.
+
+A variant that cannot run yet (no adapter trained, no style prompt, no store) lands
+in ``DraftResult.unavailable`` with the reason; it is never silently dropped. Each
+draft carries warning flags: "link" and "leak" (``trainer.draft.flags``), "empty" (nothing
+left once echoed prompt-frame lines are dropped) and "cancelled".
+
+``export_eml`` writes a draft as an .eml reply (In-Reply-To / References set), ready
+to open in a mail client.
+
+What it leaves out: no sending (ownvoice never sends mail), no HTML bodies, no
+scoring (the GUI and ``ownvoice score`` run the voice scorer over drafts).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from ingest.kernel.config import Config
+from ingest.kernel.errors import UserError
+from ingest.kernel.fsutil import atomic_write_bytes
+from ingest.kernel.jobs import CancelToken, Progress, ProgressFn, no_progress
+from ingest.kernel.records import Message, ReplyPair
+from ingest.store.pairing import one_line, reply_subject  # noqa: F401  (reply_subject: part of this module's API)
+from trainer.draft import retrieval
+from trainer.draft.flags import draft_flags
+from trainer.draft.prompt import build_prompt, frame_text, new_boundary
+from trainer.draft.register import register_for
+from trainer.draft.replycheck import CheckContext, ReplyChecks, draft_veto, fact_keys, frame_ngrams
+from trainer.draft.scaffold import Scaffold, ends_sentence, first_name, said_nothing, whole_sentences
+from trainer.runtime.llama import Runtime, runtime_for
+from trainer.voicepack import PROMPT_FILE, student_prompt
+
+VARIANTS = ("base", "rag", "pld", "lora", "full")
+ADAPTER_REL = "adapter/adapter.gguf"
+STYLE_REL = PROMPT_FILE
+OnDraftToken = Callable[[str, int, str], None]
+# (variant, sample, reason): the streamed text so far is void; what follows replaces it
+OnDraftRestart = Callable[[str, int, str], None]
+
+
+@dataclass(frozen=True)
+class Draft:
+    variant: str
+    sample: int
+    text: str
+    tokens: int
+    seconds: float
+    tokens_per_second: float
+    prompt_tokens: int
+    flags: tuple[str, ...] = ()
+    finish_reason: str = "stop"
+    ttft: float = 0.0
+    seed: int = 0
+    checks: ReplyChecks | None = None  # would a person send it (trainer.draft.replycheck)
+    tries: int = 1  # samples drawn before this one was kept (best-of-N)
+    first_checks: ReplyChecks | None = None  # the first sample's checks, when another was kept
+    seconds_all: float = 0.0  # wall time of every sample drawn for this draft (best-of-N included)
+
+    @property
+    def usable(self) -> bool | None:
+        return None if self.checks is None else self.checks.usable
+
+    def to_json(self) -> dict:
+        out = {"variant": self.variant, "sample": self.sample, "text": self.text, "tokens": self.tokens,
+               "seconds": round(self.seconds, 3), "tokens_per_second": round(self.tokens_per_second, 1),
+               "prompt_tokens": self.prompt_tokens, "flags": list(self.flags),
+               "finish_reason": self.finish_reason, "seed": self.seed, "tries": self.tries,
+               "seconds_all": round(self.seconds_all, 3)}
+        if self.checks is not None:
+            out["usable"] = self.checks.usable
+            out["checks"] = self.checks.to_json()
+        return out
+
+
+@dataclass(frozen=True)
+class DraftResult:
+    message: Message
+    drafts: list[Draft] = field(default_factory=list)
+    unavailable: dict[str, str] = field(default_factory=dict)
+    cancelled: bool = False
+    model: str = ""
+    notes: tuple[str, ...] = ()
+    register: dict | None = None  # the register every variant but base used (trainer.draft.register), with "describe"
+    backend: str = ""  # where llama.cpp ran: "CPU", "GPU (all layers)", "GPU (n layers)"
+
+
+@dataclass(frozen=True)
+class _Plan:
+    variant: str
+    examples: tuple[ReplyPair, ...] = ()
+    example_tokens: int = 0
+    style: str | None = None
+    adapter: Path | None = None
+
+
+def parse_variants(spec: str | Sequence[str] | None) -> list[str]:
+    """``"base, rag"`` -> ``["base", "rag"]``; unknown names are a UserError.
+
+    >>> parse_variants("rag,base,rag")
+    ['rag', 'base']
+    """
+    names = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else list(spec or ("base", "rag"))
+    names = list(dict.fromkeys(n for n in names if n))
+    if "all" in names:
+        names = list(VARIANTS)
+    bad = [n for n in names if n not in VARIANTS]
+    if bad or not names:
+        raise UserError(f"Unknown variant(s): {', '.join(bad) or '(none)'}.",
+                        hint=f"Choose from {', '.join(VARIANTS)}.")
+    return names
+
+
+def _style(pack: Any) -> str | None:
+    if pack is None:
+        return None
+    p = pack.file(STYLE_REL)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (FileNotFoundError, IsADirectoryError):
+        return None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UserError(f"Cannot read the style prompt {p} ({e}).", hint="Fix or delete the file.") from e
+
+    text = student_prompt(text)  # the model reads the rules, not the markdown's comments and headings
+    return text if text.strip() else None
+
+
+def _adapter(pack: Any, rt: Runtime) -> tuple[Path | None, str]:
+    """The pack's adapter (manifest route "lora", as ``trainer.learn.lora`` records it) if it
+    was trained on the runtime's model, else the reason it cannot be used."""
+    if pack is None:
+        return None, "no voice pack yet: run `ownvoice learn --routes lora`"
+    entry = pack.route("lora")
+    p = pack.file((entry or {}).get("adapter") or ADAPTER_REL)
+    if not entry or not p.is_file():
+        return None, "no LoRA adapter trained yet: run `ownvoice learn --routes lora`"
+    base = entry.get("base_model") if isinstance(entry.get("base_model"), dict) else {}
+    want = base.get("sha256")
+    if want and want != rt.info.sha256:
+        return None, (f"the adapter was trained on {base.get('name') or 'another model'}, not "
+                      f"{rt.info.name}: draft with --model {base.get('name') or '<that model>'} or retrain")
+    return p, ""
+
+
+def plan_variants(variants: Sequence[str], message: Message, *, store: Any, pack: Any, config: Config,
+                  rt: Runtime) -> tuple[list[_Plan], dict[str, str]]:
+    """Decide what each variant needs, and which cannot run (with the reason)."""
+    plans: list[_Plan] = []
+    unavailable: dict[str, str] = {}
+    k, budget = retrieval.settings(pack, config)
+    need_rag = any(v in ("rag", "full") for v in variants)
+    examples: tuple[ReplyPair, ...] = ()
+    rag_reason = ""
+    if need_rag:
+        if store is None:
+            rag_reason = "no store: import mail first (`ownvoice import`)"
+        else:
+            examples = tuple(retrieval.examples_for(store, message, k=k))
+            if not examples:
+                rag_reason = "no reply pairs of yours to retrieve (import your Sent mail)"
+    style = _style(pack) if any(v in ("pld", "full") for v in variants) else None
+    adapter, lora_reason = (_adapter(pack, rt) if any(v in ("lora", "full") for v in variants)
+                            else (None, ""))
+    for v in variants:
+        if v == "base":
+            plans.append(_Plan("base"))
+        elif v == "rag":
+            if examples:
+                plans.append(_Plan("rag", examples=examples, example_tokens=budget))
+            else:
+                unavailable["rag"] = rag_reason
+        elif v == "pld":
+            if style:
+                plans.append(_Plan("pld", style=style))
+            else:
+                unavailable["pld"] = "no style prompt yet: run `ownvoice learn --routes pld`"
+        elif v == "lora":
+            if adapter is not None:
+                plans.append(_Plan("lora", adapter=adapter))
+            else:
+                unavailable["lora"] = lora_reason
+        elif v == "full":
+            if examples or style or adapter is not None:
+                plans.append(_Plan("full", examples=examples, example_tokens=budget, style=style, adapter=adapter))
+            else:
+                unavailable["full"] = "no voice learned yet (no replies to retrieve, no style prompt, no adapter)"
+    return plans, unavailable
+
+
+def with_thread(message: Message, store: Any) -> Message:
+    """``message`` with its thread key from the store (a message read from a file has
+    none): the stored copy's, else its parent's via In-Reply-To / References."""
+    if store is None or message.thread:
+        return message
+    known = store.get(message.id) or (store.by_message_id(message.message_id) if message.message_id else None)
+    if known is None:
+        for ref in (message.in_reply_to, *reversed(message.references)):
+            known = store.by_message_id(ref) if ref else None
+            if known is not None:
+                break
+    return replace(message, thread=known.thread) if known is not None and known.thread else message
+
+
+def draft(message: Message, *, variants: Sequence[str] | str | None = None, n: int = 1, store: Any = None,
+          pack: Any = None, config: Config | None = None, on_token: OnDraftToken | None = None,
+          on_restart: OnDraftRestart | None = None,
+          progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
+          model: str | None = None, max_tokens: int | None = None, temperature: float | None = None,
+          top_p: float | None = None, seed: int | None = None, runtime: Runtime | None = None,
+          boundary: str | None = None, check_exclude: str = "") -> DraftResult:
+    """Draft ``n`` replies to ``message`` per variant, streaming tokens to
+    ``on_token(variant, sample, text)``. Sample ``i`` uses seed ``seed + i``.
+
+    ``variants=None``: the configured default (``config.variant``), or ``base`` with a
+    note while that cannot run (nothing learned yet).
+
+    When the leak guard throws a streamed draft away, ``on_restart(variant, sample,
+    reason)`` says so and the replacement streams after it, so what was streamed since
+    the last restart always adds up to the final text.
+
+    Cancelling stops the current draft (kept, finish_reason "cancelled") and skips the
+    rest; the result then has ``cancelled=True``.
+
+    ``boundary``: the data-fence boundary for every variant of this call; by default a
+    fresh random one (unpredictable to the mail's sender). The eval passes a fixed one
+    per held-out message so that a rerun drafts the same prompts.
+
+    Every draft carries reply checks (``trainer.draft.replycheck``: role, prompt leak, invented
+    facts, questions answered). Up to ``config.best_of`` samples are drawn per draft until
+    one passes them all; the one kept is the first that passes, else the one closest to
+    passing (``Draft.tries``, ``Draft.first_checks``). Only the checks select: the voice
+    scorer never does, so the eval's ACC is not judged by what picked the draft.
+    ``check_exclude``: text left out of the archive the invented check looks in (the eval
+    passes the held-out reply)."""
+    cfg = config or Config()
+    default = variants is None  # the configured default variant, else base while it cannot run yet
+    names = parse_variants(cfg.variant if default else variants)
+    if n < 1:
+        raise UserError(f"-n must be at least 1 (got {n}).", hint="Ask for 1 or more samples.")
+    rt = runtime or runtime_for(cfg, model or cfg.model)
+    max_tokens = int(max_tokens if max_tokens is not None else cfg.max_tokens)
+    temperature = float(temperature if temperature is not None else cfg.temperature)
+    top_p = float(top_p if top_p is not None else cfg.top_p)
+    seed = int(seed if seed is not None else cfg.seed)
+    message = with_thread(message, store)
+    plans, unavailable = plan_variants(names, message, store=store, pack=pack, config=cfg, rt=rt)
+    notes: list[str] = []
+    stale = getattr(pack, "stale", None) if pack is not None else None
+    if stale:
+        why = stale.get("reason", "a source was forgotten")
+        notes.append(f"Your voice pack's learned files were deleted because {why}; run `ownvoice learn` to "
+                     "learn your voice again from the mail that is left.")
+    if default and not plans and names != ["base"]:
+        notes.append(f"{names[0]} cannot run yet ({unavailable.get(names[0], 'not learned')}): drafted with base")
+        plans, _ = plan_variants(["base"], message, store=store, pack=pack, config=cfg, rt=rt)
+    thread = list(store.thread(message)) if store is not None else []
+    total = len(plans) * n
+    drafts: list[Draft] = []
+    cancelled = False
+    progress(Progress("draft", 0, total, message="loading model"))
+    # one fence boundary for every variant of this call: variants then differ only in
+    # what they add (examples, style, adapter), so comparing them is paired
+    boundary = boundary or new_boundary()
+    base_ctx = CheckContext.build(message, store=store, me=cfg.me, thread=thread, boundary=boundary,
+                                  exclude_text=check_exclude)
+    to_name = first_name(message)
+    tries = max(1, int(cfg.best_of))
+    # how the user writes to this correspondent (their earlier replies to them, else to
+    # their organisation, else to anyone): every variant but base, which stays the model alone
+    reg = register_for(store, message) if cfg.register and store is not None else None
+
+    try:
+        for plan in plans:
+            if cancelled:
+                break
+            prompt = build_prompt(message, rt, max_tokens=max_tokens, thread=thread, examples=plan.examples,
+                                  example_tokens=plan.example_tokens, style=plan.style, me=cfg.me,
+                                  boundary=boundary)
+            ctx = replace(base_ctx, frame=frame_ngrams(frame_text(prompt)),
+                          thread_keys=base_ctx.thread_keys.union(*(fact_keys(p.reply_text) for p in plan.examples)))
+            notes += [f"{plan.variant}: {x}" for x in prompt.notes]
+            if plan.adapter is not None or rt.adapter is not None:
+                rt.set_adapter(plan.adapter)
+            sc = Scaffold.from_style(plan.style, cfg.scaffold)
+            use_reg = reg is not None and plan.variant != "base"
+            if use_reg:
+                sc = sc.with_register(reg, length=bool(getattr(cfg, "register_length", False)))
+            opening = reg.opening(to_name) if use_reg else None
+            if opening is None:
+                opening = sc.prefix(message) or (f"Hi {to_name},\n\n" if cfg.greet and to_name else "")
+            # decoding constraints: never the fence boundary, never a greeting to the user, and
+            # (number_guard) no number found neither in the thread nor in the user's archive
+            extra = {**sc.generate_kwargs(opening),
+                     "veto": draft_veto(prompt.boundary, ctx.people.user_first, opening,
+                                        numbers=ctx.number_prefixes() if cfg.number_guard else None)}
+            # past this share of the budget, stop at the next sentence end, so that a long
+            # draft ends on a whole sentence rather than where the tokens ran out
+            soft = max(8, round(SOFT_SHARE * prompt.max_tokens))
+            extra["soft_max_tokens"] = min(extra.get("soft_max_tokens") or soft, soft)
+            for i in range(n):
+                if cancel is not None and cancel.cancelled:
+                    cancelled = True
+                    break
+                cb = (lambda s, _v=plan.variant, _i=i: on_token(_v, _i, s)) if on_token else None
+                rs = (lambda r, _v=plan.variant, _i=i: on_restart(_v, _i, r)) if on_restart else None
+                t_all = time.perf_counter()
+                g, flags, checks, at, tried, first, stopped = _best_of(
+                    tries, lambda k, on_token, _i=i: _sample(
+                        rt, prompt, sc, store, message.thread or None, seed=seed + _i + 104729 * k,
+                        temperature=temperature, top_p=top_p, cancel=cancel, on_token=on_token, on_restart=rs,
+                        extra=extra, opening=opening),
+                    lambda text, fl: ctx.check(text, unfinished="unfinished" in fl), cb, rs)
+                flags = tuple(dict.fromkeys((*flags, *checks.flags(), *(("cancelled",) if stopped else ()))))
+                cancelled = cancelled or stopped
+                drafts.append(Draft(plan.variant, i, g.text, g.tokens, g.seconds, g.decode_tokens_per_second,
+                                    g.prompt_tokens, flags, "cancelled" if stopped else g.finish_reason, g.ttft,
+                                    seed + i + 104729 * at, checks, tried, first if at else None,
+                                    time.perf_counter() - t_all))
+                progress(Progress("draft", len(drafts), total, message=f"{plan.variant} #{i + 1}",
+                                  info={"tok/s": round(g.decode_tokens_per_second, 1)}))
+                if cancelled:
+                    break
+    finally:
+        if rt.adapter is not None:
+            rt.set_adapter(None)
+    return DraftResult(message, drafts, unavailable, cancelled, rt.info.name, tuple(notes),
+                       {**reg.to_json(), "describe": reg.describe(to_name)}
+                       if reg is not None and any(p.variant != "base" for p in plans) else None,
+                       getattr(rt, "backend", ""))
+
+
+LEAK_RETRIES = 2
+SOFT_SHARE = 0.8  # of max_tokens: from here on, the next sentence end stops the draft
+TRIM_REASON = "This draft ran out of room mid-sentence, so it ends at its last whole sentence."
+RETRY_REASON = "This draft {why}, so another sample is being drafted."
+KEPT_REASON = "An earlier sample was closer to sendable, so it is kept."
+
+
+def _why(c: ReplyChecks) -> str:
+    if c.empty:
+        return "said nothing"
+    if c.unfinished:
+        return "stopped mid-sentence"
+    if not c.role_ok:
+        return "spoke as the sender"
+    if c.prompt_leak:
+        return "copied the prompt"
+    if c.invented:
+        return f"stated something not in your mail ({c.invented[0].text!r})"
+    return "left a question unanswered"
+
+
+def _best_of(tries: int, sample: Callable[[int, Callable[[str], None] | None], tuple[Any, tuple]],
+             check: Callable[[str, tuple], ReplyChecks], on_token: Callable[[str], None] | None,
+             on_restart: Callable[[str], None] | None) -> tuple[Any, tuple, ReplyChecks, int, int, ReplyChecks, bool]:
+    """Draw up to ``tries`` samples (``sample(k, on_token)``) until one passes
+    ``check(text, flags)``.
+
+    Returns (generation, flags, checks, index kept, samples drawn, the first sample's
+    checks, cancelled). Each new sample streams after an ``on_restart`` that says why; a
+    caller that cannot be told the streamed text is void (no ``on_restart``) sees only the
+    first. When an earlier sample is kept, it is streamed again after a restart. A cancel
+    stops the search: the best finished sample so far is kept (a cancelled partial one
+    only when there is nothing else)."""
+    kept: tuple[Any, tuple, ReplyChecks, int] | None = None
+    first: ReplyChecks | None = None
+    stopped = False
+    k = 0
+    for k in range(tries):
+        if k and on_restart is not None:
+            on_restart(RETRY_REASON.format(why=_why(kept[2])))
+        g, flags = sample(k, on_token if (k == 0 or on_restart is not None) else None)
+        checks = check(g.text, flags)
+        first = first or checks
+        if g.finish_reason == "cancelled":
+            stopped = True
+            if kept is None:
+                kept = (g, flags, checks, k)
+            break
+        if kept is None or _better(checks, kept[2]):
+            kept = (g, flags, checks, k)
+        if checks.usable:
+            break
+    g, flags, checks, at = kept
+    if at != k and on_restart is not None:  # an earlier sample was better: show it again
+        on_restart(KEPT_REASON)
+        if on_token and g.text:
+            on_token(g.text)
+    return g, flags, checks, at, k + 1, first, stopped
+
+
+def _better(a: ReplyChecks, b: ReplyChecks) -> bool:
+    """Whether checks ``a`` are closer to a sendable reply than ``b`` (usable first, then
+    fewer problems; a tie keeps the earlier sample)."""
+    return (a.usable, -a.problems()) > (b.usable, -b.problems())
+
+
+def _sample(rt: Runtime, prompt: Any, sc: Scaffold, store: Any, thread: str | None, *, seed: int,
+            temperature: float, top_p: float, cancel: CancelToken | None, on_token: Callable[[str], None] | None,
+            on_restart: Callable[[str], None] | None, extra: dict[str, Any], opening: str) -> tuple[Any, tuple]:
+    """One sample: generate, the leak guard, cutting a draft the budget stopped mid-sentence
+    back to its last whole sentence, the empty check and the user's sign-off."""
+    g = rt.generate(list(prompt.messages), max_tokens=prompt.max_tokens, temperature=temperature,
+                    top_p=top_p, seed=seed, on_token=on_token, cancel=cancel,
+                    drop_lines_with=prompt.boundary, ban_chars="[", **extra)
+    flags = draft_flags(g.text, store=store, thread=thread)
+    if "leak" in flags:
+        # resamples stream only to a caller that can be told the first text is void
+        g, flags = _without_leak(rt, prompt, g, flags, store, thread, temperature=temperature, top_p=top_p,
+                                 seed=seed, cancel=cancel, on_token=on_token if on_restart else None,
+                                 on_restart=on_restart, extra=extra)
+    if g.finish_reason in ("length", "context") and not said_nothing(g.text, opening) and not ends_sentence(g.text):
+        # the budget ran out mid-sentence: cut back to the last whole sentence, or say so
+        whole = whole_sentences(g.text)
+        if whole and not said_nothing(whole, opening):
+            if on_restart is not None:
+                on_restart(TRIM_REASON)
+                if on_token:
+                    on_token(whole)
+            g = replace(g, text=whole)
+            flags += ("trimmed",)
+        else:
+            flags += ("unfinished",)
+    if said_nothing(g.text, opening):  # nothing said, or only the frame
+        flags += ("empty",)
+    elif g.finish_reason != "cancelled" and "unfinished" not in flags:  # no sign-off glued to half a sentence
+        tail = sc.sign_off_piece(g.text)  # the user's sign-off, streamed like the rest
+        if tail:
+            if on_token:
+                on_token(tail)
+            g = replace(g, text=g.text + tail)
+    if g.finish_reason == "cancelled":
+        flags += ("cancelled",)
+    return g, flags
+
+
+def _without_leak(rt: Runtime, prompt: Any, g: Any, flags: tuple[str, ...], store: Any, thread: str | None, *,
+                  temperature: float, top_p: float, seed: int, cancel: CancelToken | None,
+                  on_token: Callable[[str], None] | None = None,
+                  on_restart: Callable[[str], None] | None = None,
+                  extra: dict[str, Any] | None = None) -> tuple[Any, tuple]:
+    """A draft must not carry another thread's private text (a rare 8-word run from mail
+    outside the thread being answered). Resample with other seeds up to ``LEAK_RETRIES``
+    times; if every sample still leaks, cut the leaking sentences out of the first one.
+    The flags say which happened ("regenerated" or "redacted"), so the user knows.
+
+    Each resample is streamed to ``on_token`` after an ``on_restart(reason)``; a
+    redaction restarts and sends the redacted text as one piece."""
+    restart = on_restart or (lambda _r: None)
+    for k in range(1, LEAK_RETRIES + 1):
+        if cancel is not None and cancel.cancelled:
+            break
+        restart(RESAMPLE_REASON)
+        g2 = rt.generate(list(prompt.messages), max_tokens=prompt.max_tokens, temperature=temperature,
+                         top_p=top_p, seed=seed + 7919 * k, on_token=on_token, cancel=cancel,
+                         drop_lines_with=prompt.boundary, ban_chars="[", **(extra or {}))
+        f2 = draft_flags(g2.text, store=store, thread=thread)
+        if ("leak" not in f2 and not said_nothing(g2.text, (extra or {}).get("prefix") or "")
+                and g2.finish_reason != "cancelled"):
+            return g2, f2 + ("regenerated",)
+    text = redact_leaks(g.text, store, thread)
+    # a cancel during a resample still cancels the whole call
+    cancelled = cancel is not None and cancel.cancelled
+    restart(CANCEL_REDACT_REASON if cancelled else REDACT_REASON)
+    if on_token is not None and text:
+        on_token(text)
+    finish = "cancelled" if cancelled else g.finish_reason
+    return replace(g, text=text, finish_reason=finish), draft_flags(text, store=store, thread=thread) + ("redacted",)
+
+
+RESAMPLE_REASON = "This draft copied text from mail in another thread, so it is being drafted again."
+REDACT_REASON = "Every sample copied text from mail in another thread; those sentences were cut."
+CANCEL_REDACT_REASON = "Cancelled: the first draft, less the sentences it copied from mail in another thread."
+
+
+def redact_leaks(text: str, store: Any, thread: str | None) -> str:
+    """``text`` without the sentences that copy a rare run from another thread."""
+    from trainer.score.checks import leak
+
+    for _ in range(8):  # each pass removes at least one sentence
+        rep = leak(text, store, exclude_thread=thread)
+        if not rep.leaked:
+            return text
+        for atom in sorted(rep.leaked, key=lambda a: a.start, reverse=True):
+            text = text[:atom.start] + text[atom.end:]
+        text = re.sub(r"[ \t]+\n", "\n", re.sub(r"\n{3,}", "\n\n", text)).strip()
+    return ""
+
+
+# -- .eml export ----------------------------------------------------------------------------------
+def _msg_id(value: str) -> str:
+    """A Message-ID without brackets or any whitespace (a CR/LF in a stored id included)."""
+    return re.sub(r"[\s<>\x00-\x1f\x7f]", "", value or "")
+
+
+def build_eml(d: Draft, message: Message, me: Sequence[str]) -> EmailMessage:
+    if not me:
+        raise UserError("Your address is not set, so the reply has no From line.",
+                        hint="Set `me` in the config (ownvoice learns it from your Sent folder on import).")
+    em = EmailMessage()
+    em["From"] = one_line(me[0])
+    sender, name = one_line(message.sender), one_line(message.sender_name)
+    if sender:
+        em["To"] = formataddr((name, sender)) if name else sender
+    em["Subject"] = reply_subject(message.subject)
+    em["Date"] = format_datetime(datetime.now(timezone.utc))
+    domain = me[0].rpartition("@")[2] or None
+    em["Message-ID"] = make_msgid(idstring=f"ownvoice.{d.variant}.{d.sample}", domain=domain)
+    mid = _msg_id(message.message_id)
+    if mid:
+        em["In-Reply-To"] = f"<{mid}>"
+        refs = [r for r in (_msg_id(x) for x in message.references) if r and r != mid] + [mid]
+        em["References"] = " ".join(f"<{r}>" for r in refs)
+    em["X-Ownvoice-Variant"] = f"{d.variant} #{d.sample + 1}"
+    em.set_content(d.text.strip() + "\n")
+    return em
+
+
+def export_eml(d: Draft, message: Message, config: Config | Sequence[str], path: str | Path) -> Path:
+    """Write ``d`` as an .eml reply to ``message``. ``path`` is a file or a folder (the
+    file is then named after the subject, variant and sample). Returns the file path."""
+    me = config.me if isinstance(config, Config) else tuple(config)
+    em = build_eml(d, message, me)
+    p = Path(path).expanduser()
+    if p.is_dir() or str(path).endswith(("/", "\\")) or not p.suffix:
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", message.subject or "reply").strip("-").lower()[:40] or "reply"
+        p = p / f"{slug}-{d.variant}-{d.sample + 1}.eml"
+    return atomic_write_bytes(p, bytes(em))
