@@ -10,6 +10,9 @@ read-only) and never raises for one bad item (that is a ``Skip``); it raises
 stable locator; ``start_after=item`` resumes right after it (an mbox seeks to the
 byte offset, a folder skips the files sorted before it).
 
+The kinds are ``ingest.sources.registry``'s: a new mail format is one module there
+and one line in its table.
+
 Left out: ownership, dedup, threading and pairing (the importer's job).
 """
 
@@ -21,10 +24,11 @@ from typing import Iterator
 
 from ingest.kernel.errors import UserError
 from ingest.kernel.records import Document, Message, Skip
+from ingest.sources import registry
 from ingest.sources.common import split_item
 from ingest.sources.detect import detect_kind
 
-KINDS = ("mbox", "maildir", "emldir", "eml", "msg", "pst", "documents", "document")
+KINDS = registry.kinds()
 
 __all__ = ["KINDS", "detect_kind", "iter_source", "read_message"]
 
@@ -59,10 +63,9 @@ def iter_source(
     if not p.exists():
         raise UserError(f"{p} does not exist.", hint="Check the path.")
     source = source_key or str(path)
-    if kind == "pst":  # refuse a protected store now, not at the first item
-        from ingest.sources.outlook import open_pst
-
-        open_pst(p).close()
+    fmt = registry.MAIL_FORMATS.get(kind)
+    if fmt is not None and p.is_file():  # refuse a protected store now, not at the first item
+        fmt.check(p)
     if start_after:
         _check_resume_point(start_after)
     return _guarded(_dispatch(p, kind, source, start_after), p)
@@ -86,33 +89,19 @@ def _guarded(records: Iterator[Message | Document | Skip], p: Path) -> Iterator[
 
 
 def _dispatch(p: Path, kind: str, source: str, start_after: str | None) -> Iterator[Message | Document | Skip]:
-    if kind == "mbox" and p.is_file():
-        from ingest.sources.mbox import iter_mbox_file
-
-        loc = split_item(start_after)[1] if start_after else ""
-        yield from iter_mbox_file(p, source=source, rel=p.name, start_after=int(loc) if loc else None)
-    elif kind in ("mbox", "emldir"):
-        from ingest.sources.eml import iter_tree
-
-        yield from iter_tree(p, source=source, start_after=start_after)
-    elif kind == "maildir":
+    fmt = registry.MAIL_FORMATS.get(kind)
+    if kind == "maildir":
         from ingest.sources.maildir import iter_maildir
 
         yield from iter_maildir(p, source=source, start_after=start_after)
-    elif kind == "eml":
-        from ingest.sources.eml import iter_eml
+    elif kind == "emldir" or (fmt is not None and p.is_dir()):  # a folder of mail files
+        from ingest.sources.eml import iter_tree
 
-        yield from iter_eml(p, source=source, start_after=start_after)
-    elif kind == "msg":
-        from ingest.sources.outlook import iter_msg_file
-
-        if not start_after:
-            yield from iter_msg_file(p, source=source, rel=p.name)
-    elif kind == "pst":
-        from ingest.sources.outlook import iter_pst_file
-
+        yield from iter_tree(p, source=source, start_after=start_after)
+    elif fmt is not None:  # one file; an item without a locator means the file is done
         loc = split_item(start_after)[1] if start_after else ""
-        yield from iter_pst_file(p, source=source, rel=p.name, start_after=int(loc) if loc else None)
+        if not start_after or loc:
+            yield from fmt.read(p, source=source, rel=p.name, folder=None, start_loc=loc)
     else:
         from ingest.sources.documents import iter_documents
 

@@ -1,5 +1,6 @@
 """Helpers shared by the source parsers: file walking in a stable order, resume
-points, read-only opening, and sniffing what a single file holds.
+points, read-only opening, and the header tests the sniffers share (what a single
+file holds is ``ingest.sources.registry.sniff``).
 
 Left out: anything about message content (see ``ingest.sources.mime``).
 """
@@ -16,8 +17,8 @@ DOC_EXTS = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pd
 SKIP_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", ".noindex", ".noupdate", ".uidvalidity",
                         "dovecot.index", "dovecot-uidlist", "maildirfolder", ".mu"})
 
-_HEADER = re.compile(rb"^[!-9;-~]{1,76}[ \t]*:", re.M)
-_FROM_HEADER = re.compile(rb"From[ \t]*:")
+HEADER_LINE = re.compile(rb"^[!-9;-~]{1,76}[ \t]*:", re.M)
+FROM_HEADER = re.compile(rb"From[ \t]*:")
 _KNOWN_HEADERS = re.compile(
     rb"^(?:from|to|subject|date|message-id|received|return-path|mime-version|content-type|"
     rb"delivered-to|x-[\w-]+|reply-to|cc|in-reply-to|references|sender|x-gm-thrid|x-gmail-labels)[ \t]*:",
@@ -70,41 +71,6 @@ def head(path: Path, n: int = 8192) -> bytes:
         raise UserError(f"Cannot read {path}: {e.strerror}.", hint="Check the path and its permissions.") from e
 
 
-def sniff(path: Path) -> str:
-    """What one file holds: "mbox", "eml", "msg", "pst", "tnef", a document kind
-    ("txt", "md", "html", "docx", "pdf"), or "" for nothing importable."""
-    data = head(path, 8192)
-    ext = path.suffix.lower()
-    if data.startswith(b"!BDN"):
-        return "pst"
-    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "msg" if ext in (".msg", "") or ext not in (".doc", ".xls", ".ppt") else ""
-    if data.startswith(b"\x78\x9f\x3e\x22"):
-        return "tnef"
-    if data.startswith(b"%PDF"):
-        return "pdf"
-    if data.startswith(b"PK\x03\x04"):
-        return "docx" if ext == ".docx" else ""
-    if not data.strip():
-        return ""
-    first = data.lstrip(b"\r\n")
-    if first.startswith(b"From ") and not _FROM_HEADER.match(first):
-        nl = first.find(b"\n")
-        if nl != -1 and _HEADER.match(first, nl + 1):
-            return "mbox"
-    if looks_like_mail(data, lenient=ext in (".eml", ".mail", ".msg")):
-        return "eml"
-    if b"\x00" in data[:4096]:
-        return ""
-    if ext in (".html", ".htm"):
-        return "html"
-    if ext in (".md", ".markdown"):
-        return "md"
-    if ext == ".txt":
-        return "txt"
-    return ""
-
-
 def looks_like_mail(data: bytes, lenient: bool = False) -> bool:
     """Header lines at the top, at least two of them well-known mail headers (one
     when ``lenient``: the file is named like mail)."""
@@ -114,6 +80,6 @@ def looks_like_mail(data: bytes, lenient: bool = False) -> bool:
         block = block[nl + 1:] if nl != -1 else b""
     end = re.search(rb"\r?\n\r?\n", block)
     header = block[: end.start()] if end else block
-    if not _HEADER.match(header):
+    if not HEADER_LINE.match(header):
         return False
     return len(_KNOWN_HEADERS.findall(header)) >= (1 if lenient else 2)

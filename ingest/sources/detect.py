@@ -1,8 +1,9 @@
 """What kind of source a path is: ``detect_kind``.
 
-Kinds: "mbox" (a file, or a folder holding only mbox files), "maildir", "emldir" (a
-folder of mail files of any format), "eml", "msg" (an Outlook .msg or a standalone
-TNEF winmail.dat), "pst", "documents" (a folder of documents), "document".
+Kinds: a mail format of ``ingest.sources.registry`` for a single file ("pst", "msg":
+an Outlook .msg or a standalone TNEF winmail.dat, "mbox", "eml"), "mbox" for a folder
+holding only mbox files, "maildir", "emldir" (a folder of mail files of any format),
+"documents" (a folder of documents), "document".
 Anything else is a ``UserError`` with one line saying what to do.
 
 Left out: guessing from file names alone; content decides (extensions only break ties).
@@ -14,8 +15,9 @@ from collections import Counter
 from pathlib import Path
 
 from ingest.kernel.errors import UserError
-from ingest.sources.common import DOC_EXTS, sniff, walk_files
+from ingest.sources.common import DOC_EXTS, walk_files
 from ingest.sources.maildir import is_maildir
+from ingest.sources.registry import DOCUMENT, MAIL_FORMATS, sniff
 
 SNIFF_LIMIT = 2000  # files looked at to decide a folder's kind
 
@@ -34,12 +36,10 @@ def detect_kind(path: str | Path) -> str:
     if not p.is_file():
         raise UserError(f"{p} is not a regular file or folder.", hint=_HINT)
     kind = sniff(p)
-    if kind == "tnef":
-        return "msg"
-    if kind in ("mbox", "eml", "msg", "pst"):
+    if kind in MAIL_FORMATS:
         return kind
     if kind in _DOC_KINDS and p.suffix.lower() in DOC_EXTS:
-        return "document"
+        return DOCUMENT
     if p.suffix.lower() in _MAILISH_EXT:
         raise UserError(f"{p.name} does not look like mail: no 'From ' line or mail headers at its start.",
                         hint=_HINT)
@@ -62,7 +62,7 @@ def _detect_dir(p: Path) -> str:
         counts[k or "other"] += 1
         if not k and len(examples) < 3:
             examples.append(f.name)
-    mail = sum(counts[k] for k in ("mbox", "eml", "msg", "pst", "tnef"))
+    mail = sum(counts[k] for k in MAIL_FORMATS)
     if mail:
         return "mbox" if counts["mbox"] == mail else "emldir"
     if sum(counts[k] for k in _DOC_KINDS):

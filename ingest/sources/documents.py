@@ -26,6 +26,18 @@ _KINDS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm"
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 
 
+def doc_kind(head: bytes, ext: str) -> str:
+    """The document kind a file's first bytes and extension say ("txt", "md", "html",
+    "docx", "pdf"), or "" (a zip that is not .docx, a binary, an unknown extension)."""
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return "docx" if ext == ".docx" else ""
+    if not head.strip() or b"\x00" in head[:4096]:
+        return ""
+    return {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".txt": "txt"}.get(ext, "")
+
+
 def decode_text(data: bytes, notes: list[str]) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]

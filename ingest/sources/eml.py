@@ -1,8 +1,8 @@
 """Single .eml files and folders of mail files (walked recursively).
 
 A folder walk looks at every file in a stable order (sorted relative paths) and sends
-each to the parser its content calls for: RFC 822 files, mbox files, Outlook .msg /
-.pst, TNEF. Anything else becomes a ``Skip`` with the reason, so every file is
+each to the mail format its content calls for (``ingest.sources.registry``): RFC 822
+files, mbox files, Outlook .msg / .pst, TNEF. Anything else becomes a ``Skip`` with the reason, so every file is
 accounted for. Items are the relative path (plus ``#offset`` inside an mbox).
 
 Left out: archives (.zip, .tar) are skipped with a reason, not unpacked.
@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 
 from ingest.kernel.errors import UserError
 from ingest.kernel.records import Message, Skip
-from ingest.sources.common import open_ro, sniff, split_item, walk_files
+from ingest.sources.common import looks_like_mail, open_ro, split_item, walk_files
 from ingest.sources.mime import message_from_bytes
 from ingest.sources.normalize import folder_name, is_sent_folder
 
@@ -45,33 +45,24 @@ def read_eml(path: Path, *, source: str, item: str, folder: str = "", sent: bool
 def iter_file(
     path: Path, *, source: str, rel: str, folder: str, start_loc: str = ""
 ) -> Iterator[Message | Skip]:
-    """Records of one file inside a walked folder, whatever mail format it holds."""
+    """Records of one file inside a walked folder, by the mail format it holds
+    (``ingest.sources.registry``); anything else is a ``Skip`` with the reason."""
+    from ingest.sources import registry
+
     try:
-        kind = sniff(path)
+        kind = registry.sniff(path)
     except UserError as e:
         yield Skip(source, rel, str(e))
         return
-    sent = is_sent_folder(folder)
-    if kind == "eml":
-        yield read_eml(path, source=source, item=rel, folder=folder, sent=sent)
-    elif kind == "mbox":
-        from ingest.sources.mbox import iter_mbox_file
-
-        yield from iter_mbox_file(path, source=source, rel=rel, start_after=int(start_loc) if start_loc else None)
-    elif kind in ("msg", "tnef"):
-        from ingest.sources.outlook import iter_msg_file
-
-        yield from iter_msg_file(path, source=source, rel=rel, folder=folder)
-    elif kind == "pst":
-        from ingest.sources.outlook import iter_pst_file
-
-        try:
-            yield from iter_pst_file(path, source=source, rel=rel, start_after=int(start_loc) if start_loc else None)
-        except UserError as e:
-            yield Skip(source, rel, str(e))
-    else:
+    fmt = registry.MAIL_FORMATS.get(kind)
+    if fmt is None:
         what = f"a {kind} document" if kind else "not a mail file"
         yield Skip(source, rel, f"{what}: not imported as mail (import documents as their own source)")
+        return
+    try:
+        yield from fmt.read(path, source=source, rel=rel, folder=folder, start_loc=start_loc)
+    except UserError as e:  # a protected or damaged store inside a folder: that file only
+        yield Skip(source, rel, str(e))
 
 
 def _plain_folder(root: Path, path: Path) -> str:
@@ -109,9 +100,17 @@ def iter_tree(
             yield Skip(source, rel, f"cannot read file: {e.strerror or e}")
 
 
-def iter_eml(path: Path, *, source: str, start_after: str | None = None) -> Iterator[Message | Skip]:
-    """A single .eml file: one record (nothing when resuming after it)."""
-    if start_after:
-        return
-    yield read_eml(path, source=source, item=path.name, folder=folder_name(path.parent.name),
-                   sent=is_sent_folder(path.parent.name))
+# ---------------------------------------------------------------- the registry's "eml" kind
+def sniff(head: bytes, ext: str) -> bool:
+    """Mail headers at the top (one well-known header is enough for a file named like mail)."""
+    return bool(head.strip()) and looks_like_mail(head, lenient=ext in (".eml", ".mail", ".msg"))
+
+
+def read(path: Path, *, source: str, rel: str, folder: str | None, start_loc: str = "") -> Iterator[Message | Skip]:
+    """One RFC 822 file: one record. In a walked folder ``folder`` is its folder; on its
+    own (``None``) the folder and whether it is a sent folder come from its parent's name."""
+    if folder is None:
+        yield read_eml(path, source=source, item=rel, folder=folder_name(path.parent.name),
+                       sent=is_sent_folder(path.parent.name))
+    else:
+        yield read_eml(path, source=source, item=rel, folder=folder, sent=is_sent_folder(folder))

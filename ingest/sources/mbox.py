@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from ingest.kernel.records import Message, Skip
-from ingest.sources.common import open_ro
+from ingest.sources.common import FROM_HEADER, HEADER_LINE, open_ro
 from ingest.sources.mime import message_from_bytes
 from ingest.sources.normalize import folder_name, is_sent_folder
 
@@ -277,3 +277,18 @@ def span_record(span: Span, *, source: str, rel: str, folder: str, sent: bool) -
     if span.oversized and isinstance(rec, Message):
         rec = replace(rec, attachments=())
     return rec
+
+
+# ---------------------------------------------------------------- the registry's "mbox" kind
+def sniff(head: bytes, ext: str) -> bool:
+    """A "From " separator line (not a "From:" header) followed by a header line."""
+    first = head.lstrip(b"\r\n")
+    if not first.startswith(b"From ") or FROM_HEADER.match(first):
+        return False
+    nl = first.find(b"\n")
+    return nl != -1 and bool(HEADER_LINE.match(first, nl + 1))
+
+
+def read(path: Path, *, source: str, rel: str, folder: str | None, start_loc: str = "") -> Iterator[Message | Skip]:
+    """One mbox file (its folder is its own name); resumes after the offset ``start_loc``."""
+    yield from iter_mbox_file(path, source=source, rel=rel, start_after=int(start_loc) if start_loc else None)

@@ -116,7 +116,7 @@ class _PstMessage:
 
 
 def test_pst_mail_item_with_transport_headers():
-    from ingest.sources.outlook import _pst_record
+    from ingest.sources.pst import _pst_record
 
     headers = ("From: Ann Lee <ANN@x.org>\r\nTo: bob@x.org\r\nSubject: Re: plan\r\n"
                "Date: Thu, 2 Jan 2020 10:00:00 +0100\r\nMessage-ID: <m1@x.org>\r\nIn-Reply-To: <m0@x.org>\r\n")
@@ -129,7 +129,7 @@ def test_pst_mail_item_with_transport_headers():
 
 
 def test_pst_mail_item_without_headers_and_html_only():
-    from ingest.sources.outlook import _pst_record
+    from ingest.sources.pst import _pst_record
 
     rec = _pst_record(_PstMessage("", None, html=b"<p>Hello <b>there</b></p>"), source="s", item="a.pst#1",
                       folder="Inbox")
