@@ -123,7 +123,7 @@ def main() -> None:
     from ingest.kernel.records import Message
     from trainer.draft.drafting import draft
     from trainer.draft.prompt import build_prompt
-    from trainer.runtime.llama import get_runtime
+    from trainer.runtime.pool import get_runtime
 
     threads = args.threads or os.cpu_count() or 1
     cfg = Config(me=("wren@halloway-cider.example",), threads=threads, model=args.model,

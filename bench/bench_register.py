@@ -41,7 +41,8 @@ from bench.bench_eval import CORPORA, PEOPLE, _provenance, write_result  # noqa:
 
 def measure(store, held) -> dict:  # noqa: ANN001
     from trainer.draft.register import global_register_for, register_for
-    from trainer.evaluate.harness import greeting_sign_off, message_for, paired_gains
+    from trainer.evaluate.harness import message_for
+    from trainer.evaluate.stats import greeting_sign_off, paired_gains
 
     per: list[dict] = []
     scopes = {"correspondent": 0, "domain": 0}

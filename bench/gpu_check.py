@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     from trainer.learn.lora.export import export_peft_model
     from trainer.learn.lora.hf_load import gguf_facts, load_hf
     from trainer.learn.lora.train import Recipe, TrainSettings
-    from trainer.runtime.llama import drop_runtimes, get_runtime, gpu_offload_available
+    from trainer.runtime.pool import drop_runtimes, get_runtime, gpu_offload_available
 
     out: dict = {"gpu": a.device == "cuda", "device": a.device, "torch": torch.__version__}
     if a.device == "cuda":

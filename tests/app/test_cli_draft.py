@@ -51,7 +51,7 @@ def test_draft_text_json(capsys):
     assert set(d["flags"]) <= {"role", "prompt_leak", "invented", "unfinished", "trimmed"}  # 8 tokens: often cut
     assert d["usable"] == (not d["flags"] and (d["checks"]["answered"] or 0) >= 1.0)
     assert "pld" in res["unavailable"] and res["model"] == "smollm2"
-    from trainer.runtime.llama import gpu_offload_available
+    from trainer.runtime.pool import gpu_offload_available
 
     assert res["backend"] == ("GPU (all layers)" if gpu_offload_available() else "CPU")  # a CPU build offloads nothing
 

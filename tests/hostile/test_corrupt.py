@@ -79,7 +79,7 @@ def test_unreadable_style_prompt_is_a_clear_error(pack):
     from ingest.kernel.config import Config
     from ingest.kernel.records import Message
     from trainer.draft.drafting import plan_variants
-    from trainer.runtime.llama import get_runtime
+    from trainer.runtime.pool import get_runtime
 
     pack.file("style_prompt.md").write_bytes(b"\xff\xfe\x00 not utf-8 \xc3")
     with pytest.raises(UserError) as e:
@@ -125,7 +125,7 @@ def _install_adapter(pack, adapter_file: Path) -> Path:  # noqa: ANN001
 
 def test_complete_adapter_loads(adapter_file):
     """The control: the untouched adapter is accepted by llama.cpp."""
-    from trainer.runtime.llama import get_runtime
+    from trainer.runtime.pool import get_runtime
 
     rt = get_runtime("smollm2")
     rt.set_adapter(adapter_file)

@@ -69,7 +69,7 @@ def _fenced(content: str, b: str) -> tuple[list[str], str]:
 
 @pytest.fixture(scope="module")
 def rt():
-    from trainer.runtime.llama import get_runtime
+    from trainer.runtime.pool import get_runtime
 
     return get_runtime("smollm2")
 

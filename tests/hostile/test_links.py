@@ -88,13 +88,13 @@ class CannedRuntime(Runtime):
 
 @pytest.fixture
 def canned(monkeypatch):
-    from trainer.runtime import llama as rt_mod
+    from trainer.runtime import llama as rt_mod, pool
     from trainer.runtime.models import resolve_model
 
     info = resolve_model("smollm2")
     rt = CannedRuntime(info, n_ctx=rt_mod.DEFAULT_N_CTX)
     rt.prompts = []
-    monkeypatch.setitem(rt_mod._RUNTIMES, (str(info.path), rt_mod.DEFAULT_N_CTX, 0), rt)  # (path, n_ctx, gpu layers)
+    monkeypatch.setitem(pool._RUNTIMES, (str(info.path), rt_mod.DEFAULT_N_CTX, 0), rt)  # (path, n_ctx, gpu layers)
     return rt
 
 

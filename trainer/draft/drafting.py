@@ -43,7 +43,8 @@ from trainer.draft.prompt import build_prompt, frame_text, new_boundary
 from trainer.draft.register import register_for
 from trainer.draft.replycheck import CheckContext, ReplyChecks, draft_veto, fact_keys, frame_ngrams
 from trainer.draft.scaffold import Scaffold, ends_sentence, first_name, said_nothing, whole_sentences
-from trainer.runtime.llama import Runtime, runtime_for
+from trainer.runtime.llama import Runtime
+from trainer.runtime.pool import runtime_for
 from trainer.voicepack import PROMPT_FILE, student_prompt
 
 VARIANTS = ("base", "rag", "pld", "lora", "full")

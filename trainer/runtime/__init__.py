@@ -2,6 +2,8 @@
 
 ``models`` (the embedded and the user's GGUF models), ``gguf_check`` (a GGUF file is
 checked before llama.cpp opens it), ``discover`` (the user's own models on disk),
-``memory`` (whether a model fits) and ``llama`` (llama-cpp-python: generation,
-streaming, logits, adapters). The lowest of trainer's stages: it imports no other.
+``memory`` (whether a model fits), ``llama`` (``Runtime``: llama-cpp-python generation,
+logits and adapters), ``sampling`` (the sampler chain, bans and the veto), ``stream``
+(text as it streams, stop strings) and ``pool`` (one runtime per model and settings,
+GPU layers). The lowest of trainer's stages: it imports no other.
 """

@@ -23,11 +23,9 @@ generation starts from an empty cache, so a fixed seed gives the same text).
 
 from __future__ import annotations
 
-import codecs
 import ctypes
 import os
 import random
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -39,13 +37,13 @@ import numpy as np
 from ingest.kernel.errors import UserError
 from ingest.kernel.jobs import CancelToken
 from trainer.runtime.gguf_check import check_gguf
-from trainer.runtime.models import ModelInfo, resolve_model
+from trainer.runtime.models import ModelInfo
+from trainer.runtime.sampling import banned_tokens, make_sampler, sample_tokens
+from trainer.runtime.stream import LineFilter, OnToken, StreamText
 
 Messages = Sequence[dict[str, str]]
-OnToken = Callable[[str], None]
 DEFAULT_N_CTX = 2048
 BASE_STOPS = ("\nMessage:", "\nMessage from", "\n---")
-VETO_TRIES = 16
 
 
 @dataclass(frozen=True)
@@ -241,8 +239,8 @@ class Runtime:
                                     seed=int(seed) if seed is not None else random.randrange(1 << 31))
             llm.reset()
             vocab = llm._model.vocab
-            sink = _LineFilter(drop_lines_with, on_token) if drop_lines_with else None
-            out = _StreamText(stops, sink or on_token)
+            sink = LineFilter(drop_lines_with, on_token) if drop_lines_with else None
+            out = StreamText(stops, sink or on_token)
             token_ids: list[int] = []
             ttft = cpu_ttft = 0.0
             finish = "length" if budget == max_tokens else "context"
@@ -252,7 +250,7 @@ class Runtime:
                 return Generation("", 0, len(ids), time.perf_counter() - t0, 0.0, "cancelled")
             if prefix:  # streamed first, and only once there will be a text to stream it into
                 out.feed(prefix.encode("utf-8"))
-            gen = self._tokens(llm, ids, sampler, veto and (lambda piece: veto(out.text + out.pending, piece)))
+            gen = sample_tokens(llm, ids, sampler, veto and (lambda piece: veto(out.text + out.pending, piece)))
             try:
                 for tok in gen:
                     if tok is None:  # every candidate the veto saw was refused
@@ -289,60 +287,13 @@ class Runtime:
 
     def _sampler(self, *, temperature: float, top_p: float, top_k: int, min_p: float,
                  repeat_penalty: float, seed: int, ban_chars: str) -> Any:
-        """The same sampler chain ``Llama.generate`` builds, with an optional ban first."""
-        from llama_cpp import _internals
-
-        n_vocab = self.llm.n_vocab()
-        s = _internals.LlamaSampler()
-        banned = self._banned(ban_chars) if ban_chars else ()
-        if banned:
-            s.add_logit_bias(n_vocab, {t: float("-inf") for t in banned})
-        s.add_penalties(n_vocab=n_vocab, penalty_last_n=64, penalty_repeat=repeat_penalty,
-                        penalty_freq=0.0, penalty_present=0.0)
-        if temperature <= 0:
-            s.add_greedy()
-        else:
-            s.add_top_k(top_k)
-            s.add_typical(1.0, 1)
-            s.add_top_p(top_p, 1)
-            s.add_min_p(min_p, 1)
-            s.add_temp(temperature)
-            s.add_dist(seed)
-        return s
-
-    def _banned(self, chars: str) -> tuple[int, ...]:
-        """Token ids whose text contains any of ``chars`` (cached per character set)."""
-        if chars not in self._bans:
-            m = self.llm._model
-            self._bans[chars] = tuple(
-                i for i in range(self.llm.n_vocab())
-                if any(c in m.token_to_piece(i).decode("utf-8", errors="ignore") for c in chars))
-        return self._bans[chars]
-
-    @staticmethod
-    def _tokens(llm: Any, ids: list[int], sampler: Any, refuse: Callable[[str], bool] | None = None):  # noqa: ANN205
-        """Evaluate the prompt, then sample and evaluate one token at a time. ``refuse(piece)``
-        vetoes a sampled token: its logit becomes -inf and the position is sampled again
-        (None is yielded when ``VETO_TRIES`` samples were all refused)."""
-        import llama_cpp
-
-        llm.eval(ids)
-        while True:
-            tok = sampler.sample(llm._ctx, -1)
-            if refuse is not None:
-                tries = 0
-                while refuse(llm.detokenize([tok]).decode("utf-8", errors="ignore")):
-                    tries += 1
-                    if tries >= VETO_TRIES:
-                        tok = None
-                        break
-                    logits = llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1)
-                    logits[tok] = float("-inf")
-                    tok = sampler.sample(llm._ctx, -1)
-            yield tok
-            if tok is None:
-                return
-            llm.eval([tok])
+        banned = ()
+        if ban_chars:  # token ids whose text holds a banned character, cached per character set
+            if ban_chars not in self._bans:
+                self._bans[ban_chars] = banned_tokens(self.llm, ban_chars)
+            banned = self._bans[ban_chars]
+        return make_sampler(self.llm, temperature=temperature, top_p=top_p, top_k=top_k, min_p=min_p,
+                            repeat_penalty=repeat_penalty, seed=seed, banned=banned)
 
     # -- logits -----------------------------------------------------------------------
     def logits(self, text_or_tokens: str | Sequence[int]) -> np.ndarray:
@@ -416,108 +367,6 @@ class Runtime:
             llm.reset()
 
 
-class _LineFilter:
-    """Drops whole lines that contain ``marker``, streaming the rest with little delay:
-    a line is held only until it is long enough to have shown the marker, or ends."""
-
-    def __init__(self, marker: str, on_token: OnToken | None) -> None:
-        self.marker, self.on_token = marker, on_token
-        self.hold = len(marker) + 16
-        self.line = ""
-        self.streaming = False  # the current line was released; its rest flows through
-        self.parts: list[str] = []
-
-    def _out(self, s: str) -> None:
-        if s:
-            self.parts.append(s)
-            if self.on_token is not None:
-                self.on_token(s)
-
-    def __call__(self, s: str) -> None:
-        while s:
-            head, nl, s = s.partition("\n")
-            if self.streaming:
-                self._out(head + nl)
-                self.streaming = not nl
-                continue
-            self.line += head + nl
-            if nl:
-                if self.marker not in self.line:
-                    self._out(self.line)
-                self.line = ""
-            elif len(self.line) >= self.hold and self.marker not in self.line:
-                self._out(self.line)
-                self.line, self.streaming = "", True
-
-    def flush(self) -> None:
-        if self.line and self.marker not in self.line:
-            self._out(self.line)
-        self.line = ""
-
-
-_SENTENCE_END = re.compile(r"""[.!?]["')\]]*$""")
-
-
-class _StreamText:
-    """Incremental UTF-8 decoding plus stop strings, holding back only what could be
-    the start of a stop string, so every emitted piece is final."""
-
-    def __init__(self, stops: Sequence[str], on_token: OnToken | None) -> None:
-        self.stops = tuple(stops)
-        self.on_token = on_token
-        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self.parts: list[str] = []
-        self.pending = ""
-        self.stopped = False
-
-    def _emit(self, s: str) -> None:
-        if s:
-            self.parts.append(s)
-            if self.on_token is not None:
-                self.on_token(s)
-
-    def feed(self, data: bytes) -> bool:
-        self.pending += self.decoder.decode(data)
-        if not self.stops:
-            self._emit(self.pending)
-            self.pending = ""
-            return False
-        cut = min((i for i in (self.pending.find(s) for s in self.stops) if i >= 0), default=-1)
-        if cut >= 0:
-            self._emit(self.pending[:cut])
-            self.pending = ""
-            self.stopped = True
-            return True
-        hold = 0
-        for s in self.stops:
-            for k in range(min(len(s) - 1, len(self.pending)), 0, -1):
-                if self.pending.endswith(s[:k]):
-                    hold = max(hold, k)
-                    break
-        self._emit(self.pending[:len(self.pending) - hold])
-        self.pending = self.pending[len(self.pending) - hold:]
-        return False
-
-    def at_sentence_end(self, next_piece: bytes = b" ") -> bool:
-        """Whether the text so far ends a sentence, given the piece that would follow:
-        "." then a space or newline (not "3.5" or "e.g"), or a finished line that does
-        not introduce what follows (not "The times are:")."""
-        last = (self.parts[-1] if self.parts else "") + self.pending
-        if re.search(r"\n\s*$", last):
-            return not re.search(r":\s*$", last)
-        return bool(_SENTENCE_END.search(last)) and next_piece[:1] in (b" ", b"\n")
-
-    def finish(self) -> None:
-        tail = self.decoder.decode(b"", final=True)
-        if not self.stopped:
-            self._emit(self.pending + tail)
-        self.pending = ""
-
-    @property
-    def text(self) -> str:
-        return "".join(self.parts)
-
-
 def base_frame(msgs: Messages) -> str:
     """A completion frame for base models: instructions, then Message:/Reply: turns."""
     out: list[str] = []
@@ -533,81 +382,3 @@ def base_frame(msgs: Messages) -> str:
     return "".join(out)
 
 
-_RUNTIMES: dict[tuple[str, int, int], Runtime] = {}
-_REGISTRY_LOCK = threading.Lock()
-AUTO_GPU_LAYERS = -1  # config.gpu_layers: offload what fits
-_AUTO_LAYERS: dict[tuple[str, int], int] = {}  # what "auto" decided per (model path, n_ctx), once a process
-
-
-def get_runtime(model: ModelInfo | str | os.PathLike[str] | None = None, *, n_ctx: int = DEFAULT_N_CTX,
-                threads: int | None = None, gpu_layers: int = 0) -> Runtime:
-    """The process-wide runtime for ``model`` (a ``ModelInfo``, a built-in name or a
-    GGUF path), ``n_ctx`` and ``gpu_layers`` (llama.cpp's: 0 none, -1 all, n the first
-    n); the model itself loads on first use."""
-    info = model if isinstance(model, ModelInfo) else resolve_model(model)
-    key = (str(info.path), int(n_ctx), int(gpu_layers))
-    with _REGISTRY_LOCK:
-        rt = _RUNTIMES.get(key)
-        if rt is None:
-            rt = _RUNTIMES[key] = Runtime(info, n_ctx=n_ctx, threads=threads, gpu_layers=gpu_layers)
-        return rt
-
-
-def gpu_offload_available() -> bool:
-    """Whether this llama.cpp build can offload layers to a GPU (CUDA, Metal, Vulkan...)."""
-    import llama_cpp
-
-    return bool(getattr(llama_cpp, "llama_supports_gpu_offload", lambda: False)())
-
-
-def resolve_gpu_layers(info: ModelInfo, setting: int, n_ctx: int = DEFAULT_N_CTX, *,
-                       offload: bool | None = None, machine: tuple[int, int, str] | None = None) -> int:
-    """llama.cpp's ``n_gpu_layers`` for the user's ``setting``.
-
-    0 stays 0. Without a GPU build everything is 0. A positive count is kept (llama.cpp
-    caps it at the layer count; "all" is -1). ``AUTO_GPU_LAYERS`` asks the memory estimate
-    (``trainer.runtime.memory``) with the GPU's free memory (NVIDIA's, through nvidia-smi; a
-    Metal or Vulkan build needs a count): all layers when drafting fits, the layers
-    that fit when some do, else none. Decided once per model and context in a process,
-    so a second call after the model loaded does not see less free memory and load it
-    again.
-    """
-    setting = int(setting)
-    if setting == 0:
-        return 0
-    if not (gpu_offload_available() if offload is None else offload):
-        return 0
-    if setting > 0:
-        from ingest.kernel.config import ALL_GPU_LAYERS
-
-        return -1 if setting >= ALL_GPU_LAYERS else setting
-    key = (str(info.path), int(n_ctx))
-    if machine is None and key in _AUTO_LAYERS:
-        return _AUTO_LAYERS[key]  # decided once: after the load, free GPU memory would say less
-    from trainer.runtime.memory import estimate, machine_memory, verdict
-
-    gpu, ram, _ = machine or machine_memory()
-    layers = 0
-    if gpu:
-        v = verdict(estimate(info.path, n_ctx=n_ctx, device="cuda"), gpu_bytes=gpu, ram_bytes=ram)
-        layers = -1 if v.drafting == "gpu" else (v.gpu_layers if v.drafting == "partial" else 0)
-    if machine is None:
-        _AUTO_LAYERS[key] = layers
-    return layers
-
-
-def runtime_for(config: Any, model: ModelInfo | str | os.PathLike[str] | None = None) -> Runtime:
-    """``get_runtime`` with the user's settings: ``config.context``, ``config.threads``
-    and ``config.gpu_layers`` (see ``resolve_gpu_layers``)."""
-    info = model if isinstance(model, ModelInfo) else resolve_model(model or getattr(config, "model", None))
-    n_ctx = int(getattr(config, "context", 0) or DEFAULT_N_CTX)
-    layers = resolve_gpu_layers(info, int(getattr(config, "gpu_layers", 0)), n_ctx)
-    return get_runtime(info, n_ctx=n_ctx, threads=getattr(config, "threads", 0) or None, gpu_layers=layers)
-
-
-def drop_runtimes() -> None:
-    """Close and forget every cached runtime (tests, or freeing memory in the GUI)."""
-    with _REGISTRY_LOCK:
-        for rt in _RUNTIMES.values():
-            rt.close()
-        _RUNTIMES.clear()

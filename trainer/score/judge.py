@@ -56,7 +56,7 @@ class LLMJudge:
                    gpu_layers: int = 0) -> "LLMJudge":
         """A judge on the GGUF ``model`` (a built-in name or a path), shown the user's
         sentences; ``gpu_layers`` as ``config.gpu_layers`` (-1: what fits)."""
-        from trainer.runtime.llama import get_runtime, resolve_gpu_layers
+        from trainer.runtime.pool import get_runtime, resolve_gpu_layers
         from trainer.runtime.models import resolve_model
         from trainer.score.atoms import sentences
 

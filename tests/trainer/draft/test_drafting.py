@@ -17,7 +17,7 @@ from ingest.kernel.records import Message, ReplyPair
 from tests.trainer.student_helpers import FakeStore, write_lora_adapter
 from trainer.draft import drafting, flags
 from trainer.draft.drafting import Draft, draft, export_eml, parse_variants, reply_subject
-from trainer.runtime.llama import get_runtime
+from trainer.runtime.pool import get_runtime
 from trainer.voicepack import VoicePack
 
 # seeded drafts from the real model repeat exactly only with a fixed fence boundary

@@ -14,6 +14,8 @@ from ingest.kernel.errors import UserError
 from trainer.draft import drafting
 from trainer.draft.drafting import Draft, DraftResult
 from trainer.evaluate import harness as E
+from trainer.evaluate.report import write_report
+from trainer.evaluate.stats import paired_gains
 from trainer.learn.routes import LearnContext
 from trainer.score import scorer as S
 from trainer.voicepack import VoicePack
@@ -89,7 +91,7 @@ def test_rows_unavailable_and_known_figures(demo, monkeypatch, tmp_path):
     assert rep.judge["agreement_n"] == 9  # three variants with drafts on three messages
     # the pasted sentence from another thread is caught
     assert pld.leak > 0
-    files = E.write_report(rep, tmp_path / "rep")
+    files = write_report(rep, tmp_path / "rep")
     md = files["md"].read_text()
     assert "| real |" in md and "| base |" in md and "lora: no LoRA adapter" in md
     rows = list(csv.reader(files["csv"].open()))
@@ -117,13 +119,13 @@ def test_paired_gains_tell_a_consistent_gain_from_noise():
                {"pair": i, "variant": "pld", "acc": b + 0.05, "content": b + rng.uniform(-0.3, 0.3)},
                {"pair": i, "variant": "real", "acc": 1.0, "content": 1.0}]
     pm.append({"pair": 99, "variant": "pld", "acc": 0.0, "content": None})  # no base row: not paired
-    g = E.paired_gains(pm)
+    g = paired_gains(pm)
     assert set(g) == {"pld"}
     acc, content = g["pld"]["acc"], g["pld"]["content"]
     assert acc["messages"] == 30 and content["messages"] == 30
     assert acc["mean"] == pytest.approx(0.05) and acc["lo"] == pytest.approx(0.05)  # the same gain everywhere
     assert content["lo"] < 0 < content["hi"]  # noise: the interval spans 0
-    assert E.paired_gains(pm) == g  # seeded: the same interval every time
+    assert paired_gains(pm) == g  # seeded: the same interval every time
 
 
 @pytest.mark.slow

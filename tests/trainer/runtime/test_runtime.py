@@ -11,7 +11,9 @@ import pytest
 from ingest.kernel.errors import UserError
 from ingest.kernel.jobs import CancelToken
 from tests.trainer.student_helpers import write_lora_adapter
-from trainer.runtime.llama import Runtime, _LineFilter, _StreamText, get_runtime
+from trainer.runtime.llama import Runtime
+from trainer.runtime.pool import get_runtime
+from trainer.runtime.stream import LineFilter, StreamText
 
 MSGS = [{"role": "system", "content": "You write short, friendly email replies."},
         {"role": "user", "content": "Can you deliver two cases of cider on Friday?\n\nReply:"}]
@@ -99,13 +101,13 @@ def test_base_models_get_a_plain_frame(rt):
 
 def test_stream_text_stop_strings_across_pieces():
     got: list[str] = []
-    s = _StreamText(("\nMessage:",), got.append)
+    s = StreamText(("\nMessage:",), got.append)
     for piece in (b"Hello", b" there\nMes", b"sage: and more"):
         if s.feed(piece):
             break
     s.finish()
     assert s.text == "Hello there" == "".join(got) and s.stopped
-    u = _StreamText((), None)
+    u = StreamText((), None)
     for b in "café ☕".encode():  # one byte at a time: multi-byte characters survive
         u.feed(bytes([b]))
     u.finish()
@@ -114,7 +116,7 @@ def test_stream_text_stop_strings_across_pieces():
 
 def test_line_filter_drops_echoed_frame_lines():
     got: list[str] = []
-    f = _LineFilter("a1b2c3", got.append)
+    f = LineFilter("a1b2c3", got.append)
     for piece in ("[EMAIL a1", "b2c3]\nHi Kit,\n", "sure thing", " - see you then\n[/EMAIL a1b2c3]"):
         f(piece)
     f.flush()
@@ -213,10 +215,10 @@ def test_soft_max_tokens_stops_at_a_sentence_end(rt):
 
 
 def test_sentence_end_needs_what_follows():
-    from trainer.runtime.llama import _StreamText
+    from trainer.runtime.stream import StreamText
 
     def ends(text, nxt):
-        s = _StreamText((), None)
+        s = StreamText((), None)
         s.feed(text.encode())
         return s.at_sentence_end(next_piece=nxt.encode())
 
@@ -237,7 +239,7 @@ def test_gpu_layers_follow_the_setting_and_the_memory_estimate(rt):
     """0 stays on the CPU; without a GPU build nothing is offloaded; a count is kept; auto
     offloads all layers when the estimate fits the free GPU memory, some when only some
     fit, none when nothing fits (free GPU memory handed in: this machine has no GPU)."""
-    from trainer.runtime.llama import AUTO_GPU_LAYERS, resolve_gpu_layers
+    from trainer.runtime.pool import AUTO_GPU_LAYERS, resolve_gpu_layers
     from trainer.runtime.memory import CUDA_CONTEXT, estimate
 
     info = rt.info
@@ -255,7 +257,7 @@ def test_gpu_layers_follow_the_setting_and_the_memory_estimate(rt):
 
 def test_runtime_for_applies_the_users_context_and_layers():
     from ingest.kernel.config import Config, parse_gpu_layers
-    from trainer.runtime.llama import gpu_offload_available, runtime_for
+    from trainer.runtime.pool import gpu_offload_available, runtime_for
 
     r = runtime_for(Config(context=1024, gpu_layers=parse_gpu_layers("auto")), "smollm2")
     assert r.n_ctx == 1024
@@ -270,7 +272,7 @@ def test_auto_gpu_layers_are_decided_once_per_model(rt, monkeypatch):
     layers (a second copy of the model under another cache key)."""
     import trainer.runtime.memory as memory
     from trainer.runtime import llama as runtime
-    from trainer.runtime.llama import AUTO_GPU_LAYERS, resolve_gpu_layers
+    from trainer.runtime.pool import AUTO_GPU_LAYERS, resolve_gpu_layers
 
     monkeypatch.setattr(runtime, "_AUTO_LAYERS", {})
     free = [80 << 30]

@@ -38,7 +38,7 @@ def test_ratings_parsed_and_invalid_answers_dropped():
 
 @pytest.mark.slow
 def test_judge_runs_on_the_embedded_model():
-    from trainer.runtime.llama import get_runtime
+    from trainer.runtime.pool import get_runtime
 
     atoms = split_atoms("Hiya Jo,\n\nThe tank is full.")
     scores = LLMJudge(get_runtime("smollm2"), ["Right then, no faff."]).score_atoms(atoms)

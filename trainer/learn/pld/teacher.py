@@ -80,7 +80,7 @@ class LocalModel:
 
     @property
     def runtime(self):  # noqa: ANN201 (trainer.runtime.llama.Runtime)
-        from trainer.runtime.llama import get_runtime, resolve_gpu_layers
+        from trainer.runtime.pool import get_runtime, resolve_gpu_layers
 
         return get_runtime(self.info, threads=self.threads or None,
                            gpu_layers=resolve_gpu_layers(self.info, self.gpu_layers))

@@ -44,7 +44,7 @@ def test_tiny_model_parity_with_and_without_adapter(case, tmp_path):
     from trainer.learn.lora.archs import arch_for
     from trainer.learn.lora.export import export_peft_model
     from trainer.learn.lora.hf_load import gguf_facts, load_hf
-    from trainer.runtime.llama import drop_runtimes, get_runtime
+    from trainer.runtime.pool import drop_runtimes, get_runtime
 
     path = write_tiny_gguf(case, tmp_path / f"{case}.gguf")
     facts = gguf_facts(path)
@@ -87,7 +87,7 @@ def test_recipe_trains_the_architecture_targets_and_llamacpp_loads_the_adapter(c
     from trainer.learn.lora.export import export_peft_model
     from trainer.learn.lora.hf_load import gguf_facts, load_hf
     from trainer.learn.lora.train import Recipe, TrainSettings
-    from trainer.runtime.llama import drop_runtimes, get_runtime
+    from trainer.runtime.pool import drop_runtimes, get_runtime
 
     path = write_tiny_gguf(case, tmp_path / f"{case}.gguf")
     facts = gguf_facts(path)
@@ -124,7 +124,7 @@ def test_the_wrong_qk_permutation_fails_parity(case, tmp_path):
     from trainer.learn.lora.archs import arch_for
     from trainer.learn.lora.export import export_peft_model
     from trainer.learn.lora.hf_load import gguf_facts, load_hf
-    from trainer.runtime.llama import drop_runtimes, get_runtime
+    from trainer.runtime.pool import drop_runtimes, get_runtime
 
     path = write_tiny_gguf(case, tmp_path / f"{case}.gguf")
     facts = gguf_facts(path)
@@ -151,7 +151,7 @@ def test_gemma_attention_scale_must_come_from_the_file(tmp_path, monkeypatch):
     import torch
 
     from trainer.learn.lora import hf_load
-    from trainer.runtime.llama import drop_runtimes, get_runtime
+    from trainer.runtime.pool import drop_runtimes, get_runtime
 
     path = write_tiny_gguf("gemma2", tmp_path / "gemma2.gguf")
     monkeypatch.setattr(hf_load, "config_overrides", lambda kv: {})
