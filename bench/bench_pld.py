@@ -45,11 +45,11 @@ def main() -> int:
     from ingest.kernel.config import Config
     from ingest.store.importer import run_import
     from ingest.store.store import Store
+    from trainer.learn import scorer_fit as FIT
     from trainer.learn.pld import learn
     from trainer.learn.pld.profile import profile
     from trainer.learn.pld.teacher import LocalModel, draft_fn_for
     from trainer.learn.routes import LearnContext
-    from trainer.score import scorer as scorer_mod
     from trainer.voicepack import VoicePack
 
     out: dict = {}
@@ -64,7 +64,7 @@ def main() -> int:
     import_s = time.perf_counter() - t
     pack = VoicePack.open(tmp / "demo")
     ctx = LearnContext(store=store, pack=pack, config=cfg, data_dir=tmp / "demo", options=opts)
-    scorer_mod.learn(ctx)
+    FIT.learn(ctx)
 
     t = time.perf_counter()
     prof = profile(store)

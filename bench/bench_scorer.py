@@ -62,16 +62,16 @@ def main() -> int:
 
     lock_down()
     from tests.trainer.score.mboxstore import MboxStore, allen_store, embedder
+    from trainer.learn import scorer_fit as FIT
     from trainer.score import features as F
-    from trainer.score import scorer as S
     from trainer.score.atoms import split_atoms
 
     out: dict[str, object] = {}
     store = allen_store(CORPORA)
     t0 = time.perf_counter()
-    corpus = S.collect(store)
+    corpus = FIT.collect(store)
     out["collect_seconds"] = round(time.perf_counter() - t0, 2)
-    sc = S.fit(corpus)
+    sc = FIT.fit(corpus)
     out["auc"], out["ece"] = round(sc.metrics["auc"], 4), round(sc.metrics["ece"], 4)
     rng = random.Random(0)
     sents = rng.sample(corpus.texts, min(args.sentences, len(corpus.texts)))
@@ -105,10 +105,10 @@ def main() -> int:
             continue
         sub = MboxStore(rng.sample(msgs, k))
         t0 = time.perf_counter()
-        c = S.collect(sub)
+        c = FIT.collect(sub)
         t1 = time.perf_counter()
         try:
-            s = S.fit(c)
+            s = FIT.fit(c)
             auc = round(s.metrics["auc"], 4)
         except Exception as e:  # too little data at the small end is a figure too
             auc = f"error: {e}"
@@ -143,8 +143,8 @@ def _eval(args: argparse.Namespace) -> dict:
     from ingest.store.importer import run_import
     from ingest.store.store import Store
     from trainer.evaluate.harness import evaluate
+    from trainer.learn import scorer_fit as FIT
     from trainer.learn.routes import LearnContext
-    from trainer.score import scorer as S
     from trainer.voicepack import VoicePack
 
     d = Path(tempfile.mkdtemp(prefix="ownvoice-bench-scorer-")) / "data"
@@ -155,7 +155,7 @@ def _eval(args: argparse.Namespace) -> dict:
         run_import([src / "_sent_mail.mbox", src / "inbox.mbox"], store, me=me)
         t1 = time.perf_counter()
         pack = VoicePack.open(d)
-        entry = S.learn(LearnContext(store, pack, Config(me=me), d))
+        entry = FIT.learn(LearnContext(store, pack, Config(me=me), d))
         rep = evaluate(store, pack, Config(me=me), variants=["base", "rag"], n=args.n, limit=args.limit)
     t2 = time.perf_counter()
     for r in rep.rows:

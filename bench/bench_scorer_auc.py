@@ -46,6 +46,7 @@ def person(name: str, work: Path) -> dict:
     from ingest.store.importer import run_import
     from ingest.store.store import Store
     from tests.ingest.test_import_standin import use_hash_embedder
+    from trainer.learn import scorer_fit as FIT
     from trainer.score import scorer as S
 
     mp = pytest.MonkeyPatch()
@@ -57,15 +58,15 @@ def person(name: str, work: Path) -> dict:
         run_import([root / f for f in FILES if (root / f).exists()], store, PEOPLE[name])
         out["import_seconds"] = round(time.perf_counter() - t, 1)
         t = time.perf_counter()
-        corpus = S.collect(store)
-        cut = S.holdout_cutoff(store)
+        corpus = FIT.collect(store)
+        cut = FIT.holdout_cutoff(store)
         out["collect_seconds"] = round(time.perf_counter() - t, 1)
         cache: dict = {}
         models = {
-            "scorer": S.fit(corpus, family=S.SCORER_FAMILY, half=S.SCORER_HALF, test_after=cut, cache=cache),
-            "judge": S.fit(corpus, family=S.JUDGE_FAMILY, half=S.JUDGE_HALF, test_after=cut, cache=cache),
-            "lexical_all_threads": S.fit(corpus, family="lexical", test_after=cut, cache=cache),
-            "baseline_char_all_threads": S.fit(corpus, family="char", test_after=cut, cache=cache),
+            "scorer": FIT.fit(corpus, family=S.SCORER_FAMILY, half=S.SCORER_HALF, test_after=cut, cache=cache),
+            "judge": FIT.fit(corpus, family=S.JUDGE_FAMILY, half=S.JUDGE_HALF, test_after=cut, cache=cache),
+            "lexical_all_threads": FIT.fit(corpus, family="lexical", test_after=cut, cache=cache),
+            "baseline_char_all_threads": FIT.fit(corpus, family="char", test_after=cut, cache=cache),
         }
         from trainer.evaluate.harness import heldout_pairs, judge_pairwise
 

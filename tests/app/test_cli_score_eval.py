@@ -11,8 +11,8 @@ import pytest
 
 from app.cli import main
 from ingest.kernel.config import Config
+from trainer.learn import scorer_fit as FIT
 from trainer.learn.routes import LearnContext
-from trainer.score import scorer as S
 from trainer.voicepack import VoicePack
 
 
@@ -23,7 +23,7 @@ def demo(tmp_path_factory):
 
     data = demo_data_dir(tmp_path_factory.mktemp("cli") / "data")
     with Store.open(data) as store:
-        S.learn(LearnContext(store, VoicePack.open(data), Config(), data))
+        FIT.learn(LearnContext(store, VoicePack.open(data), Config(), data))
     return data
 
 

@@ -20,7 +20,7 @@ from ingest.kernel.jobs import CancelToken, Progress, ProgressFn, check, no_prog
 from trainer.voicepack import VoicePack
 
 ROUTES: dict[str, str] = {
-    "scorer": "trainer.score.scorer",
+    "scorer": "trainer.learn.scorer_fit",
     "rag": "trainer.draft.retrieval",
     "pld": "trainer.learn.pld",
     "lora": "trainer.learn.lora",

@@ -16,6 +16,7 @@ from trainer.draft.drafting import Draft, DraftResult
 from trainer.evaluate import harness as E
 from trainer.evaluate.report import write_report
 from trainer.evaluate.stats import paired_gains
+from trainer.learn import scorer_fit as FIT
 from trainer.learn.routes import LearnContext
 from trainer.score import scorer as S
 from trainer.voicepack import VoicePack
@@ -29,7 +30,7 @@ def demo(tmp_path_factory):
     data = demo_data_dir(tmp_path_factory.mktemp("eval") / "data")
     store = Store.open(data)
     pack = VoicePack.open(data)
-    S.learn(LearnContext(store, pack, Config(), data))
+    FIT.learn(LearnContext(store, pack, Config(), data))
     yield store, pack
     store.close()
 

@@ -11,6 +11,7 @@ import pytest
 
 from ingest.kernel.config import Config
 from ingest.kernel.errors import UserError
+from trainer.learn import scorer_fit as FIT
 from trainer.learn.routes import LearnContext
 from trainer.score import features as F
 from trainer.score import scorer as S
@@ -23,8 +24,8 @@ from tests.trainer.score.mboxstore import allen_store, germany_sentences
 @pytest.fixture(scope="module")
 def allen(corpora):
     store = allen_store(corpora)
-    corpus = S.collect(store)
-    return store, corpus, S.fit(corpus)
+    corpus = FIT.collect(store)
+    return store, corpus, FIT.fit(corpus)
 
 
 def _auc(pos, neg):
@@ -34,7 +35,7 @@ def _auc(pos, neg):
 @pytest.mark.corpora
 def test_scorer_separates_allen_from_germany_and_from_his_inbox(allen, corpora):
     store, corpus, sc = allen
-    _, _, test = S.split_by_date(corpus.when, corpus.labels)
+    _, _, test = FIT.split_by_date(corpus.when, corpus.labels)
     own_test = [corpus.texts[i] for i in test if corpus.labels[i] == 1]
     inbox = {s for m in store.messages(own=False) for s in sentences(m.text)}
     inbox_test = [corpus.texts[i] for i in test if corpus.labels[i] == 0 and corpus.texts[i] in inbox]
@@ -87,10 +88,10 @@ def test_damaged_or_missing_scorer_is_a_user_error(tmp_path):
 
 
 def test_too_little_mail_is_a_user_error():
-    c = S.Corpus(["I write this."] * 5 + ["They wrote that."] * 5, np.array([1] * 5 + [0] * 5, np.int8),
+    c = FIT.Corpus(["I write this."] * 5 + ["They wrote that."] * 5, np.array([1] * 5 + [0] * 5, np.int8),
                  np.arange(10, dtype=float))
     with pytest.raises(UserError, match="Too little mail"):
-        S.fit(c)
+        FIT.fit(c)
 
 
 @pytest.mark.slow
@@ -102,7 +103,7 @@ def test_learn_route_through_the_real_store_with_embeddings(tmp_path):
     with Store.open(data) as store:
         pack = VoicePack.open(data)
         ctx = LearnContext(store, pack, Config(), data)
-        entry = S.learn(ctx)
+        entry = FIT.learn(ctx)
         # measured on the demo archive, held out by date: AUC 0.888, ECE 0.169 (the lexical
         # scorer calibrated on half the threads of a small archive: a few hundred sentences)
         assert entry["auc"] >= 0.8 and 0 <= entry["ece"] <= 0.2
@@ -115,12 +116,12 @@ def test_learn_route_through_the_real_store_with_embeddings(tmp_path):
         assert entry["judge"]["auc"] == judge.metrics["auc"] and judge.metrics["n_test"] == sc.metrics["n_test"]
         assert entry["auc_message"] is not None and 0.5 <= entry["auc_message"] <= 1.0
         # the embedding half of the model, on a small slice (MiniLM is slow here)
-        corpus = S.collect(store)
+        corpus = FIT.collect(store)
         own, oth = np.flatnonzero(corpus.labels == 1), np.flatnonzero(corpus.labels == 0)
         idx = np.r_[own[np.linspace(0, len(own) - 1, 90).astype(int)],
                     oth[np.linspace(0, len(oth) - 1, 90).astype(int)]]  # spread over the dates
-        small = S.Corpus([corpus.texts[i] for i in idx], corpus.labels[idx], corpus.when[idx])
-        full = S.fit(small, embed=store.embed)
+        small = FIT.Corpus([corpus.texts[i] for i in idx], corpus.labels[idx], corpus.when[idx])
+        full = FIT.fit(small, embed=store.embed)
         assert full.has_embeddings and full.metrics["embeddings"] is True
         assert 0.0 <= full.metrics["auc"] <= 1.0 and full.metrics["auc_fast"] >= 0.6
         full.save(pack)
@@ -152,7 +153,7 @@ def _synthetic(n_own: int, n_others: int, seed: int):
     flip = rng.random(len(texts)) < 0.2
     texts = [draw(other_forms, 1)[0] if (f and y) else draw(own_forms, 1)[0] if f else t
              for t, y, f in zip(texts, labels, flip)]
-    return S.Corpus(texts=texts, labels=labels, when=np.full(len(texts), -np.inf))
+    return FIT.Corpus(texts=texts, labels=labels, when=np.full(len(texts), -np.inf))
 
 
 def test_calibration_is_at_an_equal_prior_whatever_the_archive_ratio():
@@ -164,16 +165,16 @@ def test_calibration_is_at_an_equal_prior_whatever_the_archive_ratio():
     probe = ["grand - the van is sorted", "Kindly confirm the order at your earliest convenience.",
              "ta, the fair can wait till friday", "We would appreciate an update on the pitch.",
              "right then, the invoice goes out monday"]
-    even = S.fit(_synthetic(2000, 2000, 1))
+    even = FIT.fit(_synthetic(2000, 2000, 1))
     skew_corpus = _synthetic(2000, 18000, 3)
-    skew = S.fit(skew_corpus)
+    skew = FIT.fit(skew_corpus)
     p_even, p_skew = np.asarray(even.probabilities(probe)), np.asarray(skew.probabilities(probe))
     assert float(np.abs(p_even - p_skew).mean()) <= 0.1
     assert skew.metrics["calibration"] == "equal prior" and skew.metrics["ece"] <= 0.1
     # the archive-prior Platt fit (unweighted) on the skewed corpus: p carries the 1:9 base rate
     from sklearn.linear_model import LogisticRegression
 
-    _, cal, _ = S.split_by_date(skew_corpus.when, skew_corpus.labels)
+    _, cal, _ = FIT.split_by_date(skew_corpus.when, skew_corpus.labels)
     z = np.asarray(skew.linear_logits([skew_corpus.texts[i] for i in cal]))
     m = LogisticRegression(C=1e4, max_iter=1000).fit(z[:, None], skew_corpus.labels[cal])
     p_prior = 1 / (1 + np.exp(-(m.coef_[0][0] * np.asarray(skew.linear_logits(probe)) + m.intercept_[0])))
@@ -183,7 +184,7 @@ def test_calibration_is_at_an_equal_prior_whatever_the_archive_ratio():
 def test_a_version_1_scorer_still_loads_as_char_ngrams(tmp_path):
     """Packs learned before the judge existed keep working (as a char-n-gram model)."""
     c = _synthetic(300, 300, 5)
-    sc = S.fit(c, family="char")
+    sc = FIT.fit(c, family="char")
     pack = VoicePack.open(tmp_path, "p")
     d = pack.path / "scorer"
     d.mkdir(parents=True)
@@ -201,12 +202,12 @@ def test_halves_split_by_thread_and_fit_only_their_half():
     c = _synthetic(600, 600, 7)
     threads = [f"thread-{i % 40}" for i in range(len(c.texts))]
     when = np.random.default_rng(0).permutation(len(c.texts)).astype(float)  # both kinds in every fold
-    c = S.Corpus(c.texts, c.labels, when, threads=threads)
-    a = S.fit(c, family="lexical", half=0)
-    b = S.fit(c, family="char", half=1)
+    c = FIT.Corpus(c.texts, c.labels, when, threads=threads)
+    a = FIT.fit(c, family="lexical", half=0)
+    b = FIT.fit(c, family="char", half=1)
     ta, tb = {threads[i] for i in a.trained_on}, {threads[i] for i in b.trained_on}
     assert ta and tb and not ta & tb
-    assert all(S.thread_half(t) == 0 for t in ta) and all(S.thread_half(t) == 1 for t in tb)
+    assert all(FIT.thread_half(t) == 0 for t in ta) and all(FIT.thread_half(t) == 1 for t in tb)
     assert a.metrics["n_test"] == b.metrics["n_test"]  # the same newest fold
 
 
@@ -262,7 +263,7 @@ def test_collect_keeps_the_user_at_another_address_out_of_the_negatives(tmp_path
     (tmp_path / "Inbox.mbox").write_text(inbox)
     with Store.open(tmp_path / "data") as store:
         run_import([tmp_path / "Sent.mbox", tmp_path / "Inbox.mbox"], store, me=("robin.lee@work.example",))
-        corpus = S.collect(store)
+        corpus = FIT.collect(store)
     label = dict(zip(corpus.texts, corpus.labels.tolist()))
     assert label.get("Here it is.") == 1 and label.get("Can you send the file?") == 0
     assert "My home line is down today." not in label  # her own words, quoted from her home address

@@ -12,6 +12,7 @@ import pytest
 from ingest.store.importer import run_import
 from ingest.store.store import Store
 from tests.ingest.test_import_standin import use_hash_embedder
+from trainer.learn import scorer_fit as FIT
 from trainer.score import scorer as S
 
 FILES = ("_sent_mail.mbox", "sent.mbox", "sent_items.mbox", "inbox.mbox")
@@ -30,11 +31,11 @@ def fitted(request, corpora, tmp_path_factory):
     store = Store.open(tmp_path_factory.mktemp(name), chroma_url="")
     try:
         run_import([root / f for f in FILES if (root / f).exists()], store, PEOPLE[name])
-        corpus = S.collect(store)
-        cut = S.holdout_cutoff(store)
+        corpus = FIT.collect(store)
+        cut = FIT.holdout_cutoff(store)
         cache: dict = {}
-        scorer = S.fit(corpus, family=S.SCORER_FAMILY, half=S.SCORER_HALF, test_after=cut, cache=cache)
-        judge = S.fit(corpus, family=S.JUDGE_FAMILY, half=S.JUDGE_HALF, test_after=cut, cache=cache)
+        scorer = FIT.fit(corpus, family=S.SCORER_FAMILY, half=S.SCORER_HALF, test_after=cut, cache=cache)
+        judge = FIT.fit(corpus, family=S.JUDGE_FAMILY, half=S.JUDGE_HALF, test_after=cut, cache=cache)
         yield name, corpus, scorer, judge
     finally:
         store.close()

@@ -36,10 +36,10 @@ def test_profile_through_the_real_store_shows_wrens_habits(demo_store):
 
 @pytest.mark.slow
 def test_learn_end_to_end_with_the_embedded_model(demo_store, tmp_path):
-    from trainer.score import scorer
+    from trainer.learn import scorer_fit as FIT
 
     ctx = _ctx(demo_store, tmp_path)
-    scorer.learn(ctx)  # the scorer route runs first in `learn`; PLD's loop uses it
+    FIT.learn(ctx)  # the scorer route runs first in `learn`; PLD's loop uses it
     events = []
     res = learn(ctx, events.append)
 
