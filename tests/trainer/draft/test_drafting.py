@@ -15,8 +15,10 @@ from ingest.kernel.errors import UserError
 from ingest.kernel.jobs import CancelToken
 from ingest.kernel.records import Message, ReplyPair
 from tests.trainer.student_helpers import FakeStore, write_lora_adapter
-from trainer.draft import drafting, flags
-from trainer.draft.drafting import Draft, draft, export_eml, parse_variants, reply_subject
+from trainer.draft import drafting, flags, samples
+from trainer.draft.drafting import Draft, draft, parse_variants
+from trainer.draft.eml import reply_subject
+from trainer.draft.eml import export_eml
 from trainer.runtime.pool import get_runtime
 from trainer.voicepack import VoicePack
 
@@ -253,7 +255,7 @@ def test_leak_guard_resamples_then_redacts():
 
     leaky = f"Hiya Sam, grand. By the way {secret}. cheers, W."
     rt, events = RT(["Hiya Sam, all clean here. cheers, W."]), []
-    g, flags = drafting._without_leak(rt, Prompt(), G(leaky), ("leak",), Store(), None,
+    g, flags = samples.without_leak(rt, Prompt(), G(leaky), ("leak",), Store(), None,
                                       temperature=0.7, top_p=0.9, seed=1, cancel=None,
                                       on_token=lambda s: events.append(("token", s)),
                                       on_restart=lambda r: events.append(("restart", r)))
@@ -261,14 +263,14 @@ def test_leak_guard_resamples_then_redacts():
     assert [e[0] for e in events].count("restart") == 1 and streamed(events) == g.text
 
     rt, events = RT([leaky, leaky]), []
-    g, flags = drafting._without_leak(rt, Prompt(), G(leaky), ("leak",), Store(), None,
+    g, flags = samples.without_leak(rt, Prompt(), G(leaky), ("leak",), Store(), None,
                                       temperature=0.7, top_p=0.9, seed=1, cancel=None,
                                       on_token=lambda s: events.append(("token", s)),
                                       on_restart=lambda r: events.append(("restart", r)))
-    assert rt.calls == drafting.LEAK_RETRIES
+    assert rt.calls == samples.LEAK_RETRIES
     assert "redacted" in flags and "leak" not in flags
     assert "vault" not in g.text and "Hiya Sam" in g.text and "cheers, W." in g.text
-    assert [e[0] for e in events].count("restart") == drafting.LEAK_RETRIES + 1
+    assert [e[0] for e in events].count("restart") == samples.LEAK_RETRIES + 1
     assert streamed(events) == g.text and "vault" not in streamed(events)
 
     # a cancel during the resample: the redacted first sample, marked cancelled
@@ -281,7 +283,7 @@ def test_leak_guard_resamples_then_redacts():
             return G(self.texts.pop(0)[:12], "cancelled")
 
     rt = CancellingRT(["Hiya Sam, all clean here. cheers, W."])
-    g, flags = drafting._without_leak(rt, Prompt(), G(leaky), ("leak",), Store(), None,
+    g, flags = samples.without_leak(rt, Prompt(), G(leaky), ("leak",), Store(), None,
                                       temperature=0.7, top_p=0.9, seed=1, cancel=token)
     assert rt.calls == 1 and g.finish_reason == "cancelled" and "redacted" in flags and "vault" not in g.text
 
@@ -323,7 +325,7 @@ def test_a_draft_the_budget_stops_mid_sentence_is_cut_back_or_marked_unfinished(
 
     def run(text, finish="length"):
         events = []
-        g, fl = drafting._sample(RT(text, finish), Prompt(), Scaffold(sign_off="cheers, W."), Store(), None,
+        g, fl = samples.sample(RT(text, finish), Prompt(), Scaffold(sign_off="cheers, W."), Store(), None,
                                  seed=1, temperature=0.7, top_p=0.9, cancel=None,
                                  on_token=lambda s: events.append(("token", s)),
                                  on_restart=lambda r: events.append(("restart", r)), extra={}, opening="Hi Jo,\n\n")
@@ -332,7 +334,7 @@ def test_a_draft_the_budget_stops_mid_sentence_is_cut_back_or_marked_unfinished(
 
     g, fl, shown, restarts = run("Hi Jo,\n\nThe hedge pitch is ours. We will bring the press and some of")
     assert g.text == "Hi Jo,\n\nThe hedge pitch is ours.\n\ncheers, W." and "trimmed" in fl
-    assert restarts == [drafting.TRIM_REASON] and shown == g.text
+    assert restarts == [samples.TRIM_REASON] and shown == g.text
     g, fl, shown, restarts = run("Hi Jo,\n\nWe will bring the press and some of")
     assert "unfinished" in fl and "cheers" not in g.text and not restarts and shown == g.text
     g, fl, _, restarts = run("Hi Jo,\n\nThe hedge pitch is ours. We will bring the press and some of", "stop")
@@ -441,7 +443,7 @@ def test_cancel_during_best_of_n_cancels_every_sample(rt, store, monkeypatch):
     restarts = []
 
     def on_restart(v: str, i: int, reason: str) -> None:
-        if reason == drafting.TRIM_REASON:  # a 12-token sample cut back to a whole sentence
+        if reason == samples.TRIM_REASON:  # a 12-token sample cut back to a whole sentence
             return
         restarts.append(reason)
         token.cancel()
@@ -450,7 +452,7 @@ def test_cancel_during_best_of_n_cancels_every_sample(rt, store, monkeypatch):
                 on_token=lambda *a: None, on_restart=on_restart, cancel=token)
     # one draft (the finished first sample, shown again), and nothing after it
     assert res.cancelled and len(res.drafts) == 1
-    assert restarts == [drafting.RETRY_REASON.format(why="spoke as the sender"), drafting.KEPT_REASON]
+    assert restarts == [samples.RETRY_REASON.format(why="spoke as the sender"), samples.KEPT_REASON]
     d = res.drafts[0]
     assert d.tries == 2 and "cancelled" in d.flags and d.finish_reason == "cancelled" and d.variant == "base"
     assert d.seed == CFG.seed and d.text.strip()
@@ -494,7 +496,7 @@ def test_leak_guard_through_the_real_store_index_and_model(rt, tmp_path):
         assert "leak" in first_flags, f"the model did not copy the sentence this time: {first.text!r}"
         seen = {}
         for temperature in (0.7, 1.2):
-            g, got = drafting._without_leak(rt, prompt, first, first_flags, st, answered.thread,
+            g, got = samples.without_leak(rt, prompt, first, first_flags, st, answered.thread,
                                             temperature=temperature, top_p=0.95, seed=2, cancel=None)
             assert "leak" not in got and leak(g.text, st, exclude_thread=answered.thread).leaked == ()
             assert secret not in g.text
