@@ -36,7 +36,8 @@ from ingest.kernel.errors import UserError
 from ingest.kernel.jobs import CancelToken, Progress, ProgressFn, check, no_progress
 from ingest.kernel.records import Skip, SourceReport
 from ingest.store import derive, state
-from ingest.store.store import Alongside, Store
+from ingest.store.store import Store
+from ingest.store.vectors import Alongside
 
 BATCH = 256
 PARSER: ModuleType | None = None  # tests may point this at a stand-in parser module

@@ -39,7 +39,8 @@ def _import(data: Path, source: Path, limit: int) -> subprocess.CompletedProcess
 
 
 def _state(data: Path) -> dict:
-    from ingest.store.store import KINDS, Store
+    from ingest.store.store import Store
+    from ingest.store.vectors import KINDS
 
     with Store.open(data, chroma_url="") as s:
         out = {

@@ -24,7 +24,8 @@ from ingest.kernel.errors import Cancelled
 from ingest.kernel.jobs import CancelToken, Gate
 from ingest.store.embed import get_embedder
 from ingest.store.importer import run_import
-from ingest.store.store import Alongside, Store
+from ingest.store.store import Store
+from ingest.store.vectors import Alongside
 from tests.ingest.test_import_standin import parser
 from tests.ingest.test_store import ME, _msg
 
