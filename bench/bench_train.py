@@ -72,8 +72,9 @@ def run_side(mode: str, args: argparse.Namespace) -> dict:
     import torch
 
     from trainer.learn.lora.dataset import Formatter, build_examples, pack, pad_batch
+    from trainer.learn.lora.hardware import pick_device, set_threads
     from trainer.learn.lora.hf_load import load_hf
-    from trainer.learn.lora.train import Recipe, TrainSettings, pick_device, set_threads
+    from trainer.learn.lora.train import Recipe, TrainSettings
     from trainer.runtime.models import resolve_model
 
     model, tok = load_hf(resolve_model(args.model).path)

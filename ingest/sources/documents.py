@@ -18,7 +18,7 @@ from typing import Iterator
 
 from ingest.kernel.records import Document, Skip
 from ingest.sources.common import DOC_EXTS, open_ro, split_item, walk_files
-from ingest.sources.normalize import html_to_text
+from ingest.sources.htmltext import html_to_text
 
 MAX_DOC_BYTES = 50 << 20
 _KINDS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",

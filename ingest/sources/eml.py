@@ -16,8 +16,8 @@ from typing import Callable, Iterator
 from ingest.kernel.errors import UserError
 from ingest.kernel.records import Message, Skip
 from ingest.sources.common import looks_like_mail, open_ro, split_item, walk_files
+from ingest.sources.folders import folder_name, is_sent_folder
 from ingest.sources.mime import message_from_bytes
-from ingest.sources.normalize import folder_name, is_sent_folder
 
 MAX_EML = 25 << 20  # a single-file message larger than this is read up to here
 KEEP_OVERSIZED = 2 << 20

@@ -29,8 +29,8 @@ from typing import BinaryIO, Iterator
 
 from ingest.kernel.records import Message, Skip
 from ingest.sources.common import FROM_HEADER, HEADER_LINE, open_ro
+from ingest.sources.folders import folder_name, is_sent_folder
 from ingest.sources.mime import message_from_bytes
-from ingest.sources.normalize import folder_name, is_sent_folder
 
 CHUNK = 4 << 20
 MAX_MESSAGE = 25 << 20

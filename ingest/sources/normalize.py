@@ -1,5 +1,5 @@
-"""Text normalizing: HTML to text, Sent-folder names, and splitting a mail body into
-the author's new text, the quoted/forwarded text, and the signature.
+"""Splitting a mail body into the author's new text, the quoted/forwarded text, and the
+signature (HTML to text is ``htmltext``, Sent-folder names are ``folders``).
 
 Splitting is rule based and line based (fast, explainable). It recognises:
 - quote headers: "On ... wrote:" (several languages, wrapped over two lines),
@@ -21,130 +21,8 @@ from __future__ import annotations
 
 import re
 
-# ---------------------------------------------------------------- Sent folders
-
-SENT_NAMES = frozenset(
-    {
-        "sent", "sent mail", "sent items", "sent messages", "sent email", "sent emails",
-        "sentmail", "sentitems", "sent-mail", "outbox sent",
-        "gesendet", "gesendete objekte", "gesendete elemente", "gesendete nachrichten",
-        "envoyés", "envoyes", "éléments envoyés", "elements envoyes", "messages envoyés",
-        "messages envoyes", "courrier envoyé",
-        "enviados", "enviadas", "elementos enviados", "mensajes enviados", "itens enviados",
-        "inviati", "posta inviata", "elementi inviati", "messaggi inviati",
-        "verzonden", "verzonden items", "verzonden berichten",
-        "skickat", "skickade objekt", "skickade", "sendt", "sendte elementer", "sendte",
-        "lähetetyt", "lahetetyt", "wysłane", "elementy wysłane", "odeslané", "odeslana posta",
-        "отправленные", "送信済み", "送信済みアイテム", "已发送", "已發送", "보낸편지함",
-        "gönderilmiş öğeler", "gönderilenler", "elküldött", "trimise", "απεσταλμένα",
-    }
-)
-_FOLDER_EXT = re.compile(r"\.(mbox|mbx|mbs|txt|eml)$", re.I)
-_FOLDER_SEP = re.compile(r"[_\-.\s]+")
-
-
-def folder_name(name: str) -> str:
-    """A display folder name from a file or Maildir++ folder name.
-
-    >>> folder_name("_sent_mail.mbox"), folder_name(".Sent.2019"), folder_name("Sent Items.mbox")
-    ('_sent_mail', 'Sent/2019', 'Sent Items')
-    """
-    name = _FOLDER_EXT.sub("", name.strip())
-    if name.startswith(".") and len(name) > 1:  # Maildir++ ".Parent.Child"
-        name = name[1:].replace(".", "/")
-    return name
-
-
-def is_sent_folder(name: str) -> bool:
-    """True for Sent folders in common clients and languages, and Gmail labels.
-
-    >>> [is_sent_folder(n) for n in ("Sent.mbox", "_sent_mail", "sent_items", "[Gmail]/Sent Mail",
-    ...  "Gesendet", "Envoyés", "INBOX", "Sent-to-review-later-x")]
-    [True, True, True, True, True, True, False, False]
-    """
-    for part in re.split(r"[/\\.]", _FOLDER_EXT.sub("", name)):
-        key = _FOLDER_SEP.sub(" ", part.replace("[gmail]", "").replace("[Gmail]", "")).strip().lower()
-        if key in SENT_NAMES:
-            return True
-    return False
-
-
-def labels_sent(labels: str) -> bool:
-    """Gmail Takeout ``X-Gmail-Labels``: comma-separated; any Sent label counts."""
-    return any(is_sent_folder(lab.strip().strip('"')) for lab in labels.split(","))
-
 
 # ---------------------------------------------------------------- HTML
-
-_BLOCK = frozenset(
-    "p div br tr li h1 h2 h3 h4 h5 h6 blockquote pre table ul ol hr section article header "
-    "footer address dl dt dd form fieldset center".split()
-)
-_DROP = frozenset("script style head title noscript template svg object iframe".split())
-_SPACES = re.compile(r"[ \t\r\n\f\v\u00a0]+")
-_BLANKS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
-
-
-def html_to_text(html: str) -> str:
-    """Visible text of an HTML mail or document: paragraphs kept, scripts dropped,
-    blockquotes turned into "> " lines so the splitter sees them as quotes.
-
-    >>> html_to_text("<p>Hi <b>Ann</b>,</p><script>x()</script><p>See you<br>soon</p>")
-    'Hi Ann,\\n\\nSee you\\nsoon'
-    """
-    from selectolax.lexbor import LexborHTMLParser
-
-    if not html or not html.strip():
-        return ""
-    try:
-        tree = LexborHTMLParser(html)
-    except Exception:  # noqa: BLE001 - fall back to tag stripping
-        return _BLANKS.sub("\n\n", re.sub(r"<[^>]+>", " ", html)).strip()
-    root = tree.body or tree.root
-    if root is None:
-        return ""
-    out: list[str] = []
-    depth = 0  # blockquote nesting: lines inside get "> " prefixes
-
-    def newline(count: int = 1) -> None:
-        out.append(("\n" + "> " * depth) * count)
-
-    stack: list[tuple[object, bool]] = [(root, False)]
-    while stack:
-        node, leaving = stack.pop()
-        tag = node.tag or ""  # type: ignore[attr-defined]  # None for a processing instruction ("<?php ?>")
-        if leaving:
-            if tag == "blockquote":
-                depth -= 1
-            newline(2 if tag in _PARA else 1)
-            continue
-        if tag == "-text":
-            t = _SPACES.sub(" ", node.text(deep=False) or "")  # type: ignore[attr-defined]
-            if t:
-                out.append(t)
-            continue
-        if not tag or tag in _DROP or tag.startswith(("_", "!")):
-            continue
-        if tag == "br":
-            newline()
-            continue
-        if tag in ("td", "th"):
-            out.append(" ")
-        if tag in _BLOCK:
-            if tag == "blockquote":
-                depth += 1
-            newline()
-            stack.append((node, True))
-        for child in reversed(list(node.iter(include_text=True))):  # type: ignore[attr-defined]
-            stack.append((child, False))
-    lines = [ln.strip() for ln in "".join(out).split("\n")]
-    lines = [">" if ln and not ln.strip("> ") else ln for ln in lines]
-    text = "\n".join(lines)
-    text = re.sub(r"\n(?:>\n)+(?=> ?\S|\n|$)", "\n>\n", text)
-    return _BLANKS.sub("\n\n", text).strip()
-
-
-_PARA = frozenset("p blockquote table ul ol h1 h2 h3 h4 pre".split())
 
 
 # ---------------------------------------------------------------- quotes & signatures

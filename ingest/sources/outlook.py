@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Iterator
 
 from ingest.kernel.records import Message, Skip
+from ingest.sources.folders import folder_name, is_sent_folder
+from ingest.sources.htmltext import html_to_text
 from ingest.sources.mime import decode_bytes, parse_addresses
-from ingest.sources.normalize import folder_name, html_to_text, is_sent_folder, split_body
+from ingest.sources.normalize import split_body
 
 _MAIL_CLASSES = ("ipm.note", "ipm.post", "report.ipm.note", "ipm.schedule.meeting")
 

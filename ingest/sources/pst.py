@@ -15,8 +15,10 @@ from typing import Iterator
 
 from ingest.kernel.errors import UserError
 from ingest.kernel.records import Message, Skip
+from ingest.sources.folders import is_sent_folder
+from ingest.sources.htmltext import html_to_text
 from ingest.sources.mime import message_from_email, parse_bytes
-from ingest.sources.normalize import html_to_text, is_sent_folder, split_body
+from ingest.sources.normalize import split_body
 from ingest.sources.outlook import _MAIL_CLASSES, _as_text, _utc, rtf_to_text
 
 _PR_PST_PASSWORD = 0x67FF

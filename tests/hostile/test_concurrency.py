@@ -1,7 +1,7 @@
 """Two writers on one data dir: they share it safely, or the second refuses clearly.
 
 - two ``ownvoice import`` processes started at the same moment on a fresh data dir;
-- the GUI's import task (``app.gui.tasks.import_paths``, what the GUI worker runs) while
+- the GUI's import workflow (``app.workflows.archive.import_paths``, what the GUI worker runs) while
   a CLI import holds the store, and then after that CLI import was killed.
 
 A refusal must be exit code 2 / ``UserError`` with one line that says another ownvoice
@@ -88,8 +88,8 @@ def test_two_cli_imports_at_once(tmp_path, tiny_mbox):
 
 @pytest.mark.slow
 def test_gui_import_while_a_cli_import_runs(tmp_path):
-    from app.gui.session import Session
-    from app.gui.tasks import import_paths
+    from app.workflows.archive import import_paths
+    from app.workflows.workspace import Workspace
 
     data = tmp_path / "data"
     big = tmp_path / "big.mbox"  # long enough to catch it mid-import even on a slow machine
@@ -101,17 +101,17 @@ def test_gui_import_while_a_cli_import_runs(tmp_path):
             assert cli.poll() is None, cli.communicate()[1][-3000:]
             assert time.monotonic() - t0 < 300, "the CLI import never took the store"
             time.sleep(0.05)
-        session = Session(data_dir=str(data))
+        ws = Workspace(data_dir=str(data))
         t1 = time.monotonic()
         with pytest.raises(UserError) as e:
-            import_paths(session, [str(HOSTILE)], (ME,))
+            import_paths(ws, [str(HOSTILE)], (ME,))
         assert time.monotonic() - t1 < 60  # refused, not queued behind the CLI's import
         assert "already running" in str(e.value).lower()
         cli.kill()  # SIGKILL mid-import: the kernel drops the lock
         cli.wait(timeout=30)
-        reports, _ = import_paths(session, [str(HOSTILE)], (ME,))
+        reports = import_paths(ws, [str(HOSTILE)], (ME,)).reports
         assert reports[0].own + reports[0].others == N_HOSTILE
-        session.close()
+        ws.close()
     finally:
         if cli.poll() is None:
             cli.kill()

@@ -44,7 +44,7 @@ from typing import Any, Sequence
 from ingest.kernel.errors import UserError
 from ingest.kernel.jobs import CancelToken, Progress, ProgressFn, check, no_progress
 from ingest.kernel.records import Message, Skip
-from ingest.sources.normalize import is_sent_folder
+from ingest.sources.folders import is_sent_folder
 from ingest.store import derive, state
 from ingest.store.imap.account import (BATCH, IMAPS_PORT, KEEP, KEYRING_SERVICE, MAX_FETCH, SENT_NAMES, ImapTarget,
                                  _keyring, is_imap_url, is_loopback_host, keyring_forget, keyring_password,

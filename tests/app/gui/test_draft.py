@@ -20,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("fixed_fence")
 @pytest.mark.slow
 def test_draft_two_variants_tinted_with_metrics_and_save_eml(make_window, learned_dir, tmp_path, qtbot):
     w = make_window(tmp_path / "data", src=learned_dir)
-    w.session.config = w.session.config.with_(max_tokens=48)
+    w.ws.config = w.ws.config.with_(max_tokens=48)
     page = w.pages["draft"]
     w.show_page("draft")
     page.refresh()
@@ -101,7 +101,7 @@ def test_demo_drafts_show_what_the_reply_checks_flag(make_window, learned_dir, t
     from trainer.draft.replycheck import CheckContext
 
     w = make_window(tmp_path / "data", src=learned_dir)
-    w.session.config = w.session.config.with_(max_tokens=60)
+    w.ws.config = w.ws.config.with_(max_tokens=60)
     page = w.pages["draft"]
     w.show_page("draft")
     page.refresh()
@@ -125,9 +125,9 @@ def test_demo_drafts_show_what_the_reply_checks_flag(make_window, learned_dir, t
         assert col.chips["usable"].isVisible() == (not d.checks.usable)
     # a draft that speaks as the sender, judged by the real checks over the real store
     msg = page.archive_combo.itemData(page.archive_combo.currentIndex())
-    store = w.session.store()
+    store = w.ws.store()
     bad = "Dear Wren,\n\nI'm Joanna and the pitch is £317.\n\nBest wishes,\nJoanna Pryce"
-    ctx = CheckContext.build(msg, store=store, me=w.session.config.me, thread=store.thread(msg))
+    ctx = CheckContext.build(msg, store=store, me=w.ws.config.me, thread=store.thread(msg))
     page.drafts[("base", 0)] = replace(d, text=bad, checks=ctx.check(bad))
     page.edited.pop(("base", 0), None)
     page.show_draft("base")
@@ -149,7 +149,7 @@ def test_an_edited_draft_is_kept_linked_to_the_sent_reply_and_learned(make_windo
     from tests.conftest import DEMO_ME
 
     w = make_window(tmp_path / "data", src=learned_dir)
-    w.session.config = w.session.config.with_(max_tokens=24)
+    w.ws.config = w.ws.config.with_(max_tokens=24)
     page = w.pages["draft"]
     w.show_page("draft")
     page.refresh()
@@ -169,7 +169,7 @@ def test_an_edited_draft_is_kept_linked_to_the_sent_reply_and_learned(make_windo
     page.save_eml("base", str(tmp_path / "reply.eml"))
     wait_idle(qtbot, w, timeout_ms=120_000)
     assert "kept as your writing" in page.edit_note.text(), page.edit_note.text()
-    store = w.session.store()
+    store = w.ws.store()
     (e,) = edits(store)
     assert (e.draft, e.final, e.variant, e.how, e.sent) == (draft, final, "base", "eml", "")
     assert any(p.source == EDITS and p.message_id == msg.id for p in store.reply_pairs())

@@ -15,8 +15,8 @@ from ingest.kernel.errors import UserError
 from ingest.kernel.records import Document, Message, Skip
 from ingest.sources import detect_kind, iter_source
 from ingest.sources.common import split_item, walk_files
-from ingest.sources.registry import sniff
 from ingest.sources.mbox import scan
+from ingest.sources.registry import sniff
 
 
 def _digest(paths: list[Path]) -> dict[Path, str]:

@@ -9,8 +9,10 @@ import pytest
 
 from ingest.kernel.records import Message, Skip
 from ingest.sources import iter_source
+from ingest.sources.folders import is_sent_folder
+from ingest.sources.htmltext import html_to_text
 from ingest.sources.mime import decode_bytes, decode_header, lookup_codec, message_from_bytes, parse_date
-from ingest.sources.normalize import html_to_text, is_sent_folder, quoted_blocks, split_body
+from ingest.sources.normalize import quoted_blocks, split_body
 
 # ---------------------------------------------------------------- HTML
 

@@ -100,7 +100,7 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
     progress(Progress("train", 0, None, message="loading the base model"))
     import torch
 
-    from trainer.learn.lora.train import pick_device
+    from trainer.learn.lora.hardware import pick_device
 
     device = pick_device(str(opts.get("device") or getattr(ctx.config, "device", "auto") or "auto"))
     # bf16 base weights on a GPU that supports them (LoRA weights stay float32 in peft)

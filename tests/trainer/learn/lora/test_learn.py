@@ -80,8 +80,8 @@ def test_lora_trains_on_exactly_the_drafting_prompt(tmp_path):
     from trainer.draft.prompt import build_prompt, fixed_boundary
     from trainer.learn.lora import drafting_frame
     from trainer.learn.lora.dataset import Formatter
-    from trainer.runtime.pool import get_runtime
     from trainer.runtime.models import resolve_model
+    from trainer.runtime.pool import get_runtime
 
     info = resolve_model("smollm2")
     tok = AutoTokenizer.from_pretrained(str(info.path.parent), gguf_file=info.path.name)

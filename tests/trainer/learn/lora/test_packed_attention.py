@@ -73,7 +73,7 @@ def test_same_hidden_states_as_the_masked_sdpa_path(name):
 def test_only_stock_sdpa_models_are_switched():
     from types import SimpleNamespace
 
-    from trainer.learn.lora.train import use_packed_attention
+    from trainer.learn.lora.hardware import use_packed_attention
 
     calls = []
 

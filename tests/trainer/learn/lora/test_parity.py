@@ -80,8 +80,8 @@ def _tokens(tok):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["smollm2", "gemma3"])
 def test_torch_and_llamacpp_agree_with_adapter(name, tmp_path):
-    from trainer.runtime.pool import drop_runtimes, get_runtime
     from trainer.runtime.models import resolve_model
+    from trainer.runtime.pool import drop_runtimes, get_runtime
 
     info = resolve_model(name)
     facts = gguf_facts(info.path)
@@ -111,8 +111,8 @@ def test_torch_and_llamacpp_agree_with_adapter(name, tmp_path):
 def test_llama_export_without_qk_permutation_fails_parity(tmp_path):
     """The q/k permutation is what makes SmolLM2's adapter right: leave it out and
     the adapter's effect in llama.cpp no longer matches torch's."""
-    from trainer.runtime.pool import drop_runtimes, get_runtime
     from trainer.runtime.models import resolve_model
+    from trainer.runtime.pool import drop_runtimes, get_runtime
 
     info = resolve_model("smollm2")
     facts = gguf_facts(info.path)
