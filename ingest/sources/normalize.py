@@ -22,11 +22,7 @@ from __future__ import annotations
 import re
 
 
-# ---------------------------------------------------------------- HTML
-
-
 # ---------------------------------------------------------------- quotes & signatures
-
 _WROTE = re.compile(
     r"^(?:On|Le|Am|El|Il|Op|Den|Em|W dniu|Dne|En)\b.{0,300}?"
     r"(?:wrote|writes|a écrit|schrieb\s+[^:\n]{1,120}:|schrieb|escribió|ha scritto|schreef|skrev|escreveu|"
