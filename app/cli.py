@@ -1,8 +1,10 @@
 """The ``ownvoice`` command line.
 
 Each subcommand lives in its own module under ``app/commands`` and exposes
-``register(subparsers)``; the parser it adds sets ``func=run(args, ctx)``. Modules are
-discovered, so adding a command touches no shared file.
+``register(subparsers)``; the parser it adds sets ``func=run(args, ws, term)``: the
+``app.workflows.workspace.Workspace`` (config, data dir, store, voice pack; closed when
+the command ends) and the ``app.commands.terminal.Terminal`` it prints with. Modules
+are discovered, so adding a command touches no shared file.
 
 Errors: a ``UserError`` prints one line (what happened, what to do) and exits 2;
 Ctrl-C exits 130 after the job stops at its next step.
@@ -16,7 +18,8 @@ import pkgutil
 import sys
 from typing import Sequence
 
-from app.context import Context
+from app.commands.terminal import Terminal
+from app.workflows.workspace import Workspace
 from ingest.kernel.errors import Cancelled, UserError
 from ingest.kernel.privacy import lock_down
 
@@ -71,23 +74,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        ctx = Context.create(data_dir=args.data_dir)
-        if args.allow_remote_store:
-            ctx.config = ctx.config.with_(allow_remote_store=True)
-    except UserError as e:  # a broken config.toml: there is no context to print with yet
+        ws = Workspace.create(data_dir=args.data_dir, allow_remote_store=args.allow_remote_store)
+    except UserError as e:  # a broken config.toml: there is no terminal to print with yet
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code
+    term = Terminal()
     try:
-        rc = args.func(args, ctx)
+        with ws:
+            rc = args.func(args, ws, term)
         return int(rc or 0)
     except UserError as e:
-        ctx.error(str(e))
+        term.error(str(e))
         return e.exit_code
     except Cancelled:
-        ctx.error("Cancelled. Run the same command again to resume where it stopped.")
+        term.error("Cancelled. Run the same command again to resume where it stopped.")
         return 130
     except KeyboardInterrupt:
-        ctx.error("Interrupted. Run the same command again to resume where it stopped.")
+        term.error("Interrupted. Run the same command again to resume where it stopped.")
         return 130
     except BrokenPipeError:
         return 0

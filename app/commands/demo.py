@@ -17,8 +17,11 @@ import os
 import time
 from pathlib import Path
 
-from app.context import Context
+from app.commands.learn import print_summary
+from app.commands.terminal import Terminal
 from app.paths import resources_dir
+from app.workflows import archive, drafting, evaluation, voice
+from app.workflows.workspace import Workspace
 
 DEMO_ME = ("wren@halloway-cider.example", "wren.halloway@fastmail.example")
 DEMO_FILES = ("Sent.mbox", "Inbox.mbox", "documents")
@@ -41,82 +44,72 @@ def _has_display() -> bool:
         os.environ.get("QT_QPA_PLATFORM", "") != "offscreen"
 
 
-def run(args: argparse.Namespace, ctx: Context) -> int:
+def run(args: argparse.Namespace, ws: Workspace, term: Terminal) -> int:
     from rich.panel import Panel
     from rich.rule import Rule
 
-    from ingest.kernel.config import load_config, resolve_data_dir
+    from ingest.kernel.config import resolve_data_dir
     from ingest.kernel.errors import UserError
-    from ingest.store.importer import import_sources
-    from ingest.store.store import Store
-    from trainer.draft.drafting import draft
-    from trainer.evaluate.harness import evaluate
-    from trainer.learn.routes import LearnContext, learn, parse_routes
-    from trainer.score.scorer import VoiceScorer
-    from trainer.voicepack import VoicePack
 
     demo_dir = resources_dir() / "demo"  # looked up now, not at import: `--help` works without it
     if not (demo_dir / "Sent.mbox").exists():
         raise UserError(f"The demo archive is missing from {demo_dir}.", hint="Reinstall ownvoice.")
-    explicit = bool(ctx.config.data_dir)
-    data_dir = ctx.data_dir if explicit else resolve_data_dir(ctx.config.with_(
-        data_dir=str(resolve_data_dir(ctx.config) / "demo")))
-    cfg = ctx.config.with_(me=DEMO_ME, max_tokens=args.max_tokens, data_dir=str(data_dir))
-    con = ctx.console
+    explicit = bool(ws.config.data_dir)
+    data_dir = ws.data_dir if explicit else resolve_data_dir(ws.config.with_(
+        data_dir=str(resolve_data_dir(ws.config) / "demo")))
+    cfg = ws.config.with_(me=DEMO_ME, max_tokens=args.max_tokens, data_dir=str(data_dir))
+    con = term.console
     timings: dict[str, float] = {}
     con.print(Rule("[bold]ownvoice demo[/]: Wren Halloway, cider maker (fictional)"))
     con.print(f"data directory: {data_dir}")
-    with Store.open(data_dir) as store, ctx.progress() as (progress, cancel):
+    with Workspace(cfg) as demo, term.progress() as (progress, cancel):
         t0 = time.perf_counter()
-        reports = import_sources([demo_dir / f for f in DEMO_FILES], store, list(DEMO_ME), progress=progress, cancel=cancel)
-        store.embed_rest(progress, cancel)  # the search index too: the demo archive is small
+        imported = archive.import_paths(demo, [str(demo_dir / f) for f in DEMO_FILES], DEMO_ME,
+                                        progress=progress, cancel=cancel)
+        archive.embed_rest(demo, progress=progress, cancel=cancel)  # the search index too: the archive is small
         timings["import_s"] = time.perf_counter() - t0
-        _print_import(ctx, reports)
+        _print_import(term, imported.reports)
 
         t0 = time.perf_counter()
-        pack = VoicePack.open(data_dir, cfg.voicepack)
         routes = "rag,pld,lora" if args.lora_steps > 0 else "rag,pld"
-        lctx = LearnContext(store=store, pack=pack, config=cfg, data_dir=data_dir,
-                            options={"max_steps": args.lora_steps, "grad_accum": 1, "seq_len": 384,
-                                     "rounds": 1, "explain_pairs": args.pld_pairs, "validation": 4,
-                                     "model": cfg.model})
-        learned = learn(parse_routes(routes), lctx, progress, cancel)
+        learned = voice.learn(demo, routes, {"max_steps": args.lora_steps, "grad_accum": 1, "seq_len": 384,
+                                             "rounds": 1, "explain_pairs": args.pld_pairs, "validation": 4},
+                              progress=progress, cancel=cancel)
         timings["learn_s"] = time.perf_counter() - t0
-        _print_learned(ctx, learned)
+        print_summary(term, learned)
 
         t0 = time.perf_counter()
-        scorer = VoiceScorer.load(pack)
         variants = ["base", "rag", "pld"] + (["lora", "full"] if args.lora_steps > 0 else [])
         drafted = []
         for mid in DEMO_TARGETS:
-            msg = store.by_message_id(mid)
-            if msg is None:
-                ctx.warn(f"demo message <{mid}> not found in the store; skipped")
+            try:
+                msg = drafting.stored_message(demo, mid)
+            except UserError:
+                term.warn(f"demo message <{mid}> not found in the store; skipped")
                 continue
-            res = draft(msg, variants=variants, n=1, store=store, pack=pack, config=cfg,
-                        progress=progress, cancel=cancel)
-            drafted.append(res)
+            drafted.append(drafting.draft(demo, msg, variants, 1, partial=True, progress=progress, cancel=cancel))
         timings["draft_s"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        report = evaluate(store, pack, cfg, variants=tuple(variants), n=1, limit=args.eval_limit,
-                          progress=progress, cancel=cancel)
+        report = evaluation.evaluate(demo, 0.1, variants, 1, args.eval_limit, resume=False,
+                                     progress=progress, cancel=cancel).report
         timings["eval_s"] = time.perf_counter() - t0
 
-    for res in drafted:
+    for scored in drafted:
+        res = scored.result
         m = res.message
         con.print(Rule(f"Re: {m.subject}  (from {m.sender_name or m.sender})"))
         con.print(Panel(m.text.strip()[:900] or m.body.strip()[:900], title="the message", border_style="dim"))
         for d in res.drafts:
-            s = scorer.score_text(d.text)
-            _print_draft(ctx, d, s)
+            sc = scored.scores.get((d.variant, d.sample))
+            _print_draft(term, d, sc.score if sc is not None else None)
         for v, why in res.unavailable.items():
             con.print(f"[yellow]{v}[/]: not available ({why})")
-    _print_eval(ctx, report)
+    _print_eval(term, report)
     con.print(f"timings: " + ", ".join(f"{k}={v:.0f}s" for k, v in timings.items()))
     if args.json:
-        ctx.print_json({"timings": timings, "learn": learned,
-                        "eval": report.to_json() if hasattr(report, "to_json") else None})
+        term.print_json({"timings": timings, "learn": learned,
+                         "eval": report.to_json() if hasattr(report, "to_json") else None})
     if not args.no_gui and _has_display():
         from app.gui.main import main as gui_main
 
@@ -124,7 +117,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _print_import(ctx: Context, reports) -> None:  # noqa: ANN001
+def _print_import(term: Terminal, reports) -> None:  # noqa: ANN001
     from rich.table import Table
 
     t = Table(title="Imported")
@@ -133,37 +126,31 @@ def _print_import(ctx: Context, reports) -> None:  # noqa: ANN001
     for r in reports:
         t.add_row(Path(r.path).name, r.kind, str(r.seen), str(r.own), str(r.others), str(r.duplicates),
                   str(r.pairs), str(len(r.skipped)))
-    ctx.console.print(t)
+    term.console.print(t)
 
 
-def _print_learned(ctx: Context, learned: dict) -> None:
-    from app.commands.learn import _print_summary
-
-    _print_summary(ctx, learned)
-
-
-def _print_draft(ctx: Context, d, score) -> None:  # noqa: ANN001
+def _print_draft(term: Terminal, d, score) -> None:  # noqa: ANN001
     from rich.text import Text
 
-    head = f"[bold]{d.variant}[/]  ACC={_f(score.acc)} IC={_f(score.ic)}  {d.tokens} tokens, " \
+    head = f"[bold]{d.variant}[/]  ACC={_f(score.acc if score else None)} IC={_f(score.ic if score else None)}  {d.tokens} tokens, " \
            f"{d.tokens_per_second:.0f} tok/s" + (f"  [red]flags: {', '.join(d.flags)}[/]" if d.flags else "")
     if d.checks is not None:
         head += "  [green]usable[/]" if d.checks.usable else "  [red]not usable[/]"
-    ctx.console.print(head)
+    term.console.print(head)
     text = Text()
-    for a in score.scores:
+    for a in (score.scores if score else ()):
         colour = "green" if a.score >= 1 + 8 / 3 else ("yellow" if a.score >= 1 + 4 / 3 else "red")
         text.append(a.atom.text, style=colour)
         text.append(" ")
-    ctx.console.print(text if score.scores else d.text)
+    term.console.print(text if score and score.scores else d.text)
     for sp in (d.checks.spans() if d.checks is not None else ()):
-        ctx.console.print(f"  [red]{sp.text!r}[/]: {sp.reason}", highlight=False)
+        term.console.print(f"  [red]{sp.text!r}[/]: {sp.reason}", highlight=False)
     for ask in (d.checks.unanswered if d.checks is not None else ()):
-        ctx.console.print(f"  [yellow]not answered:[/] {ask}", highlight=False)
-    ctx.console.print()
+        term.console.print(f"  [yellow]not answered:[/] {ask}", highlight=False)
+    term.console.print()
 
 
-def _print_eval(ctx: Context, report) -> None:  # noqa: ANN001
+def _print_eval(term: Terminal, report) -> None:  # noqa: ANN001
     from rich.table import Table
 
     data = report.to_json() if hasattr(report, "to_json") else report
@@ -173,7 +160,7 @@ def _print_eval(ctx: Context, report) -> None:  # noqa: ANN001
         t.add_column(c)
     for row in data.get("rows", []):
         t.add_row(*[row[c] if c == "variant" else _f(row.get(c)) for c in cols])
-    ctx.console.print(t)
+    term.console.print(t)
 
 
 def _f(v) -> str:  # noqa: ANN001

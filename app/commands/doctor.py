@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from app.context import Context
+from app.commands.terminal import Terminal
+from app.workflows.workspace import Workspace
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -13,15 +14,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace, ctx: Context) -> int:
+def run(args: argparse.Namespace, ws: Workspace, term: Terminal) -> int:
     from rich.table import Table
 
     from app.doctor import run_checks
 
-    checks = run_checks(ctx.config)
+    checks = run_checks(ws.config)
     failed = [c for c in checks if not c.ok and c.level == "error"]
     if args.json:
-        ctx.print_json({"ok": not failed, "checks": [c.to_json() for c in checks]})
+        term.print_json({"ok": not failed, "checks": [c.to_json() for c in checks]})
     else:
         t = Table(show_header=True, title="ownvoice doctor")
         for col in ("check", "", "detail", "how to fix"):
@@ -29,6 +30,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         for c in checks:
             mark = "[green]ok[/]" if c.ok else ("[red]FAIL[/]" if c.level == "error" else "[yellow]warn[/]")
             t.add_row(c.name, mark, c.detail, c.fix)
-        ctx.console.print(t)
-        ctx.console.print("[green]All good.[/]" if not failed else f"[red]{len(failed)} problem(s) to fix.[/]")
+        term.console.print(t)
+        term.console.print("[green]All good.[/]" if not failed else f"[red]{len(failed)} problem(s) to fix.[/]")
     return 1 if failed else 0

@@ -2,7 +2,9 @@
 
 The message to answer comes from an .eml file (``--reply-to``, only read), the store
 (``--message-id``: the Message-ID header or the store id) or the command line
-(``--text``). ``--save DIR`` writes each draft as an .eml reply.
+(``--text``). Each draft is scored as the Draft page scores it (``app.workflows.drafting``):
+ACC and IC in the summary, the atom scores and RC in ``--json``. ``--save DIR`` writes
+each draft as an .eml reply.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from app.context import Context
+from app.commands.terminal import Terminal
+from app.workflows import drafting
+from app.workflows.workspace import Workspace
 from ingest.kernel.errors import UserError
-from ingest.kernel.records import Message
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,127 +45,83 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def runtime_settings(cfg, args: argparse.Namespace):  # noqa: ANN001, ANN201 - Config in, Config out
-    """``cfg`` with --gpu-layers, --context and --threads applied."""
-    from ingest.kernel.config import parse_gpu_layers
-
-    kw = {}
-    if getattr(args, "gpu_layers", None) is not None:
-        kw["gpu_layers"] = parse_gpu_layers(args.gpu_layers, where="--gpu-layers")
-    if getattr(args, "context", None) is not None:
-        if args.context < 256:
-            raise UserError(f"--context {args.context} is too small.", hint="Use 256 tokens or more (2048 is usual).")
-        kw["context"] = args.context
-    if getattr(args, "threads", None) is not None:
-        kw["threads"] = max(0, args.threads)
-    return cfg.with_(**kw) if kw else cfg
-
-
-def message_from_file(path: str) -> Message:
-    """Parse one .eml file with the importer's parser (the file is only read)."""
-    from ingest.sources import read_message
-
-    return read_message(path, hint="Pass an .eml file saved from your mail client.")
-
-
-def _open_store(ctx: Context, required: bool):  # noqa: ANN202
-    from ingest.store.store import Store
-
-    if not required and not (ctx.data_dir / "state.sqlite").exists():
-        return None
-    return Store.open(ctx.data_dir)
-
-
-def _open_pack(ctx: Context, name: str | None):  # noqa: ANN202
-    from trainer.voicepack import VoicePack
-
-    p = ctx.data_dir / "voicepacks" / (name or ctx.config.voicepack)
-    return VoicePack.load(p) if (p / "manifest.json").exists() else None
-
-
-def run(args: argparse.Namespace, ctx: Context) -> int:
-    from trainer.draft.drafting import draft, export_eml, parse_variants
+def run(args: argparse.Namespace, ws: Workspace, term: Terminal) -> int:
+    from trainer.draft.drafting import parse_variants
 
     variants = parse_variants(args.variants) if args.variants else None
-    store = _open_store(ctx, required=bool(args.message_id))
-    try:
-        if args.message_id:
-            mid = args.message_id.strip()
-            message = store.by_message_id(mid) or store.get(mid)
-            if message is None:
-                raise UserError(f"No stored message has the Message-ID or id {mid!r}.",
-                                hint="Check the id (`ownvoice search` shows ids), or use --reply-to FILE.eml.")
-        elif args.reply_to:
-            message = message_from_file(args.reply_to)
-        else:
-            if not args.text.strip():
-                raise UserError("--text is empty.", hint="Pass the message to answer.")
-            message = Message(source="cli", item="text", body=args.text, text=args.text)
-        pack = _open_pack(ctx, args.pack)
-        from ingest.store.store import with_identity
-
-        cfg = with_identity(ctx.config, store) if store is not None else ctx.config  # the store's user
-        cfg = runtime_settings(cfg, args)
-        if args.save and not cfg.me:
-            raise UserError("--save needs your address for the From line, and none is known.",
-                            hint="Import your mail with --me ADDR (or set `me` in config.toml).")
-        stream = _Streamer(ctx) if not args.json else None
-        with ctx.progress(quiet=True) as (progress, cancel):
-            result = draft(message, variants=variants, n=args.n, store=store, pack=pack, config=cfg,
-                           on_token=stream.token if stream else None,
-                           on_restart=stream.restart if stream else None, progress=progress, cancel=cancel,
-                           model=args.model, max_tokens=args.max_tokens, temperature=args.temperature,
-                           seed=args.seed)
-        if stream:
-            stream.end()
-    finally:
-        if store is not None:
-            store.close()
-    saved = []
-    if args.save:
-        for d in result.drafts:
-            saved.append(str(export_eml(d, result.message, cfg, Path(args.save))))
-    if args.json:
-        ctx.print_json(_json(result, saved))
+    if args.message_id:
+        message = drafting.stored_message(
+            ws, args.message_id, hint="Check the id (`ownvoice search` shows ids), or use --reply-to FILE.eml.")
+    elif args.reply_to:
+        message = drafting.message_from_eml(args.reply_to, hint="Pass an .eml file saved from your mail client.")
     else:
-        _summary(ctx, result, saved)
+        if not args.text.strip():
+            raise UserError("--text is empty.", hint="Pass the message to answer.")
+        message = drafting.message_from_text(args.text)
+    cfg = drafting.runtime_settings(drafting.draft_config(ws), gpu_layers=args.gpu_layers, context=args.context,
+                                    threads=args.threads)
+    if args.save and not cfg.me:
+        raise UserError("--save needs your address for the From line, and none is known.",
+                        hint="Import your mail with --me ADDR (or set `me` in config.toml).")
+    stream = _Streamer(term) if not args.json else None
+    with term.progress(quiet=True) as (progress, cancel):
+        scored = drafting.draft(ws, message, variants, args.n, on_token=stream.token if stream else None,
+                                on_restart=stream.restart if stream else None, config=cfg, pack=args.pack,
+                                model=args.model, max_tokens=args.max_tokens, temperature=args.temperature,
+                                seed=args.seed, partial=True, progress=progress, cancel=cancel)
+    if stream:
+        stream.end()
+    result = scored.result
+    saved = [str(drafting.export_eml(ws, d, result.message, Path(args.save), cfg)) for d in result.drafts] \
+        if args.save else []
+    if args.json:
+        term.print_json(_json(scored, saved))
+    else:
+        _summary(term, scored, saved)
     return 130 if result.cancelled else 0
 
 
 class _Streamer:
     """Prints tokens as they come, with a rule before each variant/sample."""
 
-    def __init__(self, ctx: Context) -> None:
-        self.ctx, self.current = ctx, None
+    def __init__(self, term: Terminal) -> None:
+        self.term, self.current = term, None
 
     def token(self, variant: str, sample: int, text: str) -> None:
         if (variant, sample) != self.current:
             if self.current is not None:
-                self.ctx.console.print()
-            self.ctx.console.rule(f"[bold]{variant}[/] #{sample + 1}", align="left")
+                self.term.console.print()
+            self.term.console.rule(f"[bold]{variant}[/] #{sample + 1}", align="left")
             self.current = (variant, sample)
-        self.ctx.console.print(text, end="", markup=False, highlight=False, soft_wrap=True)
+        self.term.console.print(text, end="", markup=False, highlight=False, soft_wrap=True)
 
     def restart(self, variant: str, sample: int, reason: str) -> None:
         """The draft streamed so far is thrown away: say why, then stream its replacement."""
         if self.current is not None:
-            self.ctx.console.print()
-        self.ctx.console.rule(f"[bold]{variant}[/] #{sample + 1} [yellow]{reason}[/]", align="left")
+            self.term.console.print()
+        self.term.console.rule(f"[bold]{variant}[/] #{sample + 1} [yellow]{reason}[/]", align="left")
         self.current = (variant, sample)
 
     def end(self) -> None:
         if self.current is not None:
-            self.ctx.console.print()
+            self.term.console.print()
 
 
-def _json(result, saved: list[str]) -> dict:  # noqa: ANN001
+def _json(scored: drafting.ScoredDrafts, saved: list[str]) -> dict:
+    result = scored.result
     m = result.message
+    drafts = []
+    for d in result.drafts:
+        sc = scored.scores.get((d.variant, d.sample))
+        drafts.append({**d.to_json(), "score": sc.to_json() if sc is not None else None})
     return {
         "message": {"id": m.id, "message_id": m.message_id, "subject": m.subject, "sender": m.sender,
                     "thread": m.thread},
         "model": result.model,
         "backend": result.backend,
-        "drafts": [d.to_json() for d in result.drafts],
+        "drafts": drafts,
+        "rc": scored.rc,
+        "scorer_note": scored.scorer_note,
         "unavailable": result.unavailable,
         "cancelled": result.cancelled,
         "notes": list(result.notes),
@@ -171,27 +130,43 @@ def _json(result, saved: list[str]) -> dict:  # noqa: ANN001
     }
 
 
-def _summary(ctx: Context, result, saved: list[str]) -> None:  # noqa: ANN001
+def _f(v) -> str:  # noqa: ANN001
+    return "n/a" if v is None else f"{v:.2f}"
+
+
+def _summary(term: Terminal, scored: drafting.ScoredDrafts, saved: list[str]) -> None:
+    result = scored.result
     for d in result.drafts:
         bits = f"{d.variant} #{d.sample + 1}: {d.tokens} tokens, {d.tokens_per_second:.0f} tok/s"
+        sc = scored.scores.get((d.variant, d.sample))
+        if sc is not None:
+            bits += f", ACC {_f(sc.score.acc)} IC {_f(sc.score.ic)}"
+            if sc.leaked:
+                bits += f", [bold red]{len(sc.leaked)} leaked[/]"
         if d.flags:
             bits += " - [bold yellow]" + ", ".join(d.flags) + "[/]"
         if d.checks is not None:
             bits += " - " + ("[green]usable[/]" if d.checks.usable else "[red]not usable[/]")
             if d.tries > 1:
                 bits += f" (best of {d.tries} samples)"
-        ctx.err.print(bits)
+        term.err.print(bits)
         for sp in (d.checks.spans() if d.checks is not None else ()):
-            ctx.err.print(f"    {sp.text!r}: {sp.reason}", markup=False, highlight=False)
+            term.err.print(f"    {sp.text!r}: {sp.reason}", markup=False, highlight=False)
         for ask in (d.checks.unanswered if d.checks is not None else ()):
-            ctx.err.print(f"    not answered: {ask}", markup=False, highlight=False)
+            term.err.print(f"    not answered: {ask}", markup=False, highlight=False)
+    for v, rc in sorted(scored.rc.items()):
+        if rc is not None:
+            term.err.print(f"{v}: RC {rc:.2f} over {sum(1 for d in result.drafts if d.variant == v)} samples",
+                           highlight=False)
+    if scored.scorer_note and result.drafts:
+        term.err.print(f"[dim]unscored: {scored.scorer_note}[/]", highlight=False)
     for v, why in result.unavailable.items():
-        ctx.warn(f"{v} not drafted: {why}")
+        term.warn(f"{v} not drafted: {why}")
     if result.register:
-        ctx.err.print(result.register["describe"], markup=False, highlight=False)
+        term.err.print(result.register["describe"], markup=False, highlight=False)
     for n in result.notes:
-        ctx.err.print(f"[dim]{n}[/]")
+        term.err.print(f"[dim]{n}[/]")
     for s in saved:
-        ctx.err.print(f"saved {s}")
+        term.err.print(f"saved {s}")
     if result.cancelled:
-        ctx.error("Cancelled: the drafts above are what was written before the stop.")
+        term.error("Cancelled: the drafts above are what was written before the stop.")

@@ -3,8 +3,8 @@
     ownvoice edit --message-id ID --final FILE|- [--draft FILE] [--variant V]
     ownvoice edit --list [--json]
 
-The same library call the Draft page makes when an edited draft is saved, copied or
-opened in the mail client (``ingest.store.edits.record``): the final text becomes one of
+The same workflow the Draft page calls when an edited draft is saved, copied or
+opened in the mail client (``app.workflows.drafting.record_edit``): the final text becomes one of
 your messages in the source ``edits`` (``forget edits`` removes them all), paired with
 the message it answers, for the next ``learn``. ``--list`` shows each kept edit and
 whether the reply you really sent has been found since (by In-Reply-To / References).
@@ -16,7 +16,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.context import Context
+from app.commands.terminal import Terminal
+from app.workflows import drafting
+from app.workflows.workspace import Workspace
 from ingest.kernel.errors import UserError
 
 
@@ -41,41 +43,31 @@ def _read(path: str) -> str:
         raise UserError(f"Cannot read {p}: {e.strerror or e}.", hint="Pass a text file, or - for standard input.") from e
 
 
-def run(args: argparse.Namespace, ctx: Context) -> int:
-    from ingest.store.edits import edits, record, summary
-    from ingest.store.store import Store, with_identity
-
+def run(args: argparse.Namespace, ws: Workspace, term: Terminal) -> int:
     if args.final == "-" and args.draft == "-":
         raise UserError("--final and --draft cannot both read standard input.", hint="Pass one of them as a file.")
     if not args.list and not (args.message_id and args.final):
         raise UserError("Pass --message-id and --final, or --list.",
                         hint="e.g. ownvoice edit --message-id '<abc@host>' --final reply.txt")
-    with Store.open(ctx.data_dir, chroma_url=ctx.config.chroma_url,
-                    allow_remote=ctx.config.allow_remote_store) as store:
-        if args.list:
-            kept = edits(store)
-            if args.json:
-                ctx.print_json({**summary(store), "edits": [e.to_json() for e in kept]})
-                return 0
-            if not kept:
-                ctx.console.print("No edits kept yet.")
-            for e in kept:
-                state = "sent version found" if e.sent else "not sent yet (or not imported)"
-                ctx.console.print(f"{e.saved_at[:16].replace('T', ' ')}  {e.subject or '(no subject)'}  "
-                                  f"[{e.variant or '?'}]  {state}", markup=False, highlight=False)
+    if args.list:
+        kept = drafting.kept_edits(ws)
+        if args.json:
+            term.print_json({**kept.summary, "edits": [e.to_json() for e in kept.edits]})
             return 0
-        mid = args.message_id.strip()
-        message = store.by_message_id(mid) or store.get(mid)
-        if message is None:
-            raise UserError(f"No stored message has the Message-ID or id {mid!r}.",
-                            hint="Check the id (`ownvoice search` shows ids).")
-        me = tuple(with_identity(ctx.config, store).me or ())
-        kept_id = record(store, message, draft=_read(args.draft) if args.draft else "", final=_read(args.final),
-                         variant=args.variant, how="cli", me=me[0] if me else "")
-        out = {"kept": kept_id is not None, "id": kept_id, **summary(store)}
+        if not kept.edits:
+            term.console.print("No edits kept yet.")
+        for e in kept.edits:
+            state = "sent version found" if e.sent else "not sent yet (or not imported)"
+            term.console.print(f"{e.saved_at[:16].replace('T', ' ')}  {e.subject or '(no subject)'}  "
+                               f"[{e.variant or '?'}]  {state}", markup=False, highlight=False)
+        return 0
+    message = drafting.stored_message(ws, args.message_id)
+    kept_id = drafting.record_edit(ws, message, _read(args.draft) if args.draft else "", _read(args.final),
+                                   args.variant, "cli")
+    out = {"kept": kept_id is not None, "id": kept_id, **drafting.edit_summary(ws)}
     if args.json:
-        ctx.print_json(out)
+        term.print_json(out)
     else:
-        ctx.console.print("Kept: the next `ownvoice learn` learns from it." if out["kept"]
-                          else "Nothing new to keep (empty, or kept before).")
+        term.console.print("Kept: the next `ownvoice learn` learns from it." if out["kept"]
+                           else "Nothing new to keep (empty, or kept before).")
     return 0

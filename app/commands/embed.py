@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import argparse
 
-from app.context import Context
+from app.commands.terminal import Terminal
+from app.workflows import archive
+from app.workflows.workspace import Workspace
+from ingest.kernel.errors import Cancelled
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,31 +24,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace, ctx: Context) -> int:
-    from app.coverage import describe
-    from ingest.kernel.errors import Cancelled
-    from ingest.store.importer import disk_errors
-    from ingest.store.store import Store
-
+def run(args: argparse.Namespace, ws: Workspace, term: Terminal) -> int:
     embedded = 0
     stopped = False
-    with Store.open(ctx.data_dir, chroma_url=ctx.config.chroma_url,
-                    allow_remote=ctx.config.allow_remote_store) as store:
-        if not args.status and store.coverage()["remaining"]:
-            with ctx.progress(quiet=args.json) as (progress, cancel):
-                try:
-                    with disk_errors(store.data_dir):
-                        embedded = store.embed_rest(progress, cancel)
-                except Cancelled:
-                    stopped = True
-        coverage = store.coverage()
+    if not args.status and archive.coverage(ws)["remaining"]:
+        with term.progress(quiet=args.json) as (progress, cancel):
+            try:
+                embedded = archive.embed_rest(ws, progress=progress, cancel=cancel).embedded
+            except Cancelled:
+                stopped = True
+    coverage = archive.coverage(ws)
     if args.json:
-        ctx.print_json({"embedded": embedded, "stopped": stopped, "coverage": coverage})
+        term.print_json({"embedded": embedded, "stopped": stopped, "coverage": coverage})
         return 0
     if coverage["remaining"]:
-        ctx.console.print(describe(coverage, stopped=True), markup=False)
+        term.console.print(archive.describe_coverage(coverage, stopped=True), markup=False)
     else:
         msg, chunks = coverage["messages"], coverage["chunks"]
-        ctx.console.print(f"Everything is embedded: {msg['total']:,} messages, {chunks['total']:,} document "
-                          f"passages and {coverage['pairs']['total']:,} replies.", markup=False)
+        term.console.print(f"Everything is embedded: {msg['total']:,} messages, {chunks['total']:,} document "
+                           f"passages and {coverage['pairs']['total']:,} replies.", markup=False)
     return 0

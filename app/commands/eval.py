@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from app.context import Context
+from app.commands.terminal import Terminal
+from app.workflows import evaluation
+from app.workflows.workspace import Workspace
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,42 +33,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace, ctx: Context) -> int:
-    from ingest.store.store import Store
-    from trainer.draft.drafting import parse_variants
-    from trainer.evaluate.harness import CHECKPOINT_REL, evaluate, write_report
-    from trainer.score.scorer import VoiceScorer
-    from trainer.voicepack import VoicePack
-
-    from ingest.store.store import with_identity
-
-    cfg = ctx.config
-    if args.model:
-        cfg = cfg.with_(model=args.model)
-    variants = parse_variants(args.variants)
-    pack = VoicePack.open(ctx.data_dir, args.pack or cfg.voicepack)
-    scorer = VoiceScorer.load(pack)  # a clear error before any drafting when there is none
-    with Store.open(ctx.data_dir) as store:
-        cfg = with_identity(cfg, store)  # the store's user; an explicit --me wins
-        if args.me:
-            cfg = cfg.with_(me=tuple(a.strip().lower() for v in args.me for a in v.split(",") if a.strip()))
-        pairs = store.coverage()["pairs"]
-        if pairs["embedded"] < pairs["total"]:  # retrieval for the held-out messages sees only these
-            ctx.warn(f"Retrieval sees {pairs['embedded']:,} of your {pairs['total']:,} replies (the rest are "
-                     "not embedded yet), so the rag rows understate it. Run `ownvoice embed` first for a full eval.")
-        judge = None
-        if args.judge:
-            from trainer.score.judge import LLMJudge
-
-            judge = LLMJudge.from_model(args.judge, store, threads=cfg.threads or None, gpu_layers=cfg.gpu_layers)
-        with ctx.progress(quiet=False) as (progress, cancel):
-            rep = evaluate(store, pack, cfg, holdout=args.holdout, variants=variants, n=args.n, limit=args.limit,
-                           scorer=scorer, judge=judge, progress=progress, cancel=cancel,
-                           checkpoint=pack.file(CHECKPOINT_REL), resume=not args.fresh)
-    out_dir = Path(args.report) if args.report else pack.path / "eval"
-    files = write_report(rep, out_dir)
+def run(args: argparse.Namespace, ws: Workspace, term: Terminal) -> int:
+    me = tuple(a.strip().lower() for v in args.me for a in v.split(",") if a.strip()) if args.me else ()
+    with term.progress(quiet=False) as (progress, cancel):
+        view = evaluation.evaluate(ws, args.holdout, args.variants, args.n, args.limit, model=args.model, me=me,
+                                   judge=args.judge, pack=args.pack, report_dir=args.report, resume=not args.fresh,
+                                   warn=term.warn, progress=progress, cancel=cancel)
+    rep, files = view.report, view.files
     if args.json:
-        ctx.print_json({**rep.to_json(), "report": {k: str(v) for k, v in files.items()}})
+        term.print_json({**rep.to_json(), "report": {k: str(v) for k, v in files.items()}})
         return 0
     from rich.table import Table
 
@@ -82,20 +56,20 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     for r in rep.rows:
         t.add_row(r.variant, f(r.acc), f(r.acc_selection), f(r.ic), f(r.rc), f(r.content), f(r.length_ratio), f(r.leak), f(r.usable),
                   f(r.role_ok), f(r.invented_per_100w), f(r.answered))
-    ctx.console.print(t)
+    term.console.print(t)
     for v, why in rep.unavailable.items():
-        ctx.console.print(f"{v}: unavailable ({why})", style="yellow", highlight=False)
+        term.console.print(f"{v}: unavailable ({why})", style="yellow", highlight=False)
     j = rep.judge
-    ctx.console.print(f"ACC is the judge's ({j.get('kind')}); it ranks your real reply above other people's "
+    term.console.print(f"ACC is the judge's ({j.get('kind')}); it ranks your real reply above other people's "
                       f"messages in the same threads {f(j.get('pairwise'))} of the time; agreement with the "
                       f"selection scorer (Spearman) {f(j.get('agreement'))}", highlight=False)
     for side, what in (("with", "writing to people you have a register with"), ("without", "to the rest")):
         rows = rep.to_json()["history"][side]
         if rows:
             n = max(r["messages"] for r in rows.values())
-            ctx.console.print(f"greeting / sign-off as in your real reply, {what} ({n} messages): " + "; ".join(
+            term.console.print(f"greeting / sign-off as in your real reply, {what} ({n} messages): " + "; ".join(
                 f"{v} {f(r['greeting'])} / {f(r['sign_off'])}" for v, r in rows.items()), highlight=False)
-    ctx.console.print(f"selection scorer held-out AUC {f(rep.scorer.get('auc'))} (messages "
+    term.console.print(f"selection scorer held-out AUC {f(rep.scorer.get('auc'))} (messages "
                       f"{f(rep.scorer.get('auc_message'))}), ECE {f(rep.scorer.get('ece'))}; "
                       f"report: {files['md']}", highlight=False)
     return 0

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 
-from app.context import Context
+from app.commands.terminal import Terminal
+from app.workflows.workspace import Workspace
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,11 +21,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace, ctx: Context) -> int:
+def run(args: argparse.Namespace, ws: Workspace, term: Terminal) -> int:
     from app.gui.main import main
 
     argv = ["--screenshot", args.screenshot] if args.screenshot else []
-    rc = main(argv, data_dir=str(ctx.data_dir))
+    rc = main(argv, data_dir=str(ws.data_dir))
     if args.screenshot:
-        ctx.console.print(f"Saved one PNG per page in {args.screenshot}")
+        term.console.print(f"Saved one PNG per page in {args.screenshot}")
     return rc

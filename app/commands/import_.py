@@ -9,7 +9,7 @@ stops it safely and ``ownvoice embed`` resumes it, and ``--voice-only`` skips it
 user), added to those given before. Running it again adds only what is new; an
 interrupted import resumes where it stopped.
 
-An IMAP address is read-only and incremental (``ingest.store.imap``): its password comes
+An IMAP address is read-only and incremental (``app.workflows.archive.import_imap``): its password comes
 from the system keyring, else ``--password-stdin``, else a prompt (and is kept in the
 keyring after a good login, where there is one); a certificate this system does not
 vouch for is shown by fingerprint and used only when the user trusts it.
@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 
 from rich.table import Table
 
 from app.commands.sources import short
-from app.context import Context
+from app.commands.terminal import Terminal
+from app.workflows import archive
+from app.workflows.workspace import Workspace
 from ingest.kernel.errors import AlreadyRunning, Cancelled, UserError
-from ingest.store.imap import is_imap_url
 
 SHOW_SKIPS = 5
 
@@ -55,39 +57,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace, ctx: Context) -> int:
-    from app.coverage import describe
-    from ingest.store.importer import disk_errors, run_import
-    from ingest.store.store import Store
-
+def run(args: argparse.Namespace, ws: Workspace, term: Terminal) -> int:
     t0 = time.monotonic()
     given = tuple(dict.fromkeys(m.strip().lower() for m in args.me if m.strip()))
     # IMAP passwords are asked for before any progress bar draws over the prompt
-    accounts = [_account(u, args) for u in args.paths if is_imap_url(u)]
-    with Store.open(ctx.data_dir, chroma_url=ctx.config.chroma_url,
-                    allow_remote=ctx.config.allow_remote_store) as store:
-        # the addresses belong to this store (saved in it), never to the global config
-        me = tuple(dict.fromkeys([*store.saved_me(), *given]))  # none: inferred from the Sent folders
-        files = [p for p in args.paths if not is_imap_url(p)]
-        results = []
-        if files:
-            with ctx.progress(quiet=args.json) as (progress, cancel):
-                results.append(run_import(files, store, me, progress, cancel, alongside=not args.voice_only))
-        for acct in accounts:
-            results.append(_import_imap(acct, args, ctx, store, me))
-        voice_ready = time.monotonic() - t0
-        if not args.voice_only and store.coverage()["remaining"]:
-            # the search index: its own bar; stopped (Ctrl-C) or killed, `ownvoice embed` resumes it
-            with ctx.progress(quiet=args.json) as (progress, cancel):
-                try:
-                    with disk_errors(store.data_dir):  # a full disk: a clear error, and `embed` resumes
-                        store.embed_rest(progress, cancel)
-                except Cancelled:
-                    pass  # the import itself is done; `ownvoice embed` resumes the rest
-                except AlreadyRunning:  # another ownvoice job took the store between two batches: it goes first
-                    ctx.warn("The search pass stopped to let another ownvoice job write to this store; "
-                             "`ownvoice embed` resumes it.")
-        coverage = store.coverage()
+    accounts = [_account(u, args) for u in args.paths if archive.is_imap_url(u)]
+    me = archive.import_addresses(ws, given)  # none: inferred from the Sent folders
+    files = [p for p in args.paths if not archive.is_imap_url(p)]
+    results = []
+    if files:
+        with term.progress(quiet=args.json) as (progress, cancel):
+            results.append(archive.import_paths(ws, files, me, alongside=not args.voice_only,
+                                                progress=progress, cancel=cancel).result)
+    for acct in accounts:
+        results.append(_import_imap(acct, args, ws, term, me))
+    voice_ready = time.monotonic() - t0
+    if not args.voice_only and archive.coverage(ws)["remaining"]:
+        # the search index: its own bar; stopped (Ctrl-C) or killed, `ownvoice embed` resumes it
+        with term.progress(quiet=args.json) as (progress, cancel):
+            try:  # a full disk: a clear error, and `embed` resumes
+                archive.embed_rest(ws, progress=progress, cancel=cancel)
+            except Cancelled:
+                pass  # the import itself is done; `ownvoice embed` resumes the rest
+            except AlreadyRunning:  # another ownvoice job took the store between two batches: it goes first
+                term.warn("The search pass stopped to let another ownvoice job write to this store; "
+                          "`ownvoice embed` resumes it.")
+    coverage = archive.coverage(ws)
     result = results[-1]
     reports = [r.to_json() for res in results for r in res.reports]
     added = {k: v for res in results for k, v in res.added.items()}
@@ -99,7 +94,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
               for k in ("seen", "own", "others", "duplicates", "pairs", "documents")}
     totals["skipped"] = sum(len(r["skipped"]) for r in reports)
     if args.json:
-        ctx.print_json({"sources": reports, "totals": totals, "me": list(result.me),
+        term.print_json({"sources": reports, "totals": totals, "me": list(result.me),
                         "me_inferred": result.me_inferred, "voice_ready_s": round(voice_ready, 1),
                         "search_coverage": coverage})
         return 0
@@ -112,89 +107,86 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         table.add_row(name, r["kind"], *(str(r[k]) for k in
                                           ("seen", "new", "own", "others", "duplicates", "pairs")),
                       str(len(r["skipped"])))
-    ctx.console.print(table)
+    term.console.print(table)
     for r in reports:
         for s in r["skipped"][:SHOW_SKIPS]:
-            ctx.console.print(f"  skipped {s['item']}: {s['reason']}", markup=False)
+            term.console.print(f"  skipped {s['item']}: {s['reason']}", markup=False)
         if len(r["skipped"]) > SHOW_SKIPS:
-            ctx.console.print(f"  ... and {len(r['skipped']) - SHOW_SKIPS} more skipped in "
+            term.console.print(f"  ... and {len(r['skipped']) - SHOW_SKIPS} more skipped in "
                               f"{r['path']} (see `ownvoice import --json`)", markup=False)
         if r["aliases"]:
-            ctx.console.print(f"  These addresses look like yours: {', '.join(r['aliases'])}. "
+            term.console.print(f"  These addresses look like yours: {', '.join(r['aliases'])}. "
                               "Add them with --me if they are.", markup=False)
     if coverage["remaining"]:
-        ctx.console.print(describe(coverage, stopped=True), markup=False)
+        term.console.print(archive.describe_coverage(coverage, stopped=True), markup=False)
     if result.me_inferred:
-        ctx.warn(f"No --me given: took {', '.join(result.me)} (the most frequent sender in your "
+        term.warn(f"No --me given: took {', '.join(result.me)} (the most frequent sender in your "
                  "Sent folders) as you. Pass --me ADDR to say who you are.")
     elif not result.me:
-        ctx.warn("No --me given and no Sent folder found: nothing counts as your own mail. "
+        term.warn("No --me given and no Sent folder found: nothing counts as your own mail. "
                  "Pass --me ADDR.")
     return 0
 
 
-def _account(url: str, args: argparse.Namespace) -> tuple:
-    """(target, password, saved in the keyring?) for one IMAP address: the password from
-    the keyring, else standard input (read once for every address), else a prompt."""
+def _account(url: str, args: argparse.Namespace) -> archive.ImapAccount:
+    """The account for one IMAP address, its password from the keyring, else standard
+    input (read once for every address), else a prompt. A password typed or piped in is
+    kept in the keyring after a good login (where there is one); a stale saved one is
+    forgotten when the server refuses it."""
     import sys
 
-    from ingest.store import imap
-
-    t = imap.parse_url(url, [f for f in args.folders.split(",") if f.strip()])
-    saved = None if args.password_stdin else imap.keyring_password(t.account)
+    acct = archive.parse_imap_url(url, "", [f for f in args.folders.split(",") if f.strip()])
     if args.password_stdin:
         if not hasattr(args, "_stdin_password"):
             args._stdin_password = sys.stdin.readline().rstrip("\r\n")
-        return t, args._stdin_password, False
+        return replace(acct, password=args._stdin_password)
+    saved = archive.keyring_password(acct)
     if saved is not None:
-        return t, saved, True
+        return replace(acct, password=saved, saved=True)
     if sys.stdin.isatty():
         import getpass
 
-        return t, getpass.getpass(f"IMAP password for {t.account}: "), False
-    raise UserError(f"No password for {t.account}.",
+        return replace(acct, password=getpass.getpass(f"IMAP password for {archive.account_name(acct)}: "),
+                       remember=True)
+    raise UserError(f"No password for {archive.account_name(acct)}.",
                     hint="Pipe it in with --password-stdin, or run the import in a terminal to be asked.")
 
 
-def _import_imap(acct: tuple, args: argparse.Namespace, ctx: Context, store, me):  # noqa: ANN001, ANN202
+def _import_imap(acct: archive.ImapAccount, args: argparse.Namespace, ws: Workspace, term: Terminal, me):  # noqa: ANN001, ANN202
     """One IMAP account, under its own progress bar. A certificate this system does not
     vouch for is trusted by --trust-fingerprint, or by the user's yes at a prompt shown
     outside the progress bar (never for a certificate that differs from the pinned one)."""
     import sys
     from datetime import date
 
-    from ingest.store import imap
-
-    t, password, saved = acct
     since = None
     if args.since:
         try:
             since = date.fromisoformat(args.since)
         except ValueError as e:
             raise UserError(f"--since {args.since!r} is not a date.", hint="Write it as YYYY-MM-DD.") from e
-    trust = args.trust_fingerprint
+    if args.trust_fingerprint:
+        acct = replace(acct, trust=args.trust_fingerprint)
     for _attempt in range(2):
-        try:
-            with ctx.progress(quiet=args.json) as (progress, cancel):
-                result = imap.import_imap(t, store, me, password=password, since=since, trust=trust,
-                                          insecure=args.insecure, progress=progress, cancel=cancel)
+        with term.progress(quiet=args.json) as (progress, cancel):
+            got = archive.import_imap(ws, acct, me, since=since, insecure=args.insecure, progress=progress,
+                                      cancel=cancel)
+        if isinstance(got, archive.Imported):
             break
-        except imap.UntrustedCertificate as e:
-            if e.changed or trust or args.password_stdin or not sys.stdin.isatty():
-                raise
-            ctx.console.print(f"{t.host}:{t.port} shows a certificate this system does not vouch for.\n"
-                              f"SHA-256 fingerprint: {e.fingerprint}", markup=False)
-            try:
-                yes = input("Trust it (compare it with your server's first)? [y/N] ").strip().lower()
-            except EOFError:
-                yes = ""
-            if yes not in ("y", "yes"):
-                raise
-            trust = e.fingerprint
-        except UserError as e:
-            if saved and "refused the login" in str(e):
-                imap.keyring_forget(t.account)  # a stale saved password: ask next time
-            raise
-    if not saved and not args.password_stdin and imap.keyring_save(t.account, password):
-        ctx.console.print(f"The password for {t.account} is kept in your system keyring.", markup=False)
-    return result
+        if got.changed or acct.trust or args.password_stdin or not sys.stdin.isatty():
+            raise got.error
+        term.console.print(f"{acct.host}:{acct.port} shows a certificate this system does not vouch for.\n"
+                           f"SHA-256 fingerprint: {got.fingerprint}", markup=False)
+        try:
+            yes = input("Trust it (compare it with your server's first)? [y/N] ").strip().lower()
+        except EOFError:
+            yes = ""
+        if yes not in ("y", "yes"):
+            raise got.error
+        acct = replace(acct, trust=got.fingerprint)
+    else:
+        raise got.error
+    if got.kept_password:
+        term.console.print(f"The password for {archive.account_name(acct)} is kept in your system keyring.",
+                           markup=False)
+    return got.result

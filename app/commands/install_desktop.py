@@ -20,7 +20,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from app.context import Context
+from app.commands.terminal import Terminal
+from app.workflows.workspace import Workspace
 from app.paths import resources_dir
 from ingest.kernel.errors import UserError
 
@@ -82,7 +83,7 @@ def entry_text(exec_path: str) -> str:
     return "\n".join(lines).rstrip("\n") + f"\n{MARK}\n"
 
 
-def run(args: argparse.Namespace, ctx: Context) -> int:
+def run(args: argparse.Namespace, ws: Workspace, term: Terminal) -> int:
     from ingest.kernel.fsutil import atomic_write_bytes, atomic_write_text
 
     entry, icon = targets()
@@ -109,10 +110,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         if shutil.which("update-desktop-database"):
             subprocess.run(["update-desktop-database", str(entry.parent)], capture_output=True, timeout=60)
     if args.json:
-        ctx.print_json({"removed" if args.remove else "written": done})
+        term.print_json({"removed" if args.remove else "written": done})
     elif args.remove:
-        ctx.console.print("Removed " + (", ".join(done) if done else "nothing (no entry ownvoice wrote)"),
+        term.console.print("Removed " + (", ".join(done) if done else "nothing (no entry ownvoice wrote)"),
                           markup=False)
     else:
-        ctx.console.print("ownvoice is in the application menu: " + ", ".join(done), markup=False)
+        term.console.print("ownvoice is in the application menu: " + ", ".join(done), markup=False)
     return 0

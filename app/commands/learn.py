@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from app.context import Context
+from app.commands.terminal import Terminal
+from app.workflows import voice
+from app.workflows.workspace import Workspace
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -59,42 +61,22 @@ def parse_duration(text: str) -> float:
     return secs
 
 
-def run(args: argparse.Namespace, ctx: Context) -> int:
-    from ingest.store.store import Store
-    from trainer.learn.routes import LearnContext, learn, parse_routes
-    from trainer.voicepack import VoicePack
-
-    routes = parse_routes(args.routes)
-    cfg = ctx.config
-    if args.model:
-        cfg = cfg.with_(model=args.model)
-    if args.teacher:
-        cfg = cfg.with_(teacher=args.teacher)
-    if args.allow_remote_teacher:
-        cfg = cfg.with_(allow_remote_teacher=True)
-    options = {k: v for k, v in {
-        "model": cfg.model, "epochs": args.epochs, "max_steps": args.max_steps, "rank": args.rank,
-        "resume": args.resume, "device": args.device or cfg.device, "teacher": cfg.teacher or None,
-        "budget_s": parse_duration(args.budget) if args.budget else None,
-        "self_distill": True if args.self_distill else None,
-        "allow_remote": cfg.allow_remote_teacher, "rounds": args.rounds, "fresh": args.fresh,
-    }.items() if v is not None}
-    with Store.open(ctx.data_dir) as store:
-        from ingest.store.store import with_identity
-
-        cfg = with_identity(cfg, store)  # the store's user, not the global config's
-        pack = VoicePack.open(ctx.data_dir, args.pack or cfg.voicepack)
-        lctx = LearnContext(store=store, pack=pack, config=cfg, data_dir=ctx.data_dir, options=options)
-        with ctx.progress(quiet=False) as (progress, cancel):
-            result = learn(routes, lctx, progress, cancel)
+def run(args: argparse.Namespace, ws: Workspace, term: Terminal) -> int:
+    options = {"epochs": args.epochs, "max_steps": args.max_steps, "rank": args.rank, "resume": args.resume,
+               "device": args.device, "budget_s": parse_duration(args.budget) if args.budget else None,
+               "self_distill": True if args.self_distill else None, "rounds": args.rounds, "fresh": args.fresh}
+    with term.progress(quiet=False) as (progress, cancel):
+        result = voice.learn(ws, args.routes, options, model=args.model, teacher=args.teacher,
+                             allow_remote_teacher=args.allow_remote_teacher, pack=args.pack,
+                             progress=progress, cancel=cancel)
     if args.json:
-        ctx.print_json(result)
+        term.print_json(result)
     else:
-        _print_summary(ctx, result)
+        print_summary(term, result)
     return 0
 
 
-def _print_summary(ctx: Context, result: dict) -> None:
+def print_summary(term: Terminal, result: dict) -> None:
     from rich.table import Table
 
     t = Table(title="Voice learned", show_header=True)
@@ -117,13 +99,11 @@ def _print_summary(ctx: Context, result: dict) -> None:
             j = entry["judge"]
             t.add_row("judge", "  ".join(f"{k}={j[k]:.3f}" if isinstance(j.get(k), float) else f"{k}={j.get(k)}"
                                         for k in ("auc", "auc_message", "ece", "kind")))
-    ctx.console.print(t)
+    term.console.print(t)
     if result.get("ready_s"):
-        ctx.console.print("ready after: " + " · ".join(f"{k} {v:.0f} s" for k, v in result["ready_s"].items()),
+        term.console.print("ready after: " + " · ".join(f"{k} {v:.0f} s" for k, v in result["ready_s"].items()),
                           markup=False, highlight=False)
     if (result.get("edits") or {}).get("saved"):
-        from trainer.learn.pld.edits import describe_summary
-
-        ctx.console.print(describe_summary(result["edits"]), markup=False, highlight=False)
-    ctx.console.print(f"voice pack: {result.get('voicepack')}")
+        term.console.print(voice.describe_edits(result["edits"]), markup=False, highlight=False)
+    term.console.print(f"voice pack: {result.get('voicepack')}")
 

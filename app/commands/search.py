@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import argparse
 
-from app.context import Context
+from app.commands.terminal import Terminal
+from app.workflows import archive
+from app.workflows.workspace import Workspace
+from ingest.kernel.errors import UserError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,20 +22,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace, ctx: Context) -> int:
-    from ingest.kernel.errors import UserError
-    from ingest.store.store import Store
-
+def run(args: argparse.Namespace, ws: Workspace, term: Terminal) -> int:
     if args.k < 1:
         raise UserError("-k must be at least 1.", hint="Pass -k 5, for example.")
-    with Store.open(ctx.data_dir, chroma_url=ctx.config.chroma_url,
-                    allow_remote=ctx.config.allow_remote_store) as store:
-        if store.count() == 0 and not any(True for _ in store.documents()):
-            raise UserError("The store is empty.", hint="Run `ownvoice import PATH` first.")
-        hits = store.search(args.text, k=args.k, mine=args.mine)
-        coverage = store.coverage()
+    if archive.is_empty(ws):
+        raise UserError("The store is empty.", hint="Run `ownvoice import PATH` first.")
+    hits = archive.search(ws, args.text, args.k, args.mine)
+    coverage = archive.coverage(ws)
     if args.json:
-        ctx.print_json({"coverage": coverage, "hits": [{
+        term.print_json({"coverage": coverage, "hits": [{
             "id": h.id, "score": round(h.score, 4), "kind": h.kind, "text": h.text,
             "sender": h.message.sender if h.message else None,
             "subject": h.message.subject if h.message else None,
@@ -43,15 +41,15 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         head = f"{h.score:.3f} {h.kind}"
         if h.message:
             head += f"  {h.message.sender}  {h.message.subject!r}"
-        ctx.console.print(head, markup=False, highlight=False)
+        term.console.print(head, markup=False, highlight=False)
         snippet = " ".join(h.text.split())
-        ctx.console.print("    " + (snippet[:200] + ("..." if len(snippet) > 200 else "")),
+        term.console.print("    " + (snippet[:200] + ("..." if len(snippet) > 200 else "")),
                           markup=False, highlight=False)
     if not hits:
-        ctx.console.print("No hits.")
+        term.console.print("No hits.")
     if coverage["pending"]:
         done = sum(coverage[k]["embedded"] for k in ("messages", "chunks"))
-        ctx.console.print(f"Searched {done:,} of {done + coverage['pending']:,} messages and passages "
+        term.console.print(f"Searched {done:,} of {done + coverage['pending']:,} messages and passages "
                           f"({int(coverage['share'] * 100)}%): the rest are not embedded yet; `ownvoice embed` does it.",
                           markup=False)
     return 0

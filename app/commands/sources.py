@@ -7,7 +7,9 @@ from pathlib import Path
 
 from rich.table import Table
 
-from app.context import Context
+from app.commands.terminal import Terminal
+from app.workflows import archive
+from app.workflows.workspace import Workspace
 
 
 def short(path: str) -> str:
@@ -22,19 +24,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace, ctx: Context) -> int:
-    from ingest.store.store import Store
-
-    with Store.open(ctx.data_dir, chroma_url=ctx.config.chroma_url,
-                    allow_remote=ctx.config.allow_remote_store) as store:
-        infos = store.sources()
-        me, inferred = store.me()
+def run(args: argparse.Namespace, ws: Workspace, term: Terminal) -> int:
+    got = archive.sources_and_me(ws)
+    infos, me, inferred = got.sources, got.me, got.me_inferred
     if args.json:
-        ctx.print_json({"sources": [{**i.report.to_json(), "imported_at": i.imported_at}
+        term.print_json({"sources": [{**i.report.to_json(), "imported_at": i.imported_at}
                                     for i in infos], "me": list(me), "me_inferred": inferred})
         return 0
     if not infos:
-        ctx.console.print("Nothing imported yet. Run `ownvoice import PATH`.")
+        term.console.print("Nothing imported yet. Run `ownvoice import PATH`.")
         return 0
     table = Table(title="Sources")
     for col in ("source", "kind", "imported", "seen", "own", "others", "duplicates", "pairs",
@@ -45,6 +43,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         r = i.report
         table.add_row(short(i.path), i.kind, (i.imported_at or "interrupted")[:16].replace("T", " "), str(r.seen), str(r.own),
                       str(r.others), str(r.duplicates), str(r.pairs), str(len(r.skipped)))
-    ctx.console.print(table)
-    ctx.console.print("Full paths: `ownvoice sources --json`. `ownvoice forget` takes either.")
+    term.console.print(table)
+    term.console.print("Full paths: `ownvoice sources --json`. `ownvoice forget` takes either.")
     return 0

@@ -1,8 +1,8 @@
 """The search-embedding pass, in the background of the desktop app.
 
 An import returns once learning can start (the reply pairs are embedded); the rest of
-the archive, which only search reads, is embedded here (``ingest.store.store.Store.embed_rest``)
-on a thread of its own. Every other job runs as foreground work of the session's
+the archive, which only search reads, is embedded here (``app.workflows.archive.embed_rest``)
+on a thread of its own. Every other job runs as foreground work of the workspace's
 ``ingest.kernel.jobs.Gate``, so this pass stops between batches while anything else runs (a
 draft is not slowed by it; a write never shares the store's connection with it) and
 goes on afterwards. It starts when the window has loaded the store and after each
@@ -18,8 +18,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
-from app.gui import tasks
 from app.gui.worker import Job
+from app.workflows import archive
 
 
 class Background(QObject):
@@ -27,9 +27,9 @@ class Background(QObject):
     coverage = Signal(object)  # Store.coverage() when a pass ends
     failed = Signal(str, str)  # (title, text): the pass stopped (a full disk, another process writing)
 
-    def __init__(self, session: Any, parent: QObject | None = None) -> None:
+    def __init__(self, ws: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.session = session
+        self.ws = ws
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
         self.job: Job | None = None
@@ -44,13 +44,16 @@ class Background(QObject):
         if self.job is not None:
             self.again = True
             return
-        job = Job(tasks.embed_rest, (self.session,), {}, name="embed older replies, then for search")
+        job = Job(archive.embed_rest, (self.ws,), {}, name="embed older replies, then for search")
         job.signals.progress.connect(self.progress.emit)
-        job.signals.done.connect(self.coverage.emit)
+        job.signals.done.connect(self._done)
         job.signals.failed.connect(self.failed.emit)
         job.signals.finished.connect(self._ended)
         self.job = job
         QTimer.singleShot(0, lambda: self.pool.start(job))
+
+    def _done(self, done: archive.EmbedPass) -> None:
+        self.coverage.emit(done.coverage)
 
     def _ended(self) -> None:
         self.job = None

@@ -5,7 +5,7 @@ keeps the score and the scorer's reason as the span's tooltip; a leaked sentence
 gets a red wavy underline and says so in its tooltip. ``DraftColumn`` stacks a
 variant's metric chips, the view, a sample switcher and the buttons.
 What it leaves out: it computes no metric; ACC/IC come from the core's DraftScore and
-RC from ``trainer.score.metrics.rc_atom`` (in ``tasks``).
+RC from ``trainer.score.metrics.rc_atom`` (in ``app.workflows.drafting``).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class Span:
 
 
 def spans_for(text: str, scored: Any) -> list[Span]:
-    """Spans (in Qt positions) for each atom of ``scored`` (a ``tasks.Scored``) over ``text``."""
+    """Spans (in Qt positions) for each atom of ``scored`` (an ``app.workflows.drafting.Scored``) over ``text``."""
     out = []
     leaked = set(scored.leaked)
     for a in scored.score.scores:

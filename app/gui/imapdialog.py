@@ -1,6 +1,6 @@
 """The Archive page's "Add IMAP account" dialog: server, port, user, password, folders.
 
-It only collects what ``tasks.import_imap`` needs (an ``ImapAccount``); the import
+It only collects what ``app.workflows.archive.import_imap`` needs (an ``ImapAccount``); the import
 itself runs in the worker like any other. The password is kept in the system keyring
 only when the user ticks "Remember", and the box is disabled where no keyring exists.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QSpinBox,
                                QVBoxLayout)
 
-from app.gui.tasks import ImapAccount
+from app.workflows.archive import ImapAccount, keyring_available
 
 
 class ImapDialog(QDialog):
@@ -35,9 +35,7 @@ class ImapDialog(QDialog):
         self.folders.setPlaceholderText("INBOX and the Sent folder")
         self.folders.setToolTip("Comma-separated folder names, as the server lists them.")
         self.remember = QCheckBox("Remember the password in the system keyring")
-        from ingest.store.imap import _keyring
-
-        if _keyring() is None:
+        if not keyring_available():
             self.remember.setEnabled(False)
             self.remember.setToolTip("No system keyring was found: you will be asked each time.")
         for label, w in (("&Server:", self.host), ("&Port:", self.port), ("&User:", self.user),

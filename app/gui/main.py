@@ -63,18 +63,18 @@ def main(argv: Sequence[str] | None = None, *, data_dir: str | None = None) -> i
     args, qt_args = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
     if args.screenshot:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from app.gui.session import Session
+    from app.workflows.workspace import Workspace
     from app.gui.window import MainWindow
     from ingest.kernel.errors import UserError
 
     app = make_app(qt_args)
     try:
-        session = Session(data_dir=args.data_dir)
-        session.data_dir  # noqa: B018 - a bad data dir is reported before the window opens
+        ws = Workspace(data_dir=args.data_dir)
+        ws.data_dir  # noqa: B018 - a bad data dir is reported before the window opens
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code
-    window = MainWindow(session)
+    window = MainWindow(ws)
     if args.screenshot:
         paths = screenshot(window, args.screenshot)
         window.close()

@@ -44,14 +44,14 @@ EMBED_AFTER = frozenset({"loading the store", "import", "forget", "keep edit"})
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, session, jobs: Jobs | None = None) -> None:
+    def __init__(self, ws, jobs: Jobs | None = None) -> None:
         super().__init__()
-        self.session = session
+        self.ws = ws
         self.jobs = jobs or Jobs(parent=self)
         if self.jobs.gate is None:
-            self.jobs.gate = session.gate  # every job is foreground work: the search pass waits for it
-        self.background = Background(session, self)
-        session.before_close = self.background.stop
+            self.jobs.gate = ws.gate  # every job is foreground work: the search pass waits for it
+        self.background = Background(ws, self)
+        ws.before_close = self.background.stop
         self.setWindowTitle("ownvoice")
         self.setWindowIcon(icon("ownvoice"))
         style_plots(is_dark())
@@ -82,7 +82,7 @@ class MainWindow(QMainWindow):
 
         self.pages: dict[str, QWidget] = {}
         for i, (name, cls) in enumerate(PAGES):
-            page = cls(session, self.jobs)
+            page = cls(ws, self.jobs)
             self.pages[name] = page
             self.stack.addWidget(page)
             item = QListWidgetItem(icon(name), f"{page.title}")
@@ -98,7 +98,7 @@ class MainWindow(QMainWindow):
             self.background.progress.connect(archive.on_background)
             self.background.coverage.connect(archive.show_coverage)
             self.background.failed.connect(archive.background_failed)
-        self.statusBar().showMessage(f"Data: {session.data_dir}")
+        self.statusBar().showMessage(f"Data: {ws.data_dir}")
         self.restore_state()
 
     def show_page(self, index: int | str) -> None:
@@ -116,10 +116,10 @@ class MainWindow(QMainWindow):
             page.refresh()
 
     def warm_up(self):
-        """Load the store and embedder in the background (see ``tasks.warm_up``)."""
-        from app.gui import tasks
+        """Load the store and embedder in the background (``app.workflows.archive.warm_up``)."""
+        from app.workflows import archive
 
-        return self.jobs.start(tasks.warm_up, self.session, name="loading the store")
+        return self.jobs.start(archive.warm_up, self.ws, name="loading the store")
 
     def _job_ended(self, job) -> None:
         if job.name in EMBED_AFTER and not (job.cancelled or job.error):
@@ -128,7 +128,7 @@ class MainWindow(QMainWindow):
             state = "cancelled" if job.cancelled else "failed"
             self.statusBar().showMessage(f"{job.name}: {state}", 8000)
         elif not self.jobs.busy():
-            self.statusBar().showMessage(f"Ready · data in {self.session.data_dir}")
+            self.statusBar().showMessage(f"Ready · data in {self.ws.data_dir}")
 
     # -- state ---------------------------------------------------------------------------------
     def restore_state(self) -> None:
@@ -155,5 +155,5 @@ class MainWindow(QMainWindow):
         self.background.stop()
         self.jobs.cancel_all()
         self.jobs.wait(30)
-        self.session.close()
+        self.ws.close()
         super().closeEvent(event)

@@ -16,7 +16,7 @@ so far for that sample is void; its replacement streams next).
 Jobs run one at a time on their own one-thread pool, in the order started: the store
 shares one SQLite connection, so a search started during an import runs after it.
 The one exception is the search-embedding pass (``app.gui.background``), on a thread
-of its own: every job here runs as foreground work of the session's ``Gate``, so the
+of its own: every job here runs as foreground work of the workspace's ``Gate``, so the
 pass waits while one runs and a job waits only for the pass's batch in flight.
 What it leaves out: no priorities and no process isolation: a core call that never
 checks its token cannot be stopped.

@@ -81,9 +81,10 @@ def _raise_from_run() -> None:
     import argparse
 
     from app.commands import install_desktop
-    from app.context import Context
+    from app.commands.terminal import Terminal
+    from app.workflows.workspace import Workspace
 
-    install_desktop.run(argparse.Namespace(remove=False, json=True), Context.create())
+    install_desktop.run(argparse.Namespace(remove=False, json=True), Workspace.create(), Terminal())
 
 
 def test_the_entry_passes_desktop_file_validate(tmp_path, monkeypatch, capsys):

@@ -1,7 +1,7 @@
 """Archive page: import sources (dialog or drag and drop), see what each gave, forget one, search.
 
 What it leaves out: it never reads or parses a file itself; every path goes to
-``ingest.store.importer.import_sources`` through the worker, and the importer decides what
+``app.workflows.archive.import_paths`` through the worker, and the importer decides what
 is mail. Several drops queue up and import one after another (one writer per store).
 """
 
@@ -13,10 +13,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxL
                                QLabel, QLineEdit, QMessageBox, QPushButton, QSplitter, QTableView, QVBoxLayout,
                                QWidget)
 
-from app.coverage import describe
-from app.gui import tasks
 from app.gui.models import (HIT_COLUMNS, SKIP_COLUMNS, SKIPPED_COLUMN, SOURCE_COLUMNS, RecordTable)
 from app.gui.widgets import Banner, JobBar, confirm, header, page_layout, section
+from app.workflows import archive
 from ingest.kernel.netpolicy import remote_store_warning
 
 
@@ -36,9 +35,9 @@ def _table(model: RecordTable) -> QTableView:
 class ArchivePage(QWidget):
     title = "Archive"
 
-    def __init__(self, session, jobs, parent=None) -> None:
+    def __init__(self, ws, jobs, parent=None) -> None:
         super().__init__(parent)
-        self.session, self.jobs = session, jobs
+        self.ws, self.jobs = ws, jobs
         self.queue: list[list[str]] = []
         self.import_job = None
         self.setAcceptDrops(True)
@@ -72,7 +71,7 @@ class ArchivePage(QWidget):
         lay.addWidget(self.banner)
         self.remote_banner = Banner()  # stays while the store is remote (the other banner is per job)
         lay.addWidget(self.remote_banner)
-        warning = remote_store_warning(session.config.chroma_url, session.config.allow_remote_store)
+        warning = remote_store_warning(ws.config.chroma_url, ws.config.allow_remote_store)
         if warning:
             self.remote_banner.warn(warning)
 
@@ -149,7 +148,7 @@ class ArchivePage(QWidget):
     def refresh(self) -> None:
         if not self.me_edit.hasFocus() and self.me_edit.text() == self._me_shown:
             self._show_me()  # the data dir may have changed in Settings: show its store's addresses
-        job = self.jobs.start(tasks.list_sources, self.session, name="list sources")
+        job = self.jobs.start(archive.list_sources, self.ws, name="list sources")
         job.signals.done.connect(self.sources.set_rows)
         job.signals.failed.connect(self.banner.error)
 
@@ -167,12 +166,12 @@ class ArchivePage(QWidget):
     def show_coverage(self, cov) -> None:  # noqa: ANN001 - Store.coverage()
         if not cov:
             return
-        self.coverage_label.setText(describe(cov))
+        self.coverage_label.setText(archive.describe_coverage(cov))
 
     # -- import ------------------------------------------------------------------------------
     def _show_me(self) -> None:
         """Show the addresses saved in this data dir's store (they belong to the store)."""
-        self._me_shown = ", ".join(self.session.saved_me())
+        self._me_shown = ", ".join(self.ws.saved_me())
         self.me_edit.setText(self._me_shown)
 
     def addresses(self) -> tuple[str, ...]:
@@ -196,7 +195,7 @@ class ArchivePage(QWidget):
         if dlg.exec() == ImapDialog.DialogCode.Accepted:
             self.import_paths(dlg.account())
 
-    def import_paths(self, paths) -> None:  # noqa: ANN001 - a list of paths, or a tasks.ImapAccount
+    def import_paths(self, paths) -> None:  # noqa: ANN001 - a list of paths, or a archive.ImapAccount
         me = self.addresses()
         if not me:
             self.banner.error("Your addresses are missing",
@@ -204,7 +203,7 @@ class ArchivePage(QWidget):
                               "from other people's, then add the files again.")
             self.me_edit.setFocus()
             return
-        self.queue.append(paths if isinstance(paths, tasks.ImapAccount) else list(paths))
+        self.queue.append(paths if isinstance(paths, archive.ImapAccount) else list(paths))
         if self.import_job is None:
             self._next_import()
 
@@ -213,11 +212,11 @@ class ArchivePage(QWidget):
             return
         paths = self.queue.pop(0)
         self.banner.clear_message()
-        if isinstance(paths, tasks.ImapAccount):
-            job = self.jobs.start(tasks.import_imap, self.session, paths, self.addresses(), name="import")
+        if isinstance(paths, archive.ImapAccount):
+            job = self.jobs.start(archive.import_imap, self.ws, paths, self.addresses(), name="import")
             job.signals.done.connect(lambda r, a=paths: self._imap_answer(r, a))
         else:
-            job = self.jobs.start(tasks.import_paths, self.session, paths, self.addresses(), name="import")
+            job = self.jobs.start(archive.import_paths, self.ws, paths, self.addresses(), name="import")
             job.signals.done.connect(self._imported)
         self.import_job = job
         self.job_bar.attach(job)
@@ -227,8 +226,8 @@ class ArchivePage(QWidget):
             "resume."))
         job.signals.finished.connect(self._import_finished)
 
-    def _imported(self, result) -> None:
-        reports, sources = result
+    def _imported(self, result: archive.Imported) -> None:
+        reports, sources = result.reports, result.sources
         self._show_me()
         self.sources.set_rows(sources)
         bits = []
@@ -247,8 +246,8 @@ class ArchivePage(QWidget):
 
     def _imap_answer(self, result, account) -> None:  # noqa: ANN001
         """An IMAP import's result, or the question its server's certificate raises."""
-        if result and result[0] == "untrusted":
-            fp, changed = result[1], result[2]
+        if isinstance(result, archive.Untrusted):
+            fp, changed = result.fingerprint, result.changed
             if changed:  # another certificate than the one trusted before: warn, default to no
                 text = (f"{account.host}:{account.port} now shows a DIFFERENT certificate from the one you "
                         f"trusted before. Someone may be between you and your mail server.\n\nSHA-256 "
@@ -322,8 +321,8 @@ class ArchivePage(QWidget):
                        f"Remove everything imported from\n{src.path}\nfrom the store? "
                        "The file itself is not touched. Learn again afterwards."):
             return
-        job = self.jobs.start(tasks.forget_source, self.session, src.path, name="forget")
-        job.signals.done.connect(self.sources.set_rows)
+        job = self.jobs.start(archive.forget_source, self.ws, src.path, name="forget")
+        job.signals.done.connect(lambda done: self.sources.set_rows(done.sources))
         job.signals.done.connect(lambda *_: self.banner.info(f"Forgot {src.path}."))
         job.signals.failed.connect(self.banner.error)
 
@@ -333,7 +332,7 @@ class ArchivePage(QWidget):
         if not text:
             return
         mine = self.mine_only.isChecked()
-        job = self.jobs.start(tasks.search, self.session, text, self.session.config.retrieval_k * 4,
+        job = self.jobs.start(archive.search, self.ws, text, self.ws.config.retrieval_k * 4,
                               mine, name="search")
         job.signals.done.connect(self.hits.set_rows)
         job.signals.failed.connect(self.banner.error)

@@ -4,7 +4,7 @@ Tokens stream into each column as they come; when a draft is done it is scored a
 each sentence tinted (tooltip: score and why). Above each draft: ACC_atom, IC_atom,
 RC_atom (with several samples), length and tokens/s. Each draft can be regenerated,
 edited and rescored, copied, saved as .eml or opened in the mail client. An edited
-draft that leaves the page that way is kept as the user's writing (``ingest.store.edits``).
+draft that leaves the page that way is kept as the user's writing (``app.workflows.drafting.record_edit``).
 What it leaves out: sending mail. ownvoice never sends anything; the mail client does.
 """
 
@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QSpinBox,
                                QSplitter, QVBoxLayout, QWidget)
 
-from app.gui import tasks
 from app.gui.draftview import DraftColumn, problem_spans, spans_for
 from app.gui.theme import is_dark
 from app.gui.widgets import Banner, JobBar, card, header, page_layout, section
+from app.workflows import archive, drafting
+from app.workflows.drafting import one_line, reply_subject
 from ingest.kernel.records import Message
-from ingest.store.pairing import one_line, reply_subject
 
 VARIANTS = (("base", "Base", "the student model with no voice (a baseline)"),
             ("rag", "Retrieval", "your closest past replies as examples"),
@@ -38,9 +38,9 @@ VARIANT_TITLES = {name: label for name, label, _ in VARIANTS}
 class DraftPage(QWidget):
     title = "Draft"
 
-    def __init__(self, session, jobs, parent=None) -> None:
+    def __init__(self, ws, jobs, parent=None) -> None:
         super().__init__(parent)
-        self.session, self.jobs = session, jobs
+        self.ws, self.jobs = ws, jobs
         self.picked: Message | None = None
         self.scored: dict = {}
         self.drafts: dict[tuple[str, int], object] = {}
@@ -113,7 +113,7 @@ class DraftPage(QWidget):
         rl.addWidget(self.job_bar)
         self.banner = Banner()
         rl.addWidget(self.banner)
-        self.edit_note = QLabel("")  # whether an edited draft was kept for learning (ingest.store.edits)
+        self.edit_note = QLabel("")  # whether an edited draft was kept for learning (app.workflows.drafting.record_edit)
         self.edit_note.setObjectName("hint")
         self.edit_note.setWordWrap(True)
         rl.addWidget(self.edit_note)
@@ -146,7 +146,7 @@ class DraftPage(QWidget):
 
     # -- the message -------------------------------------------------------------------------
     def refresh(self) -> None:
-        job = self.jobs.start(tasks.received_messages, self.session, name="messages")
+        job = self.jobs.start(archive.received_messages, self.ws, name="messages")
         job.signals.done.connect(self._fill_archive)
         job.signals.failed.connect(lambda *_: None)  # an empty store: paste or open instead
 
@@ -175,7 +175,7 @@ class DraftPage(QWidget):
 
     def open_eml_file(self, path: str) -> None:
         try:
-            self.set_message(tasks.message_from_eml(path))
+            self.set_message(drafting.message_from_eml(path))
         except Exception as e:  # noqa: BLE001
             from app.gui.errors import describe
 
@@ -223,7 +223,7 @@ class DraftPage(QWidget):
             col.set_enabled_actions(False)
             for s in range(self.n):
                 self.stream[(v, s)] = ""
-        job = self.jobs.start(tasks.draft, self.session, message, variants, self.n, name="draft",
+        job = self.jobs.start(drafting.draft, self.ws, message, variants, self.n, name="draft",
                               stream=True)
         self.job = job
         self.job_bar.attach(job)
@@ -359,7 +359,7 @@ class DraftPage(QWidget):
         key, text = self._current(variant)
         self.edited[key] = text
         thread = (self.message.thread or None) if self.message else None
-        job = self.jobs.start(tasks.score_texts, self.session, {key: text}, thread, name="score")
+        job = self.jobs.start(drafting.score_texts, self.ws, {key: text}, thread, name="score")
 
         def done(res) -> None:
             scores, _rc, note = res
@@ -373,7 +373,7 @@ class DraftPage(QWidget):
 
     def keep_edit(self, variant: str, how: str) -> None:
         """An edited draft that leaves the page (saved, copied, opened in the mail client)
-        is kept as the user's writing (``ingest.store.edits``) for the next Learn. A draft sent
+        is kept as the user's writing (``app.workflows.drafting.record_edit``) for the next Learn. A draft sent
         unedited teaches nothing new, and a message typed in by hand has nobody to pair
         with, so neither is kept."""
         key, text = self._current(variant)
@@ -381,7 +381,7 @@ class DraftPage(QWidget):
         m = self.message
         if d is None or m is None or text.strip() == d.text.strip() or not (m.message_id or m.sender):
             return
-        job = self.jobs.start(tasks.record_edit, self.session, m, d.text, text, variant, how, name="keep edit")
+        job = self.jobs.start(drafting.record_edit, self.ws, m, d.text, text, variant, how, name="keep edit")
         job.signals.done.connect(lambda kept: kept and self.edit_note.setText(
             "Your edit is kept as your writing: the next Learn learns from it (or from the reply you "
             "really sent, once an import finds it)."))
@@ -408,7 +408,7 @@ class DraftPage(QWidget):
         if text != d.text:
             d = replace(d, text=text)
         try:
-            tasks.export_eml(self.session, d, self.message, path)
+            drafting.export_eml(self.ws, d, self.message, path)
         except Exception as e:  # noqa: BLE001
             from app.gui.errors import describe
 

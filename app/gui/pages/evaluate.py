@@ -4,7 +4,8 @@ The evaluation drafts replies to held-out messages you really answered and compa
 each variant with your real replies (the "real" row is the ceiling): atomic fidelity
 (ACC/IC/RC), content, length ratio and leak.
 What it leaves out: it computes and draws nothing itself; rows come from
-``trainer.evaluate.harness`` and the chart is the report.png that ``write_report`` renders.
+``app.workflows.evaluation`` (the harness's rows) and the chart is the report.png the
+harness's report renders.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QHBoxLayout, QHeaderVi
                                QPushButton, QSizePolicy, QSpinBox, QSplitter, QTableView,
                                QVBoxLayout, QWidget)
 
-from app.gui import tasks
 from app.gui.models import EVAL_COLUMNS, RecordTable
 from app.gui.pages.draft import DEFAULT_VARIANTS, VARIANTS
 from app.gui.widgets import Banner, JobBar, card, header, page_layout, section
+from app.workflows import evaluation
 
 
 class ChartLabel(QLabel):
@@ -50,9 +51,9 @@ class ChartLabel(QLabel):
 class EvaluatePage(QWidget):
     title = "Evaluate"
 
-    def __init__(self, session, jobs, parent=None) -> None:
+    def __init__(self, ws, jobs, parent=None) -> None:
         super().__init__(parent)
-        self.session, self.jobs = session, jobs
+        self.ws, self.jobs = ws, jobs
         self.job = None
         self.view_data = None
         lay = page_layout(self)
@@ -126,7 +127,7 @@ class EvaluatePage(QWidget):
 
     def refresh(self) -> None:
         try:
-            last = tasks.last_evaluation(self.session)
+            last = evaluation.last_evaluation(self.ws)
         except Exception as e:  # noqa: BLE001 - a damaged report is shown, not raised
             from app.gui.errors import describe
 
@@ -141,7 +142,7 @@ class EvaluatePage(QWidget):
             self.banner.error("No variant chosen", "Tick at least one variant to evaluate.")
             return
         self.banner.clear_message()
-        job = self.jobs.start(tasks.evaluate, self.session, self.holdout.value(), variants,
+        job = self.jobs.start(evaluation.evaluate, self.ws, self.holdout.value(), variants,
                               self.n.value(), self.limit.value(), name="evaluate")
         self.job = job
         self.job_bar.attach(job)

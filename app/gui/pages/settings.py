@@ -13,8 +13,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout,
                                QWidget)
 
-from app.gui import tasks
 from app.gui.widgets import Banner, card, header, page_layout, section
+from app.workflows import voice
 from ingest.kernel.config import ALL_GPU_LAYERS, Config
 
 REMOTE_WARNING = ("This teacher is on another machine. When you learn with it, text from your "
@@ -37,9 +37,9 @@ SCAFFOLD_CHOICES = (("length", "Length (default)"), ("full", "Length, greeting a
 class SettingsPage(QWidget):
     title = "Settings"
 
-    def __init__(self, session, jobs, parent=None) -> None:
+    def __init__(self, ws, jobs, parent=None) -> None:
         super().__init__(parent)
-        self.session, self.jobs = session, jobs
+        self.ws, self.jobs = ws, jobs
         self._searched = False  # the GGUF files other apps keep: looked for once, when first shown
         lay = page_layout(self)
         from ingest.kernel.config import config_path
@@ -57,7 +57,7 @@ class SettingsPage(QWidget):
         ll.addLayout(fl)
         ll.addStretch(1)
         self.data_dir = QLineEdit()
-        self.data_dir.setPlaceholderText(str(session.data_dir))
+        self.data_dir.setPlaceholderText(str(ws.data_dir))
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse_dir)
         drow = QHBoxLayout()
@@ -189,7 +189,7 @@ class SettingsPage(QWidget):
             self.check_memory()
 
     def load(self) -> None:
-        c = self.session.config
+        c = self.ws.config
         self.data_dir.setText(c.data_dir)
         found = self.model.findData(c.model)
         if found >= 0:
@@ -229,24 +229,23 @@ class SettingsPage(QWidget):
             self.data_dir.setText(d)
 
     def find_models(self) -> None:
-        """List the GGUF files other local-model apps keep (``trainer.runtime.discover``), in a job:
+        """List the GGUF files other local-model apps keep (``app.workflows.voice.discover_models``), in a job:
         each shows as "name - arch params quant (app)" and saves as its path."""
-        job = self.jobs.start(tasks.discover_models, self.session, name="find models")
+        job = self.jobs.start(voice.discover_models, self.ws, name="find models")
         job.signals.done.connect(self._found_models)
         job.signals.failed.connect(self.banner.error)
 
     def _found_models(self, found) -> None:
-        from trainer.learn.lora.archs import is_supported
 
         for f in found:
             if self.model.findData(str(f.path)) >= 0:
                 continue
             bits = " ".join(b for b in (f.arch, f.params, f.quant) if b)
             kind = "instruct" if f.instruct else "base"
-            lora = "" if is_supported(f.arch) else ", drafting only (no LoRA)"
+            lora = "" if voice.lora_supported(f.arch) else ", drafting only (no LoRA)"
             self.model.addItem(f"{f.name} - {bits}, {kind}{lora} ({f.source})", str(f.path))
             self.model.setItemData(self.model.count() - 1, str(f.path), Qt.ItemDataRole.ToolTipRole)
-        current = self.session.config.model
+        current = self.ws.config.model
         i = self.model.findData(current)
         if i >= 0:
             self.model.setCurrentIndex(i)
@@ -254,7 +253,7 @@ class SettingsPage(QWidget):
     def check_memory(self) -> None:
         """The memory verdict for the model in the box (a header read and this machine's
         free memory, in a job)."""
-        job = self.jobs.start(tasks.model_memory, self.model_choice(), name="model memory")
+        job = self.jobs.start(voice.model_memory, self.model_choice(), name="model memory")
         job.signals.done.connect(lambda m: self.model_memory.setText(m.get("verdict", "") if m else ""))
         job.signals.failed.connect(lambda _t, text: self.model_memory.setText(text))
 
@@ -273,7 +272,7 @@ class SettingsPage(QWidget):
 
     def values(self) -> Config:
         teacher = self.teacher.text().strip()
-        return self.session.config.with_(
+        return self.ws.config.with_(
             data_dir=self.data_dir.text().strip(), model=self.model_choice(),
             device=self.device.currentText(), threads=self.threads.value(), teacher=teacher,
             gpu_layers=self.gpu_layers.value(), context=self.context.value(),
@@ -291,7 +290,7 @@ class SettingsPage(QWidget):
         else:
             self.banner.info("Settings saved.")
         try:
-            self.session.update_config(cfg)
+            self.ws.update_config(cfg)
         except Exception as e:  # noqa: BLE001
             from app.gui.errors import describe
 

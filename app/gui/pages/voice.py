@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGridLayout, Q
                                QHeaderView, QLabel, QPlainTextEdit, QPushButton, QSpinBox,
                                QTableView, QVBoxLayout, QWidget)
 
-from app.gui import tasks
 from app.gui.models import TRAIT_COLUMNS, RecordTable, profile_rows
 from app.gui.widgets import Banner, JobBar, card, header, page_layout, section
+from app.workflows import voice
 
 ROUTES = (("rag", "&Retrieval", "your closest past replies as examples in the prompt"),
           ("pld", "Style &prompt (PLD)", "rules distilled from your replies into a short prompt"),
@@ -28,9 +28,9 @@ ROUTES = (("rag", "&Retrieval", "your closest past replies as examples in the pr
 class VoicePage(QWidget):
     title = "Voice"
 
-    def __init__(self, session, jobs, parent=None) -> None:
+    def __init__(self, ws, jobs, parent=None) -> None:
         super().__init__(parent)
-        self.session, self.jobs = session, jobs
+        self.ws, self.jobs = ws, jobs
         self.learn_job = None
         self.last_routes: list[str] = []
         self.extra_options: dict = {}  # passed through to the routes (LearnContext.options)
@@ -165,7 +165,7 @@ class VoicePage(QWidget):
 
     # -- models ------------------------------------------------------------------------------
     def _fill_models(self, models: list) -> None:
-        current = self.session.config.model
+        current = self.ws.config.model
         self.model_combo.clear()
         names = []
         for m in models:
@@ -188,7 +188,7 @@ class VoicePage(QWidget):
             self.model_combo.setCurrentIndex(self.model_combo.count() - 1)
 
     def refresh(self) -> None:
-        job = self.jobs.start(tasks.list_models, name="list models")
+        job = self.jobs.start(voice.list_models, name="list models")
         job.signals.done.connect(self._fill_models)
         job.signals.failed.connect(lambda *_: None)  # the built-in names stay listed
         self.load_card()
@@ -202,9 +202,9 @@ class VoicePage(QWidget):
         if not routes:
             self.banner.error("No route chosen", "Tick at least one of Retrieval, Style prompt or LoRA.")
             return
-        model = self.model_combo.currentData() or self.session.config.model
-        if model != self.session.config.model:
-            self.session.update_config(self.session.config.with_(model=model))
+        model = self.model_combo.currentData() or self.ws.config.model
+        if model != self.ws.config.model:
+            self.ws.update_config(self.ws.config.with_(model=model))
         options = {**self.extra_options, "resume": resume}
         if self.max_steps.value():
             options["max_steps"] = self.max_steps.value()
@@ -212,7 +212,7 @@ class VoicePage(QWidget):
             self._clear_curve()
         self.last_routes = routes
         self.banner.clear_message()
-        job = self.jobs.start(tasks.learn, self.session, routes, options, name="learn")
+        job = self.jobs.start(voice.learn, self.ws, routes, options, name="learn")
         self.learn_job = job
         self.job_bar.attach(job)
         self._busy(True)
@@ -288,7 +288,7 @@ class VoicePage(QWidget):
     # -- voice card --------------------------------------------------------------------------
     def load_card(self) -> None:
         try:
-            vc = tasks.read_voice_card(self.session)
+            vc = voice.read_voice_card(self.ws)
         except Exception as e:  # noqa: BLE001 - a damaged pack is shown, not raised
             from app.gui.errors import describe
 
@@ -333,14 +333,12 @@ class VoicePage(QWidget):
         text = (("Learned routes: " + ", ".join(learned)) if learned
                 else "Nothing learned yet: tick routes and press Learn.")
         if (vc.edits or {}).get("saved"):
-            from trainer.learn.pld.edits import describe_summary
-
-            text += "\n" + describe_summary(vc.edits)
+            text += "\n" + voice.describe_edits(vc.edits)
         self.routes_label.setText(text)
 
     def save_style_prompt(self) -> None:
         try:
-            tasks.save_style_prompt(self.session, self.prompt_edit.toPlainText())
+            voice.save_style_prompt(self.ws, self.prompt_edit.toPlainText())
         except Exception as e:  # noqa: BLE001
             from app.gui.errors import describe
 

@@ -77,9 +77,9 @@ def gui_import(qapp, tmp_path_factory) -> GuiImport:
     """
     from PySide6.QtCore import QTimer
 
-    from app.gui.session import Session
     from app.gui.theme import apply_theme
     from app.gui.window import MainWindow
+    from app.workflows.workspace import Workspace
     from ingest.kernel.config import Config
 
     base = tmp_path_factory.mktemp("gui_import")
@@ -87,7 +87,7 @@ def gui_import(qapp, tmp_path_factory) -> GuiImport:
         mp.setenv("OWNVOICE_CONFIG_DIR", str(base / "config"))
         mp.setenv("OWNVOICE_DATA_DIR", str(base / "data"))
         apply_theme(qapp, dark=False)
-        w = MainWindow(Session(Config(data_dir=str(base / "data"))))
+        w = MainWindow(Workspace(Config(data_dir=str(base / "data"))))
         w.show()
         page = w.pages["archive"]
         page.me_edit.setText(", ".join(DEMO_ME))
@@ -123,7 +123,7 @@ def gui_import(qapp, tmp_path_factory) -> GuiImport:
             "the demo import (and its search pass) did not finish in 15 min"
         seconds = time.monotonic() - t0
         timer.stop()
-        w.session.close()
+        w.ws.close()
         yield GuiImport(w, base / "data", gaps, progress, outcomes, seconds, warm_up_s, idle_gaps)
         w.close()
 
@@ -155,8 +155,8 @@ def themed(qapp):
 @pytest.fixture
 def make_window(qtbot, themed, monkeypatch):
     """Build a MainWindow over a data dir (fresh, or a copy of ``src``)."""
-    from app.gui.session import Session
     from app.gui.window import MainWindow
+    from app.workflows.workspace import Workspace
     from ingest.kernel.config import Config
 
     made = []
@@ -165,8 +165,7 @@ def make_window(qtbot, themed, monkeypatch):
         if src is not None:
             shutil.copytree(src, data_dir)
         monkeypatch.setenv("OWNVOICE_DATA_DIR", str(data_dir))
-        session = Session(config or Config(data_dir=str(data_dir), me=DEMO_ME))
-        w = MainWindow(session)
+        w = MainWindow(Workspace(config or Config(data_dir=str(data_dir), me=DEMO_ME)))
         qtbot.addWidget(w)
         w.show()
         made.append(w)
@@ -176,7 +175,7 @@ def make_window(qtbot, themed, monkeypatch):
     for w in made:
         w.jobs.cancel_all()
         w.jobs.wait(60)
-        w.session.close()
+        w.ws.close()
 
 
 def wait_idle(qtbot, window, timeout_ms: int = 120_000) -> None:

@@ -138,9 +138,9 @@ def test_cancel_an_import(make_window, tmp_path, qtbot):
     assert page.banner.kind == "warning" and "cancelled" in page.banner.text().lower()
     assert not page.job_bar.isVisible()
     # nothing was recorded as a finished import of the source
-    from app.gui import tasks
+    from app.workflows import archive
 
-    sources = tasks.list_sources(w.session)
+    sources = archive.list_sources(w.ws)
     assert all(s.report.seen < 40 * 88 for s in sources)
 
 

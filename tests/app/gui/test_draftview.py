@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtGui import QTextCharFormat
 
 from app.gui.draftview import spans_for, utf16_offset
-from app.gui.tasks import Scored, ScoredDrafts
+from app.workflows.drafting import Scored, ScoredDrafts
 from app.gui.theme import HIGH_BIN
 from ingest.kernel.records import Message
 from trainer.draft.drafting import Draft, DraftResult

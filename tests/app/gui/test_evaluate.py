@@ -10,7 +10,7 @@ from tests.app.gui.conftest import wait_idle
 @pytest.mark.slow
 def test_evaluate_one_heldout_message(make_window, learned_dir, tmp_path, qtbot):
     w = make_window(tmp_path / "data", src=learned_dir)
-    w.session.config = w.session.config.with_(max_tokens=40)
+    w.ws.config = w.ws.config.with_(max_tokens=40)
     page = w.pages["evaluate"]
     w.show_page("evaluate")
     for name, box in page.variant_boxes.items():
@@ -30,7 +30,7 @@ def test_evaluate_one_heldout_message(make_window, learned_dir, tmp_path, qtbot)
     assert base.acc is None or 0.0 <= base.acc <= 1.0
     assert not page.chart.source.isNull()  # report.png from the core, shown
     # the report stays in the pack: a new window shows it again
-    folder = w.session.pack().file("eval")
+    folder = w.ws.pack().file("eval")
     assert (folder / "report.json").exists() and (folder / "report.png").exists()
     page.table.set_rows([])
     page.refresh()

@@ -81,10 +81,10 @@ def test_keyboard_path_and_window_state_persist(make_window, tmp_path, qtbot):
     w.close()
     ini = Path(load_config.__globals__["config_dir"]()) / "gui.ini"
     assert ini.exists()
-    from app.gui.session import Session
     from app.gui.window import MainWindow
+    from app.workflows.workspace import Workspace
 
-    w2 = MainWindow(Session(w.session.config))
+    w2 = MainWindow(Workspace(w.ws.config))
     qtbot.addWidget(w2)
     assert w2.current_page() == "evaluate"
     from app.gui.window import gui_settings

@@ -36,7 +36,7 @@ def test_learn_retrieval_and_pld_fills_the_voice_card(make_window, gui_import, t
     page.prompt_edit.setPlainText(page.prompt_edit.toPlainText() + "\n- Sign off with 'cheers, W.'\n")
     assert page.save_prompt.isEnabled()
     qtbot.mouseClick(page.save_prompt, Qt.MouseButton.LeftButton)
-    saved = (w.session.pack().file("style_prompt.md")).read_text(encoding="utf-8")
+    saved = (w.ws.pack().file("style_prompt.md")).read_text(encoding="utf-8")
     assert saved.endswith("- Sign off with 'cheers, W.'\n")
     assert not page.save_prompt.isEnabled()
 
@@ -69,11 +69,11 @@ def test_cancel_a_lora_training_run_and_resume_is_offered(make_window, learned_d
     xs, ys = page.loss_curve.getData()
     assert xs is not None and 1 <= len(xs) < 400
     assert all(y > 0 for y in ys)
-    assert w.session.pack().route("lora") is None  # a cancelled run records no adapter
+    assert w.ws.pack().route("lora") is None  # a cancelled run records no adapter
     hx, hy = page.heldout_curve.getData()
     assert hx is not None and len(hx) >= 1  # the held-out loss is plotted too
     # the run left a checkpoint, which is what Resume continues from
-    assert any((w.session.data_dir / "checkpoints").rglob("*"))
+    assert any((w.ws.data_dir / "checkpoints").rglob("*"))
 
 
 @pytest.mark.slow
@@ -104,6 +104,6 @@ def test_a_trained_adapter_shows_its_loss_curve_when_the_page_opens(make_window,
     hx, hy = page.heldout_curve.getData()
     assert list(hx) == [2.0, 4.0, 6.0, 8.0] and hy[-1] == pytest.approx(3.8)
     # a damaged loss record costs only the plot: the card still loads
-    (w.session.pack().path / ADAPTER_DIR / "losses.json").write_text("{not json")
+    (w.ws.pack().path / ADAPTER_DIR / "losses.json").write_text("{not json")
     page.load_card()
     assert page.banner.kind != "error" and "Scorer AUC" in page.auc_label.text()
