@@ -44,7 +44,7 @@ def texts_and_pairs(name: str, work: Path, limit: int) -> tuple[list[str], list,
 
     from ingest.store.importer import run_import
     from ingest.store.store import Store
-    from tests.ingest.test_import_standin import use_hash_embedder
+    from tests.ingest.store.test_import_standin import use_hash_embedder
     from trainer.learn.scorer_fit import holdout_cutoff
 
     mp = pytest.MonkeyPatch()

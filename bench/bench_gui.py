@@ -55,12 +55,12 @@ def main() -> int:
     os.environ["OWNVOICE_CONFIG_DIR"] = str(tmp / "config")
     os.environ["OWNVOICE_DATA_DIR"] = str(tmp / "data")
     from app.gui.main import make_app
-    from app.gui.session import Session
+    from app.workflows.workspace import Workspace
     from app.gui.window import MainWindow
     from ingest.kernel.config import Config
 
     app = make_app([])
-    w = MainWindow(Session(Config(data_dir=str(tmp / "data"))))
+    w = MainWindow(Workspace(Config(data_dir=str(tmp / "data"))))
     w.show()
     idle, _ = measure(app, None, seconds=3.0)
     w.warm_up()

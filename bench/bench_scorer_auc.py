@@ -45,7 +45,7 @@ def person(name: str, work: Path) -> dict:
 
     from ingest.store.importer import run_import
     from ingest.store.store import Store
-    from tests.ingest.test_import_standin import use_hash_embedder
+    from tests.ingest.store.test_import_standin import use_hash_embedder
     from trainer.learn import scorer_fit as FIT
     from trainer.score import scorer as S
 

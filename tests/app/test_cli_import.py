@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from app.cli import main
-from tests.ingest.test_import_standin import use_hash_embedder, use_parser
+from tests.ingest.store.test_import_standin import use_hash_embedder, use_parser
 
 ME = "phillip.allen@enron.com"
 

@@ -19,7 +19,7 @@ from ingest.kernel.config import Config
 from ingest.store.importer import import_sources
 from ingest.store.store import Store
 from tests.conftest import DEMO, DEMO_ME
-from tests.ingest.test_import_standin import use_hash_embedder
+from tests.ingest.store.test_import_standin import use_hash_embedder
 from tests.trainer.student_helpers import write_lora_adapter
 from trainer.learn.pld.explain import explain_pairs
 from trainer.learn.routes import LearnContext, learn

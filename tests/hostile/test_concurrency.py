@@ -44,7 +44,8 @@ def _refused_clearly(rc: int, err: str) -> bool:
 
 
 def _consistent(data: Path) -> dict[str, dict]:
-    from ingest.store.store import KINDS, Store
+    from ingest.store.store import Store
+    from ingest.store.vectors import KINDS
 
     with Store.open(data, chroma_url="") as s:
         for k in KINDS:

@@ -15,7 +15,7 @@ from ingest.store.importer import import_sources
 from ingest.store.pairing import Row, thread_keys
 from ingest.store.store import Store
 from tests.conftest import DEMO, DEMO_ME
-from tests.ingest.test_import_standin import use_hash_embedder
+from tests.ingest.store.test_import_standin import use_hash_embedder
 
 FORGED = """From mallory@evil.example Mon Mar 10 09:00:00 2025
 From: Mallory <mallory@evil.example>

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QUrl, QUrlQuery, Qt
 
 from tests.app.gui.conftest import wait_idle
-from trainer.draft.drafting import RESAMPLE_REASON
+from trainer.draft.samples import RESAMPLE_REASON
 
 # seeded drafts from the real model repeat exactly only with a fixed fence boundary
 pytestmark = pytest.mark.usefixtures("fixed_fence")

@@ -26,8 +26,8 @@ from ingest.store.embed import get_embedder
 from ingest.store.importer import run_import
 from ingest.store.store import Store
 from ingest.store.vectors import Alongside
-from tests.ingest.test_import_standin import parser
-from tests.ingest.test_store import ME, _msg
+from tests.ingest.store.test_import_standin import parser
+from tests.ingest.store.test_store import ME, _msg
 
 pytestmark = pytest.mark.slow  # MiniLM
 

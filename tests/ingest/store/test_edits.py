@@ -16,8 +16,8 @@ from ingest.kernel.records import Message
 from ingest.store.edits import EDITS, edits, record, summary
 from ingest.store.importer import run_import
 from ingest.store.store import Store
-from tests.ingest.test_import_standin import parser
-from tests.ingest.test_store import ME, _msg
+from tests.ingest.store.test_import_standin import parser
+from tests.ingest.store.test_store import ME, _msg
 
 pytestmark = pytest.mark.slow  # loads MiniLM
 

@@ -14,7 +14,7 @@ import pytest
 from ingest.store.importer import run_import
 from ingest.store.ngrams import words
 from ingest.store.store import Store
-from tests.ingest.test_import_standin import parser, use_hash_embedder
+from tests.ingest.store.test_import_standin import parser, use_hash_embedder
 
 ME = ["phillip.allen@enron.com"]
 FILES = ["_sent_mail.mbox", "sent.mbox", "sent_items.mbox", "inbox.mbox"]

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = """
 import sys
 import ingest.store.embed
-from tests.ingest.test_import_standin import HashEmbedder, parser
+from tests.ingest.store.test_import_standin import HashEmbedder, parser
 ingest.store.embed._EMBEDDER = HashEmbedder()
 from ingest.store.importer import run_import
 from ingest.store.store import Store

@@ -18,7 +18,7 @@ from ingest.kernel.errors import AlreadyRunning, UserError
 from ingest.store.importer import run_import
 from ingest.store.ngrams import words
 from ingest.store.store import Store
-from tests.ingest.test_import_standin import parser
+from tests.ingest.store.test_import_standin import parser
 
 pytestmark = pytest.mark.slow  # loads MiniLM (about 10 s alone, far more on a busy machine)
 

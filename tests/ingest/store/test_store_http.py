@@ -18,8 +18,8 @@ import pytest
 
 from ingest.store.importer import run_import
 from ingest.store.store import Store
-from tests.ingest.test_import_standin import parser, use_hash_embedder
-from tests.ingest.test_store import MAIL, ME
+from tests.ingest.store.test_import_standin import parser, use_hash_embedder
+from tests.ingest.store.test_store import MAIL, ME
 
 
 def _free_port() -> int:

@@ -11,7 +11,7 @@ import pytest
 
 from ingest.store.importer import run_import
 from ingest.store.store import Store
-from tests.ingest.test_import_standin import use_hash_embedder
+from tests.ingest.store.test_import_standin import use_hash_embedder
 from trainer.learn import scorer_fit as FIT
 from trainer.score import scorer as S
 

@@ -56,9 +56,9 @@ def test_pld_reads_the_edits_from_the_real_store_with_the_sent_text_as_final(tmp
     from ingest.store.edits import record
     from ingest.store.importer import run_import
     from ingest.store.store import Store
-    from tests.ingest.test_edits import DRAFT, FINAL, INBOX, SENT
-    from tests.ingest.test_import_standin import parser
-    from tests.ingest.test_store import ME, _msg
+    from tests.ingest.store.test_edits import DRAFT, FINAL, INBOX, SENT
+    from tests.ingest.store.test_import_standin import parser
+    from tests.ingest.store.test_store import ME, _msg
     from trainer.learn.pld import _edit_pairs
 
     (tmp_path / "inbox.mbox").write_text(INBOX)
