@@ -102,3 +102,66 @@ def test_models_json(capsys):
     assert rows["gemma3"]["kind"] == "base"
     rc, out, _ = _run(capsys, "models")
     assert rc == 0 and "smollm2" in out and "embedded" in out
+
+
+@pytest.fixture(scope="module")
+def learned(tmp_path_factory):
+    """The imported demo data dir with the voice scorer fitted (the real core calls)."""
+    from ingest.kernel.config import Config
+    from ingest.store.store import Store
+    from tests.trainer.score.demo_store import demo_data_dir
+    from trainer.learn import scorer_fit
+    from trainer.learn.routes import LearnContext
+    from trainer.voicepack import VoicePack
+
+    data = demo_data_dir(tmp_path_factory.mktemp("scored") / "data")
+    with Store.open(data) as store:
+        scorer_fit.learn(LearnContext(store, VoicePack.open(data), Config(), data))
+    return data
+
+
+@pytest.mark.slow
+def test_draft_json_carries_the_scores_the_draft_page_shows(learned, capsys):
+    """``draft --json`` scores each draft through the workflow the Draft page runs
+    (``app.workflows.drafting``): the same atom scores, ACC and RC the page's rescoring
+    gives for the same texts, and the summary prints ACC per draft."""
+    from app.workflows import drafting
+    from app.workflows.workspace import Workspace
+    from ingest.kernel.config import load_config
+    from ingest.store.store import Store
+
+    with Store.open(learned) as store:
+        m = next(m for m in store.messages(own=False) if m.message_id and (m.text or m.body).strip())
+    rc, out, err = _run(capsys, "--data-dir", str(learned), "draft", "--message-id", m.message_id,
+                        "--variants", "base", "-n", "2", "--max-tokens", "16", "--seed", "3", "--json")
+    assert rc == 0, err
+    res = json.loads(out)
+    assert res["scorer_note"] == "" and [(d["variant"], d["sample"]) for d in res["drafts"]] == [("base", 0), ("base", 1)]
+    texts = {(d["variant"], d["sample"]): d["text"] for d in res["drafts"]}
+    with Workspace(load_config(data_dir=str(learned))) as ws:
+        scores, rc_by_variant, note = drafting.score_texts(ws, texts, m.thread or None)
+    assert note == "" and set(scores) == set(texts)
+    for d in res["drafts"]:
+        got, want = d["score"], scores[(d["variant"], d["sample"])].score
+        assert got["atoms"] and all(isinstance(a["score"], float) and 1 <= a["score"] <= 5 for a in got["atoms"])
+        assert [a["score"] for a in got["atoms"]] == [a.score for a in want.scores]
+        assert got["acc"] == want.acc and got["ic"] == want.ic
+        assert got["leaked"] == [a.text for a in scores[(d["variant"], d["sample"])].leaked]
+    assert set(res["rc"]) == {"base"} and res["rc"]["base"] == rc_by_variant["base"]
+
+    rc, out, err = _run(capsys, "--data-dir", str(learned), "draft", "--message-id", m.message_id,
+                        "--variants", "base", "--max-tokens", "16", "--seed", "3")
+    assert rc == 0, err
+    acc = res["drafts"][0]["score"]["acc"]
+    assert f"base #1: " in err and (f"ACC {acc:.2f}" if acc is not None else "ACC n/a") in err
+
+
+def test_draft_without_a_learned_voice_says_why_it_is_unscored(capsys, tmp_path):
+    """No store and no voice pack: the draft is written, unscored, and nothing is created."""
+    data = tmp_path / "empty"
+    rc, out, err = _run(capsys, "--data-dir", str(data), "draft", "--text", "Can you deliver on Friday?",
+                        "--variants", "base", "--max-tokens", "4", "--json")
+    assert rc == 0, err
+    res = json.loads(out)
+    assert res["drafts"][0]["score"] is None and "ownvoice learn" in res["scorer_note"] and res["rc"] == {}
+    assert not (data / "state.sqlite").exists() and not (data / "voicepacks").exists()
