@@ -132,17 +132,19 @@ def _print_import(term: Terminal, reports) -> None:  # noqa: ANN001
 def _print_draft(term: Terminal, d, score) -> None:  # noqa: ANN001
     from rich.text import Text
 
-    head = f"[bold]{d.variant}[/]  ACC={_f(score.acc if score else None)} IC={_f(score.ic if score else None)}  {d.tokens} tokens, " \
+    scored = score is not None  # None: the voice scorer had nothing to score with
+    head = f"[bold]{d.variant}[/]  ACC={_f(score.acc if scored else None)} IC={_f(score.ic if scored else None)}  " \
+           f"{d.tokens} tokens, " \
            f"{d.tokens_per_second:.0f} tok/s" + (f"  [red]flags: {', '.join(d.flags)}[/]" if d.flags else "")
     if d.checks is not None:
         head += "  [green]usable[/]" if d.checks.usable else "  [red]not usable[/]"
     term.console.print(head)
     text = Text()
-    for a in (score.scores if score else ()):
+    for a in (score.scores if scored else ()):
         colour = "green" if a.score >= 1 + 8 / 3 else ("yellow" if a.score >= 1 + 4 / 3 else "red")
         text.append(a.atom.text, style=colour)
         text.append(" ")
-    term.console.print(text if score and score.scores else d.text)
+    term.console.print(text if scored and score.scores else d.text)
     for sp in (d.checks.spans() if d.checks is not None else ()):
         term.console.print(f"  [red]{sp.text!r}[/]: {sp.reason}", highlight=False)
     for ask in (d.checks.unanswered if d.checks is not None else ()):
