@@ -1,13 +1,16 @@
 """The voice pack: one folder holding everything learned about one user's voice.
 
-Layout (all optional but the manifest)::
+Layout (all optional but the manifest); every name is a constant here, and no other
+module spells one::
 
-    manifest.json        format version, base model + hash, per-route entries
-    style_prompt.md      PLD's style prompt (user-editable)
-    profile.json         stylometric profile
-    scorer/              voice scorer: arrays (.npy) + JSON, never pickle
-    adapter/             LoRA adapter: adapter.gguf + peft folder
-    eval/                evaluation report (markdown, CSV, PNG)
+    manifest.json        MANIFEST: format version, base model + hash, per-route entries
+    style_prompt.md      PROMPT_FILE: PLD's style prompt (user-editable)
+    profile.json         PROFILE: stylometric profile
+    scorer/              SCORER_DIR: voice scorer: arrays (.npy) + JSON, never pickle
+    judge/               JUDGE_DIR: the evaluation's judge, the same format
+    adapter/             ADAPTER_DIR: LoRA adapter (ADAPTER_GGUF), peft folder, LOSSES
+    eval/                EVAL_DIR: evaluation report (EVAL_REPORT, markdown, CSV, PNG) and
+                         EVAL_CHECKPOINT while one runs
 
 Every file is written atomically; the manifest is written last, so a pack is
 always consistent. Loading never unpickles anything. What it leaves out: packs are
@@ -31,6 +34,19 @@ from ingest.kernel.fsutil import atomic_write_bytes, atomic_write_json, private_
 FORMAT = "ownvoice-voicepack"
 VERSION = 1
 
+MANIFEST = "manifest.json"
+PROMPT_FILE = "style_prompt.md"
+PROPOSED_FILE = "style_prompt.proposed.md"
+PROFILE = "profile.json"
+SCORER_DIR = "scorer"
+JUDGE_DIR = "judge"
+ADAPTER_DIR = "adapter"
+ADAPTER_GGUF = f"{ADAPTER_DIR}/adapter.gguf"
+LOSSES = f"{ADAPTER_DIR}/losses.json"
+EVAL_DIR = "eval"
+EVAL_REPORT = f"{EVAL_DIR}/report.json"
+EVAL_CHECKPOINT = f"{EVAL_DIR}/checkpoint.json"
+
 
 @dataclass
 class VoicePack:
@@ -41,7 +57,7 @@ class VoicePack:
         """Open (creating if needed) the pack ``name`` under ``data_dir/voicepacks``."""
         p = private_dir(Path(data_dir) / "voicepacks" / name, tighten=True)
         pack = cls(p)
-        if not (p / "manifest.json").exists():
+        if not (p / MANIFEST).exists():
             pack._write_manifest({"format": FORMAT, "version": VERSION, "created": _now(), "routes": {}})
         else:
             pack.manifest()  # validates
@@ -56,7 +72,7 @@ class VoicePack:
 
     # -- manifest -------------------------------------------------------------------
     def manifest(self) -> dict[str, Any]:
-        mp = self.path / "manifest.json"
+        mp = self.path / MANIFEST
         try:
             data = json.loads(mp.read_text(encoding="utf-8"))
         except FileNotFoundError as e:
@@ -112,7 +128,7 @@ class VoicePack:
         user_edit = user_edited(self)
         deleted, kept = [], []
         for entry in sorted(self.path.iterdir()):
-            if entry.name == "manifest.json" or (entry == prompt and user_edit):
+            if entry.name == MANIFEST or (entry == prompt and user_edit):
                 if entry == prompt:
                     kept.append(entry.name)
                 continue
@@ -136,7 +152,7 @@ class VoicePack:
             return None
 
     def _write_manifest(self, m: dict[str, Any]) -> None:
-        atomic_write_json(self.path / "manifest.json", m)
+        atomic_write_json(self.path / MANIFEST, m)
 
     # -- files ----------------------------------------------------------------------
     def file(self, rel: str) -> Path:
@@ -174,10 +190,6 @@ def _now() -> str:
 # without a recorded hash) it is left alone and the new proposal goes to
 # ``style_prompt.proposed.md``, unless ``fresh`` is asked. No merge of a user's edit with a
 # new proposal (the user compares the two files).
-PROMPT_FILE = "style_prompt.md"
-PROPOSED_FILE = "style_prompt.proposed.md"
-
-
 def student_prompt(markdown: str) -> str:
     """What the model reads: the markdown without comments, headings and blank lines."""
     md = re.sub(r"<!--.*?-->", "", markdown or "", flags=re.S)

@@ -31,7 +31,8 @@ from ingest.kernel.config import Config
 from ingest.kernel.errors import UserError
 from ingest.kernel.jobs import CancelToken, Progress, ProgressFn, no_progress
 from ingest.kernel.records import Message, ReplyPair
-from trainer.draft import retrieval
+from trainer import routes
+from trainer.draft.plans import Part
 from trainer.draft.prompt import build_prompt, frame_text, new_boundary
 from trainer.draft.register import register_for
 from trainer.draft.replycheck import CheckContext, ReplyChecks, draft_veto, fact_keys, frame_ngrams
@@ -39,11 +40,7 @@ from trainer.draft.samples import best_of, sample
 from trainer.draft.scaffold import Scaffold, first_name
 from trainer.runtime.llama import Runtime
 from trainer.runtime.pool import runtime_for
-from trainer.voicepack import PROMPT_FILE, student_prompt
 
-VARIANTS = ("base", "rag", "pld", "lora", "full")
-ADAPTER_REL = "adapter/adapter.gguf"
-STYLE_REL = PROMPT_FILE
 OnDraftToken = Callable[[str, int, str], None]
 # (variant, sample, reason): the streamed text so far is void; what follows replaces it
 OnDraftRestart = Callable[[str, int, str], None]
@@ -112,89 +109,45 @@ def parse_variants(spec: str | Sequence[str] | None) -> list[str]:
     """
     names = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else list(spec or ("base", "rag"))
     names = list(dict.fromkeys(n for n in names if n))
+    known = [r.name for r in routes.variants()]
     if "all" in names:
-        names = list(VARIANTS)
-    bad = [n for n in names if n not in VARIANTS]
+        names = known
+    bad = [n for n in names if n not in known]
     if bad or not names:
         raise UserError(f"Unknown variant(s): {', '.join(bad) or '(none)'}.",
-                        hint=f"Choose from {', '.join(VARIANTS)}.")
+                        hint=f"Choose from {', '.join(known)}.")
     return names
-
-
-def _style(pack: Any) -> str | None:
-    if pack is None:
-        return None
-    p = pack.file(STYLE_REL)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (FileNotFoundError, IsADirectoryError):
-        return None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UserError(f"Cannot read the style prompt {p} ({e}).", hint="Fix or delete the file.") from e
-
-    text = student_prompt(text)  # the model reads the rules, not the markdown's comments and headings
-    return text if text.strip() else None
-
-
-def _adapter(pack: Any, rt: Runtime) -> tuple[Path | None, str]:
-    """The pack's adapter (manifest route "lora", as ``trainer.learn.lora`` records it) if it
-    was trained on the runtime's model, else the reason it cannot be used."""
-    if pack is None:
-        return None, "no voice pack yet: run `ownvoice learn --routes lora`"
-    entry = pack.route("lora")
-    p = pack.file((entry or {}).get("adapter") or ADAPTER_REL)
-    if not entry or not p.is_file():
-        return None, "no LoRA adapter trained yet: run `ownvoice learn --routes lora`"
-    base = entry.get("base_model") if isinstance(entry.get("base_model"), dict) else {}
-    want = base.get("sha256")
-    if want and want != rt.info.sha256:
-        return None, (f"the adapter was trained on {base.get('name') or 'another model'}, not "
-                      f"{rt.info.name}: draft with --model {base.get('name') or '<that model>'} or retrain")
-    return p, ""
 
 
 def plan_variants(variants: Sequence[str], message: Message, *, store: Any, pack: Any, config: Config,
                   rt: Runtime) -> tuple[list[_Plan], dict[str, str]]:
-    """Decide what each variant needs, and which cannot run (with the reason)."""
+    """Decide what each variant needs (its route's plan, ``trainer.routes``; ``full``
+    merges every in-full route's part), and which cannot run (with the reason)."""
+    wanted = set(variants) | ({r.name for r in routes.in_full()} if routes.FULL in variants else set())
+    parts: dict[str, Part | str] = {}
+    for r in routes.variants():
+        plan = r.plan_function()
+        if r.name in wanted and plan is not None:
+            parts[r.name] = plan(message, store=store, pack=pack, config=config, rt=rt)
     plans: list[_Plan] = []
     unavailable: dict[str, str] = {}
-    k, budget = retrieval.settings(pack, config)
-    need_rag = any(v in ("rag", "full") for v in variants)
-    examples: tuple[ReplyPair, ...] = ()
-    rag_reason = ""
-    if need_rag:
-        if store is None:
-            rag_reason = "no store: import mail first (`ownvoice import`)"
-        else:
-            examples = tuple(retrieval.examples_for(store, message, k=k))
-            if not examples:
-                rag_reason = "no reply pairs of yours to retrieve (import your Sent mail)"
-    style = _style(pack) if any(v in ("pld", "full") for v in variants) else None
-    adapter, lora_reason = (_adapter(pack, rt) if any(v in ("lora", "full") for v in variants)
-                            else (None, ""))
     for v in variants:
-        if v == "base":
-            plans.append(_Plan("base"))
-        elif v == "rag":
-            if examples:
-                plans.append(_Plan("rag", examples=examples, example_tokens=budget))
+        if v == routes.FULL:
+            got = [p for r in routes.in_full() if isinstance(p := parts.get(r.name), Part)]
+            if got:
+                merged = Part()
+                for p in got:
+                    merged = merged.merge(p)
+                plans.append(_Plan(v, merged.examples, merged.example_tokens, merged.style, merged.adapter))
             else:
-                unavailable["rag"] = rag_reason
-        elif v == "pld":
-            if style:
-                plans.append(_Plan("pld", style=style))
-            else:
-                unavailable["pld"] = "no style prompt yet: run `ownvoice learn --routes pld`"
-        elif v == "lora":
-            if adapter is not None:
-                plans.append(_Plan("lora", adapter=adapter))
-            else:
-                unavailable["lora"] = lora_reason
-        elif v == "full":
-            if examples or style or adapter is not None:
-                plans.append(_Plan("full", examples=examples, example_tokens=budget, style=style, adapter=adapter))
-            else:
-                unavailable["full"] = "no voice learned yet (no replies to retrieve, no style prompt, no adapter)"
+                unavailable[v] = "no voice learned yet (no replies to retrieve, no style prompt, no adapter)"
+        elif v not in parts:  # a variant that needs nothing learned (base)
+            plans.append(_Plan(v))
+        elif isinstance(parts[v], str):
+            unavailable[v] = parts[v]
+        else:
+            p = parts[v]
+            plans.append(_Plan(v, p.examples, p.example_tokens, p.style, p.adapter))
     return plans, unavailable
 
 

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any, Sequence
 from ingest.kernel.config import Config
 from ingest.kernel.records import ReplyPair
+from trainer.voicepack import ADAPTER_GGUF, EVAL_CHECKPOINT, PROMPT_FILE
 
 
-CHECKPOINT_REL = "eval/checkpoint.json"  # in the voice pack: where the CLI and GUI keep an eval's progress
+CHECKPOINT_REL = EVAL_CHECKPOINT  # in the voice pack: where the CLI and GUI keep an eval's progress
 
 
 EVAL_VERSION = 3  # in the checkpoint key: rows from older code are never replayed
@@ -51,7 +52,7 @@ def run_key(pairs: Sequence[ReplyPair], names: Sequence[str], n: int, cfg: Confi
         "judge": judge_id, "pack": str(getattr(pack, "path", "")), "manifest": manifest, "version": EVAL_VERSION,
         "scorer": file_id("scorer/coef.npy"), "voice_judge": file_id("judge/coef.npy"),
         # edited by hand or in the GUI without touching the manifest
-        "style_prompt": file_id("style_prompt.md"), "adapter": file_id("adapter/adapter.gguf"),
+        "style_prompt": file_id(PROMPT_FILE), "adapter": file_id(ADAPTER_GGUF),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 

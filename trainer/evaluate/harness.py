@@ -85,7 +85,6 @@ from trainer.score.checks import leak, length_ratio, typical_reply_words
 from trainer.score.metrics import acc_atom, ic_atom, mean_or_none, rc_atom
 from trainer.score.scorer import JUDGE_DIR, VoiceScorer, judge_kind
 
-ALL_VARIANTS = ("base", "rag", "pld", "lora", "full")
 MAX_OTHERS = 8  # other people's messages per held-out thread for the judge's pairwise check
 
 
@@ -214,7 +213,7 @@ def _judge_summary(kind: str, model: Any, per_message: Sequence[dict[str, Any]])
 
 
 def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: float = 0.1,
-             variants: Sequence[str] = ALL_VARIANTS, n: int = 3, limit: int | None = None,
+             variants: Sequence[str] | None = None, n: int = 3, limit: int | None = None,
              scorer: VoiceScorer | None = None, judge: Any = None, runtime: Any = None,
              model: str | None = None, progress: ProgressFn = no_progress,
              cancel: CancelToken | None = None, checkpoint: str | Path | None = None,
@@ -225,7 +224,7 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
 
     t0 = time.perf_counter()
     cfg = config or Config()
-    names = [v for v in parse_variants(list(variants)) if v != "real"]
+    names = [v for v in parse_variants(list(variants) if variants is not None else "all") if v != "real"]
     if n < 1:
         raise UserError(f"-n must be at least 1 (got {n}).", hint="Ask for 2 or more to measure RC.")
     scorer = scorer or VoiceScorer.load(pack)

@@ -1,7 +1,7 @@
 """``learn``: run the chosen distillation routes and write the voice pack.
 
-Each route is a function ``learn(ctx: LearnContext, progress, cancel) -> dict`` in its
-own module; it writes its files into ``ctx.pack``, records itself with
+The routes are registered in ``trainer.routes``. Each is a function
+``learn(ctx: LearnContext, progress, cancel) -> dict`` in its own module; it writes its files into ``ctx.pack``, records itself with
 ``ctx.pack.set_route(name, entry)`` and returns the entry that ``learn --json``
 prints under the route's name. The voice scorer always runs first: PLD's loop and
 the evaluation depend on it.
@@ -9,7 +9,6 @@ the evaluation depend on it.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -17,15 +16,9 @@ from typing import Any, Callable
 from ingest.kernel.config import Config
 from ingest.kernel.errors import UserError
 from ingest.kernel.jobs import CancelToken, Progress, ProgressFn, check, no_progress
+from trainer import routes as registry
 from trainer.voicepack import VoicePack
 
-ROUTES: dict[str, str] = {
-    "scorer": "trainer.learn.scorer_fit",
-    "rag": "trainer.draft.retrieval",
-    "pld": "trainer.learn.pld",
-    "lora": "trainer.learn.lora",
-}
-DEFAULT_ROUTES = ("rag", "pld")
 
 
 @dataclass
@@ -44,24 +37,23 @@ def parse_routes(spec: str | list[str] | tuple[str, ...] | None) -> list[str]:
     ['scorer', 'rag', 'lora']
     """
     if spec is None:
-        names = list(DEFAULT_ROUTES)
+        names = [r.name for r in registry.learnable() if r.default]
     elif isinstance(spec, str):
         names = [s.strip() for s in spec.split(",") if s.strip()]
     else:
         names = list(spec)
     if "all" in names:
-        names = ["rag", "pld", "lora"]
-    unknown = [n for n in names if n not in ROUTES]
+        names = [r.name for r in registry.learnable()]
+    order = [r.name for r in registry.ROUTES if r.learn is not None]
+    unknown = [n for n in names if n not in order]
     if unknown:
         raise UserError(f"Unknown route(s): {', '.join(unknown)}.",
-                        hint=f"Choose from {', '.join(r for r in ROUTES if r != 'scorer')}.")
-    order = list(ROUTES)
-    return sorted({"scorer", *names}, key=order.index)
+                        hint=f"Choose from {', '.join(r for r in order if r != registry.SCORER)}.")
+    return sorted({registry.SCORER, *names}, key=order.index)
 
 
 def route_function(name: str) -> Callable[..., dict]:
-    module = importlib.import_module(ROUTES[name])
-    return getattr(module, "learn")
+    return registry.route(name).learn_function()
 
 
 def learn(routes: list[str], ctx: LearnContext, progress: ProgressFn = no_progress,

@@ -61,11 +61,11 @@ from ingest.kernel.fsutil import atomic_replace_dir, atomic_write_bytes, atomic_
 from trainer.score import features as F
 from trainer.score.atoms import Atom, AtomScore, split_atoms
 from trainer.score.metrics import acc_atom, ic_atom, mean_or_none, score_from_p
+from trainer.voicepack import JUDGE_DIR, SCORER_DIR
 
 FORMAT = "ownvoice-scorer"
 VERSION = 2  # 1: char n-grams only (idf.npy + char_coef.npy); still loads
-DIR = "scorer"
-JUDGE_DIR = "judge"
+DIR = SCORER_DIR
 MIN_SENTENCES = 20  # per class, below which no scorer is fitted
 C_LINEAR, C_EMB = 4.0, 1.0
 FAMILIES: dict[str, tuple[str, ...]] = {"lexical": ("word", "shape"), "char": ("char",)}

@@ -30,10 +30,10 @@ from typing import Any
 from ingest.kernel.errors import UserError
 from ingest.kernel.fsutil import atomic_replace_dir, atomic_write_json, private_dir
 from ingest.kernel.jobs import CancelToken, Progress, ProgressFn, check, no_progress
+from trainer.voicepack import ADAPTER_DIR, ADAPTER_GGUF
 
 __all__ = ["learn", "check_adapter_compat", "resolve_base_model", "ADAPTER_DIR"]
 
-ADAPTER_DIR = "adapter"
 MIN_PAIRS = 4
 BUDGET_EPOCHS = 4  # with a time budget: plan this many passes over the data, stop when time is up
 MAX_BUDGET_STEPS = 5000
@@ -133,7 +133,7 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
         adapter = _write_adapter(ctx.pack, recipe, facts, settings, result)
         entry = {
             "base_model": {"name": name, "path": str(gguf_path), "sha256": facts.sha256, "arch": facts.arch},
-            "adapter": f"{ADAPTER_DIR}/adapter.gguf",
+            "adapter": ADAPTER_GGUF,
             "settings": {k: v for k, v in settings.fingerprint_fields().items()} | {"device": result.device,
                                                                                      "dtype": result.dtype},
             "data": {"fingerprint": fingerprint, "train_pairs": len(train_pairs), "heldout_pairs": len(heldout_pairs),
@@ -210,7 +210,7 @@ def check_adapter_compat(pack: Any, model_info: Any) -> Path:
     if not entry:
         raise UserError(f"The voice pack {pack.path} has no LoRA adapter.",
                         hint="Run `ownvoice learn --routes lora` first, or draft without the adapter.")
-    path = pack.path / entry.get("adapter", f"{ADAPTER_DIR}/adapter.gguf")
+    path = pack.path / entry.get("adapter", ADAPTER_GGUF)
     if not path.is_file():
         raise UserError(f"The voice pack's adapter file {path} is missing.",
                         hint="Run `ownvoice learn --routes lora` again.")

@@ -35,6 +35,7 @@ from typing import Any
 
 from ingest.kernel.errors import UserError
 from ingest.kernel.jobs import CancelToken, Progress, ProgressFn, check, no_progress
+from trainer.voicepack import PROFILE
 
 ROUTE = "pld"
 
@@ -92,7 +93,7 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
     if prof.n_messages == 0 and prof.n_documents == 0:
         raise UserError("There is none of your own writing in the store, so there is no style to learn.",
                         hint="Import your Sent mail with your addresses (`ownvoice import PATH --me YOU@...`).")
-    ctx.pack.write_json("profile.json", prof.to_json())
+    ctx.pack.write_json(PROFILE, prof.to_json())
     progress(Progress("profile", 1, 1, info={"messages": prof.n_messages, "rules": len(prof.rules)}))
     check(cancel)
 
@@ -158,7 +159,7 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
         "teacher_remote": bool(getattr(teacher, "remote", False)),
         "student": getattr(student, "name", str(model)),
         "pairs": {"explained": len(to_explain), "validation": len(validation), "held_out": len(held)},
-        "profile": "profile.json",
+        "profile": PROFILE,
         "edits": {"count": len(edit_pairs), "observations": observations(edit_pairs)[:6],
                   "rules": [r.text for r in edit_rules]},
         "warnings": warnings,

@@ -1,0 +1,82 @@
+"""What each learned route puts into a draft (``trainer.routes``: a route's ``plan``).
+
+``plan(message, *, store, pack, config, rt) -> Part | str``: the route's part (few-shot
+examples, a style prompt, an adapter) or, when it cannot take part, the reason the user
+sees. ``full`` merges the parts of every ``in_full`` route that has one.
+
+What it leaves out: a route that needs a new kind of part (beyond examples, style and
+adapter) also adds a field here and its use in ``trainer.draft.drafting``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ingest.kernel.errors import UserError
+from ingest.kernel.records import Message, ReplyPair
+from trainer.draft import retrieval as rag
+from trainer.runtime.llama import Runtime
+from trainer.voicepack import ADAPTER_GGUF, PROMPT_FILE, student_prompt
+
+
+@dataclass(frozen=True)
+class Part:
+    examples: tuple[ReplyPair, ...] = ()
+    example_tokens: int = 0
+    style: str | None = None
+    adapter: Path | None = None
+
+    def merge(self, other: "Part") -> "Part":
+        return Part(examples=self.examples or other.examples,
+                    example_tokens=self.example_tokens or other.example_tokens,
+                    style=self.style or other.style, adapter=self.adapter or other.adapter)
+
+
+def retrieval(message: Message, *, store: Any, pack: Any, config: Any, rt: Runtime) -> Part | str:
+    """The user's closest past replies (``trainer.draft.retrieval``) as examples."""
+    k, budget = rag.settings(pack, config)
+    if store is None:
+        return "no store: import mail first (`ownvoice import`)"
+    examples = tuple(rag.examples_for(store, message, k=k))
+    if not examples:
+        return "no reply pairs of yours to retrieve (import your Sent mail)"
+    return Part(examples=examples, example_tokens=budget)
+
+
+def style(message: Message, *, store: Any, pack: Any, config: Any, rt: Runtime) -> Part | str:
+    """The style prompt as the model reads it (the user's edit, if any)."""
+    text = _style_text(pack)
+    return Part(style=text) if text else "no style prompt yet: run `ownvoice learn --routes pld`"
+
+
+def adapter(message: Message, *, store: Any, pack: Any, config: Any, rt: Runtime) -> Part | str:
+    """The pack's LoRA adapter (manifest route "lora", as ``trainer.learn.lora`` records
+    it) if it was trained on the runtime's model, else the reason it cannot be used."""
+    if pack is None:
+        return "no voice pack yet: run `ownvoice learn --routes lora`"
+    entry = pack.route("lora")
+    p = pack.file((entry or {}).get("adapter") or ADAPTER_GGUF)
+    if not entry or not p.is_file():
+        return "no LoRA adapter trained yet: run `ownvoice learn --routes lora`"
+    base = entry.get("base_model") if isinstance(entry.get("base_model"), dict) else {}
+    want = base.get("sha256")
+    if want and want != rt.info.sha256:
+        return (f"the adapter was trained on {base.get('name') or 'another model'}, not "
+                f"{rt.info.name}: draft with --model {base.get('name') or '<that model>'} or retrain")
+    return Part(adapter=p)
+
+
+def _style_text(pack: Any) -> str | None:
+    if pack is None:
+        return None
+    p = pack.file(PROMPT_FILE)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (FileNotFoundError, IsADirectoryError):
+        return None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UserError(f"Cannot read the style prompt {p} ({e}).", hint="Fix or delete the file.") from e
+    text = student_prompt(text)  # the model reads the rules, not the markdown's comments and headings
+    return text if text.strip() else None
