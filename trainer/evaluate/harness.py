@@ -79,10 +79,12 @@ from trainer.draft.prompt import fixed_boundary, system_text
 from trainer.draft.register import register_for
 from trainer.draft.replycheck import CheckContext, frame_ngrams
 from trainer.evaluate.checkpoint import load_checkpoint, run_key
-from trainer.evaluate.stats import EvalReport, METRICS, Accumulator, check_means, greeting_sign_off
+from trainer.evaluate.metrics import Cell, row_values
+from trainer.evaluate.metrics import names as metric_names
+from trainer.evaluate.stats import EvalReport, Accumulator, greeting_sign_off
 from trainer.score.atoms import split_atoms, strip_quoted
 from trainer.score.checks import leak, length_ratio, typical_reply_words
-from trainer.score.metrics import acc_atom, ic_atom, mean_or_none, rc_atom
+from trainer.score.metrics import mean_or_none
 from trainer.score.scorer import JUDGE_DIR, VoiceScorer, judge_kind
 
 MAX_OTHERS = 8  # other people's messages per held-out thread for the judge's pairwise check
@@ -250,7 +252,7 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
             replay = {v: Accumulator() for v in accs}
             for rec in state.get("per_message", []):
                 replay.setdefault(str(rec["variant"]), Accumulator()).add(
-                    {k: None if rec.get(k) is None else float(rec[k]) for k in METRICS}, int(rec.get("drafts", 0)))
+                    {k: None if rec.get(k) is None else float(rec[k]) for k in metric_names()}, int(rec.get("drafts", 0)))
                 per_message.append(rec)
                 done.add(str(rec["pair"]))
             accs = replay
@@ -299,17 +301,8 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
             j += len(vtexts)
             leaks = [leak(t, store, exclude_thread=msg.thread or pair.thread or None).rate for t in vtexts]
             above = [_pairwise(real_judged, [judged[j - len(vtexts) + k]]) for k in range(len(vtexts))]
-            row = {
-                "acc": mean_or_none(acc_atom(s) for s in vs),
-                "acc_selection": mean_or_none(acc_atom(s) for s in selection[j - len(vtexts):j]),
-                "real_above": mean_or_none(w for w, c in above if c) if v != "real" else None,
-                "ic": mean_or_none(ic_atom(s) for s in vs),
-                "rc": rc_atom(vs) if v != "real" else None,
-                "content": mean_or_none(cos),
-                "length_ratio": mean_or_none(length_ratio(t, typical) for t in vtexts),
-                "leak": mean_or_none(leaks),
-                **check_means(checks.get(v, [])),
-            }
+            row = row_values(Cell(v, vtexts, vs, selection[j - len(vtexts):j], cos,
+                                  [length_ratio(t, typical) for t in vtexts], leaks, above, checks.get(v, [])))
             acc.add(row, len(vtexts))
             gs = [greeting_sign_off(t) for t in vtexts]
             rec = {"pair": pair.id, "variant": v, "drafts": len(vtexts), **row, "history": history,

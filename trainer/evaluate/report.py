@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 import numpy as np
 from ingest.kernel.fsutil import atomic_write_bytes, atomic_write_text
-from trainer.evaluate.stats import CHART, EvalReport, METRICS, history_split
+from trainer.evaluate.metrics import METRICS_TABLE, chart, metric, names, vs_base
+from trainer.evaluate.stats import EvalReport, history_split
 
 
 # -- report ------------------------------------------------------------------------------
@@ -28,21 +29,20 @@ def report_markdown(rep: EvalReport) -> str:
              f"{_fmt(rep.judge.get('agreement'))}.",
              f"Selection scorer: held-out sentence AUC {_fmt(rep.scorer.get('auc'))}, message AUC "
              f"{_fmt(rep.scorer.get('auc_message'))}, ECE {_fmt(rep.scorer.get('ece'))}.", "",
-             "| variant | ACC_atom | IC_atom | RC_atom | content | length ratio | leak | usable | role ok | "
-             "prompt leak | invented /100w | answered | usable (1st sample) | ACC (selection) | real above "
-             "| messages | drafts |",
-             "|" + "---|" * (len(METRICS) + 3)]
+             "| variant | " + " | ".join(m.label for m in METRICS_TABLE) + " | messages | drafts |",
+             "|" + "---|" * (len(names()) + 3)]
     for r in rep.rows:
-        lines.append(f"| {r.variant} | " + " | ".join(_fmt(getattr(r, k)) for k in METRICS)
+        lines.append(f"| {r.variant} | " + " | ".join(_fmt(getattr(r, k)) for k in names())
                      + f" | {r.messages} | {r.drafts} |")
     gains = rep.vs_base
     if gains:
         lines += ["", "Against `base` on the same messages (mean difference, 95% paired bootstrap interval; "
                   "an interval that spans 0 is not a measured difference):", "",
-                  "| variant | ACC_atom | content | usable |", "|---|---|---|---|"]
+                  "| variant | " + " | ".join(metric(m).label for m in vs_base()) + " |",
+                  "|" + "---|" * (len(vs_base()) + 1)]
         for v, g in gains.items():
             cells = [f"{g[m]['mean']:+.3f} [{g[m]['lo']:+.3f}, {g[m]['hi']:+.3f}]" if m in g else "n/a"
-                     for m in ("acc", "content", "usable")]
+                     for m in vs_base()]
             lines.append(f"| {v} | " + " | ".join(cells) + " |")
     split = history_split(rep.per_message)
     if split["with"] or split["without"]:
@@ -67,12 +67,12 @@ def report_markdown(rep: EvalReport) -> str:
 def report_csv(rep: EvalReport) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["variant", *METRICS, "messages", "drafts"])
+    w.writerow(["variant", *names(), "messages", "drafts"])
     for r in rep.rows:
-        w.writerow([r.variant, *("" if getattr(r, k) is None else f"{getattr(r, k):.6f}" for k in METRICS),
+        w.writerow([r.variant, *("" if getattr(r, k) is None else f"{getattr(r, k):.6f}" for k in names()),
                     r.messages, r.drafts])
     for v, why in rep.unavailable.items():
-        w.writerow([v, *([""] * len(METRICS)), 0, 0, f"unavailable: {why}"])
+        w.writerow([v, *([""] * len(names())), 0, 0, f"unavailable: {why}"])
     return buf.getvalue()
 
 
@@ -85,11 +85,11 @@ def report_png(rep: EvalReport) -> bytes:
     fig = Figure(figsize=(9, 4.2), dpi=110)
     ax = fig.add_subplot(1, 1, 1)
     width = 0.8 / max(1, len(rep.rows))
-    x = np.arange(len(CHART))
+    x = np.arange(len(chart()))
     for i, r in enumerate(rep.rows):
-        vals = [getattr(r, k) if getattr(r, k) is not None else 0.0 for k in CHART]
+        vals = [getattr(r, k) if getattr(r, k) is not None else 0.0 for k in chart()]
         ax.bar(x + i * width - 0.4 + width / 2, vals, width, label=r.variant)
-    ax.set_xticks(x, ["ACC", "IC", "RC", "content", "length", "leak", "usable"])
+    ax.set_xticks(x, [metric(k).short or metric(k).label for k in chart()])
     ax.set_ylim(min(-0.05, *(getattr(r, "rc") or 0 for r in rep.rows)), 1.5)
     ax.axhline(0, color="black", linewidth=0.5)
     ax.set_title(f"ownvoice eval: {rep.heldout} held-out messages, n={rep.n}")

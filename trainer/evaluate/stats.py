@@ -5,42 +5,40 @@ interval) and ``history_split`` (drafts with and without the correspondent's his
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Sequence
 import numpy as np
+from trainer.evaluate.metrics import names, vs_base
 from trainer.score.metrics import mean_or_none
-
-
-METRICS = ("acc", "ic", "rc", "content", "length_ratio", "leak", "usable", "role_ok", "prompt_leak",
-           "invented_per_100w", "answered", "usable_first", "acc_selection", "real_above")
-
-
-CHART = ("acc", "ic", "rc", "content", "length_ratio", "leak", "usable")
 
 
 @dataclass(frozen=True)
 class EvalRow:
+    """One variant's means over the held-out messages: ``values`` by metric name
+    (``trainer.evaluate.metrics``), read as attributes too (``row.acc``)."""
+
     variant: str
-    acc: float | None
-    ic: float | None
-    rc: float | None
-    content: float | None
-    length_ratio: float | None
-    leak: float | None
-    usable: float | None = None  # share of drafts a person could send (trainer.draft.replycheck)
-    role_ok: float | None = None
-    prompt_leak: float | None = None
-    invented_per_100w: float | None = None
-    answered: float | None = None  # mean share of the message's asks answered (messages with asks)
-    usable_first: float | None = None  # usable of the first sample, before best-of-N picked
-    acc_selection: float | None = None  # ACC under the selection scorer (``acc`` is the judge's)
-    real_above: float | None = None  # share of drafts the judge ranks below the real reply
+    values: dict[str, float | None] = field(default_factory=dict)
     messages: int = 0
     drafts: int = 0
 
+    def __getattr__(self, name: str) -> float | None:
+        values = self.__dict__.get("values")
+        if values is not None and name in names():
+            return values.get(name)
+        raise AttributeError(name)
+
     def to_json(self) -> dict[str, Any]:
-        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+        vals = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in
+                ((k, self.values.get(k)) for k in names())}
+        return {"variant": self.variant, **vals, "messages": self.messages, "drafts": self.drafts}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "EvalRow":
+        """A row as ``to_json`` wrote it (a metric the file lacks is None)."""
+        return cls(str(data.get("variant", "")), {k: data.get(k) for k in names()},
+                   int(data.get("messages") or 0), int(data.get("drafts") or 0))
 
 
 @dataclass(frozen=True)
@@ -67,7 +65,7 @@ class EvalReport:
     @cached_property
     def vs_base(self) -> dict[str, dict[str, dict[str, float | int]]]:
         """``paired_gains`` of this report (bootstrapped once, for the JSON and report.md)."""
-        return paired_gains(self.per_message, metrics=("acc", "content", "usable"))
+        return paired_gains(self.per_message, metrics=vs_base())
 
 
 def paired_gains(per_message: Sequence[dict[str, Any]], *, base: str = "base",
@@ -105,20 +103,20 @@ class Accumulator:
     """Per-variant accumulator of per-message values."""
 
     def __init__(self) -> None:
-        self.values: dict[str, list[float | None]] = {k: [] for k in METRICS}
+        self.values: dict[str, list[float | None]] = {k: [] for k in names()}
         self.messages = 0
         self.drafts = 0
 
     def add(self, row: dict[str, Any], drafts: int) -> None:
-        """One message's figures (``METRICS`` keys) over its ``drafts`` drafts."""
-        for k in METRICS:
+        """One message's figures (``names()`` keys) over its ``drafts`` drafts."""
+        for k in names():
             self.values[k].append(row.get(k))
         self.messages += 1
         self.drafts += drafts
 
     def row(self, variant: str) -> EvalRow:
-        m = {k: mean_or_none(v) for k, v in self.values.items()}
-        return EvalRow(variant, **m, messages=self.messages, drafts=self.drafts)
+        return EvalRow(variant, {k: mean_or_none(v) for k, v in self.values.items()},
+                       messages=self.messages, drafts=self.drafts)
 
 
 def greeting_sign_off(text: str) -> tuple[str, str]:
@@ -155,17 +153,3 @@ def history_split(per_message: Sequence[dict[str, Any]]) -> dict[str, dict[str, 
             out[side][v] = {k: (round(x, 4) if (x := mean_or_none(r.get(k) for r in recs)) is not None else None)
                             for k in ("greeting", "sign_off", "acc", "usable")} | {"messages": len(recs)}
     return out
-
-
-def check_means(checks: Sequence[tuple[Any, Any]]) -> dict[str, float | None]:
-    """Means of the reply checks over one message's drafts ((kept, first sample) pairs)."""
-    kept = [c for c, _ in checks if c is not None]
-    firsts = [f for _, f in checks if f is not None]
-    if not kept:
-        return {k: None for k in ("usable", "role_ok", "prompt_leak", "invented_per_100w", "answered", "usable_first")}
-    return {"usable": mean_or_none(float(c.usable) for c in kept),
-            "role_ok": mean_or_none(float(c.role_ok) for c in kept),
-            "prompt_leak": mean_or_none(float(c.prompt_leak) for c in kept),
-            "invented_per_100w": mean_or_none(c.invented_per_100w for c in kept),
-            "answered": mean_or_none(c.answered for c in kept if c.answered is not None),
-            "usable_first": mean_or_none(float(c.usable) for c in firsts)}

@@ -239,3 +239,25 @@ def test_the_same_eval_twice_gives_the_same_table_with_the_real_model(demo):
     runs = [E.evaluate(store, pack, cfg, variants=["base"], n=1, limit=2) for _ in range(2)]
     assert [r.to_json() for r in runs[0].rows] == [r.to_json() for r in runs[1].rows]
     assert [dict(m) for m in runs[0].per_message] == [dict(m) for m in runs[1].per_message]
+
+
+@pytest.mark.slow
+def test_a_toy_metric_is_one_line_in_the_table(demo, monkeypatch, tmp_path):
+    """A new metric is its function and one line in ``trainer.evaluate.metrics``: the
+    rows, the JSON, report.md and report.csv carry it with nothing else changed."""
+    from trainer.evaluate import metrics as M
+
+    store, pack = demo
+    words = M.Metric("words", "words", "mean words per draft",
+                     lambda c: sum(len(t.split()) for t in c.texts) / len(c.texts))  # the one line
+    monkeypatch.setattr(M, "METRICS_TABLE", (*M.METRICS_TABLE, words))
+    monkeypatch.setattr(drafting, "draft", _fake_draft(store, "x"))
+    rep = E.evaluate(store, pack, Config(), variants=["base", "rag"], n=2, limit=2)
+    real, rag = rep.row("real"), rep.row("rag")
+    assert real.words == pytest.approx(rag.words) and real.words > 0  # rag drafts the real reply
+    assert rep.row("base").words != real.words
+    assert rep.to_json()["rows"][0]["words"] == round(real.words, 4)
+    files = write_report(rep, tmp_path / "rep")
+    assert "| real above | words | messages | drafts |" in files["md"].read_text()
+    header = files["csv"].read_text().splitlines()[0].split(",")
+    assert header[-3:] == ["words", "messages", "drafts"]
