@@ -227,71 +227,121 @@ def draft(message: Message, *, variants: Sequence[str] | str | None = None, n: i
     boundary = boundary or new_boundary()
     base_ctx = CheckContext.build(message, store=store, me=cfg.me, thread=thread, boundary=boundary,
                                   exclude_text=check_exclude)
-    to_name = first_name(message)
-    tries = max(1, int(cfg.best_of))
-    # how the user writes to this correspondent (their earlier replies to them, else to
-    # their organisation, else to anyone): every variant but base, which stays the model alone
     reg = register_for(store, message) if cfg.register and store is not None else None
-
+    run = _Run(message, rt, cfg, store, thread, boundary, base_ctx, reg, max_tokens, temperature, top_p, seed,
+               on_token, on_restart, cancel)
     try:
         for plan in plans:
             if cancelled:
                 break
-            prompt = build_prompt(message, rt, max_tokens=max_tokens, thread=thread, examples=plan.examples,
-                                  example_tokens=plan.example_tokens, style=plan.style, me=cfg.me,
-                                  boundary=boundary)
-            ctx = replace(base_ctx, frame=frame_ngrams(frame_text(prompt)),
-                          thread_keys=base_ctx.thread_keys.union(*(fact_keys(p.reply_text) for p in plan.examples)))
-            notes += [f"{plan.variant}: {x}" for x in prompt.notes]
-            if plan.adapter is not None or rt.adapter is not None:
-                rt.set_adapter(plan.adapter)
-            sc = Scaffold.from_style(plan.style, cfg.scaffold)
-            use_reg = reg is not None and plan.variant != "base"
-            if use_reg:
-                sc = sc.with_register(reg, length=bool(getattr(cfg, "register_length", False)))
-            opening = reg.opening(to_name) if use_reg else None
-            if opening is None:
-                opening = sc.prefix(message) or (f"Hi {to_name},\n\n" if cfg.greet and to_name else "")
-            # decoding constraints: never the fence boundary, never a greeting to the user, and
-            # (number_guard) no number found neither in the thread nor in the user's archive
-            extra = {**sc.generate_kwargs(opening),
-                     "veto": draft_veto(prompt.boundary, ctx.people.user_first, opening,
-                                        numbers=ctx.number_prefixes() if cfg.number_guard else None)}
-            # past this share of the budget, stop at the next sentence end, so that a long
-            # draft ends on a whole sentence rather than where the tokens ran out
-            soft = max(8, round(SOFT_SHARE * prompt.max_tokens))
-            extra["soft_max_tokens"] = min(extra.get("soft_max_tokens") or soft, soft)
+            variant = run.prepare(plan)
+            notes += variant.notes
             for i in range(n):
                 if cancel is not None and cancel.cancelled:
                     cancelled = True
                     break
-                cb = (lambda s, _v=plan.variant, _i=i: on_token(_v, _i, s)) if on_token else None
-                rs = (lambda r, _v=plan.variant, _i=i: on_restart(_v, _i, r)) if on_restart else None
-                t_all = time.perf_counter()
-                g, flags, checks, at, tried, first, stopped = best_of(
-                    tries, lambda k, on_token, _i=i: sample(
-                        rt, prompt, sc, store, message.thread or None, seed=seed + _i + 104729 * k,
-                        temperature=temperature, top_p=top_p, cancel=cancel, on_token=on_token, on_restart=rs,
-                        extra=extra, opening=opening),
-                    lambda text, fl: ctx.check(text, unfinished="unfinished" in fl), cb, rs)
-                flags = tuple(dict.fromkeys((*flags, *checks.flags(), *(("cancelled",) if stopped else ()))))
-                cancelled = cancelled or stopped
-                drafts.append(Draft(plan.variant, i, g.text, g.tokens, g.seconds, g.decode_tokens_per_second,
-                                    g.prompt_tokens, flags, "cancelled" if stopped else g.finish_reason, g.ttft,
-                                    seed + i + 104729 * at, checks, tried, first if at else None,
-                                    time.perf_counter() - t_all))
+                d = run.one(variant, i)
+                drafts.append(d)
+                cancelled = cancelled or d.finish_reason == "cancelled"
                 progress(Progress("draft", len(drafts), total, message=f"{plan.variant} #{i + 1}",
-                                  info={"tok/s": round(g.decode_tokens_per_second, 1)}))
+                                  info={"tok/s": round(d.tokens_per_second, 1)}))
                 if cancelled:
                     break
     finally:
         if rt.adapter is not None:
             rt.set_adapter(None)
     return DraftResult(message, drafts, unavailable, cancelled, rt.info.name, tuple(notes),
-                       {**reg.to_json(), "describe": reg.describe(to_name)}
+                       {**reg.to_json(), "describe": reg.describe(run.to_name)}
                        if reg is not None and any(p.variant != "base" for p in plans) else None,
                        getattr(rt, "backend", ""))
 
+
+@dataclass
+class _Variant:
+    """One variant's prompt, checks, scaffold and decoding constraints (``_Run.prepare``)."""
+
+    plan: _Plan
+    prompt: Any
+    ctx: CheckContext
+    scaffold: Scaffold
+    opening: str
+    extra: dict[str, Any]
+    notes: list[str]
+
+
+@dataclass
+class _Run:
+    """What every variant and sample of one ``draft`` call shares."""
+
+    message: Message
+    rt: Runtime
+    cfg: Config
+    store: Any
+    thread: list[Message]
+    boundary: str
+    base_ctx: CheckContext
+    reg: Any  # trainer.draft.register.Register | None
+    max_tokens: int
+    temperature: float
+    top_p: float
+    seed: int
+    on_token: OnDraftToken | None
+    on_restart: OnDraftRestart | None
+    cancel: CancelToken | None
+
+    @property
+    def to_name(self) -> str:
+        return first_name(self.message)
+
+    def prepare(self, plan: _Plan) -> _Variant:
+        """The variant's prompt (one fence boundary for all), its check context (the
+        prompt's frame, the examples' facts), adapter, scaffold and opening: how the user
+        writes to this correspondent (the register) for every variant but base, which
+        stays the model alone."""
+        cfg, message, rt = self.cfg, self.message, self.rt
+        prompt = build_prompt(message, rt, max_tokens=self.max_tokens, thread=self.thread, examples=plan.examples,
+                              example_tokens=plan.example_tokens, style=plan.style, me=cfg.me,
+                              boundary=self.boundary)
+        ctx = replace(self.base_ctx, frame=frame_ngrams(frame_text(prompt)),
+                      thread_keys=self.base_ctx.thread_keys.union(*(fact_keys(p.reply_text) for p in plan.examples)))
+        if plan.adapter is not None or rt.adapter is not None:
+            rt.set_adapter(plan.adapter)
+        sc = Scaffold.from_style(plan.style, cfg.scaffold)
+        use_reg = self.reg is not None and plan.variant != "base"
+        if use_reg:
+            sc = sc.with_register(self.reg, length=bool(getattr(cfg, "register_length", False)))
+        to_name = self.to_name
+        opening = self.reg.opening(to_name) if use_reg else None
+        if opening is None:
+            opening = sc.prefix(message) or (f"Hi {to_name},\n\n" if cfg.greet and to_name else "")
+        # decoding constraints: never the fence boundary, never a greeting to the user, and
+        # (number_guard) no number found neither in the thread nor in the user's archive
+        extra = {**sc.generate_kwargs(opening),
+                 "veto": draft_veto(prompt.boundary, ctx.people.user_first, opening,
+                                    numbers=ctx.number_prefixes() if cfg.number_guard else None)}
+        # past this share of the budget, stop at the next sentence end, so that a long
+        # draft ends on a whole sentence rather than where the tokens ran out
+        soft = max(8, round(SOFT_SHARE * prompt.max_tokens))
+        extra["soft_max_tokens"] = min(extra.get("soft_max_tokens") or soft, soft)
+        return _Variant(plan, prompt, ctx, sc, opening, extra, [f"{plan.variant}: {x}" for x in prompt.notes])
+
+    def one(self, variant: _Variant, i: int) -> Draft:
+        """Sample ``i`` of a variant: best of ``config.best_of`` samples by the reply checks."""
+        v = variant.plan.variant
+        cb = (lambda s: self.on_token(v, i, s)) if self.on_token else None
+        rs = (lambda r: self.on_restart(v, i, r)) if self.on_restart else None
+        t_all = time.perf_counter()
+        g, flags, checks, at, tried, first, stopped = best_of(
+            max(1, int(self.cfg.best_of)), lambda k, on_token: sample(
+                self.rt, variant.prompt, variant.scaffold, self.store, self.message.thread or None,
+                seed=self.seed + i + 104729 * k, temperature=self.temperature, top_p=self.top_p,
+                cancel=self.cancel, on_token=on_token, on_restart=rs, extra=variant.extra,
+                opening=variant.opening),
+            lambda text, fl: variant.ctx.check(text, unfinished="unfinished" in fl), cb, rs)
+        flags = tuple(dict.fromkeys((*flags, *checks.flags(), *(("cancelled",) if stopped else ()))))
+        return Draft(v, i, g.text, g.tokens, g.seconds, g.decode_tokens_per_second, g.prompt_tokens, flags,
+                     "cancelled" if stopped else g.finish_reason, g.ttft, self.seed + i + 104729 * at, checks,
+                     tried, first if at else None, time.perf_counter() - t_all)
 
 SOFT_SHARE = 0.8  # of max_tokens: from here on, the next sentence end stops the draft
 
