@@ -247,21 +247,7 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
     done: set[str] = set()
     why = ""
     if ckpt and resume:
-        state, why = load_checkpoint(ckpt, key)
-        try:
-            replay = {v: Accumulator() for v in accs}
-            for rec in state.get("per_message", []):
-                replay.setdefault(str(rec["variant"]), Accumulator()).add(
-                    {k: None if rec.get(k) is None else float(rec[k]) for k in metric_names()}, int(rec.get("drafts", 0)))
-                per_message.append(rec)
-                done.add(str(rec["pair"]))
-            accs = replay
-            model_name = str(state.get("model", ""))
-            unavailable.update(dict(state.get("unavailable", {})))
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
-            per_message.clear()
-            done.clear()
-            why = f"the checkpoint was unreadable ({e!r}); starting over"
+        accs, model_name, why = _replay(ckpt, key, accs, per_message, done, unavailable)
     elif ckpt and ckpt.exists():
         ckpt.unlink()
     progress(Progress("eval", len(done), total,
@@ -275,41 +261,13 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
         res = draft(msg, variants=names, n=n, store=store, pack=pack, config=cfg, cancel=cancel,
                     runtime=runtime, model=model, boundary=eval_boundary(cfg.seed, pair.id),
                     check_exclude=pair.reply_text)
-        real_checks = _real_checks(msg, pair, store, cfg, real)
-        history = register_for(store, msg, fallback=False) is not None  # whether drafting used it or not
-        real_gs = greeting_sign_off(real)
         if res.cancelled:
             check(cancel)
         model_name = res.model or model_name
         unavailable.update(res.unavailable)
-        by_variant: dict[str, list[str]] = {"real": [real]}
-        checks: dict[str, list[tuple[Any, Any]]] = {"real": [(real_checks, real_checks)]}
-        for d in res.drafts:
-            by_variant.setdefault(d.variant, []).append(strip_quoted(d.text))
-            checks.setdefault(d.variant, []).append((d.checks, d.first_checks or d.checks))
-        texts = [t for v in by_variant.values() for t in v]
-        others = others_in_thread(store, msg)
-        scores, judged = _score_texts(texts + others, judge_model, store.embed)
-        selection = scores if judge_model is scorer else _score_texts(texts, scorer, store.embed)[0]
-        real_judged, others_judged = judged[0], judged[len(texts):]
-        vecs = np.asarray(store.embed(texts), dtype=np.float32) if texts else None
-        j = 0
-        for v, vtexts in by_variant.items():
-            acc = accs.setdefault(v, Accumulator())
-            vs = scores[j:j + len(vtexts)]
-            cos = [float(vecs[j + k] @ vecs[0]) if vtexts[k].strip() else 0.0 for k in range(len(vtexts))]
-            j += len(vtexts)
-            leaks = [leak(t, store, exclude_thread=msg.thread or pair.thread or None).rate for t in vtexts]
-            above = [_pairwise(real_judged, [judged[j - len(vtexts) + k]]) for k in range(len(vtexts))]
-            row = row_values(Cell(v, vtexts, vs, selection[j - len(vtexts):j], cos,
-                                  [length_ratio(t, typical) for t in vtexts], leaks, above, checks.get(v, [])))
-            acc.add(row, len(vtexts))
-            gs = [greeting_sign_off(t) for t in vtexts]
-            rec = {"pair": pair.id, "variant": v, "drafts": len(vtexts), **row, "history": history,
-                   "greeting": mean_or_none(float(g == real_gs[0]) for g, _ in gs),
-                   "sign_off": mean_or_none(float(x == real_gs[1]) for _, x in gs)}
-            if v == "real":
-                rec["pairwise_wins"], rec["pairwise_n"] = _pairwise(real_judged, others_judged)
+        for v, row, rec in _score_message(pair, msg, res, real, store=store, cfg=cfg, scorer=scorer,
+                                          judge_model=judge_model, typical=typical):
+            accs.setdefault(v, Accumulator()).add(row, rec["drafts"])
             per_message.append(rec)
         done.add(pair.id)
         if ckpt:
@@ -327,6 +285,64 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
     meta["embeddings"] = scorer.has_embeddings
     return EvalReport(rows, unavailable, meta, len(pairs), n, model_name, time.perf_counter() - t0,
                       tuple(per_message), _judge_summary(kind, judge_model, per_message))
+
+
+def _replay(ckpt: Path, key: str, accs: dict[str, Accumulator], per_message: list[dict[str, Any]],
+            done: set[str], unavailable: dict[str, str]) -> tuple[dict[str, Accumulator], str, str]:
+    """Replay a checkpoint with this run's ``key`` into fresh accumulators, ``per_message``,
+    ``done`` and ``unavailable``; returns (accumulators, model name, why it started over)."""
+    state, why = load_checkpoint(ckpt, key)
+    try:
+        replay = {v: Accumulator() for v in accs}
+        for rec in state.get("per_message", []):
+            replay.setdefault(str(rec["variant"]), Accumulator()).add(
+                {k: None if rec.get(k) is None else float(rec[k]) for k in metric_names()}, int(rec.get("drafts", 0)))
+            per_message.append(rec)
+            done.add(str(rec["pair"]))
+        unavailable.update(dict(state.get("unavailable", {})))
+        return replay, str(state.get("model", "")), why
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        per_message.clear()
+        done.clear()
+        return accs, "", f"the checkpoint was unreadable ({e!r}); starting over"
+
+
+def _score_message(pair: ReplyPair, msg: Message, res: Any, real: str, *, store: Any, cfg: Config,
+                   scorer: VoiceScorer, judge_model: Any, typical: float | None) -> list[tuple[str, dict, dict]]:
+    """Every variant's drafts of one held-out message (and the real reply) scored:
+    ``(variant, row of metrics, per-message record)`` each."""
+    real_checks = _real_checks(msg, pair, store, cfg, real)
+    history = register_for(store, msg, fallback=False) is not None  # whether drafting used it or not
+    real_gs = greeting_sign_off(real)
+    by_variant: dict[str, list[str]] = {"real": [real]}
+    checks: dict[str, list[tuple[Any, Any]]] = {"real": [(real_checks, real_checks)]}
+    for d in res.drafts:
+        by_variant.setdefault(d.variant, []).append(strip_quoted(d.text))
+        checks.setdefault(d.variant, []).append((d.checks, d.first_checks or d.checks))
+    texts = [t for v in by_variant.values() for t in v]
+    others = others_in_thread(store, msg)
+    scores, judged = _score_texts(texts + others, judge_model, store.embed)
+    selection = scores if judge_model is scorer else _score_texts(texts, scorer, store.embed)[0]
+    real_judged, others_judged = judged[0], judged[len(texts):]
+    vecs = np.asarray(store.embed(texts), dtype=np.float32) if texts else None
+    out = []
+    j = 0
+    for v, vtexts in by_variant.items():
+        vs = scores[j:j + len(vtexts)]
+        cos = [float(vecs[j + k] @ vecs[0]) if vtexts[k].strip() else 0.0 for k in range(len(vtexts))]
+        j += len(vtexts)
+        leaks = [leak(t, store, exclude_thread=msg.thread or pair.thread or None).rate for t in vtexts]
+        above = [_pairwise(real_judged, [judged[j - len(vtexts) + k]]) for k in range(len(vtexts))]
+        row = row_values(Cell(v, vtexts, vs, selection[j - len(vtexts):j], cos,
+                              [length_ratio(t, typical) for t in vtexts], leaks, above, checks.get(v, [])))
+        gs = [greeting_sign_off(t) for t in vtexts]
+        rec = {"pair": pair.id, "variant": v, "drafts": len(vtexts), **row, "history": history,
+               "greeting": mean_or_none(float(g == real_gs[0]) for g, _ in gs),
+               "sign_off": mean_or_none(float(x == real_gs[1]) for _, x in gs)}
+        if v == "real":
+            rec["pairwise_wins"], rec["pairwise_n"] = _pairwise(real_judged, others_judged)
+        out.append((v, row, rec))
+    return out
 
 
 def _real_checks(msg: Message, pair: ReplyPair, store: Any, cfg: Config, real: str) -> Any:
