@@ -204,86 +204,151 @@ def run_loop(profile_rules: list[Rule], learned: list[Rule], validation: list[An
              n_failures: int = 3, n_successes: int = 2, teacher_max_tokens: int = 200,
              perfect: float = 0.999, content_fn: ContentFn | None = None, content_tolerance: float = 0.0,
              progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> LoopResult:
-    steps = guard_steps(profile_rules, learned) if content_fn is not None and validation else \
-        [("initial prompt", profile_rules, learned)]
-    total = rounds + len(steps) + (1 if content_fn is not None and validation else 0)
-    done = 0
+    guarded = content_fn is not None and bool(validation)
+    steps = guard_steps(profile_rules, learned) if guarded else [("initial prompt", profile_rules, learned)]
+    lp = _Loop(validation, draft_fn, score_fn, budget_tokens, count, content_fn, progress, cancel,
+               total=rounds + len(steps) + (1 if guarded else 0))
     base_score = floor = None
-    if content_fn is not None and validation:
-        progress(Progress("loop", 0, total, message="no style prompt (the content floor)"))
-        base_score, base_rows = evaluate("", validation, draft_fn, score_fn, cancel, content_fn)
-        floor = mean_content(base_rows)
-        done += 1
-        progress(Progress("loop", done, total, info={"base": base_score, "floor": floor}))
-
+    if guarded:
+        base_score, floor = lp.floor()
     # the content a prompt must hold: the floor (less the tolerance), or the guard step's own
-    bar = None if floor is None else floor - content_tolerance
-
-    def holds(c: float | None) -> bool:
-        return bar is None or c is None or c >= bar - 1e-9
-
-    records: list[RoundRecord] = []
-    tried: list[_Step] = []
-
-    def try_step(note: str, prof: list[Rule], lrn: list[Rule]) -> _Step:
-        nonlocal done
-        check(cancel)
-        progress(Progress("loop", done, total, message=note))
-        md, kp, kl, tokens = build_prompt(list(prof), list(lrn), budget_tokens, count)
-        score, rows = evaluate(student_prompt(md), validation, draft_fn, score_fn, cancel, content_fn)
-        done += 1
-        step = _Step(score, rows, md, kp, kl, tokens, mean_content(rows), note)
-        tried.append(step)
-        progress(Progress("loop", done, total, info={"score": score, "content": step.content}))
-        return step
-
-    # grow from the simplest prompt: a group is added only on a paired gain that holds the floor
-    (first_note, prof, lrn), *groups = steps
-    chosen: _Step | None = try_step(first_note, prof, lrn)
-    cur_prof, cur_lrn, added = list(prof), list(lrn), []
-    if not holds(chosen.content):
-        chosen = None
-    for name, add_prof, add_lrn in groups:
-        prof = [r for r in profile_rules if r in cur_prof or r in add_prof]  # the profile's own order
-        lrn = cur_lrn + list(add_lrn)
-        step = try_step(f"+ {name}", prof, lrn)
-        if holds(step.content) and (chosen is None or significant_gain(step.rows, chosen.rows)):
-            chosen, cur_prof, cur_lrn = step, prof, lrn
-            added.append(name)
-    if chosen is not None:
-        note = " + ".join([first_note, *added])
-        if len(tried) > 1:
-            note += (f" (content guard: {len(tried)} steps; a group is added only on a significant gain "
-                     "that holds the no-style content)")
-    else:
-        chosen = max(tried, key=lambda t: t.content)
-        note = chosen.note + " (content guard: no step kept the no-style content; this one came closest)"
-        bar = chosen.content  # from here on a revision may not lose content against this step either
-    best, rows, md, kp, kl, tokens, best_c, _ = chosen
+    lp.bar = None if floor is None else floor - content_tolerance
+    kept, note = lp.grow(profile_rules, steps)
     guard = tuple({"step": t.note, "score": _r(t.score), "content": _r(t.content), "prompt_tokens": t.tokens,
-                   "kept": t is chosen} for t in tried)
-    records.append(RoundRecord(0, round(best, 4), round(best, 4), True, len(kl), note=note,
-                               content=_r(best_c)))
+                   "kept": t is kept} for t in lp.tried)
+    records = [RoundRecord(0, round(kept.score, 4), round(kept.score, 4), True, len(kept.kl), note=note,
+                           content=_r(kept.content))]
     rejected: list[Rejected] = []
     for r in range(1, rounds + 1):
         check(cancel)
-        ranked = sorted(rows, key=lambda x: x["score"])
+        rec, kept = lp.revise(r, kept, teacher, rejected, n_failures=n_failures, n_successes=n_successes,
+                              perfect=perfect, max_rules=max_rules, teacher_max_tokens=teacher_max_tokens)
+        records.append(rec)
+        if not rec.kept:
+            break
+    progress(Progress("loop", lp.total, lp.total, info={"kept": kept.score}))
+    drafts = tuple({"pair": x["pair"].id, "draft": x["draft"], "score": round(x["score"], 4),
+                    **({"content": round(x["content"], 4)} if "content" in x else {})} for x in kept.rows)
+    return LoopResult(learned=tuple(kept.kl), profile=tuple(kept.kp), markdown=kept.md, prompt_tokens=kept.tokens,
+                      rounds=tuple(records), rejected=tuple(rejected), drafts=drafts,
+                      base_score=_r(base_score), base_content=_r(floor), content=_r(kept.content), guard=guard)
+
+
+@dataclass
+class _Loop:
+    """The loop's settings and its progress: the prompts tried and the content bar."""
+
+    validation: list[Any]
+    draft_fn: DraftFn
+    score_fn: ScoreFn
+    budget_tokens: int
+    count: Callable[[str], int]
+    content_fn: ContentFn | None
+    progress: ProgressFn
+    cancel: CancelToken | None
+    total: int = 0
+    done: int = 0
+    bar: float | None = None
+    tried: list[_Step] = field(default_factory=list)
+
+    def holds(self, c: float | None) -> bool:
+        return self.bar is None or c is None or c >= self.bar - 1e-9
+
+    def floor(self) -> tuple[float, float | None]:
+        """The student with no style prompt: its score and mean content (the floor)."""
+        self.progress(Progress("loop", 0, self.total, message="no style prompt (the content floor)"))
+        base_score, base_rows = evaluate("", self.validation, self.draft_fn, self.score_fn, self.cancel,
+                                         self.content_fn)
+        floor = mean_content(base_rows)
+        self.done += 1
+        self.progress(Progress("loop", self.done, self.total, info={"base": base_score, "floor": floor}))
+        return base_score, floor
+
+    def try_step(self, note: str, prof: list[Rule], lrn: list[Rule]) -> _Step:
+        check(self.cancel)
+        self.progress(Progress("loop", self.done, self.total, message=note))
+        md, kp, kl, tokens = build_prompt(list(prof), list(lrn), self.budget_tokens, self.count)
+        score, rows = evaluate(student_prompt(md), self.validation, self.draft_fn, self.score_fn, self.cancel,
+                               self.content_fn)
+        self.done += 1
+        step = _Step(score, rows, md, kp, kl, tokens, mean_content(rows), note)
+        self.tried.append(step)
+        self.progress(Progress("loop", self.done, self.total, info={"score": score, "content": step.content}))
+        return step
+
+    def grow(self, profile_rules: list[Rule], steps: list[tuple[str, list[Rule], list[Rule]]]) -> tuple[_Step, str]:
+        """Grow from the simplest prompt: a group is added only on a paired gain that holds
+        the floor. Returns the prompt kept and its note."""
+        (first_note, prof, lrn), *groups = steps
+        chosen: _Step | None = self.try_step(first_note, prof, lrn)
+        cur_prof, cur_lrn, added = list(prof), list(lrn), []
+        if not self.holds(chosen.content):
+            chosen = None
+        for name, add_prof, add_lrn in groups:
+            prof = [r for r in profile_rules if r in cur_prof or r in add_prof]  # the profile's own order
+            lrn = cur_lrn + list(add_lrn)
+            step = self.try_step(f"+ {name}", prof, lrn)
+            if self.holds(step.content) and (chosen is None or significant_gain(step.rows, chosen.rows)):
+                chosen, cur_prof, cur_lrn = step, prof, lrn
+                added.append(name)
+        if chosen is not None:
+            note = " + ".join([first_note, *added])
+            if len(self.tried) > 1:
+                note += (f" (content guard: {len(self.tried)} steps; a group is added only on a significant gain "
+                         "that holds the no-style content)")
+            return chosen, note
+        chosen = max(self.tried, key=lambda t: t.content)
+        self.bar = chosen.content  # from here on a revision may not lose content against this step either
+        return chosen, chosen.note + " (content guard: no step kept the no-style content; this one came closest)"
+
+    def revise(self, r: int, kept: _Step, teacher: Any | None, rejected: list[Rejected], *, n_failures: int,
+               n_successes: int, perfect: float, max_rules: int, teacher_max_tokens: int
+               ) -> tuple[RoundRecord, _Step]:
+        """One revision round: the teacher rewrites the learned rules from the kept prompt's
+        worst drafts and best ones; the revision is kept on a significant gain that holds the
+        content bar. Returns the round's record (``kept`` False ends the loop) and the prompt kept."""
+        ranked = sorted(kept.rows, key=lambda x: x["score"])
         failures = [x for x in ranked[:n_failures] if x["score"] < perfect]
-        if teacher is None or not validation:
-            note = "no teacher" if teacher is None else "no validation pairs"
-            records.append(RoundRecord(r, None, round(best, 4), False, len(kl), note=note))
-            break
+        best = round(kept.score, 4)
+        if teacher is None or not self.validation:
+            return RoundRecord(r, None, best, False, len(kept.kl),
+                               note="no teacher" if teacher is None else "no validation pairs"), kept
         if not failures:
-            records.append(RoundRecord(r, None, round(best, 4), False, len(kl), note="converged: all drafts in voice"))
-            break
+            return RoundRecord(r, None, best, False, len(kept.kl), note="converged: all drafts in voice"), kept
         fail_ids = {id(x) for x in failures}
         successes = [x for x in reversed(ranked) if id(x) not in fail_ids][:n_successes]
-        msgs = revise_messages(kp + kl, failures, successes, max_rules=max_rules)
-        out = teacher.complete(msgs, max_tokens=teacher_max_tokens, temperature=0.3, seed=r, cancel=cancel,
+        cand = self._candidates(r, kept, teacher, failures, successes, rejected, max_rules, teacher_max_tokens)
+        if not cand:
+            return RoundRecord(r, None, best, False, 0, len(failures), note="the teacher gave no usable rules"), kept
+        cmd, ckp, ckl, ctok = build_prompt(list(kept.kp), cand, self.budget_tokens, self.count)
+        score, crows = evaluate(student_prompt(cmd), self.validation, self.draft_fn, self.score_fn, self.cancel,
+                                self.content_fn)
+        c = mean_content(crows)
+        gain = significant_gain(crows, kept.rows)
+        improved = gain and self.holds(c)
+        if improved:
+            kept, note = _Step(score, crows, cmd, ckp, ckl, ctok, c, kept.note), "kept"
+        elif gain:
+            note = "dropped: more in voice, but content fell below the floor"
+        elif score > kept.score + 1e-9:
+            note = "dropped: a higher mean, but not by more than noise explains"
+        else:
+            note = "no improvement: revision dropped"
+        self.done += 1
+        self.progress(Progress("loop", min(self.done, self.total), self.total,
+                               info={"score": score, "kept": kept.score}))
+        return RoundRecord(r, round(score, 4), round(kept.score, 4), improved, len(ckl), len(failures),
+                           note=note, content=_r(c)), kept
+
+    def _candidates(self, r: int, kept: _Step, teacher: Any, failures: list[dict], successes: list[dict],
+                    rejected: list[Rejected], max_rules: int, teacher_max_tokens: int) -> list[Rule]:
+        """The teacher's revised rules that pass ``check_rule`` (the others go to ``rejected``)."""
+        msgs = revise_messages(kept.kp + kept.kl, failures, successes, max_rules=max_rules)
+        out = teacher.complete(msgs, max_tokens=teacher_max_tokens, temperature=0.3, seed=r, cancel=self.cancel,
                                prefix="- ")
         shown = tuple(t for x in failures + successes for t in (x["draft"], x["pair"].reply_text,
                                                                x["pair"].message_text))
-        known = {x.text.lower() for x in kp}
+        known = {x.text.lower() for x in kept.kp}
         cand: list[Rule] = []
         for text in parse_rule_list(out)[:max_rules]:
             why = check_rule(text, source_texts=shown,
@@ -292,36 +357,7 @@ def run_loop(profile_rules: list[Rule], learned: list[Rule], validation: list[An
                 rejected.append(Rejected(text, why, "revision"))
             elif text.lower() not in known and all(text != c.text for c in cand):
                 cand.append(Rule(text=text, source="revised", evidence=f"revision round {r}", weight=1.0))
-        if not cand:
-            records.append(RoundRecord(r, None, round(best, 4), False, 0, len(failures),
-                                       note="the teacher gave no usable rules"))
-            break
-        cmd, ckp, ckl, ctok = build_prompt(list(kp), cand, budget_tokens, count)
-        score, crows = evaluate(student_prompt(cmd), validation, draft_fn, score_fn, cancel, content_fn)
-        c = mean_content(crows)
-        gain = significant_gain(crows, rows)
-        improved = gain and holds(c)
-        if improved:
-            best, rows, md, kp, kl, tokens, best_c = score, crows, cmd, ckp, ckl, ctok, c
-            note = "kept"
-        elif gain:
-            note = "dropped: more in voice, but content fell below the floor"
-        elif score > best + 1e-9:
-            note = "dropped: a higher mean, but not by more than noise explains"
-        else:
-            note = "no improvement: revision dropped"
-        records.append(RoundRecord(r, round(score, 4), round(best, 4), improved, len(ckl), len(failures),
-                                   note=note, content=_r(c)))
-        done += 1
-        progress(Progress("loop", min(done, total), total, info={"score": score, "kept": best}))
-        if not improved:
-            break
-    progress(Progress("loop", total, total, info={"kept": best}))
-    drafts = tuple({"pair": x["pair"].id, "draft": x["draft"], "score": round(x["score"], 4),
-                    **({"content": round(x["content"], 4)} if "content" in x else {})} for x in rows)
-    return LoopResult(learned=tuple(kl), profile=tuple(kp), markdown=md, prompt_tokens=tokens,
-                      rounds=tuple(records), rejected=tuple(rejected), drafts=drafts,
-                      base_score=_r(base_score), base_content=_r(floor), content=_r(best_c), guard=guard)
+        return cand
 
 
 def _r(x: float | None) -> float | None:
