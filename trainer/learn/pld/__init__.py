@@ -29,7 +29,6 @@ What it leaves out: no per-correspondent prompts; no rule weights inside the pro
 
 from __future__ import annotations
 
-import math
 import time
 from typing import Any
 
@@ -67,11 +66,10 @@ def _spread(n: int, k: int) -> list[int]:
 
 
 def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> dict[str, Any]:
-    from trainer.learn.pld.cluster import cluster_rules, merge_clusters
-    from trainer.learn.pld.edits import merge_rules, observations, rules_from_edits
+    from trainer.learn.pld.edits import merge_rules, rules_from_edits
     from trainer.learn.pld.explain import explain_pairs
     from trainer.learn.pld.loop import run_loop
-    from trainer.learn.pld.profile import profile, profile_score
+    from trainer.learn.pld.profile import profile_score
     from trainer.learn.pld.teacher import LocalModel, draft_fn_for, open_teacher
     from trainer.voicepack import write_prompt
 
@@ -88,14 +86,7 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
     for w in warnings:
         progress(Progress("pld", message=w, info={"warning": w}))
 
-    progress(Progress("profile", 0, 1))
-    prof = profile(ctx.store)
-    if prof.n_messages == 0 and prof.n_documents == 0:
-        raise UserError("There is none of your own writing in the store, so there is no style to learn.",
-                        hint="Import your Sent mail with your addresses (`ownvoice import PATH --me YOU@...`).")
-    ctx.pack.write_json(PROFILE, prof.to_json())
-    progress(Progress("profile", 1, 1, info={"messages": prof.n_messages, "rules": len(prof.rules)}))
-    check(cancel)
+    prof = _profile(ctx, progress, cancel)
 
     edit_pairs = _edit_pairs(ctx.store)
     edit_rules = rules_from_edits(edit_pairs)
@@ -108,12 +99,8 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
                                     max_tokens=int(opts.get("explain_tokens") or 48),
                                     progress=progress, cancel=cancel)
 
-    progress(Progress("cluster", 0, 1))
-    clustering = merge_clusters(cluster_rules(rules, _embedder(ctx.store), eps=float(opts.get("eps") or 0.4)),
-                                teacher, cancel=cancel)
+    clustering = _cluster(rules, ctx.store, teacher, float(opts.get("eps") or 0.4), progress, cancel)
     learned = [c.instruction for c in clustering.clusters if c.instruction is not None]
-    progress(Progress("cluster", 1, 1, info={"clusters": len(clustering.clusters),
-                                             "noise": clustering.noise_share}))
 
     model = opts.get("model") or cfg.model
     student = teacher if (isinstance(teacher, LocalModel) and model == spec) else LocalModel(model, threads=cfg.threads)
@@ -126,6 +113,48 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
                       progress=progress, cancel=cancel)
     check(cancel)
     written = write_prompt(ctx.pack, result.markdown, fresh=fresh)
+    entry = _entry(result, written, clustering, rules, rejected, budget=budget, teacher=teacher, spec=spec,
+                   student=student, model=model, scorer_name=scorer_name, pairs=(to_explain, validation, held),
+                   edit_pairs=edit_pairs, edit_rules=edit_rules, warnings=warnings, t0=t0)
+    ctx.pack.set_route(ROUTE, entry)
+    return entry
+
+
+def _profile(ctx: Any, progress: ProgressFn, cancel: CancelToken | None) -> Any:
+    """The stylometric profile of the user's own writing, written to the pack."""
+    from trainer.learn.pld.profile import profile
+
+    progress(Progress("profile", 0, 1))
+    prof = profile(ctx.store)
+    if prof.n_messages == 0 and prof.n_documents == 0:
+        raise UserError("There is none of your own writing in the store, so there is no style to learn.",
+                        hint="Import your Sent mail with your addresses (`ownvoice import PATH --me YOU@...`).")
+    ctx.pack.write_json(PROFILE, prof.to_json())
+    progress(Progress("profile", 1, 1, info={"messages": prof.n_messages, "rules": len(prof.rules)}))
+    check(cancel)
+    return prof
+
+
+def _cluster(rules: list[Any], store: Any, teacher: Any, eps: float, progress: ProgressFn,
+             cancel: CancelToken | None) -> Any:
+    """The teacher's explanations clustered by meaning, each cluster merged into one instruction."""
+    from trainer.learn.pld.cluster import cluster_rules, merge_clusters
+
+    progress(Progress("cluster", 0, 1))
+    clustering = merge_clusters(cluster_rules(rules, _embedder(store), eps=eps), teacher, cancel=cancel)
+    progress(Progress("cluster", 1, 1, info={"clusters": len(clustering.clusters),
+                                             "noise": clustering.noise_share}))
+    return clustering
+
+
+def _entry(result: Any, written: Any, clustering: Any, rules: list[Any], rejected: list[Any], *, budget: int,
+           teacher: Any, spec: str, student: Any, model: str, scorer_name: str, pairs: tuple[list, list, list],
+           edit_pairs: list[tuple[str, str]], edit_rules: list[Any], warnings: list[str],
+           t0: float) -> dict[str, Any]:
+    """The manifest's "pld" entry (what ``learn --json`` prints under "pld")."""
+    from trainer.learn.pld.edits import observations
+
+    to_explain, validation, held = pairs
     all_rejected = rejected + list(result.rejected)
     reasons: dict[str, int] = {}
     for r in all_rejected:
@@ -165,7 +194,6 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
         "warnings": warnings,
         "seconds": round(time.monotonic() - t0, 1),
     }
-    ctx.pack.set_route(ROUTE, entry)
     return entry
 
 
