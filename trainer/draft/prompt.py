@@ -33,7 +33,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from ingest.kernel.records import Message, ReplyPair
 
@@ -183,7 +183,7 @@ def build_prompt(message: Message, rt: Any, *, max_tokens: int, thread: Sequence
         register_controls(controls())
     notes: list[str] = []
     sys_msg = {"role": "system", "content": system_text(b, me, style)}
-    ask, intro = ASK, INTRO
+    ask = ASK
     reply_cap = max(MIN_REPLY_TOKENS, min(int(max_tokens), rt.n_ctx // 2))
 
     def total(user_parts: list[str]) -> int:
@@ -191,39 +191,10 @@ def build_prompt(message: Message, rt: Any, *, max_tokens: int, thread: Sequence
         return len(rt.tokenize(rt.chat_format_prompt(msgs), add_bos=True, special=True))
 
     budget = rt.n_ctx - reply_cap
-    body = message_text(message)
-    email = intro + "\n\n" + message_block(message, "EMAIL", b, body)
-    truncated = False
-    if total([email, ask]) > budget:  # the email alone is too long: keep its start
-        ids = rt.tokenize(body)
-        lo, hi = 0, len(ids)
-        while lo < hi:  # the longest prefix that fits
-            mid = (lo + hi + 1) // 2
-            cut = rt.detokenize(ids[:mid]) + "\n[... message cut to fit the model's context]"
-            if total([intro + "\n\n" + message_block(message, "EMAIL", b, cut), ask]) <= budget:
-                lo = mid
-            else:
-                hi = mid - 1
-        body = rt.detokenize(ids[:lo]) + "\n[... message cut to fit the model's context]"
-        email = intro + "\n\n" + message_block(message, "EMAIL", b, body)
-        truncated = True
-        notes.append(f"email body cut to {lo} of {len(ids)} tokens")
+    email, truncated = _fit_email(message, b, rt, total, budget, notes)
     base_cost = total([email, ask])
-
-    kept_examples: list[ReplyPair] = []
-    ex_blocks: list[str] = []
-    used = 0
+    kept_examples, ex_blocks = _fit_examples(examples, b, excerpts, rt, example_tokens, budget - base_cost)
     header = "Replies the user wrote before (copy their style, not their facts):"
-    for pair in examples:
-        if not pair.reply_text.strip():
-            continue
-        block = example_block(len(kept_examples) + 1, pair, b, excerpts)
-        cost = rt.count_tokens(block) + 2
-        if used + cost > example_tokens or base_cost + used + cost > budget:
-            continue
-        kept_examples.append(pair)
-        ex_blocks.append(block)
-        used += cost
 
     def assemble(thread_blocks: list[str]) -> list[str]:
         parts = []
@@ -233,28 +204,7 @@ def build_prompt(message: Message, rt: Any, *, max_tokens: int, thread: Sequence
             parts += ["Earlier messages in this thread, oldest first:", *thread_blocks]
         return parts + [email, ask]
 
-    # the thread: newest first until the budget is spent, then shown oldest first
-    thread_blocks: list[str] = []
-    fixed = total(assemble([]))
-    room = budget - fixed - 16  # headers and separators
-    for m in reversed(list(thread)):
-        block = message_block(m, "EARLIER", b)
-        cost = rt.count_tokens(block) + 2
-        if cost > room:
-            break
-        thread_blocks.insert(0, block)
-        room -= cost
-    while thread_blocks and total(assemble(thread_blocks)) > budget:  # template overhead: drop oldest
-        thread_blocks.pop(0)
-    # the estimate above is conservative (each fence carries a random boundary whose token
-    # count varies): add older messages while the real rendering still fits
-    older = list(thread)[:len(thread) - len(thread_blocks)]
-    while older:
-        block = message_block(older[-1], "EARLIER", b)
-        if total(assemble([block, *thread_blocks])) > budget:
-            break
-        thread_blocks.insert(0, block)
-        older.pop()
+    thread_blocks = _fit_thread(list(thread), b, rt, lambda blocks: total(assemble(blocks)), budget)
     dropped = len(thread) - len(thread_blocks)
     if dropped:
         notes.append(f"{dropped} older thread message(s) left out to fit the context")
@@ -264,3 +214,74 @@ def build_prompt(message: Message, rt: Any, *, max_tokens: int, thread: Sequence
     return Prompt(messages=msgs, boundary=b, prompt_tokens=n, max_tokens=min(int(max_tokens), rt.n_ctx - n),
                   examples=tuple(kept_examples), thread_kept=len(thread_blocks), thread_dropped=dropped,
                   body_truncated=truncated, style=bool(style and style.strip()), notes=tuple(notes))
+
+
+CUT_NOTE = "\n[... message cut to fit the model's context]"
+
+
+def _fit_email(message: Message, b: str, rt: Any, total: Callable[[list[str]], int], budget: int,
+               notes: list[str]) -> tuple[str, bool]:
+    """The email to answer in its fence; when it alone is too long, the longest start of
+    it that fits (and a note)."""
+    body = message_text(message)
+    email = INTRO + "\n\n" + message_block(message, "EMAIL", b, body)
+    if total([email, ASK]) <= budget:
+        return email, False
+    ids = rt.tokenize(body)
+    lo, hi = 0, len(ids)
+    while lo < hi:  # the longest prefix that fits
+        mid = (lo + hi + 1) // 2
+        cut = rt.detokenize(ids[:mid]) + CUT_NOTE
+        if total([INTRO + "\n\n" + message_block(message, "EMAIL", b, cut), ASK]) <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    body = rt.detokenize(ids[:lo]) + CUT_NOTE
+    notes.append(f"email body cut to {lo} of {len(ids)} tokens")
+    return INTRO + "\n\n" + message_block(message, "EMAIL", b, body), True
+
+
+def _fit_examples(examples: Sequence[ReplyPair], b: str, excerpts: bool, rt: Any, example_tokens: int,
+                  room: int) -> tuple[list[ReplyPair], list[str]]:
+    """The examples that fit both their own budget and the ``room`` the context leaves, in order."""
+    kept: list[ReplyPair] = []
+    blocks: list[str] = []
+    used = 0
+    for pair in examples:
+        if not pair.reply_text.strip():
+            continue
+        block = example_block(len(kept) + 1, pair, b, excerpts)
+        cost = rt.count_tokens(block) + 2
+        if used + cost > example_tokens or used + cost > room:
+            continue
+        kept.append(pair)
+        blocks.append(block)
+        used += cost
+    return kept, blocks
+
+
+def _fit_thread(thread: list[Message], b: str, rt: Any, total: Callable[[list[str]], int],
+                budget: int) -> list[str]:
+    """The thread's messages that fit: newest first until the budget is spent, shown
+    oldest first. ``total(blocks)``: the whole prompt's tokens with these thread blocks."""
+    blocks: list[str] = []
+    room = budget - total([]) - 16  # headers and separators
+    for m in reversed(thread):
+        block = message_block(m, "EARLIER", b)
+        cost = rt.count_tokens(block) + 2
+        if cost > room:
+            break
+        blocks.insert(0, block)
+        room -= cost
+    while blocks and total(blocks) > budget:  # template overhead: drop oldest
+        blocks.pop(0)
+    # the estimate above is conservative (each fence carries a random boundary whose token
+    # count varies): add older messages while the real rendering still fits
+    older = thread[:len(thread) - len(blocks)]
+    while older:
+        block = message_block(older[-1], "EARLIER", b)
+        if total([block, *blocks]) > budget:
+            break
+        blocks.insert(0, block)
+        older.pop()
+    return blocks
