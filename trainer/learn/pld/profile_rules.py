@@ -11,7 +11,7 @@ What it leaves out: thresholds are fixed heuristics, not fitted per user.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from trainer.learn.pld.rules import Rule
 from trainer.score.text import CONTRACTION, FULL_FORM, greeting_of, lines, sign_off_of, words
@@ -33,14 +33,26 @@ def _signoff_text(form: str) -> str:
 
 
 def rules_from_profile(p: Any) -> list[Rule]:
+    """The profile's measured habits as style rules, in a fixed order: the frame (sign-off,
+    greeting), length and case, sentences, punctuation, then emoji, lists, phrases and
+    openers."""
     n = p.n_messages
-    out: list[Rule] = []
     if n == 0:
-        return out
+        return []
+    return [r for part in (_frame_rules, _length_case_rules, _sentence_rules, _punctuation_rules, _extra_rules)
+            for r in part(p, n)]
 
+
+def _adder(out: list[Rule]) -> Callable[[str, str, float, str], None]:
     def add(text: str, evidence: str, weight: float, kind: str) -> None:
         out.append(Rule(text=text, source="profile", evidence=evidence, weight=weight, kind=kind))
+    return add
 
+
+def _frame_rules(p: Any, n: int) -> list[Rule]:
+    """Sign-off and greeting."""
+    out: list[Rule] = []
+    add = _adder(out)
     if p.sign_offs and p.sign_offs[0][2] >= 0.08:
         form, cnt, share = p.sign_offs[0]
         alts = [f'"{_form(f)}" ({_pct(s)})' for f, _, s in p.sign_offs[1:3]]
@@ -63,7 +75,13 @@ def rules_from_profile(p: Any) -> list[Rule]:
     elif p.no_greeting_share >= 0.6:
         add("Skip the greeting and start with the point.",
             f"no greeting in {_pct(p.no_greeting_share)} of {n} messages", 9.5, "greeting")
+    return out
 
+
+def _length_case_rules(p: Any, n: int) -> list[Rule]:
+    """Reply length and capitals."""
+    out: list[Rule] = []
+    add = _adder(out)
     lw = p.length_words
     if lw.get("median"):
         med, lo, hi = int(lw["median"]), int(lw["p10"]), int(lw["p90"])
@@ -88,7 +106,13 @@ def rules_from_profile(p: Any) -> list[Rule]:
         if ls >= 0.25 and ls >= 2 * ols:
             add("Often start sentences with a lower-case letter.",
                 f"{_pct(ls)} of sentences (others {_pct(ols)})", 7.5, "case")
+    return out
 
+
+def _sentence_rules(p: Any, n: int) -> list[Rule]:
+    """Sentence length and contractions."""
+    out: list[Rule] = []
+    add = _adder(out)
     sw, osw = p.sentence_words.get("median", 0), p.sentence_words.get("others_median", 0)
     if sw and osw and sw <= 0.8 * osw:
         add(f"Use short sentences, about {int(sw)} words each.", f"median {sw:g} words (others {osw:g})", 6,
@@ -104,7 +128,13 @@ def rules_from_profile(p: Any) -> list[Rule]:
     elif 0 < cr <= 0.3 or (cr == 0 and ocr > 0.3):
         add("Avoid contractions: write I am, do not, it is.",
             f"contracted only {_pct(cr)} of the time (others {_pct(ocr)})", 6, "contractions")
+    return out
 
+
+def _punctuation_rules(p: Any, n: int) -> list[Rule]:
+    """Punctuation."""
+    out: list[Rule] = []
+    add = _adder(out)
     punct = p.punctuation
     ex, oex = punct.get("exclamation", (0, 0))
     if ex >= 0.3 and ex >= 1.5 * oex:
@@ -123,7 +153,13 @@ def rules_from_profile(p: Any) -> list[Rule]:
     if da >= 0.3 and da >= 2 * oda:
         add("Join thoughts with dashes.", f"{da:.2f} per 100 words (others {oda:.2f})", 4.5,
             "punctuation")
+    return out
 
+
+def _extra_rules(p: Any, n: int) -> list[Rule]:
+    """Emoji, lists, the user's own phrases and openers."""
+    out: list[Rule] = []
+    add = _adder(out)
     em, oem = p.emoji_share
     if em >= 0.05:
         add("Use an emoji or emoticon such as :) now and then.", f"in {_pct(em)} of messages (others {_pct(oem)})", 4,
