@@ -159,11 +159,17 @@ _CLOSING_LINE = re.compile(r"^(?:thanks|thank you|thx|cheers|best|regards|best r
 
 def role_problems(draft: str, people: People) -> list[Span]:
     """Where the draft speaks as the correspondent, or to the user."""
-    out: list[Span] = []
     lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]+", draft) if m.group(0).strip()]
     if not lines:
-        return out
-    # 1. greeting the user by the user's own name (the first line, or the body's first words)
+        return []
+    out = _greets_user(lines, people) + _signed_as_sender(lines, people)
+    out += _signature_above(lines, people, {s.start for s in out})
+    return _dedup(out + _claims(draft, people))
+
+
+def _greets_user(lines: list[tuple[int, str]], people: People) -> list[Span]:
+    """Greeting the user by their own name (the first line, or the body's first words)."""
+    out: list[Span] = []
     if people.user_names:
         start, line = lines[0]
         words = re.findall(r"[A-Za-z][A-Za-z'-]*", line)
@@ -180,7 +186,12 @@ def role_problems(draft: str, people: People) -> list[Span]:
                 out.append(Span(m.group(0), start + m.start(), start + m.end(),
                                 "greets you by your own name: the draft speaks to you, not to the sender"))
             break
-    # 2. signed with the correspondent's name (a name line at the end)
+    return out
+
+
+def _signed_as_sender(lines: list[tuple[int, str]], people: People) -> list[Span]:
+    """Signed with the correspondent's name or organisation (a name line at the end)."""
+    out: list[Span] = []
     tail = lines[-3:]
     names = people.corr_names
     for k, (start, line) in enumerate(tail):
@@ -210,9 +221,13 @@ def role_problems(draft: str, people: People) -> list[Span]:
         off = line.find(rest)
         out.append(Span(rest, start + max(0, off), start + max(0, off) + len(rest),
                         "signed with the sender's name: the draft speaks as the sender"))
-    # 2b. the sender's signature block further up (the draft went on after it): a line that
-    # is the sender's full name and nothing else, past the first line
-    seen = {s.start for s in out}
+    return out
+
+
+def _signature_above(lines: list[tuple[int, str]], people: People, seen: set[int]) -> list[Span]:
+    """The sender's signature block further up (the draft went on after it): a line that
+    is the sender's full name and nothing else, past the first line."""
+    out: list[Span] = []
     for start, line in lines[1:-3] if len(lines) > 4 else ():
         text = line.strip()
         comp = _compact(_CLOSING_LINE.sub("", text) if _CLOSING_LINE.match(text) else text)
@@ -220,7 +235,12 @@ def role_problems(draft: str, people: People) -> list[Span]:
             off = line.find(text)
             out.append(Span(text, start + off, start + off + len(text),
                             "signed with the sender's name: the draft speaks as the sender"))
-    # 3. claiming the correspondent's identity or organisation in the first person
+    return out
+
+
+def _claims(draft: str, people: People) -> list[Span]:
+    """Claiming the correspondent's identity or organisation in the first person."""
+    out: list[Span] = []
     keys = {people.corr_first} | set(people.corr_full) | set(people.corr_orgs)
     keys.discard("")
     if keys:
@@ -234,4 +254,4 @@ def role_problems(draft: str, people: People) -> list[Span]:
                 end = m.end() + after.find(hit[-1]) + len(hit[-1])
                 out.append(Span(draft[m.start():end], m.start(), end,
                                 "claims the sender's name or organisation as the draft's own"))
-    return _dedup(out)
+    return out
