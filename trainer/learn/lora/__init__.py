@@ -80,9 +80,8 @@ def _settings(opts: dict[str, Any], n_rows: int, config: Any) -> Any:
 def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> dict[str, Any]:
     """Train the adapter from ``ctx.store`` into ``ctx.pack``; see the module docstring."""
     from trainer.learn.lora.archs import arch_for
-    from trainer.learn.lora.dataset import Formatter, build_examples, data_fingerprint, pack, split_by_date
-    from trainer.learn.lora.hf_load import gguf_facts, load_hf
-    from trainer.learn.lora.train import Recipe
+    from trainer.learn.lora.dataset import split_by_date
+    from trainer.learn.lora.hf_load import gguf_facts
 
     opts = dict(ctx.options or {})
     model_name = str(opts.get("model") or ctx.config.model)
@@ -117,19 +116,9 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
             extra, sd = collect(ctx, train_pairs, progress=progress, cancel=cancel,
                                 k=int(opts.get("distill_k") or 2), limit=int(opts.get("distill_messages") or 48))
             sd["first_pass"] = {"steps": result.steps, "heldout_loss": result.heldout_loss}
-        model, tok = load_hf(gguf_path, facts=facts, dtype=dtype)  # a fresh base model each pass
-        fmt = Formatter(tok, chat=chat, seq_len=probe.seq_len, frame=drafting_frame(ctx.store, ctx.config))
-        examples = build_examples(fmt, [*train_pairs, *extra], docs)
-        heldout = build_examples(fmt, heldout_pairs)
-        pad_id = tok.pad_token_id if tok.pad_token_id is not None else (tok.eos_token_id or 0)
-        rows = pack(examples, probe.seq_len, pad_id, seed=probe.seed)
-        settings = replace(_settings(opts, len(rows), ctx.config), targets=targets)
-        fingerprint = data_fingerprint([*train_pairs, *extra], docs)
-        ckpt_dir = Path(ctx.data_dir) / "checkpoints" / f"lora-{ctx.pack.path.name}{'-sd' if n_pass else ''}"
-        recipe = Recipe(model, rows, heldout, settings, pad_id=pad_id, checkpoint_dir=ckpt_dir,
-                        fingerprint=f"{fingerprint}:{facts.sha256}", progress=progress, cancel=cancel)
-        recipe.setup(resume=bool(opts.get("resume")))
-        result = recipe.train()
+        recipe, result, settings, n_rows, fingerprint = _one_pass(
+            ctx, opts, probe, targets, gguf_path, facts, dtype, chat, [*train_pairs, *extra], heldout_pairs, docs,
+            self_distilled=bool(n_pass), progress=progress, cancel=cancel)
         adapter = _write_adapter(ctx.pack, recipe, facts, settings, result)
         entry = {
             "base_model": {"name": name, "path": str(gguf_path), "sha256": facts.sha256, "arch": facts.arch},
@@ -137,7 +126,7 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
             "settings": {k: v for k, v in settings.fingerprint_fields().items()} | {"device": result.device,
                                                                                      "dtype": result.dtype},
             "data": {"fingerprint": fingerprint, "train_pairs": len(train_pairs), "heldout_pairs": len(heldout_pairs),
-                     "documents": len(docs), "rows": len(rows), "self_distilled_pairs": len(extra)},
+                     "documents": len(docs), "rows": n_rows, "self_distilled_pairs": len(extra)},
             "metrics": {"steps": result.steps, "base_heldout_loss": result.base_heldout_loss,
                         "heldout_loss": result.heldout_loss, "best_step": result.best_step,
                         "tokens_per_second": result.tokens_per_second, "stopped": result.stopped},
@@ -154,6 +143,31 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
     if sd:
         out["self_distill"] = sd
     return out
+
+
+def _one_pass(ctx: Any, opts: dict[str, Any], probe: Any, targets: Any, gguf_path: Path, facts: Any, dtype: Any,
+              chat: bool | None, train: list[Any], heldout_pairs: list[Any], docs: list[Any], *,
+              self_distilled: bool, progress: ProgressFn, cancel: CancelToken | None
+              ) -> tuple[Any, Any, Any, int, str]:
+    """One training pass from a fresh base model: ``(recipe, result, settings, rows,
+    data fingerprint)``; the recipe still holds the trained model until ``cleanup``."""
+    from trainer.learn.lora.dataset import Formatter, build_examples, data_fingerprint, pack
+    from trainer.learn.lora.hf_load import load_hf
+    from trainer.learn.lora.train import Recipe
+
+    model, tok = load_hf(gguf_path, facts=facts, dtype=dtype)
+    fmt = Formatter(tok, chat=chat, seq_len=probe.seq_len, frame=drafting_frame(ctx.store, ctx.config))
+    examples = build_examples(fmt, train, docs)
+    heldout = build_examples(fmt, heldout_pairs)
+    pad_id = tok.pad_token_id if tok.pad_token_id is not None else (tok.eos_token_id or 0)
+    rows = pack(examples, probe.seq_len, pad_id, seed=probe.seed)
+    settings = replace(_settings(opts, len(rows), ctx.config), targets=targets)
+    fingerprint = data_fingerprint(train, docs)
+    ckpt_dir = Path(ctx.data_dir) / "checkpoints" / f"lora-{ctx.pack.path.name}{'-sd' if self_distilled else ''}"
+    recipe = Recipe(model, rows, heldout, settings, pad_id=pad_id, checkpoint_dir=ckpt_dir,
+                    fingerprint=f"{fingerprint}:{facts.sha256}", progress=progress, cancel=cancel)
+    recipe.setup(resume=bool(opts.get("resume")))
+    return recipe, recipe.train(), settings, len(rows), fingerprint
 
 
 def drafting_frame(store: Any, config: Any) -> Any:
