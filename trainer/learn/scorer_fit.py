@@ -166,15 +166,7 @@ def fit(corpus: Corpus, *, family: str = SCORER_FAMILY, half: int | None = None,
     y = corpus.labels.astype(int)
     tr, cal, te = split_by_date(corpus.when, y, test_after=test_after)
     if half is not None:
-        h = halves(corpus)
-        tr, cal = tr[h[tr] == half], cal[h[cal] == half]
-        for name, idx in (("train", tr), ("calibration", cal)):
-            if y[idx].sum() < 3 or (len(idx) - y[idx].sum()) < 3:
-                raise UserError(f"Too little mail to fit the voice {'judge' if half else 'scorer'}: half of "
-                                f"the threads' {name} fold has {int(y[idx].sum())} of your sentences and "
-                                f"{int(len(idx) - y[idx].sum())} of others'.",
-                                hint="Import more mail, including mail you received, then run `ownvoice learn` "
-                                     "again.")
+        tr, cal = _half_folds(corpus, y, tr, cal, half)
     progress(Progress("scorer: fit", 0, 3, f"{family} features"))
     features, X = Featurizer.fit(family, corpus.texts, tr, cache)
     check(cancel)
@@ -197,19 +189,8 @@ def fit(corpus: Corpus, *, family: str = SCORER_FAMILY, half: int | None = None,
     if embed is not None:
         check(cancel)
         progress(Progress("scorer: fit", 1, 3, "sentence embeddings"))
-        rng = np.random.default_rng(seed)
-        tr_e = tr if len(tr) <= max_embed else rng.choice(tr, max_embed, replace=False)
-        need = np.concatenate([tr_e, cal, te])
-        E = _embed_batched(embed, [corpus.texts[i] for i in need], progress, cancel)
-        Etr, Ecal, Ete = E[:len(tr_e)], E[len(tr_e):len(tr_e) + len(cal)], E[len(tr_e) + len(cal):]
-        lr_e = LogisticRegression(C=C_EMB, class_weight="balanced", max_iter=2000)
-        lr_e.fit(Etr, y[tr_e])
-        emb_coef, emb_b = lr_e.coef_.ravel().astype(np.float32), float(lr_e.intercept_[0])
-        ze_cal, ze_te = Ecal @ emb_coef + emb_b, Ete @ emb_coef + emb_b
-        w, b0 = _platt(np.column_stack([zc[cal], ze_cal]), y[cal])
-        stack = (float(w[0]), float(w[1]), float(b0))
-        z_full = stack[0] * zc[te] + stack[1] * ze_te + stack[2]
-        p_full = F.sigmoid(z_full)
+        emb_coef, emb_b, stack, p_full = _fit_embeddings(corpus, embed, y, (tr, cal, te), zc, max_embed=max_embed,
+                                                          seed=seed, progress=progress, cancel=cancel)
         metrics.update(auc=F.auc(p_full, y[te]), ece=F.ece(p_full, y[te], equal_prior=True), embeddings=True,
                        auc_message=metrics["auc_message_fast"])  # messages: the linear model (no test embeddings)
     else:
@@ -222,6 +203,44 @@ def fit(corpus: Corpus, *, family: str = SCORER_FAMILY, half: int | None = None,
                         metrics=metrics)
     model.trained_on = frozenset(np.concatenate([tr, cal]).tolist())  # sentence indices (not saved)
     return model
+
+
+def _half_folds(corpus: Corpus, y: np.ndarray, tr: np.ndarray, cal: np.ndarray,
+                half: int) -> tuple[np.ndarray, np.ndarray]:
+    """The train and calibration folds restricted to one half of the threads; too few of
+    the user's sentences or of others' in either is a UserError."""
+    h = halves(corpus)
+    tr, cal = tr[h[tr] == half], cal[h[cal] == half]
+    for name, idx in (("train", tr), ("calibration", cal)):
+        if y[idx].sum() < 3 or (len(idx) - y[idx].sum()) < 3:
+            raise UserError(f"Too little mail to fit the voice {'judge' if half else 'scorer'}: half of "
+                            f"the threads' {name} fold has {int(y[idx].sum())} of your sentences and "
+                            f"{int(len(idx) - y[idx].sum())} of others'.",
+                            hint="Import more mail, including mail you received, then run `ownvoice learn` "
+                                 "again.")
+    return tr, cal
+
+
+def _fit_embeddings(corpus: Corpus, embed: Any, y: np.ndarray, folds: tuple[np.ndarray, np.ndarray, np.ndarray],
+                    zc: np.ndarray, *, max_embed: int, seed: int, progress: ProgressFn,
+                    cancel: CancelToken | None) -> tuple[np.ndarray, float, tuple[float, float, float], np.ndarray]:
+    """A logistic regression on sentence embeddings, stacked with the linear model's logit
+    ``zc`` by a Platt fit on the calibration fold: ``(coef, intercept, stack, p on the test fold)``."""
+    from sklearn.linear_model import LogisticRegression
+
+    tr, cal, te = folds
+    rng = np.random.default_rng(seed)
+    tr_e = tr if len(tr) <= max_embed else rng.choice(tr, max_embed, replace=False)
+    need = np.concatenate([tr_e, cal, te])
+    E = _embed_batched(embed, [corpus.texts[i] for i in need], progress, cancel)
+    Etr, Ecal, Ete = E[:len(tr_e)], E[len(tr_e):len(tr_e) + len(cal)], E[len(tr_e) + len(cal):]
+    lr_e = LogisticRegression(C=C_EMB, class_weight="balanced", max_iter=2000)
+    lr_e.fit(Etr, y[tr_e])
+    emb_coef, emb_b = lr_e.coef_.ravel().astype(np.float32), float(lr_e.intercept_[0])
+    ze_cal, ze_te = Ecal @ emb_coef + emb_b, Ete @ emb_coef + emb_b
+    w, b0 = _platt(np.column_stack([zc[cal], ze_cal]), y[cal])
+    stack = (float(w[0]), float(w[1]), float(b0))
+    return emb_coef, emb_b, stack, F.sigmoid(stack[0] * zc[te] + stack[1] * ze_te + stack[2])
 
 
 def message_auc(corpus: Corpus, z: np.ndarray, test: np.ndarray) -> float:
