@@ -165,6 +165,23 @@ def _forwarded(part: EmailMessage, notes: list[str], depth: int) -> tuple[str, s
     return name, "-------- Forwarded message --------\n" + "\n".join(head) + "\n\n" + text
 
 
+def _broken_multipart(part: EmailMessage, notes: list[str], depth: int, plain: list[str],
+                      attachments: list[str]) -> None:
+    """A multipart leaf whose boundary never appears: recover its parts into ``plain`` and
+    ``attachments``, or read it as text."""
+    data = _payload_bytes(part, notes)
+    if not data.strip():
+        return
+    got = _recover_parts(data, notes, depth) if depth < 3 else None
+    if got is not None:
+        notes.append("MIME boundary does not match the parts: parts recovered")
+        plain.append(got[0])
+        attachments.extend(got[1])
+    else:
+        notes.append("broken multipart structure: body read as plain text")
+        plain.append(decode_bytes(data, _charset(part), notes))
+
+
 def extract_body(msg: EmailMessage, notes: list[str], depth: int = 0) -> tuple[str, list[str]]:
     """(body text, attachment names). HTML is converted only when no text/plain exists.
     An attached message (message/rfc822) is listed by name and its text appended after
@@ -188,17 +205,7 @@ def extract_body(msg: EmailMessage, notes: list[str], depth: int = 0) -> tuple[s
                 forwarded.append(text)
             continue
         if main == "multipart":  # its boundary never appears: recover the parts, or read as text
-            data = _payload_bytes(part, notes)
-            if not data.strip():
-                continue
-            got = _recover_parts(data, notes, depth) if depth < 3 else None
-            if got is not None:
-                notes.append("MIME boundary does not match the parts: parts recovered")
-                plain.append(got[0])
-                attachments.extend(got[1])
-            else:
-                notes.append("broken multipart structure: body read as plain text")
-                plain.append(decode_bytes(data, _charset(part), notes))
+            _broken_multipart(part, notes, depth, plain, attachments)
             continue
         if ctype in ("application/ms-tnef", "application/vnd.ms-tnef"):
             tnef.append(_payload_bytes(part, notes))
@@ -217,6 +224,14 @@ def extract_body(msg: EmailMessage, notes: list[str], depth: int = 0) -> tuple[s
             (html if ctype == "text/html" else plain).append(text)
             continue
         attachments.append(_filename(part, notes) or ctype)
+    body = _assemble(plain, html, tnef, forwarded, attachments, notes)
+    return body.replace("\r\n", "\n").replace("\r", "\n"), attachments
+
+
+def _assemble(plain: list[str], html: list[str], tnef: list[bytes], forwarded: list[str], attachments: list[str],
+              notes: list[str]) -> str:
+    """The body from the parts found: the text/plain parts, else the HTML as text, else a
+    TNEF body; forwarded messages after it; cut at ``MAX_TEXT_CHARS``."""
     if any(p.strip() for p in plain):  # an empty text/plain next to real HTML: use the HTML
         body = "\n\n".join(p.strip("\n") for p in plain if p.strip())
     elif html:
@@ -237,7 +252,7 @@ def extract_body(msg: EmailMessage, notes: list[str], depth: int = 0) -> tuple[s
     if len(body) > MAX_TEXT_CHARS:
         notes.append(f"body cut at {MAX_TEXT_CHARS} characters")
         body = body[:MAX_TEXT_CHARS]
-    return body.replace("\r\n", "\n").replace("\r", "\n"), attachments
+    return body
 
 
 def parse_bytes(raw: bytes) -> EmailMessage:
