@@ -177,6 +177,8 @@ def check_gguf(path: str | os.PathLike[str]) -> GGUFHeader:
 
 
 def _parse(p: Path, mm: mmap.mmap, size: int, label: str) -> GGUFHeader:
+    # long: the GGUF header read field by field in file order, each with its own bound check;
+    # the order is the format's, and splitting it would pass the offset through every piece
     head = bytes(mm[:4])
     if head != MAGIC:
         shown = head.decode("latin-1")

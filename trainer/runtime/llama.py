@@ -221,6 +221,8 @@ class Runtime:
         ``veto(text_so_far, piece)``: a sampled token whose piece it refuses is never
         emitted; its logit is set to -inf and the position is sampled again (at most
         ``VETO_TRIES`` times, then the stream ends there, finish_reason "stop")."""
+        # long: one pass under the runtime lock, from the prompt to the last token, with the
+        # sampler and the token generator closed in one finally; split, the lock would span calls
         import llama_cpp
 
         t0, c0 = time.perf_counter(), time.process_time()
