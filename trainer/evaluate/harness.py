@@ -280,11 +280,16 @@ def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: fl
             unavailable[v] = "no drafts were produced"
     if ckpt and ckpt.exists():
         ckpt.unlink()
+    return EvalReport(rows, unavailable, _scorer_meta(scorer), len(pairs), n, model_name, time.perf_counter() - t0,
+                      tuple(per_message), _judge_summary(kind, judge_model, per_message))
+
+
+def _scorer_meta(scorer: VoiceScorer) -> dict[str, Any]:
+    """What the report says about the selection scorer."""
     meta = {k: scorer.metrics.get(k) for k in ("auc", "ece", "auc_message", "auc_fast", "ece_fast", "n_test",
                                                 "family")}
     meta["embeddings"] = scorer.has_embeddings
-    return EvalReport(rows, unavailable, meta, len(pairs), n, model_name, time.perf_counter() - t0,
-                      tuple(per_message), _judge_summary(kind, judge_model, per_message))
+    return meta
 
 
 def _replay(ckpt: Path, key: str, accs: dict[str, Accumulator], per_message: list[dict[str, Any]],

@@ -135,11 +135,16 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
             entry["self_distill"] = sd
         ctx.pack.set_route("lora", entry)
         recipe.cleanup()
+    return _summary(result, adapter, len(train_pairs), len(heldout_pairs), sd)
+
+
+def _summary(result: Any, adapter: Path, train: int, heldout: int, sd: dict[str, Any]) -> dict[str, Any]:
+    """What ``learn --json`` prints under "lora"."""
     out = {"steps": result.steps, "tokens_per_second": result.tokens_per_second,
            "base_heldout_loss": result.base_heldout_loss, "heldout_loss": result.heldout_loss,
            "adapter": str(adapter), "device": result.device, "dtype": result.dtype,
            "stopped": result.stopped, "best_step": result.best_step,
-           "train_pairs": len(train_pairs), "heldout_pairs": len(heldout_pairs)}
+           "train_pairs": train, "heldout_pairs": heldout}
     if sd:
         out["self_distill"] = sd
     return out
