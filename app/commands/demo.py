@@ -20,7 +20,7 @@ from pathlib import Path
 from app.commands.learn import print_summary
 from app.commands.terminal import Terminal
 from app.paths import resources_dir
-from app.workflows import archive, drafting, evaluation, voice
+from app.workflows import archive, choices, drafting, evaluation, voice
 from app.workflows.workspace import Workspace
 
 DEMO_ME = ("wren@halloway-cider.example", "wren.halloway@fastmail.example")
@@ -71,7 +71,10 @@ def run(args: argparse.Namespace, ws: Workspace, term: Terminal) -> int:
         _print_import(term, imported.reports)
 
         t0 = time.perf_counter()
-        routes = "rag,pld,lora" if args.lora_steps > 0 else "rag,pld"
+        # the default routes, and LoRA when it gets steps (``trainer.routes``: a new default route joins in)
+        route_names = [r.name for r in choices.route_choices()
+                       if r.default or (r.name == "lora" and args.lora_steps > 0)]
+        routes = ",".join(route_names)
         learned = voice.learn(demo, routes, {"max_steps": args.lora_steps, "grad_accum": 1, "seq_len": 384,
                                              "rounds": 1, "explain_pairs": args.pld_pairs, "validation": 4},
                               progress=progress, cancel=cancel)
@@ -79,7 +82,7 @@ def run(args: argparse.Namespace, ws: Workspace, term: Terminal) -> int:
         print_summary(term, learned)
 
         t0 = time.perf_counter()
-        variants = ["base", "rag", "pld"] + (["lora", "full"] if args.lora_steps > 0 else [])
+        variants = ["base", *route_names] + (["full"] if "lora" in route_names else [])
         drafted = []
         for mid in DEMO_TARGETS:
             try:
@@ -157,7 +160,7 @@ def _print_eval(term: Terminal, report) -> None:  # noqa: ANN001
 
     data = report.to_json() if hasattr(report, "to_json") else report
     t = Table(title=f"Held-out evaluation (scorer AUC {_f(data.get('scorer', {}).get('auc'))})")
-    cols = ("variant", "acc", "ic", "rc", "content", "length_ratio", "leak", "usable", "role_ok", "answered")
+    cols = ("variant", *(m.name for m in choices.metric_choices(brief=True)))
     for c in cols:
         t.add_column(c)
     for row in data.get("rows", []):

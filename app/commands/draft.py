@@ -13,21 +13,24 @@ import argparse
 from pathlib import Path
 
 from app.commands.terminal import Terminal
-from app.workflows import drafting
+from app.workflows import choices, drafting
 from app.workflows.workspace import Workspace
 from ingest.kernel.errors import UserError
 
 
+_VARIANTS = ", ".join(c.name for c in choices.variant_choices())
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("draft", help="draft replies to a message in your voice",
-                       description="Draft a reply with each voice variant (base, rag, pld, lora, full) "
+                       description=f"Draft a reply with each voice variant ({_VARIANTS}) "
                        "and stream it. Nothing is sent: --save writes .eml files to open in your mail client.")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--reply-to", metavar="FILE.eml", help="the message to answer, as an .eml file")
     src.add_argument("--message-id", metavar="ID", help="a stored message: its Message-ID header or store id")
     src.add_argument("--text", metavar="TEXT", help="the message to answer, as plain text")
     p.add_argument("--variants", default=None,
-                   help="comma-separated: base, rag, pld, lora, full (or all); default: the config's `variant` "
+                   help=f"comma-separated: {_VARIANTS} (or all); default: the config's `variant` "
                         "(full: everything learned), or base while nothing is learned")
     p.add_argument("-n", type=int, default=1, metavar="K", help="samples per variant (seeds S, S+1, ...)")
     p.add_argument("--model", default=None, metavar="NAME|PATH", help="smollm2, gemma3 or a GGUF path")

@@ -17,9 +17,12 @@ import sys
 from pathlib import Path
 
 from app.commands.terminal import Terminal
-from app.workflows import drafting
+from app.workflows import choices, drafting
 from app.workflows.workspace import Workspace
 from ingest.kernel.errors import UserError
+
+
+_VARIANTS = ", ".join(c.name for c in choices.variant_choices())
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--message-id", metavar="ID", help="the stored message the draft answers (Message-ID or store id)")
     p.add_argument("--final", metavar="FILE", help="the text you ended with (- reads standard input)")
     p.add_argument("--draft", metavar="FILE", default=None, help="the draft you started from")
-    p.add_argument("--variant", default="", help="the variant the draft came from (base, rag, pld, lora, full)")
+    p.add_argument("--variant", default="", help=f"the variant the draft came from ({_VARIANTS})")
     p.add_argument("--list", action="store_true", help="list the kept edits")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 
 from app.commands.terminal import Terminal
-from app.workflows import evaluation
+from app.workflows import choices, evaluation
 from app.workflows.workspace import Workspace
+
+
+_VARIANTS = ", ".join(c.name for c in choices.variant_choices())
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="your address(es), comma-separated or repeated (default: from config)")
     p.add_argument("--holdout", type=float, default=0.1, help="newest share of reply pairs held out (0.1)")
     p.add_argument("--variants", default="base,rag,pld,lora,full",
-                   help="comma-separated: base, rag, pld, lora, full (default: all)")
+                   help=f"comma-separated: {_VARIANTS} (default: all)")
     p.add_argument("-n", type=int, default=3, help="samples per variant and message (for RC; default 3)")
     p.add_argument("--limit", type=int, default=None, help="evaluate at most this many held-out messages")
     p.add_argument("--model", default=None, help="student model: smollm2, gemma3 or a GGUF path")
@@ -46,16 +49,16 @@ def run(args: argparse.Namespace, ws: Workspace, term: Terminal) -> int:
     from rich.table import Table
 
     t = Table(title=f"Held-out evaluation ({rep.heldout} messages, n={rep.n})")
-    for c in ("variant", "ACC", "ACC (sel.)", "IC", "RC", "content", "length", "leak", "usable", "role ok",
-              "invented/100w", "answered"):
-        t.add_column(c, justify="left" if c == "variant" else "right")
+    metrics = choices.metric_choices()  # every metric of the evaluation's one table, in its order
+    t.add_column("variant", justify="left")
+    for m in metrics:
+        t.add_column(m.label, justify="right")
 
     def f(v):  # noqa: ANN001, ANN202
         return "n/a" if v is None else f"{v:.3f}"
 
     for r in rep.rows:
-        t.add_row(r.variant, f(r.acc), f(r.acc_selection), f(r.ic), f(r.rc), f(r.content), f(r.length_ratio), f(r.leak), f(r.usable),
-                  f(r.role_ok), f(r.invented_per_100w), f(r.answered))
+        t.add_row(r.variant, *(f(getattr(r, m.name)) for m in metrics))
     term.console.print(t)
     for v, why in rep.unavailable.items():
         term.console.print(f"{v}: unavailable ({why})", style="yellow", highlight=False)

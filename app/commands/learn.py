@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 
 from app.commands.terminal import Terminal
-from app.workflows import voice
+from app.workflows import choices, voice
 from app.workflows.workspace import Workspace
+
+
+_ROUTES = ", ".join(c.name for c in choices.route_choices())
+_DEFAULT = ",".join(c.name for c in choices.route_choices() if c.default)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -14,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Fit the voice scorer (always) and run the chosen routes. "
                        "The result is a voice pack under the data directory.")
     p.add_argument("--routes", default="rag,pld",
-                   help="comma-separated: rag, pld, lora (or all); default rag,pld")
+                   help=f"comma-separated: {_ROUTES} (or all); default {_DEFAULT}")
     p.add_argument("--model", default=None, help="student model: smollm2, gemma3 or a GGUF path")
     p.add_argument("--pack", default=None, help="voice pack name (default from config: default)")
     g = p.add_argument_group("LoRA")

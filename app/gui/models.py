@@ -111,26 +111,13 @@ HIT_COLUMNS = [
     Column("Text", lambda h: " ".join((h.text or "").split())[:160]),
 ]
 
-EVAL_COLUMNS = [
-    Column("Variant", lambda r: r.variant),
-    Column("ACC atom", lambda r: r.acc, "share of sentences in the high bin, by the judge (a model nothing "
-           "in drafting optimises against)", True),
-    Column("ACC (selection)", lambda r: r.acc_selection, "the same, by the selection scorer that PLD and "
-           "self-distillation optimise", True),
-    Column("IC atom", lambda r: r.ic, "consistency within a draft", True),
-    Column("RC atom", lambda r: r.rc, "consistency across samples", True),
-    Column("Content", lambda r: r.content, "similarity to your real reply", True),
-    Column("Length ratio", lambda r: r.length_ratio, "draft length / real reply length", True),
-    Column("Leak", lambda r: r.leak, "share of sentences copying 8+ words from other threads", True),
-    Column("Usable", lambda r: r.usable, "share of drafts a person could send: right role, no prompt residue, "
-           "nothing invented, the questions answered", True),
-    Column("Role ok", lambda r: r.role_ok, "share of drafts that speak as you, to the sender", True),
-    Column("Invented /100w", lambda r: r.invented_per_100w, "facts found neither in the thread nor in your mail, "
-           "per 100 words", True),
-    Column("Answered", lambda r: r.answered, "share of the message's questions and requests answered", True),
-    Column("Judge prefers real", lambda r: r.real_above, "how often the judge ranks your real reply above "
-           "the draft (lower is better)", True),
-]
+def eval_columns() -> list[Column]:
+    """The Evaluate page's columns: the variant, then every metric of the evaluation's
+    one table (``app.workflows.choices.metric_choices``), its help as the tooltip."""
+    from app.workflows.choices import metric_choices
+
+    return [Column("Variant", lambda r: r.variant)] + [
+        Column(m.label, (lambda r, _k=m.name: getattr(r, _k)), m.help, True) for m in metric_choices()]
 
 TRAIT_COLUMNS = [
     Column("Trait", lambda kv: kv[0]),

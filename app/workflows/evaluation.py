@@ -84,17 +84,15 @@ def evaluate(ws, holdout: float, variants: list[str] | str, n: int, limit: int |
 
 def last_evaluation(ws) -> EvalView | None:
     """The report the last evaluation left in the pack (``eval/report.json``), if any."""
-    from dataclasses import fields
-
     from trainer.evaluate.stats import EvalRow
+    from trainer.voicepack import EVAL_DIR, EVAL_REPORT
 
     pack = ws.pack()
-    data = pack.read_json("eval/report.json")
+    data = pack.read_json(EVAL_REPORT)
     if not data:
         return None
-    names = {f.name for f in fields(EvalRow)}
-    rows = tuple(EvalRow(**{k: v for k, v in r.items() if k in names}) for r in data.get("rows", []))
-    return EvalView(rows, dict(data.get("unavailable") or {}), pack.file("eval"),
+    rows = tuple(EvalRow.from_json(r) for r in data.get("rows", []) if isinstance(r, dict))
+    return EvalView(rows, dict(data.get("unavailable") or {}), pack.file(EVAL_DIR),
                     int(data.get("heldout") or 0), int(data.get("n") or 0))
 
 

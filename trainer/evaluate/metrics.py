@@ -49,7 +49,8 @@ class Metric:
     help: str
     compute: Callable[[Cell], float | None]
     chart: bool = False  # a bar in report.png
-    short: str = ""  # the chart's tick label (default: label)
+    short: str = ""  # the chart's tick label and a narrow table's header (default: label)
+    brief: bool = False  # in the compact tables (the demo's)
     vs_base: bool = False  # each variant minus base, with a paired bootstrap interval
 
 
@@ -63,25 +64,26 @@ def _checks(f: Callable[[Any], float | None], first: bool = False) -> Callable[[
 
 METRICS_TABLE: tuple[Metric, ...] = (
     Metric("acc", "ACC_atom", "share of sentences that sound like you, under the judge",
-           lambda c: mean_or_none(acc_atom(s) for s in c.judged), chart=True, vs_base=True, short="ACC"),
+           lambda c: mean_or_none(acc_atom(s) for s in c.judged), chart=True, vs_base=True, short="ACC",
+           brief=True),
     Metric("ic", "IC_atom", "how consistent a draft's sentences are",
-           lambda c: mean_or_none(ic_atom(s) for s in c.judged), chart=True, short="IC"),
+           lambda c: mean_or_none(ic_atom(s) for s in c.judged), chart=True, short="IC", brief=True),
     Metric("rc", "RC_atom", "how consistent the samples of one message are",
-           lambda c: rc_atom(c.judged) if not c.real else None, chart=True, short="RC"),
+           lambda c: rc_atom(c.judged) if not c.real else None, chart=True, short="RC", brief=True),
     Metric("content", "content", "meaning kept: cosine with your real reply",
-           lambda c: mean_or_none(c.content), chart=True, vs_base=True),
+           lambda c: mean_or_none(c.content), chart=True, vs_base=True, brief=True),
     Metric("length_ratio", "length ratio", "draft words / your typical reply",
-           lambda c: mean_or_none(c.length_ratio), chart=True, short="length"),
+           lambda c: mean_or_none(c.length_ratio), chart=True, short="length", brief=True),
     Metric("leak", "leak", "sentences copying 8+ words from mail in another thread",
-           lambda c: mean_or_none(c.leak), chart=True),
+           lambda c: mean_or_none(c.leak), chart=True, brief=True),
     Metric("usable", "usable", "drafts a person could send (every reply check passes)",
-           _checks(lambda k: float(k.usable)), chart=True, vs_base=True),
-    Metric("role_ok", "role ok", "speaks as you, to the sender", _checks(lambda k: float(k.role_ok))),
+           _checks(lambda k: float(k.usable)), chart=True, vs_base=True, brief=True),
+    Metric("role_ok", "role ok", "speaks as you, to the sender", _checks(lambda k: float(k.role_ok)), brief=True),
     Metric("prompt_leak", "prompt leak", "residue of the prompt", _checks(lambda k: float(k.prompt_leak))),
     Metric("invented_per_100w", "invented /100w", "facts in no mail of yours, per 100 words",
            _checks(lambda k: k.invented_per_100w)),
     Metric("answered", "answered", "share of the message's asks answered (messages with asks)",
-           _checks(lambda k: k.answered)),
+           _checks(lambda k: k.answered), brief=True),
     Metric("usable_first", "usable (1st sample)", "usable before best-of-N picked another sample",
            _checks(lambda k: float(k.usable), first=True)),
     Metric("acc_selection", "ACC (selection)", "ACC under the selection scorer (what PLD optimises)",
@@ -89,6 +91,7 @@ METRICS_TABLE: tuple[Metric, ...] = (
     Metric("real_above", "real above", "how often the judge ranks your real reply above the draft",
            lambda c: mean_or_none(w for w, n in c.above if n) if not c.real else None),
 )
+
 
 def names() -> tuple[str, ...]:
     """The metric names, in table order (read at call time: a test may add one)."""

@@ -22,17 +22,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
 from app.gui.draftview import DraftColumn, problem_spans, spans_for
 from app.gui.theme import is_dark
 from app.gui.widgets import Banner, JobBar, card, header, page_layout, section
-from app.workflows import archive, drafting
+from app.workflows import archive, choices, drafting
 from app.workflows.drafting import one_line, reply_subject
 from ingest.kernel.records import Message
 
-VARIANTS = (("base", "Base", "the student model with no voice (a baseline)"),
-            ("rag", "Retrieval", "your closest past replies as examples"),
-            ("pld", "Style prompt", "the learned style prompt"),
-            ("lora", "LoRA", "the trained adapter"),
-            ("full", "All", "everything learned, in one prompt"))
-DEFAULT_VARIANTS = ("rag", "pld")
-VARIANT_TITLES = {name: label for name, label, _ in VARIANTS}
 
 
 class DraftPage(QWidget):
@@ -81,11 +74,11 @@ class DraftPage(QWidget):
         ll.addWidget(section("Variants"))
         vrow = QHBoxLayout()
         self.variant_boxes: dict[str, QCheckBox] = {}
-        for name, label, tip in VARIANTS:
-            box = QCheckBox(label)
-            box.setToolTip(tip)
-            box.setChecked(name in DEFAULT_VARIANTS)
-            self.variant_boxes[name] = box
+        for v in choices.variant_choices():
+            box = QCheckBox(v.label)
+            box.setToolTip(v.help)
+            box.setChecked(v.default)
+            self.variant_boxes[v.name] = box
             vrow.addWidget(box)
         vrow.addStretch(1)
         ll.addLayout(vrow)
@@ -245,8 +238,9 @@ class DraftPage(QWidget):
         self.rc.clear()
         self.edited.clear()
         self.empty.setVisible(False)
+        titles = {c.name: c.label for c in choices.variant_choices()}
         for v in variants:
-            col = DraftColumn(v, VARIANT_TITLES.get(v, v))
+            col = DraftColumn(v, titles.get(v, v))
             col.regenerate.connect(lambda var: self.start_draft(only=[var]))
             col.rescore.connect(self.rescore)
             col.copy.connect(self.copy_text)

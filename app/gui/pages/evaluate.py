@@ -16,10 +16,9 @@ from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QHBoxLayout, QHeaderVi
                                QPushButton, QSizePolicy, QSpinBox, QSplitter, QTableView,
                                QVBoxLayout, QWidget)
 
-from app.gui.models import EVAL_COLUMNS, RecordTable
-from app.gui.pages.draft import DEFAULT_VARIANTS, VARIANTS
+from app.gui.models import RecordTable, eval_columns
 from app.gui.widgets import Banner, JobBar, card, header, page_layout, section
-from app.workflows import evaluation
+from app.workflows import choices, evaluation
 
 
 class ChartLabel(QLabel):
@@ -62,11 +61,11 @@ class EvaluatePage(QWidget):
                              "each sounds like you, whether it answers, whether it leaks."))
         row = QHBoxLayout()
         self.variant_boxes: dict[str, QCheckBox] = {}
-        for name, label, tip in VARIANTS:
-            box = QCheckBox(label)
-            box.setToolTip(tip)
-            box.setChecked(name in DEFAULT_VARIANTS or name == "base")
-            self.variant_boxes[name] = box
+        for v in choices.variant_choices():
+            box = QCheckBox(v.label)
+            box.setToolTip(v.help)
+            box.setChecked(v.default or v.name == "base")
+            self.variant_boxes[v.name] = box
             row.addWidget(box)
         row.addSpacing(12)
         h_label = QLabel("&Held out:")
@@ -105,7 +104,7 @@ class EvaluatePage(QWidget):
         self.summary = QLabel("No evaluation yet.")
         self.summary.setObjectName("hint")
         tl.addWidget(self.summary)
-        self.table = RecordTable(EVAL_COLUMNS)
+        self.table = RecordTable(eval_columns())
         self.view = QTableView()
         self.view.setModel(self.table)
         self.view.verticalHeader().setVisible(False)

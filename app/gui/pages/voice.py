@@ -18,11 +18,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGridLayout, Q
 
 from app.gui.models import TRAIT_COLUMNS, RecordTable, profile_rows
 from app.gui.widgets import Banner, JobBar, card, header, page_layout, section
-from app.workflows import voice
+from app.workflows import choices, voice
 
-ROUTES = (("rag", "&Retrieval", "your closest past replies as examples in the prompt"),
-          ("pld", "Style &prompt (PLD)", "rules distilled from your replies into a short prompt"),
-          ("lora", "Lo&RA adapter", "fine-tune a small adapter on your replies (slow on CPU)"))
 
 
 class VoicePage(QWidget):
@@ -40,11 +37,11 @@ class VoicePage(QWidget):
 
         controls = QHBoxLayout()
         self.route_boxes: dict[str, QCheckBox] = {}
-        for name, label, tip in ROUTES:
-            box = QCheckBox(label)
-            box.setToolTip(tip)
-            box.setChecked(name in ("rag", "pld"))
-            self.route_boxes[name] = box
+        for route in choices.route_choices():
+            box = QCheckBox(route.label)
+            box.setToolTip(route.help)
+            box.setChecked(route.default)
+            self.route_boxes[route.name] = box
             controls.addWidget(box)
         controls.addSpacing(16)
         model_label = QLabel("Student &model:")

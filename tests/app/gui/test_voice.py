@@ -107,3 +107,23 @@ def test_a_trained_adapter_shows_its_loss_curve_when_the_page_opens(make_window,
     (w.ws.pack().path / ADAPTER_DIR / "losses.json").write_text("{not json")
     page.load_card()
     assert page.banner.kind != "error" and "Scorer AUC" in page.auc_label.text()
+
+
+def test_a_route_and_a_metric_added_to_the_core_tables_reach_the_pages(make_window, tmp_path, monkeypatch):
+    """The pages list no routes, variants or metrics of their own: a toy route and a toy
+    metric, each one line in its core table, get a checkbox on the Voice page, a checkbox
+    and a column title on the Draft page, and a column on the Evaluate page."""
+    from trainer import routes
+    from trainer.evaluate import metrics as M
+
+    toy = routes.Route("motto", "Motto", "one learned line in the prompt", learn="toy_motto",
+                       plan="toy_motto:plan", in_full=True)
+    monkeypatch.setattr(routes, "ROUTES", (*routes.ROUTES, toy))
+    words = M.Metric("words", "words", "mean words per draft", lambda c: 0.0)
+    monkeypatch.setattr(M, "METRICS_TABLE", (*M.METRICS_TABLE, words))
+    w = make_window(tmp_path / "data")
+    voice, draft, evaluate = w.pages["voice"], w.pages["draft"], w.pages["evaluate"]
+    assert "motto" in voice.route_boxes and voice.route_boxes["motto"].toolTip() == toy.help
+    assert "motto" in draft.variant_boxes and "motto" in evaluate.variant_boxes
+    headers = [evaluate.table.headerData(i, Qt.Orientation.Horizontal) for i in range(evaluate.table.columnCount())]
+    assert headers[-1] == "words" and "usable" in headers
