@@ -84,6 +84,46 @@ def test_importing_ownvoice_changes_nothing_until_an_entry_point_runs():
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stdout + r.stderr
 
 
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 60  # of code: the docstring aside
+
+
+def _long_functions(path: Path) -> list[str]:
+    """Functions over ``MAX_FUNCTION_LINES`` lines of code (the docstring aside) that do
+    not say why in a ``# long:`` comment of their own."""
+    src = path.read_text(encoding="utf-8")
+    lines = src.split("\n")
+    out = []
+    for node in ast.walk(ast.parse(src, filename=str(path))):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        first = node.body[0]
+        doc = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)
+        start = first.end_lineno + 1 if doc else node.lineno
+        own = lines[node.lineno - 1:node.end_lineno]
+        if node.end_lineno - start + 1 > MAX_FUNCTION_LINES and not any(ln.strip().startswith("# long:") for ln in own):
+            out.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({node.end_lineno - start + 1} lines)")
+    return out
+
+
+def test_modules_and_functions_stay_small():
+    """No module over 400 lines, and no function over 60 lines of code unless it says why."""
+    big = [f"{p.relative_to(ROOT)} ({n} lines)" for pkg in ("ingest", "trainer", "app") for p in _py(pkg)
+           if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES]
+    long = [f for pkg in ("ingest", "trainer", "app") for p in _py(pkg) for f in _long_functions(p)]
+    assert big == [] and long == [], big + long
+
+
+def test_the_size_check_catches_a_long_function(tmp_path):
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES + 1))
+    p = ROOT / "tests" / "_size_probe.py"  # under ROOT: the check reports paths relative to it
+    try:
+        p.write_text(f'def f():\n    """Doc."""\n{body}\n\n\ndef g():\n    # long: a probe\n{body}\n')
+        assert [x.split()[1] for x in _long_functions(p)] == ["f"]
+    finally:
+        p.unlink()
+
+
 def test_layering_scan_catches_a_violation(tmp_path):
     bad = tmp_path / "x.py"
     bad.write_text("def f():\n    from trainer import voicepack\n    import PySide6.QtCore\n")

@@ -45,7 +45,6 @@ def _has_display() -> bool:
 
 
 def run(args: argparse.Namespace, ws: Workspace, term: Terminal) -> int:
-    from rich.panel import Panel
     from rich.rule import Rule
 
     from ingest.kernel.config import resolve_data_dir
@@ -83,14 +82,7 @@ def run(args: argparse.Namespace, ws: Workspace, term: Terminal) -> int:
 
         t0 = time.perf_counter()
         variants = ["base", *route_names] + (["full"] if "lora" in route_names else [])
-        drafted = []
-        for mid in DEMO_TARGETS:
-            try:
-                msg = drafting.stored_message(demo, mid)
-            except UserError:
-                term.warn(f"demo message <{mid}> not found in the store; skipped")
-                continue
-            drafted.append(drafting.draft(demo, msg, variants, 1, partial=True, progress=progress, cancel=cancel))
+        drafted = _draft_targets(demo, term, variants, progress, cancel)
         timings["draft_s"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -98,16 +90,7 @@ def run(args: argparse.Namespace, ws: Workspace, term: Terminal) -> int:
                                      progress=progress, cancel=cancel).report
         timings["eval_s"] = time.perf_counter() - t0
 
-    for scored in drafted:
-        res = scored.result
-        m = res.message
-        con.print(Rule(f"Re: {m.subject}  (from {m.sender_name or m.sender})"))
-        con.print(Panel(m.text.strip()[:900] or m.body.strip()[:900], title="the message", border_style="dim"))
-        for d in res.drafts:
-            sc = scored.scores.get((d.variant, d.sample))
-            _print_draft(term, d, sc.score if sc is not None else None)
-        for v, why in res.unavailable.items():
-            con.print(f"[yellow]{v}[/]: not available ({why})")
+    _print_drafts(term, drafted)
     _print_eval(term, report)
     con.print(f"timings: " + ", ".join(f"{k}={v:.0f}s" for k, v in timings.items()))
     if args.json:
@@ -118,6 +101,38 @@ def run(args: argparse.Namespace, ws: Workspace, term: Terminal) -> int:
 
         return gui_main([], data_dir=str(data_dir))
     return 0
+
+
+def _draft_targets(demo: Workspace, term: Terminal, variants: list[str], progress, cancel) -> list:  # noqa: ANN001
+    """Drafts (scored) to the demo's two unanswered messages, in every variant."""
+    from ingest.kernel.errors import UserError
+
+    drafted = []
+    for mid in DEMO_TARGETS:
+        try:
+            msg = drafting.stored_message(demo, mid)
+        except UserError:
+            term.warn(f"demo message <{mid}> not found in the store; skipped")
+            continue
+        drafted.append(drafting.draft(demo, msg, variants, 1, partial=True, progress=progress, cancel=cancel))
+    return drafted
+
+
+def _print_drafts(term: Terminal, drafted: list) -> None:
+    from rich.panel import Panel
+    from rich.rule import Rule
+
+    con = term.console
+    for scored in drafted:
+        res = scored.result
+        m = res.message
+        con.print(Rule(f"Re: {m.subject}  (from {m.sender_name or m.sender})"))
+        con.print(Panel(m.text.strip()[:900] or m.body.strip()[:900], title="the message", border_style="dim"))
+        for d in res.drafts:
+            sc = scored.scores.get((d.variant, d.sample))
+            _print_draft(term, d, sc.score if sc is not None else None)
+        for v, why in res.unavailable.items():
+            con.print(f"[yellow]{v}[/]: not available ({why})")
 
 
 def _print_import(term: Terminal, reports) -> None:  # noqa: ANN001

@@ -73,15 +73,7 @@ def run(args: argparse.Namespace, ws: Workspace, term: Terminal) -> int:
         results.append(_import_imap(acct, args, ws, term, me))
     voice_ready = time.monotonic() - t0
     if not args.voice_only and archive.coverage(ws)["remaining"]:
-        # the search index: its own bar; stopped (Ctrl-C) or killed, `ownvoice embed` resumes it
-        with term.progress(quiet=args.json) as (progress, cancel):
-            try:  # a full disk: a clear error, and `embed` resumes
-                archive.embed_rest(ws, progress=progress, cancel=cancel)
-            except Cancelled:
-                pass  # the import itself is done; `ownvoice embed` resumes the rest
-            except AlreadyRunning:  # another ownvoice job took the store between two batches: it goes first
-                term.warn("The search pass stopped to let another ownvoice job write to this store; "
-                          "`ownvoice embed` resumes it.")
+        _search_pass(ws, term, quiet=args.json)
     coverage = archive.coverage(ws)
     result = results[-1]
     reports = [r.to_json() for res in results for r in res.reports]
@@ -98,6 +90,32 @@ def run(args: argparse.Namespace, ws: Workspace, term: Terminal) -> int:
                         "me_inferred": result.me_inferred, "voice_ready_s": round(voice_ready, 1),
                         "search_coverage": coverage})
         return 0
+    _print_reports(term, reports)
+    if coverage["remaining"]:
+        term.console.print(archive.describe_coverage(coverage, stopped=True), markup=False)
+    if result.me_inferred:
+        term.warn(f"No --me given: took {', '.join(result.me)} (the most frequent sender in your "
+                 "Sent folders) as you. Pass --me ADDR to say who you are.")
+    elif not result.me:
+        term.warn("No --me given and no Sent folder found: nothing counts as your own mail. "
+                 "Pass --me ADDR.")
+    return 0
+
+
+def _search_pass(ws: Workspace, term: Terminal, *, quiet: bool) -> None:
+    """The search index, with its own bar; stopped (Ctrl-C) or killed, `ownvoice embed` resumes it."""
+    with term.progress(quiet=quiet) as (progress, cancel):
+        try:  # a full disk: a clear error, and `embed` resumes
+            archive.embed_rest(ws, progress=progress, cancel=cancel)
+        except Cancelled:
+            pass  # the import itself is done; `ownvoice embed` resumes the rest
+        except AlreadyRunning:  # another ownvoice job took the store between two batches: it goes first
+            term.warn("The search pass stopped to let another ownvoice job write to this store; "
+                      "`ownvoice embed` resumes it.")
+
+
+def _print_reports(term: Terminal, reports: list[dict]) -> None:
+    """The sources imported, their skipped items (the first few) and addresses that look like the user's."""
     table = Table(title="Imported")
     for col in ("source", "kind", "seen", "new", "own", "others", "duplicates", "pairs", "skipped"):
         table.add_column(col, justify="left" if col in ("source", "kind") else "right",
@@ -117,15 +135,6 @@ def run(args: argparse.Namespace, ws: Workspace, term: Terminal) -> int:
         if r["aliases"]:
             term.console.print(f"  These addresses look like yours: {', '.join(r['aliases'])}. "
                               "Add them with --me if they are.", markup=False)
-    if coverage["remaining"]:
-        term.console.print(archive.describe_coverage(coverage, stopped=True), markup=False)
-    if result.me_inferred:
-        term.warn(f"No --me given: took {', '.join(result.me)} (the most frequent sender in your "
-                 "Sent folders) as you. Pass --me ADDR to say who you are.")
-    elif not result.me:
-        term.warn("No --me given and no Sent folder found: nothing counts as your own mail. "
-                 "Pass --me ADDR.")
-    return 0
 
 
 def _account(url: str, args: argparse.Namespace) -> archive.ImapAccount:

@@ -21,8 +21,8 @@ import sys
 from pathlib import Path
 
 from app.commands.terminal import Terminal
-from app.workflows.workspace import Workspace
 from app.paths import resources_dir
+from app.workflows.workspace import Workspace
 from ingest.kernel.errors import UserError
 
 MARK = "X-Ownvoice-Installed=true"

@@ -47,6 +47,45 @@ class ArchivePage(QWidget):
                              "or documents here, or add an IMAP account. Files and mail servers are "
                              "only read."))
 
+        self._import_row(lay)
+
+        self.job_bar = JobBar("&Cancel import")
+        lay.addWidget(self.job_bar)
+        self.banner = Banner()
+        lay.addWidget(self.banner)
+        self.remote_banner = Banner()  # stays while the store is remote (the other banner is per job)
+        lay.addWidget(self.remote_banner)
+        warning = remote_store_warning(ws.config.chroma_url, ws.config.allow_remote_store)
+        if warning:
+            self.remote_banner.warn(warning)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        self._sources_pane(split)
+
+        self._search_pane(split)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        lay.addWidget(split, 1)
+
+        self.add_files.clicked.connect(self.choose_files)
+        self.add_folder.clicked.connect(self.choose_folder)
+        self.add_imap.clicked.connect(self.choose_imap)
+        self.forget_button.clicked.connect(self.forget_selected)
+        self.search_button.clicked.connect(self.run_search)
+        self.query.returnPressed.connect(self.run_search)
+        self.sources_view.clicked.connect(self.on_source_clicked)
+        self.sources_view.selectionModel().selectionChanged.connect(self._selection_changed)
+        QShortcut(QKeySequence.StandardKey.Open, self, self.choose_files)
+        QShortcut(QKeySequence(Qt.Key.Key_Delete), self.sources_view, self.forget_selected)
+        QShortcut(QKeySequence.StandardKey.Find, self, self.query.setFocus)
+        for a, b in ((self.me_edit, self.add_files), (self.add_files, self.add_folder),
+                     (self.add_folder, self.sources_view), (self.sources_view, self.forget_button),
+                     (self.forget_button, self.query), (self.query, self.mine_only),
+                     (self.mine_only, self.search_button), (self.search_button, self.hits_view)):
+            QWidget.setTabOrder(a, b)
+
+    def _import_row(self, lay) -> None:
+        """The user's addresses and the import buttons."""
         row = QHBoxLayout()
         me_label = QLabel("Your &addresses:")
         self.me_edit = QLineEdit()
@@ -65,17 +104,8 @@ class ArchivePage(QWidget):
         row.addWidget(self.add_imap)
         lay.addLayout(row)
 
-        self.job_bar = JobBar("&Cancel import")
-        lay.addWidget(self.job_bar)
-        self.banner = Banner()
-        lay.addWidget(self.banner)
-        self.remote_banner = Banner()  # stays while the store is remote (the other banner is per job)
-        lay.addWidget(self.remote_banner)
-        warning = remote_store_warning(ws.config.chroma_url, ws.config.allow_remote_store)
-        if warning:
-            self.remote_banner.warn(warning)
-
-        split = QSplitter(Qt.Orientation.Vertical)
+    def _sources_pane(self, split) -> None:
+        """The imported sources, with Forget and each source's skipped items."""
         top = QWidget()
         tl = QVBoxLayout(top)
         tl.setContentsMargins(0, 0, 0, 0)
@@ -102,6 +132,8 @@ class ArchivePage(QWidget):
         tl.addWidget(self.skips_view)
         split.addWidget(top)
 
+    def _search_pane(self, split) -> None:
+        """Search the store, and how much of it search covers yet."""
         bottom = QWidget()
         bl = QVBoxLayout(bottom)
         bl.setContentsMargins(0, 0, 0, 0)
@@ -123,26 +155,6 @@ class ArchivePage(QWidget):
         self.hits_view = _table(self.hits)
         bl.addWidget(self.hits_view)
         split.addWidget(bottom)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        lay.addWidget(split, 1)
-
-        self.add_files.clicked.connect(self.choose_files)
-        self.add_folder.clicked.connect(self.choose_folder)
-        self.add_imap.clicked.connect(self.choose_imap)
-        self.forget_button.clicked.connect(self.forget_selected)
-        self.search_button.clicked.connect(self.run_search)
-        self.query.returnPressed.connect(self.run_search)
-        self.sources_view.clicked.connect(self.on_source_clicked)
-        self.sources_view.selectionModel().selectionChanged.connect(self._selection_changed)
-        QShortcut(QKeySequence.StandardKey.Open, self, self.choose_files)
-        QShortcut(QKeySequence(Qt.Key.Key_Delete), self.sources_view, self.forget_selected)
-        QShortcut(QKeySequence.StandardKey.Find, self, self.query.setFocus)
-        for a, b in ((self.me_edit, self.add_files), (self.add_files, self.add_folder),
-                     (self.add_folder, self.sources_view), (self.sources_view, self.forget_button),
-                     (self.forget_button, self.query), (self.query, self.mine_only),
-                     (self.mine_only, self.search_button), (self.search_button, self.hits_view)):
-            QWidget.setTabOrder(a, b)
 
     # -- loading -----------------------------------------------------------------------------
     def refresh(self) -> None:

@@ -56,6 +56,23 @@ class SettingsPage(QWidget):
         ll.addWidget(section("Where and what"))
         ll.addLayout(fl)
         ll.addStretch(1)
+        self._where_and_what(fl)
+        rl = QVBoxLayout(right)
+        self._teacher_section(rl)
+        self._drafting_section(rl)
+        rl.addStretch(1)
+        body.addWidget(left, 1)
+        body.addWidget(right, 1)
+        lay.addLayout(body)
+        self._buttons(lay)
+        self.teacher.textChanged.connect(self._teacher_changed)
+        self.save_button.clicked.connect(self.save)
+        self.revert_button.clicked.connect(self.load)
+        self.load()
+
+    def _where_and_what(self, fl: QFormLayout) -> None:
+        """The data directory, the student model (and where it fits), device, threads, GPU layers, context."""
+        ws = self.ws
         self.data_dir = QLineEdit()
         self.data_dir.setPlaceholderText(str(ws.data_dir))
         browse = QPushButton("Browse…")
@@ -103,7 +120,8 @@ class SettingsPage(QWidget):
                                 "Longer costs memory (the KV cache).")
         fl.addRow("Conte&xt length:", self.context)
 
-        rl = QVBoxLayout(right)
+    def _teacher_section(self, rl: QVBoxLayout) -> None:
+        """The PLD teacher, and the switch that lets a remote one see mail text."""
         rl.addWidget(section("Teacher (for the style prompt)"))
         tf = QFormLayout()
         self.teacher = QLineEdit()
@@ -116,6 +134,9 @@ class SettingsPage(QWidget):
         rl.addWidget(self.remote_warning)
         self.allow_remote = QCheckBox("&Allow sending my mail text to this remote teacher")
         rl.addWidget(self.allow_remote)
+
+    def _drafting_section(self, rl: QVBoxLayout) -> None:
+        """Retrieval, sampling, the scaffold, best-of-N, the greeting and the register."""
         rl.addWidget(section("Drafting"))
         sf = QFormLayout()
         self.retrieval_k = QSpinBox()
@@ -162,10 +183,8 @@ class SettingsPage(QWidget):
                                         "questions asked, so it is off by default.")
         sf.addRow("", self.register_length)
         rl.addLayout(sf)
-        rl.addStretch(1)
-        body.addWidget(left, 1)
-        body.addWidget(right, 1)
-        lay.addLayout(body)
+
+    def _buttons(self, lay) -> None:  # noqa: ANN001
         brow = QHBoxLayout()
         brow.addStretch(1)
         self.revert_button = QPushButton("Re&vert")
@@ -175,10 +194,6 @@ class SettingsPage(QWidget):
         brow.addWidget(self.save_button)
         lay.addLayout(brow)
         lay.addStretch(1)
-        self.teacher.textChanged.connect(self._teacher_changed)
-        self.save_button.clicked.connect(self.save)
-        self.revert_button.clicked.connect(self.load)
-        self.load()
 
     def refresh(self) -> None:
         self.load()

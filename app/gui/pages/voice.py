@@ -35,6 +35,40 @@ class VoicePage(QWidget):
         lay.addWidget(header("Voice", "Learn how you write. Retrieval and the style prompt take "
                              "minutes; a LoRA adapter takes longer and can be cancelled and resumed."))
 
+        self._controls(lay)
+
+        self.job_bar = JobBar("&Cancel")
+        lay.addWidget(self.job_bar)
+        self.banner = Banner()
+        lay.addWidget(self.banner)
+
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(10)
+        self._prompt_card(grid)
+        self._numbers_card(grid)
+        self._plot_card(grid)
+        self._traits_card(grid)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 3)
+        grid.setColumnStretch(2, 3)
+        lay.addLayout(grid, 1)
+
+        self.steps: list[float] = []
+        self.losses: list[float] = []
+        self.heldout_steps: list[float] = []
+        self.heldout: list[float] = []
+
+        self.learn_button.clicked.connect(lambda: self.start_learn(resume=False))
+        self.resume_button.clicked.connect(lambda: self.start_learn(resume=True))
+        self.save_prompt.clicked.connect(self.save_style_prompt)
+        self.prompt_edit.textChanged.connect(lambda: self.save_prompt.setEnabled(True))
+        self.browse_model.clicked.connect(self.choose_gguf)
+        QShortcut(QKeySequence.StandardKey.Save, self.prompt_edit, self.save_style_prompt)
+        self._fill_models([])
+
+    def _controls(self, lay) -> None:
+        """The routes to learn, the student model, LoRA steps, Learn and Resume."""
         controls = QHBoxLayout()
         self.route_boxes: dict[str, QCheckBox] = {}
         for route in choices.route_choices():
@@ -71,14 +105,8 @@ class VoicePage(QWidget):
         controls.addWidget(self.learn_button)
         lay.addLayout(controls)
 
-        self.job_bar = JobBar("&Cancel")
-        lay.addWidget(self.job_bar)
-        self.banner = Banner()
-        lay.addWidget(self.banner)
-
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(14)
-        grid.setVerticalSpacing(10)
+    def _prompt_card(self, grid) -> None:
+        """The style prompt, editable."""
         # style prompt card
         prompt_card = card()
         pl = QVBoxLayout(prompt_card)
@@ -95,6 +123,8 @@ class VoicePage(QWidget):
         pl.addWidget(self.prompt_edit)
         grid.addWidget(prompt_card, 0, 0, 2, 1)
 
+    def _numbers_card(self, grid) -> None:
+        """How well it learned: the scorer, the adapter, the routes."""
         # numbers card
         nums = card()
         nl = QVBoxLayout(nums)
@@ -112,6 +142,8 @@ class VoicePage(QWidget):
         nl.addStretch(1)
         grid.addWidget(nums, 0, 1)
 
+    def _plot_card(self, grid) -> None:
+        """The LoRA training loss (train and held-out)."""
         # loss curve
         plot_card = card()
         ll = QVBoxLayout(plot_card)
@@ -128,6 +160,8 @@ class VoicePage(QWidget):
         ll.addWidget(self.plot)
         grid.addWidget(plot_card, 1, 1)
 
+    def _traits_card(self, grid) -> None:
+        """The profile's measured traits of the user's writing."""
         traits_card = card()
         tl = QVBoxLayout(traits_card)
         tl.addWidget(section("Your writing, measured"))
@@ -142,23 +176,6 @@ class VoicePage(QWidget):
         self.traits_view.setAlternatingRowColors(True)
         tl.addWidget(self.traits_view)
         grid.addWidget(traits_card, 0, 2, 2, 1)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 3)
-        grid.setColumnStretch(2, 3)
-        lay.addLayout(grid, 1)
-
-        self.steps: list[float] = []
-        self.losses: list[float] = []
-        self.heldout_steps: list[float] = []
-        self.heldout: list[float] = []
-
-        self.learn_button.clicked.connect(lambda: self.start_learn(resume=False))
-        self.resume_button.clicked.connect(lambda: self.start_learn(resume=True))
-        self.save_prompt.clicked.connect(self.save_style_prompt)
-        self.prompt_edit.textChanged.connect(lambda: self.save_prompt.setEnabled(True))
-        self.browse_model.clicked.connect(self.choose_gguf)
-        QShortcut(QKeySequence.StandardKey.Save, self.prompt_edit, self.save_style_prompt)
-        self._fill_models([])
 
     # -- models ------------------------------------------------------------------------------
     def _fill_models(self, models: list) -> None:
