@@ -337,7 +337,8 @@ class _Run:
                 seed=self.seed + i + 104729 * k, temperature=self.temperature, top_p=self.top_p,
                 cancel=self.cancel, on_token=on_token, on_restart=rs, extra=variant.extra,
                 opening=variant.opening),
-            lambda text, fl: variant.ctx.check(text, unfinished="unfinished" in fl), cb, rs)
+            lambda text, fl: variant.ctx.check(text, unfinished="unfinished" in fl,
+                                               sign_off=variant.scaffold.sign_off or ""), cb, rs)
         flags = tuple(dict.fromkeys((*flags, *checks.flags(), *(("cancelled",) if stopped else ()))))
         return Draft(v, i, g.text, g.tokens, g.seconds, g.decode_tokens_per_second, g.prompt_tokens, flags,
                      "cancelled" if stopped else g.finish_reason, g.ttft, self.seed + i + 104729 * at, checks,

@@ -32,6 +32,8 @@ def why_not_usable(c: ReplyChecks) -> str:
         return "said nothing"
     if c.unfinished:
         return "stopped mid-sentence"
+    if c.sign_off_spans:
+        return "signed off before the end"
     if not c.role_ok:
         return "spoke as the sender"
     if c.prompt_leak:

@@ -306,3 +306,19 @@ def test_user_names_come_from_the_store(enron):
 def test_people_with_a_shared_name_say_nothing_about_roles():
     p = People(user_names=frozenset(), corr_names=frozenset())
     assert role_problems("Dear Chris,\n\nThanks\nChris", p) == []
+
+
+def test_a_sign_off_on_the_greeting_line_or_after_the_users_name_is_not_usable(demo):
+    """The demo's full draft to Joanna: "Hiya Joanna, Cheers, W." and then the body, and
+    "...the rest of the day. Wren" before the appended "cheers, W.". Through the real
+    store's names (the user's first name comes from her own mail)."""
+    ctx = ctx_for(demo, SALT_CELLAR)
+    broken = ("Hiya Harriet, Cheers, W.\n\nThanks a lot for the enquiry. Trade is £27 a case of 12, "
+              "minimum two cases, and yes, we deliver to Wyvern Bay. Wren\n\ncheers, W.")
+    c = ctx.check(broken, sign_off="cheers, W.")
+    assert not c.usable and "sign_off" in c.flags()
+    assert [s.reason for s in c.sign_off_spans] == ["signs off before the reply is done",
+                                                    "signed twice: your name, then your sign-off"]
+    fixed = broken.replace("Hiya Harriet, Cheers, W.\n\n", "Hiya Harriet,\n\n").replace(" Wren\n\n", "\n\n")
+    assert ctx.check(fixed, sign_off="cheers, W.").usable, ctx.check(fixed, sign_off="cheers, W.").to_json()
+    assert ctx.check(broken).sign_off_spans == ()  # no sign-off kept (a real reply): not judged

@@ -30,9 +30,12 @@ spans it flags (``Span``: text, offsets into the draft, reason):
   same subject. A sentence that only restates the ask (no content word of its own)
   does not count.
 
-``usable`` = something said (beyond a greeting line), not cut off mid-sentence, role ok, no prompt leak, no
-invented span, and at least half the asks answered (all of them when there are at most
-two).
+- **sign-off**: the user's sign-off that drafting keeps stands once, at the end: not on
+  the greeting line or before the body, and not after the user's own name (signed twice).
+
+``usable`` = something said (beyond a greeting line), not cut off mid-sentence, role ok,
+no prompt leak, no invented span, the sign-off where it belongs, and at least half the
+asks answered (all of them when there are at most two).
 
 The thresholds were set on the Enron users' *older* reply pairs (their real replies
 against the messages they answered, and against other messages as a negative
@@ -40,7 +43,7 @@ control), never on drafts or on the held-out pairs the eval reports;
 ``bench/bench_replycheck.py`` measures both splits and the controls.
 
 Modules: ``people`` (names and the role check), ``side`` (the role check without
-names), ``frame`` (prompt residue and the
+names), ``signoff`` (the sign-off's place), ``frame`` (prompt residue and the
 decoding veto), ``facts`` (the archive's facts and the invented check), ``asks``
 (questions, requests and answers); this one holds the verdict (``ReplyChecks``) and
 the per-message ``CheckContext``.
@@ -65,6 +68,7 @@ from trainer.draft.replycheck.facts import Archive, fact_keys, invented_spans, n
 from trainer.draft.replycheck.frame import draft_veto, frame_ngrams, prompt_leaks
 from trainer.draft.replycheck.people import People, name_parts, org_key, people_for, role_problems, user_names
 from trainer.draft.replycheck.side import Sides, own_runs, person_runs
+from trainer.draft.replycheck.signoff import sign_off_problems
 from trainer.draft.replycheck.spans import Span, _dedup
 from trainer.score.atoms import split_atoms
 
@@ -84,6 +88,7 @@ class ReplyChecks:
     words: int = 0
     empty: bool = False  # nothing said beyond a greeting line
     unfinished: bool = False  # the model ran out of tokens mid-sentence, with no whole sentence to cut back to
+    sign_off_spans: tuple[Span, ...] = ()  # the user's sign-off mid-draft, or signed twice (``signoff``)
 
     @property
     def role_ok(self) -> bool:
@@ -103,32 +108,36 @@ class ReplyChecks:
     @property
     def usable(self) -> bool:
         return (not self.empty and not self.unfinished and self.role_ok and not self.prompt_leak
-                and not self.invented and self.answered_ok)
+                and not self.invented and not self.sign_off_spans and self.answered_ok)
 
     @property
     def invented_per_100w(self) -> float:
         return 100.0 * len(self.invented) / max(1, self.words)
 
     def flags(self) -> tuple[str, ...]:
-        """The draft flags these checks add: "role", "prompt_leak", "invented", "unfinished"."""
+        """The draft flags these checks add: "role", "prompt_leak", "invented", "unfinished", "sign_off"."""
         return tuple(f for f, on in (("role", not self.role_ok), ("prompt_leak", self.prompt_leak),
-                                     ("invented", bool(self.invented)), ("unfinished", self.unfinished)) if on)
+                                     ("invented", bool(self.invented)), ("unfinished", self.unfinished),
+                                     ("sign_off", bool(self.sign_off_spans))) if on)
 
     def problems(self) -> int:
         """How far from usable (for picking the best of several samples)."""
         return (3 * len(self.role_problems) + 3 * len(self.prompt_spans) + len(self.invented)
-                + (0 if self.answered_ok else 2) + (5 if self.empty else 0) + (2 if self.unfinished else 0))
+                + (0 if self.answered_ok else 2) + (5 if self.empty else 0) + (2 if self.unfinished else 0)
+                + 2 * len(self.sign_off_spans))
 
     def spans(self) -> tuple[Span, ...]:
         """Every flagged span, in text order (for marking the draft)."""
-        return tuple(sorted((*self.role_problems, *self.prompt_spans, *self.invented), key=lambda s: s.start))
+        return tuple(sorted((*self.role_problems, *self.prompt_spans, *self.invented, *self.sign_off_spans),
+                            key=lambda s: s.start))
 
     def to_json(self) -> dict[str, Any]:
         return {"role_ok": self.role_ok, "role_problems": [s.to_json() for s in self.role_problems],
                 "prompt_leak": self.prompt_leak, "prompt_spans": [s.to_json() for s in self.prompt_spans],
                 "invented": [s.to_json() for s in self.invented], "asks": self.asks,
                 "answered": None if self.answered is None else round(self.answered, 3),
-                "unanswered": list(self.unanswered), "empty": self.empty, "unfinished": self.unfinished}
+                "unanswered": list(self.unanswered), "empty": self.empty, "unfinished": self.unfinished,
+                "sign_off_spans": [s.to_json() for s in self.sign_off_spans]}
 
 
 # -- one context per message ---------------------------------------------------------------------
@@ -174,11 +183,12 @@ class CheckContext:
         """Prefixes of every number in the thread, the examples and the archive."""
         return self.archive.number_prefixes() | number_prefixes(k for k in self.thread_keys if k.startswith("n:"))
 
-    def check(self, draft: str, *, unfinished: bool = False) -> ReplyChecks:
+    def check(self, draft: str, *, unfinished: bool = False, sign_off: str = "") -> ReplyChecks:
         """The checks of one draft; ``unfinished``: the generation stopped at its token
         budget mid-sentence and could not be cut back to a whole sentence (the drafting
         loop knows; a text alone cannot tell a cut-off from a reply written without a
-        final full stop, which real mail often is)."""
+        final full stop, which real mail often is); ``sign_off``: the user's sign-off the
+        drafting keeps, checked to stand once, at the end (``signoff``)."""
         from trainer.score.checks import word_count
 
         atoms = split_atoms(draft)
@@ -192,6 +202,7 @@ class CheckContext:
             asks=len(self.asks), answered=(sum(got) / len(got)) if got else None,
             unanswered=tuple(a for a, ok in zip(self.asks, got) if not ok),
             words=word_count(draft), unfinished=unfinished,
+            sign_off_spans=tuple(sign_off_problems(draft, sign_off, self.people.user_first)),
             empty=not any(re.search(r"\w", a.text) for a in atoms if a.kind != "greeting"))
 
 

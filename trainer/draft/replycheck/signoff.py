@@ -1,0 +1,51 @@
+"""The user's sign-off where a reader expects it: once, at the end.
+
+A small model sometimes signs off on the greeting line ("Hiya Joanna, Cheers, W." and
+then the body), or signs with the user's name just before the sign-off drafting appends
+("...the rest of the day. Wren\\n\\ncheers, W."). Both read as broken mail. Drafting
+knows the sign-off it keeps (the register's or the style prompt's), so the check runs
+only when it is given one; a real reply is never judged by it.
+
+What it leaves out: other closings the model wrote in the middle of a draft without the
+user's own sign-off ("Best," then more text), which real mail also has (a "Thanks,"
+before a postscript).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from trainer.draft.replycheck.spans import Span
+
+MID_WORDS = 3  # words after a sign-off that make it a sign-off in the middle
+
+
+def sign_off_problems(draft: str, sign_off: str, user_first: Iterable[str] = ()) -> list[Span]:
+    """Where ``sign_off`` stands before the reply is done, and a signature by the user's
+    first name right before the final sign-off (signed twice).
+
+    >>> [s.reason for s in sign_off_problems("Hiya Jo, Cheers, W.\\n\\nThanks for the offer. Wren\\n\\ncheers, W.",
+    ...                                       "cheers, W.", {"wren"})]
+    ['signs off before the reply is done', 'signed twice: your name, then your sign-off']
+    >>> sign_off_problems("Hiya Jo,\\n\\nThe hedge pitch, please.\\n\\ncheers, W.", "cheers, W.", {"wren"})
+    []
+    >>> sign_off_problems("Thanks, that works for me.\\n\\nThanks,\\nPhil", "Thanks,\\nPhil")
+    []
+    """
+    so = sign_off.strip()
+    if not so:
+        return []
+    out = []
+    # the sign-off as a line's end ("Cheers, W." then a line break), not "Thanks, that works"
+    hits = [m for m in re.finditer(re.escape(so) + r"(?=[ \t]*(?:\n|$))", draft, re.I)]
+    for m in hits:
+        if len(re.findall(r"[A-Za-z]{2,}", draft[m.end():])) >= MID_WORDS:
+            out.append(Span(m.group(0), m.start(), m.end(), "signs off before the reply is done"))
+    names = {n.lower() for n in user_first if n}
+    if hits and names:
+        before = draft[:hits[-1].start()].rstrip(" \t\n,.-—–")
+        last = re.search(r"([A-Za-z][\w'’-]*)$", before)
+        if last and last.group(1).lower() in names:
+            out.append(Span(last.group(1), last.start(1), last.end(1), "signed twice: your name, then your sign-off"))
+    return out
