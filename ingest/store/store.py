@@ -72,7 +72,9 @@ def with_identity(cfg: Any, store: Any) -> Any:
     ``me`` is only a fallback for a store that has none saved yet."""
     who = getattr(store, "me", None)
     me = who()[0] if callable(who) else ()
-    return cfg.with_(me=tuple(me)) if me else cfg
+    if not me or {m.lower() for m in (getattr(cfg, "me", None) or ())} == {m.lower() for m in me}:
+        return cfg  # the same addresses keep the config's order: its first is the user's primary one
+    return cfg.with_(me=tuple(me))
 
 
 def saved_identity(data_dir: str | os.PathLike[str]) -> tuple[str, ...]:

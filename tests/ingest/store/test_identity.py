@@ -49,3 +49,20 @@ def test_a_quote_header_names_the_user_by_address_alias_or_full_name():
     # one shared word is not the user, nor is an author line with no name
     assert not names_me("Mary Germany", me, names) and not names_me("Chris Smith", me, names)
     assert not names_me("", me, names) and not names_me("Germany", me, ["Germany"])
+
+
+def test_the_stores_user_keeps_the_configs_order_of_the_same_addresses(tmp_path):
+    """The store saves its user's addresses sorted; a config naming the same ones keeps
+    its own order (its first is the primary address: the .eml From, the prompt's "you"),
+    and a config naming others gives way to the store's."""
+    from ingest.kernel.config import Config
+    from ingest.store import derive
+    from ingest.store.store import Store, with_identity
+
+    with Store.open(tmp_path / "data") as store:
+        derive.set_me(store, ["wren@halloway-cider.example", "wren.halloway@fastmail.example"])
+        assert store.me()[0] == ("wren.halloway@fastmail.example", "wren@halloway-cider.example")
+        mine = Config(me=("wren@halloway-cider.example", "Wren.Halloway@fastmail.example"))
+        assert with_identity(mine, store).me == mine.me
+        other = Config(me=("someone@else.example",))
+        assert with_identity(other, store).me == ("wren.halloway@fastmail.example", "wren@halloway-cider.example")
