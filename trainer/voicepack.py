@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.kernel.errors import UserError
-from ingest.kernel.fsutil import atomic_write_bytes, atomic_write_json, private_dir, sha256_file
+from ingest.kernel.fsutil import atomic_write_bytes, atomic_write_json, private_dir
 
 FORMAT = "ownvoice-voicepack"
 VERSION = 1
@@ -219,7 +219,7 @@ class Written:
     proposed: Path | None = None  # where the new proposal went when the user's edit was kept
 
 
-def user_edited(pack: Any) -> bool:
+def user_edited(pack: VoicePack) -> bool:
     """True when style_prompt.md differs from what ownvoice last wrote (or has no record)."""
     path = pack.file(PROMPT_FILE)
     if not path.exists():
@@ -229,7 +229,7 @@ def user_edited(pack: Any) -> bool:
     return not recorded or sha256_text(path.read_text(encoding="utf-8")) != recorded
 
 
-def write_prompt(pack: Any, markdown: str, *, fresh: bool = False) -> Written:
+def write_prompt(pack: VoicePack, markdown: str, *, fresh: bool = False) -> Written:
     """Write the style prompt, keeping a user's edit unless ``fresh``."""
     if not fresh and user_edited(pack):
         proposed = pack.write_text(PROPOSED_FILE, markdown)
@@ -243,7 +243,7 @@ def write_prompt(pack: Any, markdown: str, *, fresh: bool = False) -> Written:
     return Written(path=path, sha256=sha256_text(markdown), kept_user_edit=False)
 
 
-def read_prompt(pack: Any) -> str | None:
+def read_prompt(pack: VoicePack) -> str | None:
     """The student-facing style prompt from ``pack`` (the user's edit if any), or None."""
     path = pack.file(PROMPT_FILE)
     if not path.exists():

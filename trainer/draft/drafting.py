@@ -30,6 +30,7 @@ from typing import Any, Callable, Sequence
 from ingest.kernel.config import Config
 from ingest.kernel.errors import UserError
 from ingest.kernel.jobs import CancelToken, Progress, ProgressFn, no_progress
+from ingest.kernel.protocols import MailStore
 from ingest.kernel.records import Message, ReplyPair
 from trainer import routes
 from trainer.draft.plans import Part
@@ -40,6 +41,7 @@ from trainer.draft.samples import best_of, sample
 from trainer.draft.scaffold import Scaffold, first_name
 from trainer.runtime.llama import Runtime
 from trainer.runtime.pool import runtime_for
+from trainer.voicepack import VoicePack
 
 OnDraftToken = Callable[[str, int, str], None]
 # (variant, sample, reason): the streamed text so far is void; what follows replaces it
@@ -119,7 +121,7 @@ def parse_variants(spec: str | Sequence[str] | None) -> list[str]:
     return names
 
 
-def plan_variants(variants: Sequence[str], message: Message, *, store: Any, pack: Any, config: Config,
+def plan_variants(variants: Sequence[str], message: Message, *, store: MailStore, pack: VoicePack, config: Config,
                   rt: Runtime) -> tuple[list[_Plan], dict[str, str]]:
     """Decide what each variant needs (its route's plan, ``trainer.routes``; ``full``
     merges every in-full route's part), and which cannot run (with the reason)."""
@@ -151,7 +153,7 @@ def plan_variants(variants: Sequence[str], message: Message, *, store: Any, pack
     return plans, unavailable
 
 
-def with_thread(message: Message, store: Any) -> Message:
+def with_thread(message: Message, store: MailStore) -> Message:
     """``message`` with its thread key from the store (a message read from a file has
     none): the stored copy's, else its parent's via In-Reply-To / References."""
     if store is None or message.thread:
@@ -165,8 +167,8 @@ def with_thread(message: Message, store: Any) -> Message:
     return replace(message, thread=known.thread) if known is not None and known.thread else message
 
 
-def draft(message: Message, *, variants: Sequence[str] | str | None = None, n: int = 1, store: Any = None,
-          pack: Any = None, config: Config | None = None, on_token: OnDraftToken | None = None,
+def draft(message: Message, *, variants: Sequence[str] | str | None = None, n: int = 1, store: MailStore | None = None,
+          pack: VoicePack | None = None, config: Config | None = None, on_token: OnDraftToken | None = None,
           on_restart: OnDraftRestart | None = None,
           progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
           model: str | None = None, max_tokens: int | None = None, temperature: float | None = None,
@@ -276,7 +278,7 @@ class _Run:
     message: Message
     rt: Runtime
     cfg: Config
-    store: Any
+    store: MailStore
     thread: list[Message]
     boundary: str
     base_ctx: CheckContext

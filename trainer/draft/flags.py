@@ -15,8 +15,9 @@ check of phone numbers or addresses, no leak check without a store.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import Iterable
 
+from ingest.kernel.protocols import MailStore
 from trainer.draft.storecache import per_store
 
 URL_RE = re.compile(
@@ -54,14 +55,14 @@ def is_exfil_pattern(url: str) -> bool:
     return bool(re.search(r"\?[^\s#]*[=\w]", url))
 
 
-def own_urls(store: Any) -> frozenset[str]:
+def own_urls(store: MailStore) -> frozenset[str]:
     """Normalized URLs the user wrote in their own messages (cached per store and size)."""
     if store is None:
         return frozenset()
     return per_store("own_urls", store, _own_urls, own=True)
 
 
-def _own_urls(store: Any) -> frozenset[str]:
+def _own_urls(store: MailStore) -> frozenset[str]:
     found = set()
     for m in store.messages(own=True):
         for u in urls_in("\n".join((m.text or "", m.signature or ""))):
@@ -79,13 +80,13 @@ def link_flag(text: str, known: Iterable[str]) -> bool:
     return False
 
 
-def leak_spans(text: str, store: Any, thread: str | None) -> list[tuple[int, int]]:
+def leak_spans(text: str, store: MailStore, thread: str | None) -> list[tuple[int, int]]:
     if store is None or not (text or "").strip():
         return []
     return list(store.rare_runs(text, exclude_thread=thread or None))
 
 
-def draft_flags(text: str, *, store: Any, thread: str | None) -> tuple[str, ...]:
+def draft_flags(text: str, *, store: MailStore, thread: str | None) -> tuple[str, ...]:
     """``("link", "leak")`` or a subset: the warnings for one draft."""
     flags = []
     if link_flag(text, own_urls(store)):

@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from ingest.kernel.errors import UserError
+from ingest.kernel.protocols import MailStore
 from ingest.kernel.records import Message, ReplyPair
 from trainer.draft import retrieval as rag
 from trainer.runtime.llama import Runtime
 from trainer.voicepack import ADAPTER_GGUF, PROMPT_FILE, student_prompt
+from trainer.voicepack import VoicePack
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class Part:
                     style=self.style or other.style, adapter=self.adapter or other.adapter)
 
 
-def retrieval(message: Message, *, store: Any, pack: Any, config: Any, rt: Runtime) -> Part | str:
+def retrieval(message: Message, *, store: MailStore, pack: VoicePack, config: Any, rt: Runtime) -> Part | str:
     """The user's closest past replies (``trainer.draft.retrieval``) as examples."""
     k, budget = rag.settings(pack, config)
     if store is None:
@@ -45,13 +47,13 @@ def retrieval(message: Message, *, store: Any, pack: Any, config: Any, rt: Runti
     return Part(examples=examples, example_tokens=budget)
 
 
-def style(message: Message, *, store: Any, pack: Any, config: Any, rt: Runtime) -> Part | str:
+def style(message: Message, *, store: MailStore, pack: VoicePack, config: Any, rt: Runtime) -> Part | str:
     """The style prompt as the model reads it (the user's edit, if any)."""
     text = _style_text(pack)
     return Part(style=text) if text else "no style prompt yet: run `ownvoice learn --routes pld`"
 
 
-def adapter(message: Message, *, store: Any, pack: Any, config: Any, rt: Runtime) -> Part | str:
+def adapter(message: Message, *, store: MailStore, pack: VoicePack, config: Any, rt: Runtime) -> Part | str:
     """The pack's LoRA adapter (manifest route "lora", as ``trainer.learn.lora`` records
     it) if it was trained on the runtime's model, else the reason it cannot be used."""
     if pack is None:
@@ -68,7 +70,7 @@ def adapter(message: Message, *, store: Any, pack: Any, config: Any, rt: Runtime
     return Part(adapter=p)
 
 
-def _style_text(pack: Any) -> str | None:
+def _style_text(pack: VoicePack) -> str | None:
     if pack is None:
         return None
     p = pack.file(PROMPT_FILE)

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ingest.kernel.protocols import MailStore
 from trainer.draft.storecache import per_store
 from trainer.score.text import CONTRACTION, greeting_of, lines, sign_off_of, words
 
@@ -141,7 +142,7 @@ def domain_of(address: str) -> str:
 class _Index:
     """The user's replies by correspondent and domain, and who wrote first (per store)."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: MailStore) -> None:
         dates = {}
         first: Counter[str] = Counter()
         sent: Counter[str] = Counter()
@@ -170,7 +171,7 @@ class _Index:
         self.first, self.sent = first, sent
 
 
-def register_for(store: Any, message: Any, *, min_replies: int = MIN_REPLIES,
+def register_for(store: MailStore, message: Any, *, min_replies: int = MIN_REPLIES,
                  fallback: bool = True) -> Register | None:
     """The register for replying to ``message`` (see the module), or None.
     ``fallback=False``: the correspondent's or organisation's only (None otherwise)."""
@@ -199,7 +200,7 @@ def register_for(store: Any, message: Any, *, min_replies: int = MIN_REPLIES,
     return glob() if fallback else None
 
 
-def global_register_for(store: Any, message: Any, *, min_replies: int = MIN_REPLIES) -> Register | None:
+def global_register_for(store: MailStore, message: Any, *, min_replies: int = MIN_REPLIES) -> Register | None:
     """The user's global register as of ``message`` (every earlier reply, to anyone)."""
     if store is None or not hasattr(store, "reply_pairs"):
         return None

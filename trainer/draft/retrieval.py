@@ -22,10 +22,12 @@ from typing import Any
 
 from ingest.kernel.errors import UserError
 from ingest.kernel.jobs import CancelToken, Progress, ProgressFn, check, no_progress
+from ingest.kernel.protocols import MailStore
 from ingest.kernel.records import Message, ReplyPair
+from trainer.voicepack import VoicePack
 
 
-def examples_for(store: Any, message: Message, *, k: int = 3) -> list[ReplyPair]:
+def examples_for(store: MailStore, message: Message, *, k: int = 3) -> list[ReplyPair]:
     """Up to ``k`` of the user's reply pairs most similar to ``message``, best first."""
     if store is None or k <= 0:
         return []
@@ -45,7 +47,7 @@ def examples_for(store: Any, message: Message, *, k: int = 3) -> list[ReplyPair]
     return out[:k]
 
 
-def settings(pack: Any, config: Any) -> tuple[int, int]:
+def settings(pack: VoicePack, config: Any) -> tuple[int, int]:
     """(k, token budget): the voice pack's recorded rag settings, else the config's."""
     entry = pack.route("rag") if pack is not None else None
     if entry:

@@ -9,6 +9,7 @@ import re
 from dataclasses import replace
 from typing import Any, Callable
 from ingest.kernel.jobs import CancelToken
+from ingest.kernel.protocols import MailStore
 from trainer.draft.flags import draft_flags
 from trainer.draft.replycheck import ReplyChecks
 from trainer.draft.scaffold import Scaffold, ends_sentence, said_nothing, whole_sentences
@@ -88,7 +89,7 @@ def better(a: ReplyChecks, b: ReplyChecks) -> bool:
     return (a.usable, -a.problems()) > (b.usable, -b.problems())
 
 
-def sample(rt: Runtime, prompt: Any, sc: Scaffold, store: Any, thread: str | None, *, seed: int,
+def sample(rt: Runtime, prompt: Any, sc: Scaffold, store: MailStore, thread: str | None, *, seed: int,
             temperature: float, top_p: float, cancel: CancelToken | None, on_token: Callable[[str], None] | None,
             on_restart: Callable[[str], None] | None, extra: dict[str, Any], opening: str) -> tuple[Any, tuple]:
     """One sample: generate, the leak guard, cutting a draft the budget stopped mid-sentence
@@ -127,7 +128,7 @@ def sample(rt: Runtime, prompt: Any, sc: Scaffold, store: Any, thread: str | Non
     return g, flags
 
 
-def without_leak(rt: Runtime, prompt: Any, g: Any, flags: tuple[str, ...], store: Any, thread: str | None, *,
+def without_leak(rt: Runtime, prompt: Any, g: Any, flags: tuple[str, ...], store: MailStore, thread: str | None, *,
                   temperature: float, top_p: float, seed: int, cancel: CancelToken | None,
                   on_token: Callable[[str], None] | None = None,
                   on_restart: Callable[[str], None] | None = None,
@@ -170,7 +171,7 @@ REDACT_REASON = "Every sample copied text from mail in another thread; those sen
 CANCEL_REDACT_REASON = "Cancelled: the first draft, less the sentences it copied from mail in another thread."
 
 
-def redact_leaks(text: str, store: Any, thread: str | None) -> str:
+def redact_leaks(text: str, store: MailStore, thread: str | None) -> str:
     """``text`` without the sentences that copy a rare run from another thread."""
     from trainer.score.checks import leak
 

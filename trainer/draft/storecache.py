@@ -15,13 +15,14 @@ from __future__ import annotations
 import threading
 import weakref
 from typing import Any, Callable, TypeVar
+from ingest.kernel.protocols import MailStore
 
 T = TypeVar("T")
 _caches: dict[str, "weakref.WeakKeyDictionary[Any, tuple[int, Any]]"] = {}
 _lock = threading.Lock()
 
 
-def per_store(name: str, store: Any, build: Callable[[Any], T], *, own: bool | None = None) -> T:
+def per_store(name: str, store: MailStore, build: Callable[[Any], T], *, own: bool | None = None) -> T:
     try:
         n = store.count() if own is None else store.count(own=own)
     except Exception:  # noqa: BLE001 - a store that cannot count is not cached

@@ -12,6 +12,7 @@ from typing import Any, Sequence
 from ingest.kernel.config import Config
 from ingest.kernel.records import ReplyPair
 from trainer.voicepack import ADAPTER_GGUF, EVAL_CHECKPOINT, PROMPT_FILE
+from trainer.voicepack import VoicePack
 
 
 CHECKPOINT_REL = EVAL_CHECKPOINT  # in the voice pack: where the CLI and GUI keep an eval's progress
@@ -21,7 +22,7 @@ EVAL_VERSION = 3  # in the checkpoint key: rows from older code are never replay
 
 
 def run_key(pairs: Sequence[ReplyPair], names: Sequence[str], n: int, cfg: Config, model: str | None,
-             pack: Any, judge: Any) -> str:
+             pack: VoicePack, judge: Any) -> str:
     """A digest of everything that decides an eval's result, so that a resumed run
     never mixes rows from different settings or a different voice."""
     manifest = getattr(pack, "manifest", None)

@@ -73,6 +73,8 @@ from ingest.kernel.config import Config
 from ingest.kernel.errors import UserError
 from ingest.kernel.fsutil import atomic_write_text
 from ingest.kernel.jobs import CancelToken, Progress, ProgressFn, check, no_progress
+from ingest.kernel.protocols import Embed
+from ingest.kernel.protocols import MailStore
 from ingest.kernel.records import Message, ReplyPair
 from ingest.store.identity import looks_like_me
 from trainer.draft.prompt import fixed_boundary, system_text
@@ -86,6 +88,7 @@ from trainer.score.atoms import split_atoms, strip_quoted
 from trainer.score.checks import leak, length_ratio, typical_reply_words
 from trainer.score.metrics import mean_or_none
 from trainer.score.scorer import JUDGE_DIR, VoiceScorer, judge_kind
+from trainer.voicepack import VoicePack
 
 MAX_OTHERS = 8  # other people's messages per held-out thread for the judge's pairwise check
 
@@ -100,7 +103,7 @@ def eval_boundary(seed: int, pair_id: str) -> str:
     return fixed_boundary("eval", int(seed), pair_id)
 
 
-def heldout_pairs(store: Any, holdout: float = 0.1) -> list[ReplyPair]:
+def heldout_pairs(store: MailStore, holdout: float = 0.1) -> list[ReplyPair]:
     """The newest ``holdout`` share of reply pairs (at least one), oldest first."""
     if not 0 < holdout < 1:
         raise UserError(f"--holdout must be between 0 and 1 (got {holdout}).", hint="Try 0.1.")
@@ -112,7 +115,7 @@ def heldout_pairs(store: Any, holdout: float = 0.1) -> list[ReplyPair]:
     return pairs[-k:]
 
 
-def message_for(pair: ReplyPair, store: Any) -> Message:
+def message_for(pair: ReplyPair, store: MailStore) -> Message:
     """The message a held-out reply answered: from the store, or rebuilt from the pair."""
     if pair.message_id:
         m = store.get(pair.message_id)
@@ -122,7 +125,7 @@ def message_for(pair: ReplyPair, store: Any) -> Message:
                    date=pair.date, body=pair.message_text, text=pair.message_text, thread=pair.thread, own=False)
 
 
-def _score_texts(texts: Sequence[str], model: Any, embed: Any) -> tuple[list[list[float | None]], list[float | None]]:
+def _score_texts(texts: Sequence[str], model: Any, embed: Embed) -> tuple[list[list[float | None]], list[float | None]]:
     """Atom scores per text (one model call for all texts: fast), and a message score per
     text: the mean calibrated log-odds for a fitted model, the mean rating for an LLM judge."""
     atoms = [split_atoms(t) for t in texts]
@@ -145,7 +148,7 @@ def _score_texts(texts: Sequence[str], model: Any, embed: Any) -> tuple[list[lis
     return out, msg
 
 
-def _judge_for(pack: Any, judge: Any, scorer: VoiceScorer) -> tuple[Any, str]:
+def _judge_for(pack: VoicePack, judge: Any, scorer: VoiceScorer) -> tuple[Any, str]:
     """The eval's judge and how it is named: the LLM judge when given, else the fitted
     voice judge, else (a pack from before the judge existed) the selection scorer."""
     if judge is not None:
@@ -157,7 +160,7 @@ def _judge_for(pack: Any, judge: Any, scorer: VoiceScorer) -> tuple[Any, str]:
     return scorer, "the selection scorer (no independent judge fitted: run `ownvoice learn` again)"
 
 
-def others_in_thread(store: Any, msg: Message) -> list[str]:
+def others_in_thread(store: MailStore, msg: Message) -> list[str]:
     """Other people's texts in the held-out message's thread, for the judge's pairwise
     check: the message being answered, then the thread's earlier messages from others
     (newest first), at most ``MAX_OTHERS``; mail from the user's other addresses is
@@ -174,7 +177,7 @@ def others_in_thread(store: Any, msg: Message) -> list[str]:
     return out[:MAX_OTHERS]
 
 
-def judge_pairwise(store: Any, model: Any, pairs: Sequence[ReplyPair]) -> tuple[float, int]:
+def judge_pairwise(store: MailStore, model: Any, pairs: Sequence[ReplyPair]) -> tuple[float, int]:
     """(wins, comparisons) of ``model`` ranking each pair's real reply above the other
     people's texts in its thread (``others_in_thread``), ties half: the eval's
     ``judge.pairwise`` without drafting anything."""
@@ -214,7 +217,7 @@ def _judge_summary(kind: str, model: Any, per_message: Sequence[dict[str, Any]])
     return out
 
 
-def evaluate(store: Any, pack: Any, config: Config | None = None, *, holdout: float = 0.1,
+def evaluate(store: MailStore, pack: VoicePack, config: Config | None = None, *, holdout: float = 0.1,
              variants: Sequence[str] | None = None, n: int = 3, limit: int | None = None,
              scorer: VoiceScorer | None = None, judge: Any = None, runtime: Any = None,
              model: str | None = None, progress: ProgressFn = no_progress,
@@ -312,7 +315,7 @@ def _replay(ckpt: Path, key: str, accs: dict[str, Accumulator], per_message: lis
         return accs, "", f"the checkpoint was unreadable ({e!r}); starting over"
 
 
-def _score_message(pair: ReplyPair, msg: Message, res: Any, real: str, *, store: Any, cfg: Config,
+def _score_message(pair: ReplyPair, msg: Message, res: Any, real: str, *, store: MailStore, cfg: Config,
                    scorer: VoiceScorer, judge_model: Any, typical: float | None) -> list[tuple[str, dict, dict]]:
     """Every variant's drafts of one held-out message (and the real reply) scored:
     ``(variant, row of metrics, per-message record)`` each."""
@@ -350,7 +353,7 @@ def _score_message(pair: ReplyPair, msg: Message, res: Any, real: str, *, store:
     return out
 
 
-def _real_checks(msg: Message, pair: ReplyPair, store: Any, cfg: Config, real: str) -> Any:
+def _real_checks(msg: Message, pair: ReplyPair, store: MailStore, cfg: Config, real: str) -> Any:
     """The reply checks on the user's own held-out reply, as drafts face them: the same
     fence boundary and instructions, with the reply itself left out of the archive."""
     ctx = CheckContext.build(msg, store=store, me=cfg.me, thread=store.thread(msg),

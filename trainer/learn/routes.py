@@ -16,6 +16,7 @@ from typing import Any, Callable
 from ingest.kernel.config import Config
 from ingest.kernel.errors import UserError
 from ingest.kernel.jobs import CancelToken, Progress, ProgressFn, check, no_progress
+from ingest.kernel.protocols import MailStore
 from trainer import routes as registry
 from trainer.voicepack import VoicePack
 
@@ -23,7 +24,7 @@ from trainer.voicepack import VoicePack
 
 @dataclass
 class LearnContext:
-    store: Any  # ingest.store.store.Store
+    store: MailStore  # ingest.store.store.Store
     pack: VoicePack
     config: Config
     data_dir: Path
@@ -91,7 +92,7 @@ def learn(routes: list[str], ctx: LearnContext, progress: ProgressFn = no_progre
     return results
 
 
-def edits_summary(store: Any) -> dict[str, Any] | None:
+def edits_summary(store: MailStore) -> dict[str, Any] | None:
     """What this learn took from the user's edits (``ingest.store.edits``): how many were
     saved, how many the reply really sent replaced, how many reply pairs they gave, and
     what the user changed (``trainer.learn.pld.edits.observations``). None for a store

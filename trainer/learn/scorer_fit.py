@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 from ingest.kernel.errors import UserError
 from ingest.kernel.jobs import CancelToken, Progress, ProgressFn, check, no_progress
+from ingest.kernel.protocols import Embed
+from ingest.kernel.protocols import MailStore
 from ingest.sources.normalize import quoted_blocks
 from ingest.store.identity import looks_like_me, names_me
 from trainer.score import features as F
@@ -39,7 +41,7 @@ class Corpus:
     messages: list[tuple[int, float, str, tuple[int, ...]]] = field(default_factory=list)
 
 
-def collect(store: Any, *, progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
+def collect(store: MailStore, *, progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
             max_per_class: int = 20000) -> Corpus:
     """The user's sentences against others' from ``store`` (deduplicated by text)."""
     own: dict[str, tuple[float, str]] = {}
@@ -151,7 +153,7 @@ def split_by_date(when: np.ndarray, labels: np.ndarray, test_after: float | None
 
 
 # -- fitting ---------------------------------------------------------------------------
-def fit(corpus: Corpus, *, family: str = SCORER_FAMILY, half: int | None = None, embed: Any = None,
+def fit(corpus: Corpus, *, family: str = SCORER_FAMILY, half: int | None = None, embed: Embed | None = None,
         test_after: float | None = None, max_embed: int = 6000, progress: ProgressFn = no_progress,
         cancel: CancelToken | None = None, seed: int = 0, cache: dict[str, Any] | None = None) -> VoiceScorer:
     """Fit, calibrate and measure a model of ``family`` on ``corpus``.
@@ -221,7 +223,7 @@ def _half_folds(corpus: Corpus, y: np.ndarray, tr: np.ndarray, cal: np.ndarray,
     return tr, cal
 
 
-def _fit_embeddings(corpus: Corpus, embed: Any, y: np.ndarray, folds: tuple[np.ndarray, np.ndarray, np.ndarray],
+def _fit_embeddings(corpus: Corpus, embed: Embed, y: np.ndarray, folds: tuple[np.ndarray, np.ndarray, np.ndarray],
                     zc: np.ndarray, *, max_embed: int, seed: int, progress: ProgressFn,
                     cancel: CancelToken | None) -> tuple[np.ndarray, float, tuple[float, float, float], np.ndarray]:
     """A logistic regression on sentence embeddings, stacked with the linear model's logit
@@ -265,7 +267,7 @@ def _platt(Z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     return m.coef_.ravel(), float(m.intercept_[0])
 
 
-def _embed_batched(embed: Any, texts: list[str], progress: ProgressFn, cancel: CancelToken | None,
+def _embed_batched(embed: Embed, texts: list[str], progress: ProgressFn, cancel: CancelToken | None,
                    batch: int = 256) -> np.ndarray:
     out = []
     for i in range(0, len(texts), batch):
@@ -275,7 +277,7 @@ def _embed_batched(embed: Any, texts: list[str], progress: ProgressFn, cancel: C
     return np.concatenate(out) if out else np.zeros((0, 384), np.float32)
 
 
-def holdout_cutoff(store: Any, holdout: float = 0.1) -> float | None:
+def holdout_cutoff(store: MailStore, holdout: float = 0.1) -> float | None:
     """The date (seconds) from which reply pairs are held out for evaluation."""
     pairs = [p for p in store.reply_pairs() if p.date is not None]
     if not pairs:

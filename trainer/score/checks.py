@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 import statistics
 from dataclasses import dataclass
-from typing import Any
 
+from ingest.kernel.protocols import MailStore
 from trainer.score.atoms import Atom, split_atoms
 
 LEAK_WORDS = 8
@@ -47,7 +47,7 @@ class LeakReport:
     atoms: int
 
 
-def leak(text: str, store: Any, *, exclude_thread: str | None = None, atoms: list[Atom] | None = None,
+def leak(text: str, store: MailStore, *, exclude_thread: str | None = None, atoms: list[Atom] | None = None,
          n: int = LEAK_WORDS, max_docs: int = LEAK_MAX_DOCS) -> LeakReport:
     """Which atoms of ``text`` copy a rare run of ``n``+ words from outside ``exclude_thread``."""
     atoms = split_atoms(text) if atoms is None else atoms
@@ -65,7 +65,7 @@ def leak(text: str, store: Any, *, exclude_thread: str | None = None, atoms: lis
     return LeakReport(len(leaked) / len(atoms), leaked, len(atoms))
 
 
-def typical_reply_words(store: Any) -> int | None:
+def typical_reply_words(store: MailStore) -> int | None:
     """Median words of the user's replies (reply pairs; own messages when there are none)."""
     counts = [word_count(p.reply_text) for p in store.reply_pairs() if p.reply_text.strip()]
     if not counts:

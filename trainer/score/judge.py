@@ -19,6 +19,7 @@ import re
 from typing import Any, Sequence
 
 from ingest.kernel.jobs import CancelToken, Progress, ProgressFn, check, no_progress
+from ingest.kernel.protocols import MailStore
 from trainer.score.atoms import Atom, AtomScore
 
 RUBRIC = (
@@ -52,12 +53,12 @@ class LLMJudge:
         self.examples = [e.strip() for e in examples if e.strip()][:max_examples]
 
     @classmethod
-    def from_model(cls, model: str, store: Any, *, threads: int | None = None, n_examples: int = 8,
+    def from_model(cls, model: str, store: MailStore, *, threads: int | None = None, n_examples: int = 8,
                    gpu_layers: int = 0) -> "LLMJudge":
         """A judge on the GGUF ``model`` (a built-in name or a path), shown the user's
         sentences; ``gpu_layers`` as ``config.gpu_layers`` (-1: what fits)."""
-        from trainer.runtime.pool import get_runtime, resolve_gpu_layers
         from trainer.runtime.models import resolve_model
+        from trainer.runtime.pool import get_runtime, resolve_gpu_layers
         from trainer.score.atoms import sentences
 
         examples: list[str] = []

@@ -58,10 +58,12 @@ import numpy as np
 
 from ingest.kernel.errors import UserError
 from ingest.kernel.fsutil import atomic_replace_dir, atomic_write_bytes, atomic_write_json, private_dir
+from ingest.kernel.protocols import Embed
 from trainer.score import features as F
 from trainer.score.atoms import Atom, AtomScore, split_atoms
 from trainer.score.metrics import acc_atom, ic_atom, mean_or_none, score_from_p
 from trainer.voicepack import JUDGE_DIR, SCORER_DIR
+from trainer.voicepack import VoicePack
 
 FORMAT = "ownvoice-scorer"
 VERSION = 2  # 1: char n-grams only (idf.npy + char_coef.npy); still loads
@@ -187,7 +189,7 @@ class VoiceScorer:
         X = self.features.transform(list(texts))
         return np.asarray(X @ self.coef).ravel() + self.b
 
-    def logits(self, texts: Sequence[str], *, embed: Any = None, embeddings: np.ndarray | None = None,
+    def logits(self, texts: Sequence[str], *, embed: Embed | None = None, embeddings: np.ndarray | None = None,
                fast: bool = False) -> np.ndarray:
         """Calibrated log-odds that the user wrote each text (at an equal prior)."""
         if not texts:
@@ -201,7 +203,7 @@ class VoiceScorer:
         wc, we, b0 = self.stack
         return wc * z + we * ze + b0
 
-    def probabilities(self, texts: Sequence[str], *, embed: Any = None, embeddings: np.ndarray | None = None,
+    def probabilities(self, texts: Sequence[str], *, embed: Embed | None = None, embeddings: np.ndarray | None = None,
                       fast: bool = False) -> np.ndarray:
         """p(user wrote it) per text. ``fast`` (or no embedding model / no ``embed``): linear model only.
 
@@ -210,17 +212,17 @@ class VoiceScorer:
         """
         return F.sigmoid(self.logits(texts, embed=embed, embeddings=embeddings, fast=fast))
 
-    def score_atoms(self, atoms: Sequence[Atom], *, embed: Any = None, fast: bool = False) -> list[AtomScore]:
+    def score_atoms(self, atoms: Sequence[Atom], *, embed: Embed | None = None, fast: bool = False) -> list[AtomScore]:
         p = self.probabilities([a.text for a in atoms], embed=embed, fast=fast)
         return [AtomScore(a, score_from_p(pi), float(pi)) for a, pi in zip(atoms, p)]
 
-    def score_text(self, text: str, *, embed: Any = None, fast: bool = False) -> DraftScore:
+    def score_text(self, text: str, *, embed: Embed | None = None, fast: bool = False) -> DraftScore:
         atoms = split_atoms(text)
         scores = self.score_atoms(atoms, embed=embed, fast=fast)
         return draft_score(text, atoms, scores, self.typical_words)
 
     # -- persistence ------------------------------------------------------------------
-    def save(self, pack: Any, folder: str = DIR) -> Path:
+    def save(self, pack: VoicePack, folder: str = DIR) -> Path:
         """Write ``folder`` (``scorer/`` or ``judge/``) into the pack (a temp folder swapped in atomically)."""
         root = Path(pack.path)
         tmp = private_dir(root / f".{folder}.tmp")
@@ -248,11 +250,11 @@ class VoiceScorer:
         return out
 
     @classmethod
-    def exists(cls, pack: Any, folder: str = DIR) -> bool:
+    def exists(cls, pack: VoicePack, folder: str = DIR) -> bool:
         return (Path(pack.path) / folder / "scorer.json").is_file()
 
     @classmethod
-    def load(cls, pack: Any, folder: str = DIR) -> "VoiceScorer":
+    def load(cls, pack: VoicePack, folder: str = DIR) -> "VoiceScorer":
         d = Path(pack.path) / folder
         what = "voice judge" if folder == JUDGE_DIR else "voice scorer"
         if not (d / "scorer.json").is_file():

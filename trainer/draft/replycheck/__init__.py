@@ -62,6 +62,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
+from ingest.kernel.protocols import MailStore
 
 from trainer.draft.replycheck.asks import ACT_SIM, SIM, Embed, answered_asks, find_asks
 from trainer.draft.replycheck.facts import Archive, fact_keys, invented_spans, number_key, number_prefixes
@@ -156,7 +157,7 @@ class CheckContext:
     sides: Sides | None = None  # the message's persons (the role check's no-name part)
 
     @classmethod
-    def build(cls, message: Any, *, store: Any = None, me: Sequence[str] = (), thread: Sequence[Any] = (),
+    def build(cls, message: Any, *, store: MailStore | None = None, me: Sequence[str] = (), thread: Sequence[Any] = (),
               examples: Sequence[Any] = (), boundary: str = "", frame_text: str = "",
               embed: Embed | None = None, exclude_text: str = "") -> "CheckContext":
         texts = [getattr(message, a, "") or "" for a in ("subject", "sender_name", "sender", "body", "text",

@@ -12,8 +12,9 @@ words at a sentence start (a name there cannot be told from grammar).
 from __future__ import annotations
 
 import re
+from ingest.kernel.protocols import MailStore
 from collections import Counter
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 from trainer.draft.flags import normalize_url, urls_in
 from trainer.draft.replycheck.spans import Span
@@ -102,13 +103,13 @@ class Archive:
         self.df = df
 
     @classmethod
-    def of(cls, store: Any) -> "Archive":
+    def of(cls, store: MailStore) -> "Archive":
         if store is None:
             return cls(Counter())
         return per_store("archive facts", store, cls._build)
 
     @classmethod
-    def _build(cls, store: Any) -> "Archive":
+    def _build(cls, store: MailStore) -> "Archive":
         df: Counter[str] = Counter()
         for m in store.messages():
             df.update(fact_keys("\n".join((m.subject or "", m.sender_name or "", m.sender or "", m.body or m.text or "",

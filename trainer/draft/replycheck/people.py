@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
+from ingest.kernel.protocols import MailStore
 from trainer.draft.replycheck.spans import Span, _dedup
 from trainer.draft.storecache import per_store
 
@@ -79,7 +80,7 @@ class People:
     corr_orgs: frozenset[str] = frozenset()  # compact organisation keys
 
 
-def user_names(store: Any, me: Sequence[str]) -> tuple[frozenset[str], frozenset[str]]:
+def user_names(store: MailStore, me: Sequence[str]) -> tuple[frozenset[str], frozenset[str]]:
     """(name words, first names) of the user, lower case: from the display names on their
     own mail (those used on at least a tenth of it) and their addresses."""
     words: set[str] = set()
@@ -98,7 +99,7 @@ def user_names(store: Any, me: Sequence[str]) -> tuple[frozenset[str], frozenset
     return frozenset(words), frozenset(firsts)
 
 
-def _display_names(store: Any) -> tuple[frozenset[str], frozenset[str]]:
+def _display_names(store: MailStore) -> tuple[frozenset[str], frozenset[str]]:
     """Name words and first names of the display names on a tenth or more of the user's mail."""
     names: Counter[str] = Counter()
     total = 0
@@ -119,7 +120,7 @@ def _display_names(store: Any) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(words), frozenset(firsts)
 
 
-def people_for(message: Any, store: Any, me: Sequence[str]) -> People:
+def people_for(message: Any, store: MailStore, me: Sequence[str]) -> People:
     """The user's and the correspondent's names for checking a reply to ``message``."""
     from trainer.draft.scaffold import first_name, signed_name
 

@@ -24,8 +24,9 @@ year, come along") is not caught; neither is one about a third person.
 from __future__ import annotations
 
 import re
+from ingest.kernel.protocols import MailStore
 from collections import Counter
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 from trainer.draft.replycheck.spans import Span, _dedup
 from trainer.draft.storecache import per_store
@@ -112,14 +113,14 @@ def possessions(text: str) -> tuple[set[str], set[str]]:
     return yours, ours
 
 
-def own_runs(store: Any) -> Counter[tuple[str, ...]]:
+def own_runs(store: MailStore) -> Counter[tuple[str, ...]]:
     """How many of the user's own messages hold each person run (cached per store)."""
     if store is None:
         return Counter()
     return per_store("own person runs", store, _count_own_runs, own=True)
 
 
-def _count_own_runs(store: Any) -> Counter[tuple[str, ...]]:
+def _count_own_runs(store: MailStore) -> Counter[tuple[str, ...]]:
     c: Counter[tuple[str, ...]] = Counter()
     for m in store.messages(own=True):
         c.update(person_runs(m.text or m.body or ""))

@@ -30,7 +30,9 @@ from typing import Any
 from ingest.kernel.errors import UserError
 from ingest.kernel.fsutil import atomic_replace_dir, atomic_write_json, private_dir
 from ingest.kernel.jobs import CancelToken, Progress, ProgressFn, check, no_progress
+from ingest.kernel.protocols import MailStore
 from trainer.voicepack import ADAPTER_DIR, ADAPTER_GGUF
+from trainer.voicepack import VoicePack
 
 __all__ = ["learn", "check_adapter_compat", "resolve_base_model", "ADAPTER_DIR"]
 
@@ -175,7 +177,7 @@ def _one_pass(ctx: Any, opts: dict[str, Any], probe: Any, targets: Any, gguf_pat
     return recipe, recipe.train(), settings, len(rows), fingerprint
 
 
-def drafting_frame(store: Any, config: Any) -> Any:
+def drafting_frame(store: MailStore, config: Any) -> Any:
     """``frame(pair, text)`` for the Formatter: the messages drafting sends for the pair's
     message (the stored message when there is one, for its sender's display name), with a
     fence boundary fixed by the pair (the model learns to reply past a random-looking hex
@@ -196,7 +198,7 @@ def drafting_frame(store: Any, config: Any) -> Any:
     return frame
 
 
-def _write_adapter(pack: Any, recipe: Any, facts: Any, settings: Any, result: Any) -> Path:
+def _write_adapter(pack: VoicePack, recipe: Any, facts: Any, settings: Any, result: Any) -> Path:
     from trainer.learn.lora.export import export_peft_model
     from trainer.learn.lora.plot import plot_losses
 
@@ -217,7 +219,7 @@ def _write_adapter(pack: Any, recipe: Any, facts: Any, settings: Any, result: An
     return dst / "adapter.gguf"
 
 
-def check_adapter_compat(pack: Any, model_info: Any) -> Path:
+def check_adapter_compat(pack: VoicePack, model_info: Any) -> Path:
     """The pack's adapter path, if it was trained on ``model_info``'s GGUF.
 
     ``model_info`` has ``.path`` (and optionally ``.sha256``). A pack without an

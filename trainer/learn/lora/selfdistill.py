@@ -23,6 +23,7 @@ from dataclasses import replace
 from typing import Any, Sequence
 
 from ingest.kernel.jobs import CancelToken, Progress, ProgressFn, check, no_progress
+from ingest.kernel.protocols import MailStore
 from ingest.kernel.records import Message, ReplyPair
 
 IN_VOICE = 0.5
@@ -61,7 +62,7 @@ def collect(ctx: Any, train_pairs: Sequence[ReplyPair], *, k: int = 2, limit: in
     return kept, {"messages": len(chosen), "drafted": drafted, "usable": usable, "kept": len(kept)}
 
 
-def _message(store: Any, pair: ReplyPair) -> Message:
+def _message(store: MailStore, pair: ReplyPair) -> Message:
     stored = store.get(pair.message_id) if pair.message_id else None
     return stored or Message(source=pair.source, item=pair.id, subject=pair.message_subject,
                              sender=pair.message_sender, date=pair.date, body=pair.message_text,

@@ -34,6 +34,7 @@ from typing import Any
 
 from ingest.kernel.errors import UserError
 from ingest.kernel.jobs import CancelToken, Progress, ProgressFn, check, no_progress
+from ingest.kernel.protocols import MailStore
 from trainer.voicepack import PROFILE
 
 ROUTE = "pld"
@@ -135,7 +136,7 @@ def _profile(ctx: Any, progress: ProgressFn, cancel: CancelToken | None) -> Any:
     return prof
 
 
-def _cluster(rules: list[Any], store: Any, teacher: Any, eps: float, progress: ProgressFn,
+def _cluster(rules: list[Any], store: MailStore, teacher: Any, eps: float, progress: ProgressFn,
              cancel: CancelToken | None) -> Any:
     """The teacher's explanations clustered by meaning, each cluster merged into one instruction."""
     from trainer.learn.pld.cluster import cluster_rules, merge_clusters
@@ -197,7 +198,7 @@ def _entry(result: Any, written: Any, clustering: Any, rules: list[Any], rejecte
     return entry
 
 
-def _edit_pairs(store: Any) -> list[tuple[str, str]]:
+def _edit_pairs(store: MailStore) -> list[tuple[str, str]]:
     """(draft, final) for every edit the user saved (``ingest.store.edits``), the final being
     the reply they sent when an import found it."""
     from ingest.store.edits import draft_final_pairs, edits
@@ -207,7 +208,7 @@ def _edit_pairs(store: Any) -> list[tuple[str, str]]:
     return draft_final_pairs(edits(store))
 
 
-def _embedder(store: Any):
+def _embedder(store: MailStore):
     fn = getattr(store, "embed", None)
     if callable(fn):
         return fn
@@ -215,7 +216,7 @@ def _embedder(store: Any):
     return get_embedder().encode
 
 
-def _content_fn(store: Any):
+def _content_fn(store: MailStore):
     """(draft, pair) -> cosine of the draft's and the real reply's embeddings, as the eval
     table's ``content`` column measures it; each real reply is embedded once."""
     from trainer.score.atoms import strip_quoted

@@ -17,12 +17,13 @@ from typing import Any
 from ingest.kernel.jobs import CancelToken, Progress, ProgressFn, check, no_progress
 from trainer.draft.prompt import fixed_boundary
 from trainer.learn.pld.rules import EXPLAIN_PREFIX, Rejected, Rule, check_rule, explain_messages, parse_rule
+from trainer.voicepack import VoicePack
 
 CACHE = "pld/explanations.json"
 PROMPT_VERSION = 3  # 3: the mail is fenced as data
 
 
-def explain_pairs(pairs: list[Any], teacher: Any, pack: Any | None = None, *, max_tokens: int = 48,
+def explain_pairs(pairs: list[Any], teacher: Any, pack: VoicePack | None = None, *, max_tokens: int = 48,
                   fresh: bool = False, save_every: int = 8, progress: ProgressFn = no_progress,
                   cancel: CancelToken | None = None) -> tuple[list[Rule], list[Rejected]]:
     """Rules (accepted) and rejections for ``pairs``; resumable through ``pack``'s cache."""

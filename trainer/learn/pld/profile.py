@@ -28,6 +28,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Iterable
 
+from ingest.kernel.protocols import MailStore
 from trainer.learn.pld.profile_rules import habit_checks, rules_from_profile
 from trainer.learn.pld.rules import Rule
 from trainer.score.text import (CONTRACTION, EMOJI, FULL_FORM, LIST_LINE, PUNCT, STOPWORDS, greeting_of, lines,
@@ -76,7 +77,7 @@ class Profile:
 
 
 # -- measuring ------------------------------------------------------------------------
-def profile(store: Any, *, max_messages: int = 20000) -> Profile:
+def profile(store: MailStore, *, max_messages: int = 20000) -> Profile:
     """Measure the user's profile from ``store`` (own vs others' messages, documents)."""
     own = []
     for i, m in enumerate(store.messages(own=True)):
