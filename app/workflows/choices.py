@@ -35,6 +35,6 @@ def variant_choices() -> list[Choice]:
 
 def metric_choices(brief: bool = False) -> list[Choice]:
     """The evaluation's metrics in table order (``brief``: the compact table's)."""
-    from trainer.evaluate.metrics import METRICS_TABLE
+    from trainer.evaluate.metrics import table
 
-    return [Choice(m.name, m.short or m.label, m.help) for m in METRICS_TABLE if m.brief or not brief]
+    return [Choice(m.name, m.short or m.label, m.help) for m in table() if m.brief or not brief]

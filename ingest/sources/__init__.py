@@ -58,8 +58,8 @@ def iter_source(
 ) -> Iterator[Message | Document | Skip]:
     p = Path(path).expanduser()
     kind = kind or detect_kind(p)
-    if kind not in KINDS:
-        raise UserError(f"Unknown source kind {kind!r}.", hint=f"Use one of: {', '.join(KINDS)}.")
+    if kind not in registry.kinds():
+        raise UserError(f"Unknown source kind {kind!r}.", hint=f"Use one of: {', '.join(registry.kinds())}.")
     if not p.exists():
         raise UserError(f"{p} does not exist.", hint="Check the path.")
     source = source_key or str(path)

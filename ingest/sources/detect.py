@@ -17,7 +17,8 @@ from pathlib import Path
 from ingest.kernel.errors import UserError
 from ingest.sources.common import DOC_EXTS, walk_files
 from ingest.sources.maildir import is_maildir
-from ingest.sources.registry import DOCUMENT, MAIL_FORMATS, sniff
+from ingest.sources import registry
+from ingest.sources.registry import DOCUMENT, sniff
 
 SNIFF_LIMIT = 2000  # files looked at to decide a folder's kind
 
@@ -36,7 +37,7 @@ def detect_kind(path: str | Path) -> str:
     if not p.is_file():
         raise UserError(f"{p} is not a regular file or folder.", hint=_HINT)
     kind = sniff(p)
-    if kind in MAIL_FORMATS:
+    if kind in registry.MAIL_FORMATS:
         return kind
     if kind in _DOC_KINDS and p.suffix.lower() in DOC_EXTS:
         return DOCUMENT
@@ -62,7 +63,7 @@ def _detect_dir(p: Path) -> str:
         counts[k or "other"] += 1
         if not k and len(examples) < 3:
             examples.append(f.name)
-    mail = sum(counts[k] for k in MAIL_FORMATS)
+    mail = sum(counts[k] for k in registry.MAIL_FORMATS)
     if mail:
         return "mbox" if counts["mbox"] == mail else "emldir"
     if sum(counts[k] for k in _DOC_KINDS):

@@ -93,8 +93,13 @@ METRICS_TABLE: tuple[Metric, ...] = (
 )
 
 
+def table() -> tuple[Metric, ...]:
+    """The table as it stands now (read at call time: a test may add a metric)."""
+    return METRICS_TABLE
+
+
 def names() -> tuple[str, ...]:
-    """The metric names, in table order (read at call time: a test may add one)."""
+    """The metric names, in table order."""
     return tuple(m.name for m in METRICS_TABLE)
 
 

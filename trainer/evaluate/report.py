@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 import numpy as np
 from ingest.kernel.fsutil import atomic_write_bytes, atomic_write_text
-from trainer.evaluate.metrics import METRICS_TABLE, chart, metric, names, vs_base
+from trainer.evaluate.metrics import chart, metric, names, table, vs_base
 from trainer.evaluate.stats import EvalReport, history_split
 
 
@@ -29,7 +29,7 @@ def report_markdown(rep: EvalReport) -> str:
              f"{_fmt(rep.judge.get('agreement'))}.",
              f"Selection scorer: held-out sentence AUC {_fmt(rep.scorer.get('auc'))}, message AUC "
              f"{_fmt(rep.scorer.get('auc_message'))}, ECE {_fmt(rep.scorer.get('ece'))}.", "",
-             "| variant | " + " | ".join(m.label for m in METRICS_TABLE) + " | messages | drafts |",
+             "| variant | " + " | ".join(m.label for m in table()) + " | messages | drafts |",
              "|" + "---|" * (len(names()) + 3)]
     for r in rep.rows:
         lines.append(f"| {r.variant} | " + " | ".join(_fmt(getattr(r, k)) for k in names())

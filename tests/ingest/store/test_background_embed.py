@@ -31,7 +31,7 @@ from tests.ingest.store.test_store import ME, _msg
 
 pytestmark = pytest.mark.slow  # MiniLM
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TOPICS = ["gas storage report", "barn foundation pour", "Bramley apples bruised", "cider pressing dates",
           "invoice totals for March", "stall number at the fair", "orchard in Hereford", "yeast pitching"]
 

@@ -21,7 +21,7 @@ import pytest
 
 from ingest.store.store import Store
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = """
 import sys
 import ingest.store.embed

@@ -271,10 +271,10 @@ def test_auto_gpu_layers_are_decided_once_per_model(rt, monkeypatch):
     """After a model loads, free GPU memory says less: "auto" must not then pick fewer
     layers (a second copy of the model under another cache key)."""
     import trainer.runtime.memory as memory
-    from trainer.runtime import llama as runtime
+    from trainer.runtime import pool
     from trainer.runtime.pool import AUTO_GPU_LAYERS, resolve_gpu_layers
 
-    monkeypatch.setattr(runtime, "_AUTO_LAYERS", {})
+    monkeypatch.setattr(pool, "_AUTO_LAYERS", {})
     free = [80 << 30]
     monkeypatch.setattr(memory, "machine_memory", lambda: (free[0], 8 << 30, "big"))
     assert resolve_gpu_layers(rt.info, AUTO_GPU_LAYERS, offload=True) == -1

@@ -26,7 +26,7 @@ from ingest.kernel.errors import Cancelled, UserError
 from ingest.kernel.jobs import CancelToken
 from tests.trainer.learn.lora.run_recipe import make_recipe
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 
 
 @pytest.mark.parametrize("attention", ["sdpa", "ownvoice_packed"])
