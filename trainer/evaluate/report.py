@@ -8,7 +8,9 @@ import csv
 import io
 from pathlib import Path
 from typing import Any
+
 import numpy as np
+
 from ingest.kernel.fsutil import atomic_write_bytes, atomic_write_text
 from trainer.evaluate.metrics import chart, metric, names, table, vs_base
 from trainer.evaluate.stats import EvalReport, history_split

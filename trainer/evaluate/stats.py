@@ -8,7 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Sequence
+
 import numpy as np
+
 from trainer.evaluate.metrics import names, vs_base
 from trainer.score.metrics import mean_or_none
 

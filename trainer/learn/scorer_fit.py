@@ -11,7 +11,9 @@ import statistics
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
 import numpy as np
+
 from ingest.kernel.errors import UserError
 from ingest.kernel.jobs import CancelToken, Progress, ProgressFn, check, no_progress
 from ingest.kernel.protocols import Embed

@@ -62,6 +62,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
+
 from ingest.kernel.protocols import MailStore
 
 from trainer.draft.replycheck.asks import ACT_SIM, SIM, Embed, answered_asks, find_asks
