@@ -79,6 +79,8 @@ import json, os, sys, time
 sys.path.insert(0, sys.argv[1])
 mode, mbox, data, me = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5].split(",")
 seconds = float(sys.argv[6]) if len(sys.argv) > 6 else 0.0
+from ingest.kernel.privacy import lock_down
+lock_down()   # the offline switches and the umask, as the CLI's entry point sets them
 from ingest.store.embed import get_embedder
 get_embedder().encode(["warm up"])   # the model load is not the import's
 from ingest.kernel.errors import Cancelled

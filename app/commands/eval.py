@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--person-addresses", "--me", dest="me", action="append", default=None, metavar="ADDR",
                    help="your address(es), comma-separated or repeated (default: from config)")
     p.add_argument("--holdout", type=float, default=0.1, help="newest share of reply pairs held out (0.1)")
-    p.add_argument("--variants", default="base,rag,pld,lora,full",
+    p.add_argument("--variants", default="all",
                    help=f"comma-separated: {_VARIANTS} (default: all)")
     p.add_argument("-n", type=int, default=3, help="samples per variant and message (for RC; default 3)")
     p.add_argument("--limit", type=int, default=None, help="evaluate at most this many held-out messages")

@@ -9,16 +9,14 @@ from app.workflows import choices, voice
 from app.workflows.workspace import Workspace
 
 
-_ROUTES = ", ".join(c.name for c in choices.route_choices())
-_DEFAULT = ",".join(c.name for c in choices.route_choices() if c.default)
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("learn", help="learn your voice: retrieval, PLD style prompt, LoRA adapter",
                        description="Fit the voice scorer (always) and run the chosen routes. "
                        "The result is a voice pack under the data directory.")
-    p.add_argument("--routes", default="rag,pld",
-                   help=f"comma-separated: {_ROUTES} (or all); default {_DEFAULT}")
+    routes = choices.route_choices()
+    p.add_argument("--routes", default=None,
+                   help=f"comma-separated: {', '.join(c.name for c in routes)} (or all); "
+                        f"default {','.join(c.name for c in routes if c.default)}")
     p.add_argument("--model", default=None, help="student model: smollm2, gemma3 or a GGUF path")
     p.add_argument("--pack", default=None, help="voice pack name (default from config: default)")
     g = p.add_argument_group("LoRA")

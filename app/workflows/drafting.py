@@ -13,7 +13,7 @@ the drafting itself (``trainer.draft.drafting``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -117,7 +117,12 @@ def draft(ws, message: Message, variants: list[str] | str | None, n: int, on_tok
             return ScoredDrafts(result, {}, {}, "", cfg)
         raise Cancelled()
     texts = {(d.variant, d.sample): d.text for d in result.drafts}
-    scores, rc, note = _score(voice, store, texts, message.thread or None, cancel)
+    try:
+        scores, rc, note = _score(voice, store, texts, message.thread or None, cancel)
+    except Cancelled:
+        if not partial:
+            raise
+        return ScoredDrafts(replace(result, cancelled=True), {}, {}, "cancelled before scoring", cfg)
     return ScoredDrafts(result, scores, rc, note, cfg)
 
 
@@ -177,7 +182,7 @@ def record_edit(ws, message: Message, draft: str, final: str, variant: str, how:
 
 @dataclass(frozen=True)
 class KeptEdits:
-    edits: list  # ingest.store.edits.KeptEdit
+    edits: list  # ingest.store.edits.Edit
     summary: dict  # ingest.store.edits.summary
 
 

@@ -57,6 +57,7 @@ def evaluate(ws, holdout: float, variants: list[str] | str, n: int, limit: int |
     from trainer.evaluate.harness import evaluate as core_evaluate
     from trainer.evaluate.report import write_report
     from trainer.score.scorer import VoiceScorer
+    from trainer.voicepack import EVAL_DIR
 
     cfg = ws.config.with_(model=model) if model else ws.config
     chosen = parse_variants(variants) if isinstance(variants, str) else list(variants)
@@ -77,7 +78,7 @@ def evaluate(ws, holdout: float, variants: list[str] | str, n: int, limit: int |
     rep = core_evaluate(store, voice, cfg, holdout=holdout, variants=chosen, n=n, limit=limit, scorer=scorer,
                         judge=rater, progress=progress, cancel=cancel, checkpoint=voice.file(CHECKPOINT_REL),
                         resume=resume)
-    folder = Path(report_dir) if report_dir else voice.file("eval")
+    folder = Path(report_dir) if report_dir else voice.file(EVAL_DIR)
     files = write_report(rep, folder)
     return EvalView(tuple(rep.rows), dict(rep.unavailable), folder, rep.heldout, rep.n, rep, dict(files))
 

@@ -71,24 +71,26 @@ class VoiceCard:
 
 
 def read_voice_card(ws) -> VoiceCard:
-    from trainer.learn.lora import ADAPTER_DIR
+    from trainer.voicepack import LOSSES, PROFILE, PROMPT_FILE
 
     pack = ws.pack()
-    p = pack.file("style_prompt.md")
+    p = pack.file(PROMPT_FILE)
     prompt = p.read_text(encoding="utf-8") if p.exists() else ""
     try:
-        losses = pack.read_json(f"{ADAPTER_DIR}/losses.json") or {}
+        losses = pack.read_json(LOSSES) or {}
     except UserError:
         losses = {}  # a damaged loss record only costs the plot, not the voice card
     raw = losses.get("curve") if isinstance(losses, dict) else None
     curve = tuple(r for r in raw if isinstance(r, dict) and "step" in r) if isinstance(raw, list) else ()
-    return VoiceCard(style_prompt=prompt, profile=pack.read_json("profile.json") or {},
+    return VoiceCard(style_prompt=prompt, profile=pack.read_json(PROFILE) or {},
                      routes=pack.manifest().get("routes", {}), pack_path=str(pack.path), loss_curve=curve,
                      edits=pack.manifest().get("edits") or {})
 
 
 def save_style_prompt(ws, text: str) -> Path:
-    return ws.pack().write_text("style_prompt.md", text)
+    from trainer.voicepack import PROMPT_FILE
+
+    return ws.pack().write_text(PROMPT_FILE, text)
 
 
 # -- models ----------------------------------------------------------------------------------

@@ -88,10 +88,10 @@ class Workspace:
 
     def learned_pack(self, name: str | None = None) -> Any:
         """The voice pack ``name`` if it exists, else None (read only: nothing is created)."""
-        from trainer.voicepack import VoicePack
+        from trainer.voicepack import MANIFEST, VoicePack
 
         p = self.data_dir / "voicepacks" / (name or self.config.voicepack)
-        return VoicePack.load(p) if (p / "manifest.json").exists() else None
+        return VoicePack.load(p) if (p / MANIFEST).exists() else None
 
     # -- config and lifetime ---------------------------------------------------------------
     def update_config(self, cfg: Config) -> None:

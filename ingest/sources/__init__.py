@@ -28,9 +28,7 @@ from ingest.sources import registry
 from ingest.sources.common import split_item
 from ingest.sources.detect import detect_kind
 
-KINDS = registry.kinds()
-
-__all__ = ["KINDS", "detect_kind", "iter_source", "read_message"]
+__all__ = ["detect_kind", "iter_source", "read_message"]
 
 
 def read_message(path: str | os.PathLike[str],

@@ -88,6 +88,7 @@ def get_embedder() -> Embedder:
     the torch path with ``OWNVOICE_EMBEDDER=torch`` (and whenever the ONNX model cannot be
     built)."""
     global _EMBEDDER
+    lock_down()  # offline switches before onnxruntime, tokenizers or transformers load
     if _EMBEDDER is None:
         with _GLOBAL_LOCK:
             if _EMBEDDER is None:
@@ -102,6 +103,7 @@ def side_embedder() -> Embedder | None:
     the memory ONNX Runtime keeps for its largest run (about 150 MB). None when there is
     no built ONNX model to load (its first build, the torch path, a test's stand-in): a
     second torch model or a second build would cost more than the work it does."""
+    lock_down()
     main = get_embedder()
     from ingest.store.embed_onnx import OnnxEmbedder, onnx_path
 

@@ -9,12 +9,15 @@ Variants (each one a prompt/adapter recipe over the same student model):
 - ``full``: everything of the above that exists.
 
 A variant that cannot run yet (no adapter trained, no style prompt, no store) lands
-in ``DraftResult.unavailable`` with the reason; it is never silently dropped. Each
+in ``DraftResult.unavailable`` with the reason; it is never silently dropped. The
+variants come from ``trainer.routes`` (each route's plan, ``trainer.draft.plans``). Each
 draft carries warning flags: "link" and "leak" (``trainer.draft.flags``), "empty" (nothing
-left once echoed prompt-frame lines are dropped) and "cancelled".
+left once echoed prompt-frame lines are dropped), "trimmed" / "unfinished" (the token
+budget stopped it mid-sentence: cut back to a whole sentence, or not), the reply
+checks' "role", "prompt_leak", "invented" and "sign_off", and "cancelled".
 
-``export_eml`` writes a draft as an .eml reply (In-Reply-To / References set), ready
-to open in a mail client.
+``trainer.draft.eml`` writes a draft as an .eml reply (In-Reply-To / References set),
+ready to open in a mail client.
 
 What it leaves out: no sending (ownvoice never sends mail), no HTML bodies, no
 scoring (the GUI and ``ownvoice score`` run the voice scorer over drafts).

@@ -106,13 +106,15 @@ def sample(rt: Runtime, prompt: Any, sc: Scaffold, store: MailStore, thread: str
     if g.finish_reason in ("length", "context") and not said_nothing(g.text, opening) and not ends_sentence(g.text):
         # the budget ran out mid-sentence: cut back to the last whole sentence, or say so
         whole = whole_sentences(g.text)
-        if whole and not said_nothing(whole, opening):
+        if whole and not said_nothing(whole, opening) and _says_something(whole):
             if on_restart is not None:
                 on_restart(TRIM_REASON)
                 if on_token:
                     on_token(whole)
             g = replace(g, text=whole)
-            flags += ("trimmed",)
+            # the flags of what is left (a cut link is no longer there), and how the leak guard ended
+            kept = tuple(f for f in flags if f in ("regenerated", "redacted"))
+            flags = draft_flags(g.text, store=store, thread=thread) + kept + ("trimmed",)
         else:
             flags += ("unfinished",)
     if said_nothing(g.text, opening):  # nothing said, or only the frame
@@ -126,6 +128,13 @@ def sample(rt: Runtime, prompt: Any, sc: Scaffold, store: MailStore, thread: str
     if g.finish_reason == "cancelled":
         flags += ("cancelled",)
     return g, flags
+
+
+def _says_something(text: str) -> bool:
+    """Whether ``text`` holds a sentence beyond a greeting line ("Hi Jo," alone does not)."""
+    from trainer.score.atoms import split_atoms
+
+    return any(a.kind == "sentence" for a in split_atoms(text))
 
 
 def without_leak(rt: Runtime, prompt: Any, g: Any, flags: tuple[str, ...], store: MailStore, thread: str | None, *,

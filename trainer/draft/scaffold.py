@@ -158,6 +158,8 @@ def whole_sentences(text: str) -> str:
     ''
     >>> whole_sentences("Times are:\nMonday at")
     ''
+    >>> whole_sentences("Sure. I'll ask Dr. Smith to send the")
+    'Sure.'
     """
     end = 0
     for m in _END.finditer(text):
@@ -166,14 +168,34 @@ def whole_sentences(text: str) -> str:
             if not line or line.endswith((":", "\n")):
                 continue
             end = m.start()
-        else:
+        elif not _abbreviation(text[:m.start() + 1]):
             end = m.end()
     return text[:end].rstrip() if end else ""
 
 
+_ABBREVIATIONS = frozenset("""dr mr mrs ms st jr sr vs etc e.g i.e a.m p.m approx no inc ltd co dept est fig
+mt prof rev sgt capt col gen lt jan feb mar apr jun jul aug sep sept oct nov dec""".split())
+
+
+def _abbreviation(upto_dot: str) -> bool:
+    """Whether the "." ending ``upto_dot`` closes an abbreviation ("Dr.", "e.g.", "p.m."),
+    not a sentence."""
+    m = re.search(r"([A-Za-z][A-Za-z.]{0,5})\.$", upto_dot)
+    return bool(m) and m.group(1).lower() in _ABBREVIATIONS
+
+
 def ends_sentence(text: str) -> bool:
-    """Whether ``text`` ends a sentence (a whole-sentence text needs no cutting back)."""
-    t = text.rstrip()
+    r"""Whether ``text`` ends a sentence (a whole-sentence text needs no cutting back): a
+    sentence end, or a finished line (the length stop stops at a line break too).
+
+    >>> ends_sentence("See you at the fair\n"), ends_sentence("Times are:\n"), ends_sentence("and some of")
+    (True, False, False)
+    """
+    t = text.rstrip(" \t")
+    if t.endswith("\n"):
+        line = t.rstrip().rsplit("\n", 1)[-1]
+        return bool(line.strip()) and not line.rstrip().endswith(":")
+    t = t.rstrip()
     return bool(t) and whole_sentences(t) == t
 
 

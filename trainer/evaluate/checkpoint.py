@@ -18,7 +18,7 @@ from trainer.voicepack import VoicePack
 CHECKPOINT_REL = EVAL_CHECKPOINT  # in the voice pack: where the CLI and GUI keep an eval's progress
 
 
-EVAL_VERSION = 3  # in the checkpoint key: rows from older code are never replayed
+EVAL_VERSION = 4  # in the checkpoint key (4: whole-sentence drafts, the echo rule, the sign-off check): rows from older code are never replayed
 
 
 def run_key(pairs: Sequence[ReplyPair], names: Sequence[str], n: int, cfg: Config, model: str | None,

@@ -322,3 +322,20 @@ def test_a_sign_off_on_the_greeting_line_or_after_the_users_name_is_not_usable(d
     fixed = broken.replace("Hiya Harriet, Cheers, W.\n\n", "Hiya Harriet,\n\n").replace(" Wren\n\n", "\n\n")
     assert ctx.check(fixed, sign_off="cheers, W.").usable, ctx.check(fixed, sign_off="cheers, W.").to_json()
     assert ctx.check(broken).sign_off_spans == ()  # no sign-off kept (a real reply): not judged
+
+
+def test_an_acceptance_is_an_answer_and_a_sign_off_mid_sentence_or_a_name_is_not_a_signature():
+    """What a first rule got wrong, read by a reviewer: acceptances in words of liking
+    are answers, not echoes; "all the best" inside a sentence is not a sign-off; a body
+    ending in a lower-case word that is also the user's name is not a signature."""
+    from trainer.draft.replycheck.signoff import sign_off_problems
+
+    prices = ["Could you send your trade prices and minimum order?"]
+    for reply in ("Happy to send the trade prices and minimum order.", "I'm glad to send the prices today.",
+                  "I'd love to send the trade prices tomorrow."):
+        assert answered_asks(prices, [reply], None) == [True], reply
+    assert answered_asks(["Would you like to join us for dinner on Friday?"], ["I'd love to join you for dinner!"],
+                         None) == [True]
+    assert answered_asks(prices, ["I'd like to know more about your trade prices."], None) == [False]
+    assert sign_off_problems("That is all the best\nwe can do.\n\nBest", "Best") == []
+    assert sign_off_problems("I hope you will.\n\nBest,\nWill", "Best,\nWill", {"will"}) == []

@@ -158,3 +158,16 @@ def test_a_register_stops_near_its_length_only_when_asked():
     assert base.with_register(reg) == Scaffold(sign_off="— W", max_words=120)
     assert base.with_register(reg, length=True) == Scaffold(sign_off="— W", max_words=24)
     assert Scaffold().with_register(reg, length=True).max_words == 24
+
+
+def test_whole_sentences_and_ends_sentence_know_abbreviations_and_line_ends():
+    """A draft the budget stopped is cut back to a real sentence end: not after "Dr." or
+    "e.g.", and a finished line (where the length stop also stops) needs no cut."""
+    from trainer.draft.scaffold import ends_sentence, whole_sentences
+
+    assert whole_sentences("Sure. I'll ask Dr. Smith to send the") == "Sure."
+    assert whole_sentences("Bring cider, e.g. the Kingston Black and the") == ""
+    assert whole_sentences("Hi Jo,\n\nThe prices are attached. I can send some of") == \
+        "Hi Jo,\n\nThe prices are attached."
+    assert ends_sentence("See you at the fair\n") and ends_sentence("All done.")
+    assert not ends_sentence("Times are:\n") and not ends_sentence("and some of")

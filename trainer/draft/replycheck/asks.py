@@ -75,25 +75,30 @@ def _content(s: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9][a-z0-9'-]*", s.lower()) if w not in _STOP and len(w) > 2}
 
 
-# words of interest or wish, that carry no answer ("I'd love to hear more about ...")
-_HOLLOW = frozenset("""love hear happy glad great interested interest excited keen look looking forward talk
-chat discuss learn more share info information details detail touch getting sounds sound good nice appreciate
-really definitely like wanted want wish hoping hope see""".split())
+# "I'd love to hear about ...", "I would like to know more about ...": a wish to be told
+_WISH = re.compile(r"\b(?:love|like|happy|glad|keen|interested|curious|want|wish|hoping|hope|looking forward)\b"
+                   r"[^.?!]{0,20}?\b(?:to hear|to learn|to know|to find out|to discuss|to talk|to chat|"
+                   r"in hearing|in learning|to hearing|to learning)\b", re.I)
+# the words such a sentence may use besides the ask's own
+_HOLLOW = frozenset("""love hear happy glad keen interested interest curious want wish hoping hope looking forward
+learn know find talk chat discuss more info information details detail like would touch""".split())
 
 
 def _echo(s: str, ask_words: set[str]) -> bool:
-    """Whether sentence ``s`` only echoes the ask in words of interest: it repeats some of
-    the ask's words, has a word of interest, and no content word beyond the ask's, those
-    words and contractions ("I'd love to hear about the trade prices" to "Could you send
-    your trade prices?"; "Sounds good." repeats nothing, so it is a reply act).
+    """Whether sentence ``s`` only echoes the ask as a wish to hear about it: a wish to be
+    told ("I'd love to hear about", "I would like to know more about"), some of the ask's
+    words, and no content word beyond the ask's, the wish's and contractions ("I'd love
+    to hear about the trade prices" to "Could you send your trade prices?"). Acceptances
+    ("I'd love to join you", "Happy to send them") are not echoes.
 
     >>> _echo("I'd love to hear about the trade prices.", _content("Could you send your trade prices?"))
     True
-    >>> _echo("I'll send the prices.", _content("Could you send your trade prices?"))
-    False
+    >>> [_echo(s, _content("Could you send your trade prices?")) for s in ("I'll send the prices.",
+    ...  "Happy to send the prices.", "I'd love to send the prices tomorrow.")]
+    [False, False, False]
     """
     words = _content(s)
-    return (bool(words & _HOLLOW) and bool(words & ask_words)
+    return (bool(_WISH.search(s)) and bool(words & ask_words)
             and not {w for w in words - ask_words - _HOLLOW if "'" not in w})
 
 

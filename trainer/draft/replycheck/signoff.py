@@ -32,20 +32,34 @@ def sign_off_problems(draft: str, sign_off: str, user_first: Iterable[str] = ())
     []
     >>> sign_off_problems("Thanks, that works for me.\\n\\nThanks,\\nPhil", "Thanks,\\nPhil")
     []
+    >>> sign_off_problems("I hope you will.\\n\\nBest,\\nWill", "Best,\\nWill", {"will"})
+    []
+    >>> sign_off_problems("That is all the best\\nwe can do.\\n\\nBest", "Best")
+    []
     """
     so = sign_off.strip()
     if not so:
         return []
     out = []
     # the sign-off as a line's end ("Cheers, W." then a line break), not "Thanks, that works"
-    hits = [m for m in re.finditer(re.escape(so) + r"(?=[ \t]*(?:\n|$))", draft, re.I)]
+    hits = [m for m in re.finditer(r"(?<!\w)" + re.escape(so) + r"(?=[ \t]*(?:\n|$))", draft, re.I)
+            if _starts_line(draft, m.start())]
     for m in hits:
         if len(re.findall(r"[A-Za-z]{2,}", draft[m.end():])) >= MID_WORDS:
             out.append(Span(m.group(0), m.start(), m.end(), "signs off before the reply is done"))
     names = {n.lower() for n in user_first if n}
     if hits and names:
-        before = draft[:hits[-1].start()].rstrip(" \t\n,.-—–")
-        last = re.search(r"([A-Za-z][\w'’-]*)$", before)
+        # a capitalised name on its own line or after a sentence end, with no full stop of
+        # its own ("... the rest of the day. Wren"; not "I hope you will.")
+        before = draft[:hits[-1].start()].rstrip(" \t\n,—–-")
+        last = re.search(r"(?:^|[.!?]\s+|\n\s*)([A-Z][\w'’-]*)$", before)
         if last and last.group(1).lower() in names:
             out.append(Span(last.group(1), last.start(1), last.end(1), "signed twice: your name, then your sign-off"))
     return out
+
+
+def _starts_line(text: str, at: int) -> bool:
+    """Whether position ``at`` begins a line, or follows only a greeting on it ("Hiya
+    Joanna, " then the sign-off), not the middle of a sentence ("... all the best")."""
+    head = text[text.rfind("\n", 0, at) + 1:at]
+    return not head.strip() or bool(re.fullmatch(r"\s*\S+(?:\s+\S+){0,2},\s*", head))

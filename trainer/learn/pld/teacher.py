@@ -2,7 +2,7 @@
 
 ``open_teacher(spec, allow_remote=...)`` returns ``(teacher, warnings)``:
 - ``""``/``"smollm2"``/``"gemma3"``/a GGUF path: a ``LocalModel`` run through
-  ``trainer.runtime.llama.get_runtime`` when that module is present, else through
+  ``trainer.runtime.pool.get_runtime`` when that module is present, else through
   llama-cpp-python directly (same model resolution: ``trainer.runtime.models.resolve_model``).
 - an ``http(s)://`` URL: an ``EndpointTeacher`` speaking the OpenAI chat-completions
   protocol over the stdlib (urllib). It is OFF by default: without ``allow_remote``
