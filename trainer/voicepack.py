@@ -243,9 +243,17 @@ def write_prompt(pack: VoicePack, markdown: str, *, fresh: bool = False) -> Writ
     return Written(path=path, sha256=sha256_text(markdown), kept_user_edit=False)
 
 
-def read_prompt(pack: VoicePack) -> str | None:
-    """The student-facing style prompt from ``pack`` (the user's edit if any), or None."""
-    path = pack.file(PROMPT_FILE)
-    if not path.exists():
+def read_prompt(pack: VoicePack | None) -> str | None:
+    """The student-facing style prompt from ``pack`` (the user's edit if any), or None
+    (no pack, no prompt, or one with nothing but comments and headings). A prompt file
+    that cannot be read is a UserError that says so."""
+    if pack is None:
         return None
-    return student_prompt(path.read_text(encoding="utf-8")) or None
+    path = pack.file(PROMPT_FILE)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, IsADirectoryError):
+        return None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UserError(f"Cannot read the style prompt {path} ({e}).", hint="Fix or delete the file.") from e
+    return student_prompt(text) or None

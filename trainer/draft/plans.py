@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ingest.kernel.errors import UserError
 from ingest.kernel.protocols import MailStore
 from ingest.kernel.records import Message, ReplyPair
 from trainer.draft import retrieval as rag
 from trainer.runtime.llama import Runtime
-from trainer.voicepack import ADAPTER_GGUF, PROMPT_FILE, student_prompt
+from trainer.voicepack import ADAPTER_GGUF, read_prompt
 from trainer.voicepack import VoicePack
 
 
@@ -49,7 +48,7 @@ def retrieval(message: Message, *, store: MailStore, pack: VoicePack, config: An
 
 def style(message: Message, *, store: MailStore, pack: VoicePack, config: Any, rt: Runtime) -> Part | str:
     """The style prompt as the model reads it (the user's edit, if any)."""
-    text = _style_text(pack)
+    text = read_prompt(pack)  # the model reads the rules, not the markdown's comments and headings
     return Part(style=text) if text else "no style prompt yet: run `ownvoice learn --routes pld`"
 
 
@@ -68,17 +67,3 @@ def adapter(message: Message, *, store: MailStore, pack: VoicePack, config: Any,
         return (f"the adapter was trained on {base.get('name') or 'another model'}, not "
                 f"{rt.info.name}: draft with --model {base.get('name') or '<that model>'} or retrain")
     return Part(adapter=p)
-
-
-def _style_text(pack: VoicePack) -> str | None:
-    if pack is None:
-        return None
-    p = pack.file(PROMPT_FILE)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (FileNotFoundError, IsADirectoryError):
-        return None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UserError(f"Cannot read the style prompt {p} ({e}).", hint="Fix or delete the file.") from e
-    text = student_prompt(text)  # the model reads the rules, not the markdown's comments and headings
-    return text if text.strip() else None
