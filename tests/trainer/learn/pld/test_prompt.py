@@ -60,3 +60,18 @@ def test_a_prompt_file_without_a_record_is_treated_as_the_users(tmp_path):
     w = write_prompt(pack, render(PROFILE, LEARNED))
     assert w.kept_user_edit
     assert read_prompt(pack) == "- Write like a pirate."
+
+
+def test_a_style_prompt_that_cannot_be_read_is_a_clear_error(tmp_path):
+    """Drafting reads the prompt through read_prompt: a file that is not UTF-8 is a
+    UserError naming the file and what to do, not a crash; no pack or no file is None."""
+    import pytest
+
+    from ingest.kernel.errors import UserError
+
+    pack = VoicePack.open(tmp_path / "data")
+    assert read_prompt(None) is None and read_prompt(pack) is None
+    pack.file(PROMPT_FILE).write_bytes(b"\xff\xfe- Write \x80 like this\n")
+    with pytest.raises(UserError, match="Cannot read the style prompt") as e:
+        read_prompt(pack)
+    assert "delete the file" in (e.value.hint or "")
