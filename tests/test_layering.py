@@ -128,3 +128,34 @@ def test_layering_scan_catches_a_violation(tmp_path):
     bad = tmp_path / "x.py"
     bad.write_text("def f():\n    from trainer import voicepack\n    import PySide6.QtCore\n")
     assert {"trainer", "PySide6"} <= _imports(bad)
+
+
+# The store's SQLite file is written only by the store: its writes (``Store`` methods in
+# writes.py and vectors.py, the bootstrap in store.py) and the modules they hand the
+# connection to (state: schema and meta; ngrams: the leak index's postings).
+STORE_WRITERS = {"ingest/store/writes.py", "ingest/store/vectors.py", "ingest/store/store.py",
+                 "ingest/store/state.py", "ingest/store/ngrams.py"}
+_SQL_WRITE = ("INSERT ", "UPDATE ", "DELETE FROM", "REPLACE INTO", "VACUUM", "state.set_meta(",
+              "state.transaction(")
+
+
+def _sql_writes(path: Path) -> list[str]:
+    return [f"{path.relative_to(ROOT)}:{n}" for n, line in
+            enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if any(w in line for w in _SQL_WRITE)]
+
+
+def test_only_the_store_writes_its_sqlite_file():
+    """Importer, IMAP, kept edits and the rest write through ``Store`` methods."""
+    found = [w for pkg in ("ingest", "trainer", "app") for p in _py(pkg)
+             if str(p.relative_to(ROOT)) not in STORE_WRITERS for w in _sql_writes(p)]
+    assert found == []
+
+
+def test_the_store_write_scan_catches_a_direct_write():
+    p = ROOT / "tests" / "_write_probe.py"
+    try:
+        p.write_text('def f(store):\n    store.db.execute("UPDATE sources SET status = 1")\n')
+        assert _sql_writes(p) == ["tests/_write_probe.py:2"]
+    finally:
+        p.unlink()

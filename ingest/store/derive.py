@@ -1,284 +1,64 @@
-"""Writes to the store: a batch of parsed records, the derived data, and forget.
+"""What an import derives from the whole archive: who is the user, which messages are
+theirs, thread keys, reply pairs and alias proposals. Pure computation over the rows
+the store hands it (``Store.pairing_rows``); ``ingest.store.writes`` reads the rows,
+calls these and writes the result through the store's API.
 
-- ``add_records``: one SQLite transaction per batch holding the new rows, their
-  (source, item) mappings (new or duplicate), skips, n-gram postings and the
-  source's resume point, so a kill leaves either all of a batch or none of it.
-- ``finalize``: recompute what depends on the whole archive (who is the user, thread
-  keys, reply pairs, alias proposals), then reconcile chroma with SQLite and embed
-  what is missing. Every step is idempotent; a ``dirty`` flag set by any write and
-  cleared at the end makes an interrupted run finish the job next time.
-- ``forget_source``: delete a source and everything derived from it (a record
-  another source also holds is kept and handed to it), then VACUUM so the text is
-  gone from the file bytes.
-
-What it leaves out: an item deleted from a source that is later re-imported stays
-in the store until that source is forgotten.
+What it leaves out: it writes nothing and opens nothing, so it never imports the store.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from datetime import datetime, timezone
-from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from dataclasses import dataclass, replace
+from typing import Iterable, Sequence
 
-from ingest.kernel.jobs import CancelToken, Progress, ProgressFn, check, no_progress
-from ingest.kernel.records import Document, Message, Skip
-from ingest.store import ngrams, state
+from ingest.kernel.records import ReplyPair
 from ingest.store.edits import prefer_sent
-from ingest.store.identity import infer_me, is_own, norm_addr, propose_aliases
+from ingest.store.identity import infer_me, is_own, propose_aliases
 from ingest.store.pairing import Row, find_pairs, thread_keys
 
-if TYPE_CHECKING:
-    from ingest.store.store import Store
+
+@dataclass(frozen=True)
+class Ownership:
+    """Who the user is and which rows are theirs now."""
+
+    who: tuple[str, ...]  # the addresses used: the saved ones, else the one inferred
+    inferred: str  # the address inferred from the Sent folders ("" when saved or none)
+    rows: list[Row]  # every row with ``own`` recomputed
+    changed: dict[str, bool]  # id -> new ``own``, for the rows whose ``own`` changed
+    my_names: tuple[str, ...]  # display names on the user's own mail, sorted
 
 
-def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+def identity(me: Sequence[str], sent: Iterable[str]) -> tuple[tuple[str, ...], str]:
+    """The addresses to count as the user's, and the one inferred. ``me``: the saved
+    addresses; ``sent``: the senders of the Sent folders' messages, from which the most
+    frequent is inferred when none is saved."""
+    inferred = "" if me else (infer_me(sent) or "")
+    return tuple(me) or ((inferred,) if inferred else ()), inferred
 
 
-def mark_dirty(store: "Store") -> None:
-    if state.get_meta(store.db, "dirty") != "1":
-        with state.transaction(store.db):
-            state.set_meta(store.db, "dirty", "1")
-
-
-def is_dirty(store: "Store") -> bool:
-    return state.get_meta(store.db, "dirty") == "1"
-
-
-def set_me(store: "Store", me: Sequence[str]) -> None:
-    """Record the user's addresses; a change makes the derived data stale."""
-    new = json.dumps(sorted({norm_addr(m) for m in me if m}))
-    if (state.get_meta(store.db, "me") or "[]") != new:
-        with state.transaction(store.db):
-            state.set_meta(store.db, "me", new)
-            state.set_meta(store.db, "dirty", "1")
-
-
-def begin_source(store: "Store", key: str, kind: str, fp: str, *, keep_resume: bool = False) -> str | None:
-    """Mark a source as being imported; return the resume point (None: from the start).
-
-    ``keep_resume``: keep the last stored item whatever the fingerprint says (an IMAP
-    folder grows at its end, so its last UID stays a resume point)."""
-    row = store.db.execute("SELECT fingerprint, status, last_item FROM sources WHERE path = ?",
-                           (key,)).fetchone()
-    resume = row["last_item"] if row and (keep_resume or (row["status"] == "running" and
-                                                          row["fingerprint"] == fp)) else None
-    with state.transaction(store.db):
-        store.db.execute(
-            "INSERT INTO sources(path, kind, fingerprint, status, last_item, started_at) "
-            "VALUES(?, ?, ?, 'running', ?, ?) ON CONFLICT(path) DO UPDATE SET kind = excluded.kind,"
-            " fingerprint = excluded.fingerprint, status = 'running', last_item = excluded.last_item,"
-            " started_at = excluded.started_at", (key, kind, fp, resume, now()))
-        state.set_meta(store.db, "dirty", "1")
-    return resume
-
-
-def finish_source(store: "Store", key: str) -> None:
-    with state.transaction(store.db):
-        store.db.execute("UPDATE sources SET status = 'done', imported_at = ? WHERE path = ?",
-                         (now(), key))
-
-
-def add_records(store: "Store", key: str, records: Sequence[Message | Document | Skip]) -> int:
-    """Store one batch and the resume point after it; returns the number of new records."""
-    db = store.db
-    me = store.me()[0]
-    added = 0
-    with state.transaction(db):
-        seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM items WHERE source = ?",
-                         (key,)).fetchone()[0]
-        seq = max(seq, db.execute("SELECT COALESCE(MAX(seq), 0) FROM skips WHERE source = ?",
-                                  (key,)).fetchone()[0])
-        for rec in records:
-            seq += 1
-            if isinstance(rec, Skip):
-                db.execute("INSERT OR IGNORE INTO skips(source, item, reason, seq) VALUES(?,?,?,?)",
-                           (key, rec.item, rec.reason, seq))
-                continue
-            if db.execute("SELECT 1 FROM items WHERE source = ? AND item = ?",
-                          (key, rec.item)).fetchone():
-                continue  # already imported (a re-read of a changed source)
-            kind = "message" if isinstance(rec, Message) else "document"
-            rid = rec.id
-            table = "messages" if kind == "message" else "documents"
-            new = db.execute(f"SELECT 1 FROM {table} WHERE id = ?", (rid,)).fetchone() is None
-            if new:
-                added += 1
-                if kind == "message":
-                    cur = db.execute(f"INSERT INTO messages({state.MESSAGE_COLUMNS}) VALUES("
-                                     f"{','.join('?' * 23)})",
-                                     state.message_values(rec, is_own(rec.sender, me)))
-                    ngrams.add(db, cur.lastrowid, rec.text, rec.quoted)
-                else:
-                    db.execute(f"INSERT INTO documents({state.DOCUMENT_COLUMNS}) VALUES("
-                               f"{','.join('?' * 9)})", state.document_values(rec))
-                    db.executemany("INSERT OR IGNORE INTO chunks(id, doc, n, text) VALUES(?,?,?,?)",
-                                   [(f"{rid}-{n}", rid, n, t)
-                                    for n, t in enumerate(state.chunk_text(rec.text))])
-            db.execute("INSERT INTO items(source, item, rid, kind, status, seq) VALUES(?,?,?,?,?,?)",
-                       (key, rec.item, rid, kind, "new" if new else "dup", seq))
-        if records:
-            db.execute("UPDATE sources SET last_item = ? WHERE path = ?", (records[-1].item, key))
-    return added
-
-
-def _rows(store: "Store", who: Sequence[str]) -> list[Row]:
-    """Every message as pairing reads it. Only the user's own keep their quoted text
-    (pairing reads a quote only to recover what an own reply answered): on a 100,000-
-    message archive the others' quotes were a few hundred MB held for nothing."""
+def ownership(rows: Sequence[Row], who: Sequence[str], inferred: str = "") -> Ownership:
+    """Recompute ``own`` for every row from ``identity``'s ``who``."""
+    changed: dict[str, bool] = {}
     out = []
-    for r in store.db.execute("SELECT id, message_id, in_reply_to, refs, subject, sender, "
-                              "sender_name, to_, cc, text, quoted, date, source, own FROM messages "
-                              "ORDER BY rid"):
-        parts = (r["sender"] or "", *json.loads(r["to_"] or "[]"), *json.loads(r["cc"] or "[]"))
-        out.append(Row(id=r["id"], message_id=r["message_id"] or "",
-                       in_reply_to=r["in_reply_to"] or "",
-                       references=tuple(json.loads(r["refs"] or "[]")), subject=r["subject"] or "",
-                       sender=r["sender"] or "", sender_name=r["sender_name"] or "",
-                       participants=tuple(sorted({norm_addr(p) for p in parts if p})),
-                       text=r["text"] or "", quoted=(r["quoted"] or "") if is_own(r["sender"] or "", who) else "",
-                       date=state._date(r["date"]), source=r["source"], own=bool(r["own"])))
-    return out
+    for r in rows:
+        own = is_own(r.sender, who)
+        if own != r.own:
+            changed[r.id] = own
+            r = replace(r, own=own)
+        out.append(r)
+    names = tuple(sorted({r.sender_name for r in out if r.own and r.sender_name}))
+    return Ownership(tuple(who), inferred, out, changed, names)
 
 
-def finalize(store: "Store", progress: ProgressFn = no_progress,
-             cancel: CancelToken | None = None) -> None:
-    """Recompute ownership, threads, pairs and aliases; bring chroma in step."""
-    db = store.db
-    progress(Progress("finalize", 0, 4, "identity"))
-    me = json.loads(state.get_meta(db, "me", "[]") or "[]")
-    sent_rows = db.execute("SELECT sender, sender_name, source FROM messages "
-                           "WHERE sent_folder = 1 ORDER BY rid").fetchall()
-    sent = [(r[0] or "", r[1] or "") for r in sent_rows]
-    inferred = "" if me else (infer_me(s for s, _ in sent) or "")
-    who = me or ([inferred] if inferred else [])
-    rows = _rows(store, who)
-    own_new = {r.id: is_own(r.sender, who) for r in rows}
-    changed = [r.id for r in rows if own_new[r.id] != r.own]
-    rows = [r if own_new[r.id] == r.own else Row(**{**r.__dict__, "own": own_new[r.id]}) for r in rows]
-    my_names = sorted({r.sender_name for r in rows if r.own and r.sender_name})
-    check(cancel)
-    embedded = {i for (i,) in db.execute("SELECT id FROM messages WHERE embedded = 1")}
-    upd = [i for i in changed if i in embedded]
-    if upd:  # chroma first: if killed here, SQLite still says "changed" next time
-        store.update_vector_meta("messages", upd, [{"own": own_new[i]} for i in upd])
-    progress(Progress("finalize", 1, 4, "threads"))
-    threads = thread_keys(rows, who)
-    old_threads = dict(db.execute("SELECT id, thread FROM messages"))
-    pairs = prefer_sent({p.id: p for p in find_pairs(rows, threads, who, my_names)})  # see ingest.store.edits
-    old_pairs = {r["id"]: state.pair_values(state.pair_from_row(r))
-                 for r in db.execute("SELECT * FROM pairs")}
-    gone = sorted(old_pairs.keys() - pairs.keys())
-    fresh = [p for pid, p in pairs.items() if old_pairs.get(pid) != state.pair_values(p)]
-    check(cancel)
-    changed_pairs = [p.id for p in fresh if p.id in old_pairs]
-    if gone or changed_pairs:  # a changed pair's old vector carries its old thread and ts: re-embedded below or by the pass
-        store.delete_vectors("pairs", gone + changed_pairs)
-    by_source: dict[str, list[tuple[str, str]]] = {}
-    for (s, n), r in zip(sent, sent_rows):
-        by_source.setdefault(r[2], []).append((s, n))
-    with state.transaction(db):
-        ngrams.merge(db)
-        db.executemany("UPDATE messages SET own = ? WHERE id = ?",
-                       [(int(own_new[i]), i) for i in changed])
-        db.executemany("UPDATE messages SET thread = ? WHERE id = ?",
-                       [(t, i) for i, t in threads.items() if old_threads.get(i) != t])
-        db.executemany("DELETE FROM pairs WHERE id = ?", [(i,) for i in gone])
-        db.executemany(f"INSERT OR REPLACE INTO pairs({state.PAIR_COLUMNS}, embedded) VALUES("
-                       f"{','.join('?' * 12)}, 0)", [state.pair_values(p) for p in fresh])
-        state.set_meta(db, "me_inferred", inferred)
-        for (src,) in db.execute("SELECT path FROM sources").fetchall():
-            state.set_meta(db, f"aliases:{src}",
-                           json.dumps(propose_aliases(by_source.get(src, []), who, my_names)))
-    progress(Progress("finalize", 2, 4, "reconcile"))
-    store.reconcile()
-    progress(Progress("finalize", 3, 4, "embed"))
-    store.embed_voice(progress, cancel)  # the rest is the background pass's (Store.embed_rest)
-    with state.transaction(db):
-        state.set_meta(db, "dirty", "0")
-    private_files(store.data_dir)
-    progress(Progress("finalize", 4, 4, "done"))
+def threads_and_pairs(o: Ownership) -> tuple[dict[str, str], dict[str, ReplyPair]]:
+    """Thread key of every message, and the reply pairs (an edit superseded by a sent
+    reply dropped: ``edits.prefer_sent``)."""
+    threads = thread_keys(o.rows, o.who)
+    pairs = prefer_sent({p.id: p for p in find_pairs(o.rows, threads, o.who, o.my_names)})
+    return threads, pairs
 
 
-def forget_source(store: "Store", key: str) -> int:
-    """Delete ``key`` and what came from it; returns the number of records removed."""
-    from ingest.kernel.errors import UserError
-
-    db = store.db
-    if not db.execute("SELECT 1 FROM sources WHERE path = ?", (key,)).fetchone():
-        raise UserError(f"{key} is not an imported source.",
-                        hint="Run `ownvoice sources` to list them.")
-    with store.lock:
-        mark_dirty(store)
-        items = db.execute("SELECT item, rid, kind, status FROM items WHERE source = ?",
-                           (key,)).fetchall()
-        drop_msgs, drop_docs, handover = [], [], []
-        for it in items:
-            other = db.execute("SELECT source, item FROM items WHERE rid = ? AND source != ? "
-                               "ORDER BY seq LIMIT 1", (it["rid"], key)).fetchone()
-            if other is None:
-                (drop_msgs if it["kind"] == "message" else drop_docs).append(it["rid"])
-            elif it["status"] == "new":
-                handover.append((it["rid"], it["kind"], other["source"], other["item"]))
-        chunk_ids = [c for d in drop_docs for (c,) in db.execute(
-            "SELECT id FROM chunks WHERE doc = ?", (d,))]
-        pair_ids = [p for (p,) in db.execute(
-            "SELECT id FROM pairs WHERE source = ? OR reply_id IN (SELECT rid FROM items "
-            "WHERE source = ?) OR message_id IN (SELECT rid FROM items WHERE source = ?)",
-            (key, key, key))]
-        store.delete_vectors("messages", drop_msgs)
-        store.delete_vectors("chunks", chunk_ids)
-        store.delete_vectors("pairs", pair_ids)
-        with state.transaction(db):
-            ngrams.merge(db)  # an import cut short left postings staged: index them, so each removal is a lookup
-            for mid in drop_msgs:
-                r = db.execute("SELECT rid, text, quoted FROM messages WHERE id = ?",
-                               (mid,)).fetchone()
-                if r is not None:
-                    ngrams.remove(db, r["rid"], r["text"] or "", r["quoted"] or "")
-                db.execute("DELETE FROM messages WHERE id = ?", (mid,))
-            for did in drop_docs:
-                db.execute("DELETE FROM chunks WHERE doc = ?", (did,))
-                db.execute("DELETE FROM documents WHERE id = ?", (did,))
-            db.executemany("DELETE FROM pairs WHERE id = ?", [(p,) for p in pair_ids])
-            for rid, kind, src, item in handover:
-                table = "messages" if kind == "message" else "documents"
-                db.execute(f"UPDATE {table} SET source = ?, item = ? WHERE id = ?", (src, item, rid))
-                db.execute("UPDATE items SET status = 'new' WHERE source = ? AND item = ?",
-                           (src, item))
-            db.execute("DELETE FROM items WHERE source = ?", (key,))
-            db.execute("DELETE FROM skips WHERE source = ?", (key,))
-            db.execute("DELETE FROM sources WHERE path = ?", (key,))
-            db.execute("DELETE FROM meta WHERE key = ?", (f"aliases:{key}",))
-        finalize(store)
-        vacuum(store)
-        if drop_msgs or chunk_ids or pair_ids:
-            store.rebuild_vectors()  # chroma only marks deleted vectors: copy the kept ones out
-    return len(drop_msgs) + len(drop_docs)
-
-
-def vacuum(store: "Store") -> None:
-    """Rewrite the SQLite file so deleted text is gone from its bytes (and the WAL)."""
-    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    store.db.execute("VACUUM")
-    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
-def private_files(root: Path) -> None:
-    """Tighten everything under the data dir to 0600 files / 0700 folders."""
-    for dirpath, dirs, files in os.walk(root):
-        for d in dirs:
-            _chmod(Path(dirpath) / d, 0o700)
-        for f in files:
-            _chmod(Path(dirpath) / f, 0o600)
-
-
-def _chmod(p: Path, mode: int) -> None:
-    try:
-        if p.stat().st_mode & 0o777 != mode:
-            p.chmod(mode)
-    except OSError:
-        pass
+def aliases(sent_by_source: dict[str, list[tuple[str, str]]], sources: Sequence[str],
+            o: Ownership) -> dict[str, list]:
+    """Per source, the addresses in its Sent folders that look like the user's too."""
+    return {src: propose_aliases(sent_by_source.get(src, []), o.who, o.my_names) for src in sources}

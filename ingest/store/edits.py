@@ -104,17 +104,17 @@ def record(store: "Store", message: Message, *, draft: str, final: str, variant:
                    references=tuple(r for r in (*message.references, message.message_id) if r),
                    body=final, text=final, quoted=_quote(message), folder="ownvoice edits", sent_folder=True,
                    own=True, notes=(note,))
-    from ingest.store import derive, state
+    from ingest.store import state
 
     with store.lock, state.locked_errors(store.data_dir):  # one writer per data dir, as an import
         if store.db.execute("SELECT 1 FROM items WHERE source = ? AND item = ?", (EDITS, edit.item)).fetchone():
             return None
         n = store.db.execute("SELECT COUNT(*) FROM items WHERE source = ?", (EDITS,)).fetchone()[0]
-        derive.begin_source(store, EDITS, EDITS, f"{n + 1} edits", keep_resume=True)
-        derive.add_records(store, EDITS, [edit])
-        derive.finish_source(store, EDITS)
+        store.begin_source(EDITS, EDITS, f"{n + 1} edits", keep_resume=True)
+        store.add_records(EDITS, [edit])
+        store.finish_source(EDITS)
         if finalize:
-            derive.finalize(store, progress)
+            store.finalize(progress)
     return edit.id
 
 

@@ -35,7 +35,7 @@ from typing import Iterable, Iterator, Sequence
 from ingest.kernel.errors import UserError
 from ingest.kernel.jobs import CancelToken, Progress, ProgressFn, check, no_progress
 from ingest.kernel.records import Skip, SourceReport
-from ingest.store import derive, state
+from ingest.store import state
 from ingest.store.store import Store
 from ingest.store.vectors import Alongside
 
@@ -76,20 +76,19 @@ def run_import(paths: Iterable[str | os.PathLike[str]], store: Store, me: Sequen
     unchanged: list[str] = []
     with store.lock, state.locked_errors(store.data_dir), disk_errors(store.data_dir):
         if me:
-            derive.set_me(store, me)
+            store.set_me(me)
         side = store.alongside() if alongside else None
         try:
             for n, (key, path, kind) in enumerate(plan):
                 check(cancel)
                 fp = state.fingerprint(path)
-                row = store.db.execute("SELECT fingerprint, status FROM sources WHERE path = ?",
-                                       (key,)).fetchone()
+                row = store.source_row(key)
                 if row and row["status"] == "done" and row["fingerprint"] == fp:
                     unchanged.append(key)
                     progress(Progress("import", n + 1, len(plan), f"{path.name}: unchanged"))
                     continue
                 added[key] = _import_one(store, src, key, path, kind, progress, cancel, batch, side)
-                derive.finish_source(store, key)
+                store.finish_source(key)
                 progress(Progress("import", n + 1, len(plan), path.name))
         except BaseException:
             if side is not None:
@@ -97,8 +96,8 @@ def run_import(paths: Iterable[str | os.PathLike[str]], store: Store, me: Sequen
             raise
         if side is not None:
             side.close()  # before finalize, whose embedder wants both cores
-        if derive.is_dirty(store):
-            derive.finalize(store, progress, cancel)
+        if store.is_dirty():
+            store.finalize(progress, cancel)
     who, inferred = store.me()
     return ImportResult(tuple(store.report(k) for k, _, _ in plan), added, tuple(unchanged),
                         who, inferred)
@@ -147,7 +146,7 @@ def import_sources(paths: Iterable[str | os.PathLike[str]], store: Store,
 def _import_one(store: Store, src: ModuleType, key: str, path: Path, kind: str,
                 progress: ProgressFn, cancel: CancelToken | None, batch: int,
                 side: Alongside | None = None) -> int:
-    resume = derive.begin_source(store, key, kind, state.fingerprint(path))
+    resume = store.begin_source(key, kind, state.fingerprint(path))
     it = iter(src.iter_source(path, kind, source_key=key, start_after=resume))
     added = done = 0
     buf: list = []
@@ -168,7 +167,7 @@ def _import_one(store: Store, src: ModuleType, key: str, path: Path, kind: str,
             buf.append(rec)
             last = rec.item
         if len(buf) >= batch or (rec is None and buf):
-            added += derive.add_records(store, key, buf)
+            added += store.add_records(key, buf)
             done += len(buf)
             info = {"new": added}
             if side is not None:

@@ -44,6 +44,7 @@ from ingest.kernel.records import Document, Message, ReplyPair, Skip, SourceRepo
 from ingest.store import ngrams, state
 from ingest.store.identity import is_own
 from ingest.store.vectors import Vectors, check_store_url, chroma_client, drop_stale_vector_folders
+from ingest.store.writes import Writes
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +95,9 @@ def saved_identity(data_dir: str | os.PathLike[str]) -> tuple[str, ...]:
         return ()
 
 
-class Store(Vectors):
-    """The user's store: SQLite plus chromadb (the vector side is ``Vectors``)."""
+class Store(Vectors, Writes):
+    """The user's store: SQLite plus chromadb (the vector side is ``Vectors``, the writes
+    ``Writes``)."""
 
     def __init__(self, data_dir: Path, db: sqlite3.Connection, client, prefix: str) -> None:  # noqa: ANN001
         self.data_dir = data_dir
@@ -311,11 +313,5 @@ class Store(Vectors):
                                "GROUP BY sender_name ORDER BY n DESC LIMIT 20").fetchall()
         return tuple(r["sender_name"] for r in rows)
 
-    def forget(self, source_path: str | os.PathLike[str]) -> int:
-        """Delete a source and everything derived from it; returns records removed."""
-        from ingest.store.derive import forget_source
-
-        with state.locked_errors(self.data_dir):
-            return forget_source(self, self._source_key(source_path))
 
 

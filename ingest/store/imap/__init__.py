@@ -29,7 +29,7 @@
   otherwise.
 
 Server messages go through the same parser, normaliser and store as files do
-(``mime.message_from_bytes``, ``derive.add_records``), with the same counts and skips.
+(``mime.message_from_bytes``, ``Store.add_records``), with the same counts and skips.
 
 What it leaves out: OAuth2 (Gmail and Outlook need an app password), IDLE, and
 messages deleted on the server (the store keeps them; ``forget`` removes a folder).
@@ -45,7 +45,7 @@ from ingest.kernel.errors import UserError
 from ingest.kernel.jobs import CancelToken, Progress, ProgressFn, check, no_progress
 from ingest.kernel.records import Message, Skip
 from ingest.sources.folders import is_sent_folder
-from ingest.store import derive, state
+from ingest.store import state
 from ingest.store.imap.account import (BATCH, IMAPS_PORT, KEEP, KEYRING_SERVICE, MAX_FETCH, SENT_NAMES, ImapTarget,
                                  _keyring, is_imap_url, is_loopback_host, keyring_forget, keyring_password,
                                  keyring_save, parse_url, utf7_decode, utf7_encode)
@@ -70,7 +70,7 @@ def sync_folder(s: Session, store: Any, folder: str, *, sent: bool, since: date 
     key = s.target.key(folder)
     st = examine(s, folder)
     fp = st.fingerprint + (f" since={since.isoformat()}" if since else "")
-    row = store.db.execute("SELECT fingerprint, status, last_item FROM sources WHERE path = ?", (key,)).fetchone()
+    row = store.source_row(key)
     if row and row["status"] == "done" and row["fingerprint"] == fp:
         return 0, True
     last = 0
@@ -79,7 +79,7 @@ def sync_folder(s: Session, store: Any, folder: str, *, sent: bool, since: date 
         v, _, u = str(row["last_item"]).partition("/")
         if v == str(st.uidvalidity) and u.isdigit():
             last = int(u)  # else UIDVALIDITY changed: everything again, dedup by content
-    derive.begin_source(store, key, "imap", fp, keep_resume=True)
+    store.begin_source(key, "imap", fp, keep_resume=True)
     uids = uids_after(s, last, since, st.uidnext)
     added = done = 0
     progress(Progress("fetch", 0, len(uids), folder))
@@ -109,7 +109,7 @@ def sync_folder(s: Session, store: Any, folder: str, *, sent: bool, since: date 
         if ahead is not None:
             ahead.cancel()
         pool.shutdown(wait=True)  # a fetch under way finishes before the connection is closed
-    derive.finish_source(store, key)
+    store.finish_source(key)
     return added, False
 
 
@@ -130,7 +130,7 @@ def _store_part(store: Any, key: str, uidvalidity: int, part: list[int], got: di
             notes = (f"oversized message ({size >> 20} MB): imported without attachments, "
                      f"text from the first {KEEP >> 20} MB",)
         recs.append(message_from_bytes(raw, source=key, item=item, folder=folder, sent_folder=sent, notes=notes))
-    return derive.add_records(store, key, recs)
+    return store.add_records(key, recs)
 
 
 def import_imap(url: str | ImapTarget, store: Any, me: Sequence[str] = (), *, password: str,
@@ -151,8 +151,7 @@ def import_imap(url: str | ImapTarget, store: Any, me: Sequence[str] = (), *, pa
     keys: list[str] = []
     try:
         if s.fingerprint and not _same_fp(s.fingerprint, pinned):
-            with state.transaction(store.db):
-                state.set_meta(store.db, pin_key, s.fingerprint)
+            store.set_meta(pin_key, s.fingerprint)
         listed = list_folders(s)
         names = {n.lower(): n for n, _ in listed}
         flags = {n: f for n, f in listed}
@@ -163,7 +162,7 @@ def import_imap(url: str | ImapTarget, store: Any, me: Sequence[str] = (), *, pa
                                  f"{', '.join(n for n, _ in listed[:12]) or 'none'}).")
         with store.lock, state.locked_errors(store.data_dir), disk_errors(store.data_dir):
             if me:
-                derive.set_me(store, me)
+                store.set_me(me)
             for n, folder in enumerate(chosen):
                 check(cancel)
                 key = t.key(folder)
@@ -176,8 +175,8 @@ def import_imap(url: str | ImapTarget, store: Any, me: Sequence[str] = (), *, pa
                 else:
                     added[key] = got
                 progress(Progress("import", n + 1, len(chosen), folder))
-            if derive.is_dirty(store):
-                derive.finalize(store, progress, cancel)
+            if store.is_dirty():
+                store.finalize(progress, cancel)
     finally:
         s.close()
     who, inferred = store.me()

@@ -56,11 +56,10 @@ def test_the_stores_user_keeps_the_configs_order_of_the_same_addresses(tmp_path)
     its own order (its first is the primary address: the .eml From, the prompt's "you"),
     and a config naming others gives way to the store's."""
     from ingest.kernel.config import Config
-    from ingest.store import derive
     from ingest.store.store import Store, with_identity
 
     with Store.open(tmp_path / "data") as store:
-        derive.set_me(store, ["wren@halloway-cider.example", "wren.halloway@fastmail.example"])
+        store.set_me(["wren@halloway-cider.example", "wren.halloway@fastmail.example"])
         assert store.me()[0] == ("wren.halloway@fastmail.example", "wren@halloway-cider.example")
         mine = Config(me=("wren@halloway-cider.example", "Wren.Halloway@fastmail.example"))
         assert with_identity(mine, store).me == mine.me
