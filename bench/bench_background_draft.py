@@ -60,7 +60,7 @@ def main() -> int:
         t = time.perf_counter()
         for i, m in enumerate(messages):
             with gate.foreground():
-                draft(m, variants=["base"], store=store, config=cfg, seed=i)
+                draft(m, variants=["base"], store=store, config=cfg.with_(seed=i))
         return time.perf_counter() - t
 
     drafts()  # warm: the model load and the fact index are not what is measured

@@ -62,7 +62,8 @@ def run(args: argparse.Namespace, ws: Workspace, term: Terminal) -> int:
             raise UserError("--text is empty.", hint="Pass the message to answer.")
         message = drafting.message_from_text(args.text)
     cfg = drafting.runtime_settings(drafting.draft_config(ws), gpu_layers=args.gpu_layers, context=args.context,
-                                    threads=args.threads)
+                                    threads=args.threads, model=args.model, max_tokens=args.max_tokens,
+                                    temperature=args.temperature, seed=args.seed)
     if args.save and not cfg.me:
         raise UserError("--save needs your address for the From line, and none is known.",
                         hint="Import your mail with --me ADDR (or set `me` in config.toml).")
@@ -70,8 +71,7 @@ def run(args: argparse.Namespace, ws: Workspace, term: Terminal) -> int:
     with term.progress(quiet=True) as (progress, cancel):
         scored = drafting.draft(ws, message, variants, args.n, on_token=stream.token if stream else None,
                                 on_restart=stream.restart if stream else None, config=cfg, pack=args.pack,
-                                model=args.model, max_tokens=args.max_tokens, temperature=args.temperature,
-                                seed=args.seed, partial=True, progress=progress, cancel=cancel)
+                                partial=True, progress=progress, cancel=cancel)
     if stream:
         stream.end()
     result = scored.result

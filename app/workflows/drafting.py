@@ -50,11 +50,14 @@ def message_from_text(text: str) -> Message:
 
 # -- drafting --------------------------------------------------------------------------------
 def runtime_settings(cfg: Config, *, gpu_layers: str | None = None, context: int | None = None,
-                     threads: int | None = None) -> Config:
-    """``cfg`` with the runtime's GPU layers, context length and threads set (None: as configured)."""
+                     threads: int | None = None, model: str | None = None, max_tokens: int | None = None,
+                     temperature: float | None = None, seed: int | None = None) -> Config:
+    """``cfg`` with the runtime's GPU layers, context length and threads, the model and the
+    sampling settings set (None: as configured)."""
     from ingest.kernel.config import parse_gpu_layers
 
-    kw: dict[str, Any] = {}
+    kw: dict[str, Any] = {k: v for k, v in (("model", model), ("max_tokens", max_tokens),
+                                            ("temperature", temperature), ("seed", seed)) if v is not None}
     if gpu_layers is not None:
         kw["gpu_layers"] = parse_gpu_layers(gpu_layers, where="--gpu-layers")
     if context is not None:
@@ -96,12 +99,12 @@ class ScoredDrafts:
 
 def draft(ws, message: Message, variants: list[str] | str | None, n: int, on_token: Callable | None = None,
           on_restart: Callable | None = None, *, config: Config | None = None, pack: str | None = None,
-          model: str | None = None, max_tokens: int | None = None, temperature: float | None = None,
-          seed: int | None = None, partial: bool = False, progress: ProgressFn = no_progress,
+          partial: bool = False, progress: ProgressFn = no_progress,
           cancel: CancelToken | None = None) -> ScoredDrafts:
     """Draft ``n`` replies per variant (None: the config's) and score them.
 
-    ``config``: as ``draft_config`` gives, with any runtime settings. A cancel raises
+    ``config``: as ``draft_config`` gives, with any runtime and sampling settings
+    (``runtime_settings``). A cancel raises
     ``Cancelled``; with ``partial`` it returns what was drafted before it, unscored.
     """
     from trainer.draft.drafting import draft as core_draft
@@ -110,8 +113,7 @@ def draft(ws, message: Message, variants: list[str] | str | None, n: int, on_tok
     cfg = config or draft_config(ws)
     voice = ws.learned_pack(pack)
     result = core_draft(message, variants=variants, n=n, store=store, pack=voice, config=cfg, on_token=on_token,
-                        on_restart=on_restart, progress=progress, cancel=cancel, model=model,
-                        max_tokens=max_tokens, temperature=temperature, seed=seed)
+                        on_restart=on_restart, progress=progress, cancel=cancel)
     if result.cancelled or (cancel is not None and cancel.cancelled):
         if partial:
             return ScoredDrafts(result, {}, {}, "", cfg)

@@ -172,13 +172,14 @@ def with_thread(message: Message, store: MailStore) -> Message:
 
 def draft(message: Message, *, variants: Sequence[str] | str | None = None, n: int = 1, store: MailStore | None = None,
           pack: VoicePack | None = None, config: Config | None = None, on_token: OnDraftToken | None = None,
-          on_restart: OnDraftRestart | None = None,
-          progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
-          model: str | None = None, max_tokens: int | None = None, temperature: float | None = None,
-          top_p: float | None = None, seed: int | None = None, runtime: Runtime | None = None,
-          boundary: str | None = None, check_exclude: str = "") -> DraftResult:
+          on_restart: OnDraftRestart | None = None, progress: ProgressFn = no_progress,
+          cancel: CancelToken | None = None, runtime: Runtime | None = None, boundary: str | None = None,
+          check_exclude: str = "") -> DraftResult:
     """Draft ``n`` replies to ``message`` per variant, streaming tokens to
-    ``on_token(variant, sample, text)``. Sample ``i`` uses seed ``seed + i``.
+    ``on_token(variant, sample, text)``. The model and the sampling settings are the
+    config's (``model``, ``max_tokens``, ``temperature``, ``top_p``; sample ``i`` uses seed
+    ``config.seed + i``): a caller that overrides one passes ``config.with_(...)``.
+    ``runtime``: an already loaded model to use instead of ``config.model``.
 
     ``variants=None``: the configured default (``config.variant``), or ``base`` with a
     note while that cannot run (nothing learned yet).
@@ -206,11 +207,7 @@ def draft(message: Message, *, variants: Sequence[str] | str | None = None, n: i
     names = parse_variants(cfg.variant if default else variants)
     if n < 1:
         raise UserError(f"-n must be at least 1 (got {n}).", hint="Ask for 1 or more samples.")
-    rt = runtime or runtime_for(cfg, model or cfg.model)
-    max_tokens = int(max_tokens if max_tokens is not None else cfg.max_tokens)
-    temperature = float(temperature if temperature is not None else cfg.temperature)
-    top_p = float(top_p if top_p is not None else cfg.top_p)
-    seed = int(seed if seed is not None else cfg.seed)
+    rt = runtime or runtime_for(cfg, cfg.model)
     message = with_thread(message, store)
     plans, unavailable = plan_variants(names, message, store=store, pack=pack, config=cfg, rt=rt)
     notes: list[str] = []
@@ -233,8 +230,8 @@ def draft(message: Message, *, variants: Sequence[str] | str | None = None, n: i
     base_ctx = CheckContext.build(message, store=store, me=cfg.me, thread=thread, boundary=boundary,
                                   exclude_text=check_exclude)
     reg = register_for(store, message) if cfg.register and store is not None else None
-    run = _Run(message, rt, cfg, store, thread, boundary, base_ctx, reg, max_tokens, temperature, top_p, seed,
-               on_token, on_restart, cancel)
+    run = _Run(message, rt, cfg, store, thread, boundary, base_ctx, reg, int(cfg.max_tokens),
+               float(cfg.temperature), float(cfg.top_p), int(cfg.seed), on_token, on_restart, cancel)
     try:
         for plan in plans:
             if cancelled:

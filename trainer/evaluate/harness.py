@@ -227,8 +227,8 @@ def evaluate(store: MailStore, pack: VoicePack, config: Config | None = None, *,
     ``checkpoint``/``resume``: continue a killed run (module docstring)."""
     from trainer.draft.drafting import draft, parse_variants
 
-    t0 = time.perf_counter()
-    cfg = config or Config()
+    t0, cfg = time.perf_counter(), config or Config()
+    draft_cfg = cfg.with_(model=model) if model else cfg  # the key below keeps ``model`` apart, as before
     names = [v for v in parse_variants(list(variants) if variants is not None else "all") if v != "real"]
     if n < 1:
         raise UserError(f"-n must be at least 1 (got {n}).", hint="Ask for 2 or more to measure RC.")
@@ -261,8 +261,8 @@ def evaluate(store: MailStore, pack: VoicePack, config: Config | None = None, *,
         check(cancel)
         msg = message_for(pair, store)
         real = strip_quoted(pair.reply_text)
-        res = draft(msg, variants=names, n=n, store=store, pack=pack, config=cfg, cancel=cancel,
-                    runtime=runtime, model=model, boundary=eval_boundary(cfg.seed, pair.id),
+        res = draft(msg, variants=names, n=n, store=store, pack=pack, config=draft_cfg, cancel=cancel,
+                    runtime=runtime, boundary=eval_boundary(cfg.seed, pair.id),
                     check_exclude=pair.reply_text)
         if res.cancelled:
             check(cancel)

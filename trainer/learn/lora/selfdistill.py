@@ -46,8 +46,9 @@ def collect(ctx: Any, train_pairs: Sequence[ReplyPair], *, k: int = 2, limit: in
         check(cancel)
         progress(Progress("self-distill", i, len(chosen), message="drafting with the adapter"))
         msg = _message(ctx.store, pair)
-        res = draft(msg, variants=["lora"], n=k, store=ctx.store, pack=ctx.pack, config=cfg, cancel=cancel,
-                    seed=seed + 1000 * i, model=(ctx.options or {}).get("model"))
+        model = (ctx.options or {}).get("model") or cfg.model
+        res = draft(msg, variants=["lora"], n=k, store=ctx.store, pack=ctx.pack, cancel=cancel,
+                    config=cfg.with_(seed=seed + 1000 * i, model=model))
         check(cancel)
         for d in res.drafts:
             drafted += 1
