@@ -12,6 +12,11 @@ module spells one::
     eval/                EVAL_DIR: evaluation report (EVAL_REPORT, markdown, CSV, PNG) and
                          EVAL_CHECKPOINT while one runs
 
+The route entries drafting reads back are typed (``RetrievalEntry``, ``AdapterEntry``,
+``prompt_sha256``); the style prompt's markdown is rendered (``render_prompt``), read
+for the model (``student_prompt``) and written keeping a user's edit (``write_prompt``)
+here, so its format lives in one module.
+
 Every file is written atomically; the manifest is written last, so a pack is
 always consistent. Loading never unpickles anything. What it leaves out: packs are
 not signed; sharing one shares the style prompt and scorer weights in the clear.
@@ -26,7 +31,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from ingest.kernel.errors import UserError
 from ingest.kernel.fsutil import atomic_write_bytes, atomic_write_json, private_dir
@@ -46,6 +51,45 @@ LOSSES = f"{ADAPTER_DIR}/losses.json"
 EVAL_DIR = "eval"
 EVAL_REPORT = f"{EVAL_DIR}/report.json"
 EVAL_CHECKPOINT = f"{EVAL_DIR}/checkpoint.json"
+
+
+# -- typed route entries ----------------------------------------------------------------------
+# What drafting reads back from a route's manifest entry. Every entry also carries the
+# route's figures (``learn --json`` prints them); only these fields are read as settings.
+@dataclass(frozen=True)
+class RetrievalEntry:
+    """Route "rag": how many replies to retrieve, and their token budget."""
+
+    k: int
+    token_budget: int
+    pairs: int = 0  # reply pairs there were to retrieve from
+
+    def to_json(self) -> dict[str, Any]:
+        return {"k": self.k, "token_budget": self.token_budget, "pairs": self.pairs, "excerpts": False}
+
+
+@dataclass(frozen=True)
+class AdapterEntry:
+    """Route "lora": the adapter file and the base model it was trained on."""
+
+    path: Path
+    base_name: str
+    base_sha256: str
+
+    def refusal(self, model_name: str, model_sha256: str) -> str | None:
+        """Why the adapter cannot go on ``model_name`` (None: it can): its file is gone, or
+        it was trained on a base model with another hash."""
+        if not self.path.is_file():
+            return f"the voice pack's adapter file {self.path} is missing: run `ownvoice learn --routes lora` again"
+        if not self.base_sha256:
+            return ("the voice pack records no base model for its adapter: run `ownvoice learn --routes lora` "
+                    "again")
+        if self.base_sha256 != model_sha256:
+            base = self.base_name or "another model"
+            return (f"the adapter was trained on {base} (sha256 {self.base_sha256[:12]}), not on {model_name} "
+                    f"(sha256 {model_sha256[:12]}): draft with --model {self.base_name or '<that model>'} "
+                    f"or run `ownvoice learn --routes lora` with this model")
+        return None
 
 
 @dataclass
@@ -93,6 +137,30 @@ class VoicePack:
 
     def route(self, name: str) -> dict[str, Any] | None:
         return self.manifest()["routes"].get(name)
+
+    def retrieval(self) -> RetrievalEntry | None:
+        """Route "rag"'s recorded settings, or None before it is learned."""
+        e = self.route("rag")
+        if not e:
+            return None
+        try:
+            return RetrievalEntry(int(e["k"]), int(e["token_budget"]), int(e.get("pairs") or 0))
+        except (KeyError, TypeError, ValueError) as err:
+            raise UserError(f"The voice pack's retrieval settings in {self.path / MANIFEST} are damaged ({err}).",
+                            hint="Run `ownvoice learn --routes rag` again.") from err
+
+    def adapter(self) -> AdapterEntry | None:
+        """Route "lora"'s adapter and base model, or None before it is trained."""
+        e = self.route("lora")
+        if not e:
+            return None
+        base = e.get("base_model") if isinstance(e.get("base_model"), dict) else {}
+        return AdapterEntry(self.path / str(e.get("adapter") or ADAPTER_GGUF), str(base.get("name") or ""),
+                            str(base.get("sha256") or ""))
+
+    def prompt_sha256(self) -> str:
+        """Route "pld": the hash of the style prompt ownvoice last wrote ("" when none)."""
+        return str((self.route("pld") or {}).get("prompt_sha256") or "")
 
     def set_route(self, name: str, entry: dict[str, Any]) -> None:
         """Record a route's result (after its files are written)."""
@@ -190,6 +258,43 @@ def _now() -> str:
 # without a recorded hash) it is left alone and the new proposal goes to
 # ``style_prompt.proposed.md``, unless ``fresh`` is asked. No merge of a user's edit with a
 # new proposal (the user compares the two files).
+# Layout of style_prompt.md::
+#
+#     <!-- how to edit -->
+#     # How I write
+#     Write the reply as me, following these habits.
+#     ## Measured from my mail
+#     - one instruction per bullet
+#     ## Learned from my replies
+#     - ...
+#     <!-- Evidence: the numbers behind each habit, for the reader only -->
+EVIDENCE_OPEN = "<!-- Evidence (for you; the model never sees comments):"
+PROMPT_HEADER = ("<!-- ownvoice style prompt (prompt-level distillation). Edit it freely: your edits are "
+                 "kept on the next `ownvoice learn` unless you pass --fresh. The model reads every line "
+                 "except headings and comments like this one. -->")
+STYLE_INTRO = "Write the reply as me, following these habits."
+
+
+def render_prompt(profile_rules: Sequence[Any], learned_rules: Sequence[Any], *, title: str = "How I write") -> str:
+    """The markdown of a style prompt from rules (``trainer.learn.pld.rules.Rule``: ``text``
+    and ``evidence``).
+
+    >>> from types import SimpleNamespace as R
+    >>> md = render_prompt([R(text='Sign off with "W.".', evidence="9 of 10")], [R(text="Be warm.", evidence="")])
+    >>> student_prompt(md)
+    'Write the reply as me, following these habits.\\n- Sign off with "W.".\\n- Be warm.'
+    """
+    out = [PROMPT_HEADER, f"# {title}", "", STYLE_INTRO, ""]
+    if profile_rules:
+        out += ["## Measured from my mail"] + [f"- {r.text}" for r in profile_rules] + [""]
+    if learned_rules:
+        out += ["## Learned from my replies"] + [f"- {r.text}" for r in learned_rules] + [""]
+    ev = [r for r in [*profile_rules, *learned_rules] if r.evidence]
+    if ev:
+        out += [EVIDENCE_OPEN] + [f"  {r.text} ({r.evidence.replace('--', '-')})" for r in ev] + ["-->", ""]
+    return "\n".join(out)
+
+
 def student_prompt(markdown: str) -> str:
     """What the model reads: the markdown without comments, headings and blank lines."""
     md = re.sub(r"<!--.*?-->", "", markdown or "", flags=re.S)
@@ -224,8 +329,7 @@ def user_edited(pack: VoicePack) -> bool:
     path = pack.file(PROMPT_FILE)
     if not path.exists():
         return False
-    entry = pack.route("pld") or {}
-    recorded = entry.get("prompt_sha256")
+    recorded = pack.prompt_sha256()
     return not recorded or sha256_text(path.read_text(encoding="utf-8")) != recorded
 
 
@@ -233,8 +337,7 @@ def write_prompt(pack: VoicePack, markdown: str, *, fresh: bool = False) -> Writ
     """Write the style prompt, keeping a user's edit unless ``fresh``."""
     if not fresh and user_edited(pack):
         proposed = pack.write_text(PROPOSED_FILE, markdown)
-        entry = pack.route("pld") or {}
-        return Written(path=pack.file(PROMPT_FILE), sha256=entry.get("prompt_sha256", ""),
+        return Written(path=pack.file(PROMPT_FILE), sha256=pack.prompt_sha256(),
                        kept_user_edit=True, proposed=proposed)
     path = pack.write_text(PROMPT_FILE, markdown)
     stale = pack.file(PROPOSED_FILE)

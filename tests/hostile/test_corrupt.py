@@ -118,8 +118,8 @@ def _install_adapter(pack, adapter_file: Path) -> Path:  # noqa: ANN001
     dst = pack.file("adapter/adapter.gguf")
     dst.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(adapter_file, dst)
-    pack.set_route("lora", {"adapter": "adapter/adapter.gguf", "base_model": "smollm2",
-                            "base_sha256": resolve_model("smollm2").sha256})
+    pack.set_route("lora", {"adapter": "adapter/adapter.gguf",
+                            "base_model": {"name": "smollm2", "sha256": resolve_model("smollm2").sha256}})
     return dst
 
 

@@ -18,7 +18,7 @@ from ingest.kernel.protocols import MailStore
 from ingest.kernel.records import Message, ReplyPair
 from trainer.draft import retrieval as rag
 from trainer.runtime.llama import Runtime
-from trainer.voicepack import ADAPTER_GGUF, read_prompt
+from trainer.voicepack import read_prompt
 from trainer.voicepack import VoicePack
 
 
@@ -57,13 +57,8 @@ def adapter(message: Message, *, store: MailStore, pack: VoicePack, config: Any,
     it) if it was trained on the runtime's model, else the reason it cannot be used."""
     if pack is None:
         return "no voice pack yet: run `ownvoice learn --routes lora`"
-    entry = pack.route("lora")
-    p = pack.file((entry or {}).get("adapter") or ADAPTER_GGUF)
-    if not entry or not p.is_file():
+    entry = pack.adapter()
+    if entry is None or not entry.path.is_file():
         return "no LoRA adapter trained yet: run `ownvoice learn --routes lora`"
-    base = entry.get("base_model") if isinstance(entry.get("base_model"), dict) else {}
-    want = base.get("sha256")
-    if want and want != rt.info.sha256:
-        return (f"the adapter was trained on {base.get('name') or 'another model'}, not "
-                f"{rt.info.name}: draft with --model {base.get('name') or '<that model>'} or retrain")
-    return Part(adapter=p)
+    why = entry.refusal(rt.info.name, rt.info.sha256)
+    return why if why else Part(adapter=entry.path)

@@ -24,7 +24,7 @@ from ingest.kernel.errors import UserError
 from ingest.kernel.jobs import CancelToken, Progress, ProgressFn, check, no_progress
 from ingest.kernel.protocols import MailStore
 from ingest.kernel.records import Message, ReplyPair
-from trainer.voicepack import VoicePack
+from trainer.voicepack import RetrievalEntry, VoicePack
 
 
 def examples_for(store: MailStore, message: Message, *, k: int = 3) -> list[ReplyPair]:
@@ -49,9 +49,9 @@ def examples_for(store: MailStore, message: Message, *, k: int = 3) -> list[Repl
 
 def settings(pack: VoicePack, config: Any) -> tuple[int, int]:
     """(k, token budget): the voice pack's recorded rag settings, else the config's."""
-    entry = pack.route("rag") if pack is not None else None
+    entry = pack.retrieval() if pack is not None else None
     if entry:
-        return int(entry.get("k", config.retrieval_k)), int(entry.get("token_budget", config.retrieval_tokens))
+        return entry.k, entry.token_budget
     return int(config.retrieval_k), int(config.retrieval_tokens)
 
 
@@ -65,12 +65,9 @@ def learn(ctx: Any, progress: ProgressFn = no_progress, cancel: CancelToken | No
         raise UserError("The store has no replies of yours to learn from (0 reply pairs).",
                         hint="Import mail that includes your Sent folder, and check that your addresses "
                              "are set (`me` in the config).")
-    entry = {
-        "k": int(ctx.options.get("k", ctx.config.retrieval_k)),
-        "token_budget": int(ctx.options.get("retrieval_tokens", ctx.config.retrieval_tokens)),
-        "pairs": usable,
-        "excerpts": False,
-    }
+    entry = RetrievalEntry(k=int(ctx.options.get("k", ctx.config.retrieval_k)),
+                           token_budget=int(ctx.options.get("retrieval_tokens", ctx.config.retrieval_tokens)),
+                           pairs=usable).to_json()
     ctx.pack.set_route("rag", entry)
     progress(Progress("rag", 1, 1, message=f"{usable} reply pairs"))
     return entry

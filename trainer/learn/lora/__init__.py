@@ -227,19 +227,13 @@ def check_adapter_compat(pack: VoicePack, model_info: Any) -> Path:
     """
     from trainer.learn.lora.hf_load import file_sha256
 
-    entry = pack.route("lora")
-    if not entry:
+    entry = pack.adapter()
+    if entry is None:
         raise UserError(f"The voice pack {pack.path} has no LoRA adapter.",
                         hint="Run `ownvoice learn --routes lora` first, or draft without the adapter.")
-    path = pack.path / entry.get("adapter", ADAPTER_GGUF)
-    if not path.is_file():
-        raise UserError(f"The voice pack's adapter file {path} is missing.",
-                        hint="Run `ownvoice learn --routes lora` again.")
-    want = (entry.get("base_model") or {}).get("sha256")
     have = getattr(model_info, "sha256", None) or file_sha256(model_info.path)
-    if want != have:
-        base = (entry.get("base_model") or {}).get("name", "another model")
-        raise UserError(f"The voice pack's LoRA adapter was trained on {base} (sha256 {str(want)[:12]}), "
-                        f"not on {Path(model_info.path).name} (sha256 {have[:12]}).",
-                        hint=f"Draft with --model {base}, or run `ownvoice learn --routes lora` with this model.")
-    return path
+    why = entry.refusal(Path(model_info.path).name, have)
+    if why:
+        text, _, hint = why.partition(": ")
+        raise UserError(f"{text[0].upper()}{text[1:]}.", hint=f"{hint[0].upper()}{hint[1:]}.")
+    return entry.path

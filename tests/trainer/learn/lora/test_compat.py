@@ -57,3 +57,18 @@ def test_gguf_header_reader_matches_gguf_package():
     for key in ("general.architecture", "llama.block_count", "llama.attention.head_count",
                 "llama.attention.head_count_kv", "tokenizer.chat_template"):
         assert kv[key] == ref.fields[key].contents(), key
+
+
+def test_an_adapter_entry_without_a_base_model_is_refused_not_guessed(tmp_path):
+    """An adapter whose base model the pack does not record cannot be checked: drafting
+    says why (the same check as ``check_adapter_compat``), instead of loading it blind."""
+    pack = VoicePack.open(tmp_path / "data")
+    pack.write_bytes("adapter/adapter.gguf", b"GGUF adapter")
+    pack.set_route("lora", {"adapter": "adapter/adapter.gguf"})
+    entry = pack.adapter()
+    assert entry is not None and entry.path == pack.path / "adapter/adapter.gguf"
+    assert "records no base model" in entry.refusal("smollm2", "ab" * 32)
+    base = tmp_path / "base.gguf"
+    base.write_bytes(b"GGUF pretend base model")
+    with pytest.raises(UserError, match="records no base model"):
+        check_adapter_compat(pack, SimpleNamespace(path=base))
