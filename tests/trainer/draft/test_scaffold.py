@@ -12,7 +12,7 @@ from ingest.kernel.errors import UserError
 
 from trainer.draft.scaffold import MODEL_SIGN_OFFS, Scaffold, first_name, signed_name
 from trainer.learn.pld.profile_rules import rules_from_profile
-from trainer.learn.pld.prompt import render
+from trainer.voicepack import render_prompt as render
 from trainer.voicepack import student_prompt
 
 

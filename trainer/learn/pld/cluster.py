@@ -20,6 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ingest.kernel.jobs import CancelToken, check
+from trainer.draft.prompt import TEACHER_PREFIX, merge_messages
 from trainer.learn.pld.rules import Rule, check_rule, parse_rule
 
 EmbedFn = Callable[[list[str]], np.ndarray]
@@ -87,11 +88,6 @@ def cluster_rules(rules: list[Rule], embed: EmbedFn, *, eps: float = 0.4,
     return Clustering(clusters=tuple(clusters), noise=noise, eps=eps, min_samples=ms, n_rules=n)
 
 
-MERGE_SYSTEM = ("You merge several style instructions about one person's e-mail into ONE short "
-                "instruction (under 25 words) that keeps their shared idea. Start with a verb. "
-                "No names, numbers or facts.")
-
-
 def merge_clusters(result: Clustering, teacher: Any | None = None, *, max_tokens: int = 60,
                    cancel: CancelToken | None = None) -> Clustering:
     """Give every cluster its instruction: teacher-merged when capable, else the medoid."""
@@ -101,11 +97,9 @@ def merge_clusters(result: Clustering, teacher: Any | None = None, *, max_tokens
         medoid = c.rules[c.medoid]
         inst = Rule(text=medoid.text, source="medoid", evidence=f"{c.size} similar rules", weight=float(c.size))
         if teacher is not None and getattr(teacher, "capable", False) and c.size > 1:
-            listing = "\n".join(f"- {r.text}" for r in c.rules[:12])
             text = parse_rule(teacher.complete(
-                [{"role": "system", "content": MERGE_SYSTEM},
-                 {"role": "user", "content": f"Instructions:\n{listing}\n\nOne merged instruction:"}],
-                max_tokens=max_tokens, temperature=0.0, cancel=cancel, prefix="- ", stop=("\n",)))
+                merge_messages([r.text for r in c.rules[:12]]),
+                max_tokens=max_tokens, temperature=0.0, cancel=cancel, prefix=TEACHER_PREFIX, stop=("\n",)))
             if text and check_rule(text, source_texts=()) is None:
                 inst = Rule(text=text, source="merged", evidence=f"{c.size} similar rules", weight=float(c.size))
         out.append(Cluster(rules=c.rules, medoid=c.medoid, instruction=inst))

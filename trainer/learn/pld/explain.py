@@ -15,8 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from ingest.kernel.jobs import CancelToken, Progress, ProgressFn, check, no_progress
-from trainer.draft.prompt import fixed_boundary
-from trainer.learn.pld.rules import EXPLAIN_PREFIX, Rejected, Rule, check_rule, explain_messages, parse_rule
+from trainer.draft.prompt import TEACHER_PREFIX, explain_messages, fixed_boundary
+from trainer.learn.pld.rules import Rejected, Rule, check_rule, parse_rule
 from trainer.voicepack import VoicePack
 
 CACHE = "pld/explanations.json"
@@ -44,7 +44,7 @@ def explain_pairs(pairs: list[Any], teacher: Any, pack: VoicePack | None = None,
             msgs = explain_messages(pair.message_text, pair.reply_text, boundary=fixed_boundary("explain", pair.id))
             raw = teacher.complete(msgs,
                                    max_tokens=max_tokens, temperature=0.2, seed=i, cancel=cancel,
-                                   prefix=EXPLAIN_PREFIX, stop=("\n",))
+                                   prefix=TEACHER_PREFIX, stop=("\n",))
             text = parse_rule(raw)
             why = check_rule(text, source_texts=(pair.message_text, pair.reply_text, pair.message_subject),
                              names=(pair.message_sender,))

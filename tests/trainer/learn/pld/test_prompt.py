@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trainer.learn.pld.prompt import render
+from trainer.voicepack import render_prompt as render
 from trainer.learn.pld.rules import Rule
 from trainer.voicepack import (PROMPT_FILE, PROPOSED_FILE, VoicePack, prompt_rules, read_prompt, sha256_text,
                                student_prompt, user_edited, write_prompt)
