@@ -339,3 +339,22 @@ def test_an_acceptance_is_an_answer_and_a_sign_off_mid_sentence_or_a_name_is_not
     assert answered_asks(prices, ["I'd like to know more about your trade prices."], None) == [False]
     assert sign_off_problems("That is all the best\nwe can do.\n\nBest", "Best") == []
     assert sign_off_problems("I hope you will.\n\nBest,\nWill", "Best,\nWill", {"will"}) == []
+
+
+def test_thanking_the_user_by_her_name_or_a_made_up_signature_is_not_usable(demo):
+    """Two demo drafts read as their recipient would, through the real store's names:
+    "Hiya Joanna,\\n\\nThanks, Wren! ..." thanks the user by her own name after the
+    greeting line (the draft speaks to her), and "Love,\\nJordan" signs with a name that
+    is none of hers. A short reply whose "Thanks, Wren" is its last line is signed, not
+    addressed, and her own name under a closing is hers."""
+    ctx = ctx_for(demo, FAIR)
+    body = "The fair sounds lovely and I'd be glad to take a stall on the Saturday."
+    thanked = ctx.check(f"Hiya Joanna,\n\nThanks, Wren! {body}\n\ncheers, W.", sign_off="cheers, W.")
+    assert not thanked.usable and "role" in thanked.flags()
+    assert [s.text for s in thanked.role_problems] == ["Wren"]
+    assert ctx.check(f"Hiya Joanna,\n\n{body}\n\ncheers, W.", sign_off="cheers, W.").role_problems == ()
+    assert ctx.check("Hiya Joanna,\nThanks, Wren").role_problems == ()
+    made_up = ctx.check(f"Hiya Joanna,\n\n{body}\n\nLove,\nJordan cheers, W.", sign_off="cheers, W.")
+    assert not made_up.usable and [s.reason for s in made_up.sign_off_spans] == ["signed with a name that is not yours"]
+    own = ctx.check(f"Hiya Joanna,\n\n{body}\n\nLove,\nWren", sign_off="Love,\nWren")
+    assert own.sign_off_spans == (), own.to_json()

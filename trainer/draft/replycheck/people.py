@@ -169,24 +169,38 @@ def role_problems(draft: str, people: People) -> list[Span]:
 
 
 def _greets_user(lines: list[tuple[int, str]], people: People) -> list[Span]:
-    """Greeting the user by their own name (the first line, or the body's first words)."""
+    """Greeting or thanking the user by their own name: on the first line, or, after a
+    greeting line of its own ("Hiya Joanna,"), in the body's first words ("Thanks, Wren!"),
+    unless that line is the last (a short reply's "Thanks, Wren" is its signature)."""
     out: list[Span] = []
-    if people.user_names:
-        start, line = lines[0]
-        words = re.findall(r"[A-Za-z][A-Za-z'-]*", line)
-        greet_word = bool(re.match(rf"\s*{_GREET_WORDS}\b", line, re.I))
-        for i, w in enumerate(words[:4]):
-            if w.lower() not in people.user_names:
-                continue
-            m = re.search(rf"\b{re.escape(w)}\b", line)
-            # "Dear Wren", "Hi Wren Halloway", or a name addressed with a comma or dash ("Wren,",
-            # "Wren -"); a bare "Chris Lee Germany" line is the user signing, not a greeting
-            addressed = m is not None and re.match(r"\s*(?:[A-Za-z'.-]+\s*)?(?:,|:|—|–|-{1,2}(?:\s|$))",
-                                                   line[m.end():]) is not None
-            if m is not None and (greet_word or (i == 0 and addressed)):
-                out.append(Span(m.group(0), start + m.start(), start + m.end(),
-                                "greets you by your own name: the draft speaks to you, not to the sender"))
-            break
+    first = [lines[0]]
+    if len(lines) > 2 and _GREETING_LINE.match(lines[0][1]):
+        first.append(lines[1])
+    for start, line in first if people.user_names else ():
+        out += _greeting_to_user(start, line, people)
+    return out[:1]
+
+
+_GREETING_LINE = re.compile(rf"\s*{_GREET_WORDS}\b[^,\n]{{0,40}},\s*$", re.I)
+
+
+def _greeting_to_user(start: int, line: str, people: People) -> list[Span]:
+    """The user's name among a line's first words, greeted or addressed."""
+    out: list[Span] = []
+    words = re.findall(r"[A-Za-z][A-Za-z'-]*", line)
+    greet_word = bool(re.match(rf"\s*{_GREET_WORDS}\b", line, re.I))
+    for i, w in enumerate(words[:4]):
+        if w.lower() not in people.user_names:
+            continue
+        m = re.search(rf"\b{re.escape(w)}\b", line)
+        # "Dear Wren", "Hi Wren Halloway", or a name addressed with a comma or dash ("Wren,",
+        # "Wren -"); a bare "Chris Lee Germany" line is the user signing, not a greeting
+        addressed = m is not None and re.match(r"\s*(?:[A-Za-z'.-]+\s*)?(?:,|:|—|–|-{1,2}(?:\s|$))",
+                                               line[m.end():]) is not None
+        if m is not None and (greet_word or (i == 0 and addressed)):
+            out.append(Span(m.group(0), start + m.start(), start + m.end(),
+                            "greets you by your own name: the draft speaks to you, not to the sender"))
+        break
     return out
 
 

@@ -6,6 +6,9 @@ then the body), or signs with the user's name just before the sign-off drafting 
 knows the sign-off it keeps (the register's or the style prompt's), so the check runs
 only when it is given one; a real reply is never judged by it.
 
+A closing signed with another name ("Love,\\nJordan") is a signature the model made up:
+the user's names come from the store's own mail (``people.user_names``).
+
 What it leaves out: other closings the model wrote in the middle of a draft without the
 user's own sign-off ("Best," then more text), which real mail also has (a "Thanks,"
 before a postscript).
@@ -21,9 +24,11 @@ from trainer.draft.replycheck.spans import Span
 MID_WORDS = 3  # words after a sign-off that make it a sign-off in the middle
 
 
-def sign_off_problems(draft: str, sign_off: str, user_first: Iterable[str] = ()) -> list[Span]:
-    """Where ``sign_off`` stands before the reply is done, and a signature by the user's
-    first name right before the final sign-off (signed twice).
+def sign_off_problems(draft: str, sign_off: str, user_first: Iterable[str] = (),
+                      user_names: Iterable[str] = ()) -> list[Span]:
+    """Where ``sign_off`` stands before the reply is done, a signature by the user's
+    first name right before the final sign-off (signed twice), and a closing signed with
+    a name that is none of the user's (``user_names``: "Love,\nJordan").
 
     >>> [s.reason for s in sign_off_problems("Hiya Jo, Cheers, W.\\n\\nThanks for the offer. Wren\\n\\ncheers, W.",
     ...                                       "cheers, W.", {"wren"})]
@@ -35,6 +40,11 @@ def sign_off_problems(draft: str, sign_off: str, user_first: Iterable[str] = ())
     >>> sign_off_problems("I hope you will.\\n\\nBest,\\nWill", "Best,\\nWill", {"will"})
     []
     >>> sign_off_problems("That is all the best\\nwe can do.\\n\\nBest", "Best")
+    []
+    >>> [s.text for s in sign_off_problems("Hiya Jo,\\nLove,\\nJordan cheers, W.", "cheers, W.", {"wren"},
+    ...                                    {"wren", "halloway"})]
+    ['Jordan']
+    >>> sign_off_problems("Hiya Jo,\\nSee you then.\\nThanks,\\nWren\\ncheers, W.", "cheers, W.", (), {"wren"})
     []
     """
     so = sign_off.strip()
@@ -55,7 +65,23 @@ def sign_off_problems(draft: str, sign_off: str, user_first: Iterable[str] = ())
         last = re.search(r"(?:^|[.!?]\s+|\n\s*)([A-Z][\w'’-]*)$", before)
         if last and last.group(1).lower() in names:
             out.append(Span(last.group(1), last.start(1), last.end(1), "signed twice: your name, then your sign-off"))
-    return out
+    return out + _signed_by_someone_else(draft, so, {n.lower() for n in user_names} | names)
+
+
+_CLOSING = (r"(?:love|lots of love|thanks|thank you|many thanks|cheers|best|best wishes|regards|best regards|"
+            r"kind regards|warm regards|warmly|sincerely|yours|yours truly|all the best|take care|xx?)")
+_SIGNED = re.compile(rf"(?im)^[ \t]*{_CLOSING}[ \t]*[,!.]?[ \t]*\n[ \t]*([A-Z][a-z'’-]+)\b")
+
+
+def _signed_by_someone_else(draft: str, sign_off: str, mine: set[str]) -> list[Span]:
+    """A closing line, then a name on the next line that is none of the user's names and
+    not in the sign-off drafting keeps: a signature the model made up. Nothing when the
+    user's names are unknown."""
+    if not mine:
+        return []
+    own = mine | {w.lower() for w in re.findall(r"[A-Za-z]+", sign_off)}
+    return [Span(m.group(1), m.start(1), m.end(1), "signed with a name that is not yours")
+            for m in _SIGNED.finditer(draft) if m.group(1).lower() not in own]
 
 
 def _starts_line(text: str, at: int) -> bool:

@@ -313,7 +313,7 @@ class _Loop:
     def _candidates(self, r: int, kept: _Step, teacher: Any, failures: list[dict], successes: list[dict],
                     rejected: list[Rejected], max_rules: int, teacher_max_tokens: int) -> list[Rule]:
         """The teacher's revised rules that pass ``check_rule`` (the others go to ``rejected``)."""
-        msgs = revise_messages([r.text for r in kept.kp + kept.kl], failures, successes, max_rules=max_rules)
+        msgs = revise_messages([x.text for x in kept.kp + kept.kl], failures, successes, max_rules=max_rules)
         out = teacher.complete(msgs, max_tokens=teacher_max_tokens, temperature=0.3, seed=r, cancel=self.cancel,
                                prefix=TEACHER_PREFIX)
         shown = tuple(t for x in failures + successes for t in (x["draft"], x["pair"].reply_text,

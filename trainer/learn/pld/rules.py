@@ -1,4 +1,5 @@
-"""PLD rules: the record, the teacher prompts that ask for them, and the checks.
+"""PLD rules: the record, the parsing of the teacher's answers, and the checks (the
+prompts that ask for them are ``trainer.draft.prompt``'s teacher mode).
 
 A rule is one short abstract instruction about how the user writes ("Open with a
 one-word greeting and the reader's first name."). Rules come from three places:
