@@ -77,18 +77,24 @@ class AdapterEntry:
     base_sha256: str
 
     def refusal(self, model_name: str, model_sha256: str) -> str | None:
-        """Why the adapter cannot go on ``model_name`` (None: it can): its file is gone, or
-        it was trained on a base model with another hash."""
+        """Why the adapter cannot go on ``model_name``, and what to do, in one line (None:
+        it can)."""
+        parts = self.refusal_parts(model_name, model_sha256)
+        return f"{parts[0]}: {parts[1]}" if parts else None
+
+    def refusal_parts(self, model_name: str, model_sha256: str) -> tuple[str, str] | None:
+        """(why, what to do) when the adapter cannot go on ``model_name``: its file is gone,
+        the pack records no base model for it, or it was trained on another one."""
+        again = "run `ownvoice learn --routes lora` again"
         if not self.path.is_file():
-            return f"the voice pack's adapter file {self.path} is missing: run `ownvoice learn --routes lora` again"
+            return f"the voice pack's adapter file {self.path} is missing", again
         if not self.base_sha256:
-            return ("the voice pack records no base model for its adapter: run `ownvoice learn --routes lora` "
-                    "again")
+            return "the voice pack records no base model for its adapter", again
         if self.base_sha256 != model_sha256:
-            base = self.base_name or "another model"
-            return (f"the adapter was trained on {base} (sha256 {self.base_sha256[:12]}), not on {model_name} "
-                    f"(sha256 {model_sha256[:12]}): draft with --model {self.base_name or '<that model>'} "
-                    f"or run `ownvoice learn --routes lora` with this model")
+            return (f"the adapter was trained on {self.base_name or 'another model'} (sha256 "
+                    f"{self.base_sha256[:12]}), not on {model_name} (sha256 {model_sha256[:12]})",
+                    f"draft with --model {self.base_name or '<that model>'}, or run `ownvoice learn "
+                    f"--routes lora` with this model")
         return None
 
 
@@ -141,8 +147,8 @@ class VoicePack:
     def retrieval(self) -> RetrievalEntry | None:
         """Route "rag"'s recorded settings, or None before it is learned."""
         e = self.route("rag")
-        if not e:
-            return None
+        if not e or "k" not in e or "token_budget" not in e:
+            return None  # nothing recorded: the config's settings
         try:
             return RetrievalEntry(int(e["k"]), int(e["token_budget"]), int(e.get("pairs") or 0))
         except (KeyError, TypeError, ValueError) as err:

@@ -312,6 +312,3 @@ class Store(Vectors, Writes):
         rows = self.db.execute("SELECT sender_name, COUNT(*) AS n FROM messages WHERE own = 1 AND sender_name != '' "
                                "GROUP BY sender_name ORDER BY n DESC LIMIT 20").fetchall()
         return tuple(r["sender_name"] for r in rows)
-
-
-

@@ -208,8 +208,8 @@ class Writes:
     # -- forget ------------------------------------------------------------------------
     def forget(self, source_path: str | os.PathLike[str]) -> int:
         """Delete a source and everything derived from it; returns records removed."""
-        key = self._source_key(source_path)  # type: ignore[attr-defined]
         with state.locked_errors(self.data_dir):
+            key = self._source_key(source_path)  # type: ignore[attr-defined]
             if not self.source_row(key):
                 raise UserError(f"{key} is not an imported source.",
                                 hint="Run `ownvoice sources` to list them.")

@@ -358,3 +358,50 @@ def test_thanking_the_user_by_her_name_or_a_made_up_signature_is_not_usable(demo
     assert not made_up.usable and [s.reason for s in made_up.sign_off_spans] == ["signed with a name that is not yours"]
     own = ctx.check(f"Hiya Joanna,\n\n{body}\n\nLove,\nWren", sign_off="Love,\nWren")
     assert own.sign_off_spans == (), own.to_json()
+
+
+# A reviewer's cases for the two checks above: what must be caught, and the ordinary
+# replies and drafts that must not be (a user named Wren Halloway of Halloway Cider,
+# with two more first names that are everyday words, Grant and Will). The names are a
+# People record as people_for builds it from the store; the checks are pure text.
+_WREN = People(user_names=frozenset({"wren", "halloway", "grant", "will", "cider"}),
+               user_first=frozenset({"wren", "grant", "will"}), corr_names=frozenset({"joanna", "pryce"}),
+               corr_first="joanna")
+
+
+@pytest.mark.parametrize("text,flagged", [
+    ("Hiya Joanna,\n\nThanks, Wren! The fair sounds lovely.", True),
+    ("Hiya Joanna,\nThanks, Wren! The fair sounds lovely.", True),
+    ("Hiya Joanna!\n\nWren, the pitch is yours.", True),
+    ("Hi Jo, Sam,\n\nThanks, Wren! See you.", True),
+    ("Hi Jo,\n\nThanks,\nWren", False),
+    ("Hi Jo,\nThanks, Wren", False),
+    ("Thank you,\nWren, Halloway Cider\nwww.halloway.example", False),
+    ("Thanks,\nWren - Halloway Cider\n07700 900123", False),
+    ("Hi Jo,\n\nThanks for the grant details", False),
+    ("Hi Jo,\n\nThanks for the cider order.", False),
+    ("Hi Jo,\n\nWill do, thanks!", False),
+    ("Hi Jo,\n\nWren here, just checking the pitch.", False),
+    ("Hi Jo,\n\nThanks, Wren\nHalloway Cider\n01234 567890", False),
+    ("Hi Jo,\n\nThanks, Wren x\n\nPS the van is booked.", False),
+])
+def test_the_user_addressed_by_her_own_name_after_the_greeting(text, flagged):
+    assert bool(role_problems(text, _WREN)) == flagged, role_problems(text, _WREN)
+
+
+@pytest.mark.parametrize("text,sign_off,flagged", [
+    ("Hiya Jo,\n\nSee you there.\n\nLove,\nJordan cheers, W.", "cheers, W.", True),
+    ("Hiya Jo,\n\nSee you there.\n\nLove,\n\nJordan", "", True),
+    ("Hiya Jo,\n\nThanks!\nI'll bring the cider on Saturday.\n\ncheers, W.", "cheers, W.", False),
+    ("Hiya Jo,\n\nThank you.\nWe can deliver on Friday.\n\ncheers, W.", "cheers, W.", False),
+    ("Hiya Jo,\n\nThanks!\nsee you then\n\ncheers, W.", "cheers, W.", False),
+    ("Hiya Jo,\n\nSee you there.\n\nBest,\nThe Halloway team", "Best,\nThe Halloway team", False),
+    ("Hiya Jo,\n\nThanks!\nJo, the pitch is fine.\n\ncheers, W.", "cheers, W.", False),
+    ("Hiya Jo,\n\nSee you there.\n\nLove,\nWren x", "Love,\nWren x", False),
+])
+def test_a_closing_signed_with_a_name_that_is_not_the_users(text, sign_off, flagged):
+    from trainer.draft.replycheck.signoff import sign_off_problems
+
+    got = [s for s in sign_off_problems(text, sign_off or "x", _WREN.user_first, _WREN.user_names)
+           if s.reason == "signed with a name that is not yours"]
+    assert bool(got) == flagged, got

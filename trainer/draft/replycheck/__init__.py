@@ -205,7 +205,7 @@ class CheckContext:
             unanswered=tuple(a for a, ok in zip(self.asks, got) if not ok),
             words=word_count(draft), unfinished=unfinished,
             sign_off_spans=tuple(sign_off_problems(draft, sign_off, self.people.user_first,
-                                                            self.people.user_names)),
+                                                   self.people.user_names)),
             empty=not any(re.search(r"\w", a.text) for a in atoms if a.kind != "greeting"))
 
 

@@ -170,18 +170,28 @@ def role_problems(draft: str, people: People) -> list[Span]:
 
 def _greets_user(lines: list[tuple[int, str]], people: People) -> list[Span]:
     """Greeting or thanking the user by their own name: on the first line, or, after a
-    greeting line of its own ("Hiya Joanna,"), in the body's first words ("Thanks, Wren!"),
-    unless that line is the last (a short reply's "Thanks, Wren" is its signature)."""
-    out: list[Span] = []
-    first = [lines[0]]
-    if len(lines) > 2 and _GREETING_LINE.match(lines[0][1]):
-        first.append(lines[1])
-    for start, line in first if people.user_names else ():
-        out += _greeting_to_user(start, line, people)
-    return out[:1]
+    salutation line of its own ("Hiya Joanna,"), at the start of the body ("Thanks,
+    Wren! The fair...", "Wren, the pitch is yours"). A body line that is only a closing
+    and the name ("Thanks, Wren", "Cheers, Wren x") is the user's signature."""
+    if not people.user_names:
+        return []
+    out = _greeting_to_user(*lines[0], people)
+    if not out and len(lines) > 1 and _SALUTATION_LINE.match(lines[0][1]) and people.user_first:
+        start, line = lines[1]
+        m = _ADDRESSED.match(line)
+        if m and m.group(1).lower() in people.user_first and not _SIGNATURE_LINE.match(line):
+            out.append(Span(m.group(1), start + m.start(1), start + m.end(1),
+                            "thanks or addresses you by your own name: the draft speaks to you, not to the sender"))
+    return out
 
 
-_GREETING_LINE = re.compile(rf"\s*{_GREET_WORDS}\b[^,\n]{{0,40}},\s*$", re.I)
+_SALUTE = r"(?:hi|hello|hey|dear|hiya|howdy|morning|good morning|good afternoon|good evening|greetings)"
+_SALUTATION_LINE = re.compile(rf"\s*{_SALUTE}\b(?:,?[^\S\n]+[^\s,!]+){{0,4}}[^\S\n]*[,!]?\s*$", re.I)
+# "Thanks, Wren! ...", "Hi Wren, ...", "Wren, ..." (the name capitalised, addressed)
+_ADDRESSED = re.compile(r"\s*(?:(?i:thanks|thank you|cheers|hi|hello|hey|hiya|dear)[^\S\n]*[,!]?[^\S\n]+)?"
+                        r"([A-Z][a-z'’-]+)[^\S\n]*[,!.—–]")
+_SIGNATURE_LINE = re.compile(r"\s*(?i:thanks|thank you|many thanks|cheers|best|regards|love|take care|all the best)"
+                             r"[^\S\n]*[,!.]?[^\S\n]*[A-Z][a-z'’-]+[^\S\n]*[,.!]?[^\S\n]*(?:x+)?\s*$")
 
 
 def _greeting_to_user(start: int, line: str, people: People) -> list[Span]:

@@ -70,18 +70,42 @@ def sign_off_problems(draft: str, sign_off: str, user_first: Iterable[str] = (),
 
 _CLOSING = (r"(?:love|lots of love|thanks|thank you|many thanks|cheers|best|best wishes|regards|best regards|"
             r"kind regards|warm regards|warmly|sincerely|yours|yours truly|all the best|take care|xx?)")
-_SIGNED = re.compile(rf"(?im)^[ \t]*{_CLOSING}[ \t]*[,!.]?[ \t]*\n[ \t]*([A-Z][a-z'’-]+)\b")
+# a closing on a line of its own, then (a blank line allowed) a line that is one or two
+# capitalised name words and nothing else but, at most, the appended sign-off or kisses
+_NAME = r"[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?"
+_SIGNED = re.compile(rf"(?m)^[ \t]*(?i:{_CLOSING})[ \t]*[,!.]?[ \t]*\n(?:[ \t]*\n)?[ \t]*({_NAME}(?: {_NAME})?)"
+                     rf"(?=[ \t]*(?:x+)?[ \t]*(?:\n|$|[ \t]+\S))")
+_NOT_NAMES = frozenset("""i i'll i'm i've i'd we we'll we're the team see talk speak hope have let will sure yes no
+ok okay thanks cheers best love regards all looking please just sorry great good""".split())
 
 
 def _signed_by_someone_else(draft: str, sign_off: str, mine: set[str]) -> list[Span]:
-    """A closing line, then a name on the next line that is none of the user's names and
-    not in the sign-off drafting keeps: a signature the model made up. Nothing when the
-    user's names are unknown."""
+    """A closing line, then a line holding only a name that is none of the user's names
+    and not in the sign-off drafting keeps (which may follow it on the line): a signature
+    the model made up. Nothing when the user's names are unknown.
+
+    >>> [s.text for s in _signed_by_someone_else("Love,\\n\\nJordan", "", {"wren"})]
+    ['Jordan']
+    >>> [_signed_by_someone_else(t, "cheers, W.", {"wren"}) for t in ("Thanks!\\nI'll bring it.",
+    ...  "Thank you.\\nWe can deliver.", "Thanks!\\nsee you then", "Best,\\nThe Halloway team",
+    ...  "Thanks!\\nJo, the pitch is fine.")]
+    [[], [], [], [], []]
+    >>> _signed_by_someone_else("Best,\\nAnne-Marie", "Best,\\nAnne-Marie", {"anne", "marie"})
+    []
+    """
     if not mine:
         return []
     own = mine | {w.lower() for w in re.findall(r"[A-Za-z]+", sign_off)}
-    return [Span(m.group(1), m.start(1), m.end(1), "signed with a name that is not yours")
-            for m in _SIGNED.finditer(draft) if m.group(1).lower() not in own]
+    out = []
+    for m in _SIGNED.finditer(draft):
+        rest = draft[m.end(1):draft.find("\n", m.end(1)) if "\n" in draft[m.end(1):] else len(draft)].strip()
+        if rest and rest.lower() != sign_off.strip().lower()[:len(rest)] and not re.fullmatch(r"x+", rest):
+            continue  # the line goes on: a sentence ("Jo, the pitch is fine"), not a signature
+        words = [w for w in re.split(r"[\s-]+", m.group(1).lower()) if w]
+        if words[0] in _NOT_NAMES or any(w in own for w in words):
+            continue
+        out.append(Span(m.group(1), m.start(1), m.end(1), "signed with a name that is not yours"))
+    return out
 
 
 def _starts_line(text: str, at: int) -> bool:

@@ -231,9 +231,9 @@ def check_adapter_compat(pack: VoicePack, model_info: Any) -> Path:
     if entry is None:
         raise UserError(f"The voice pack {pack.path} has no LoRA adapter.",
                         hint="Run `ownvoice learn --routes lora` first, or draft without the adapter.")
-    have = getattr(model_info, "sha256", None) or file_sha256(model_info.path)
-    why = entry.refusal(Path(model_info.path).name, have)
-    if why:
-        text, _, hint = why.partition(": ")
-        raise UserError(f"{text[0].upper()}{text[1:]}.", hint=f"{hint[0].upper()}{hint[1:]}.")
+    missing = entry.refusal_parts("", "") if not entry.path.is_file() else None  # before hashing a GGUF
+    parts = missing or entry.refusal_parts(Path(model_info.path).name,
+                                           getattr(model_info, "sha256", None) or file_sha256(model_info.path))
+    if parts:
+        raise UserError(f"{parts[0][0].upper()}{parts[0][1:]}.", hint=f"{parts[1][0].upper()}{parts[1][1:]}.")
     return entry.path

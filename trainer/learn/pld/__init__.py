@@ -11,8 +11,8 @@ After Badhe & Shah, "Prompt-Level Distillation" (arXiv 2602.21103, 2026). The ro
 3. ``cluster``: rules embedded and clustered with DBSCAN, merged (cluster.py).
 4. ``loop``: the student drafts the validation split, the scorer scores, the
    teacher revises; kept only when validation fidelity improves (loop.py).
-Then ``style_prompt.md`` is written (prompt.py; a user's edit is kept unless
-``fresh``) and the route is recorded in the manifest.
+Then ``style_prompt.md`` is written (``trainer.voicepack.render_prompt`` and
+``write_prompt``; a user's edit is kept unless ``fresh``) and the route is recorded in the manifest.
 
 Splits of ``store.reply_pairs()`` (date-sorted, both texts non-empty, as
 trainer.evaluate.harness reads them): the newest 10% are held out for evaluation and never
