@@ -160,7 +160,7 @@ class Writes:
         """Recompute ownership, threads, pairs and aliases (``derive``); bring chroma in step."""
         db = self.db
         progress(Progress("finalize", 0, 4, "identity"))
-        me = json.loads(state.get_meta(db, "me", "[]") or "[]")
+        me = self.saved_me()  # type: ignore[attr-defined]  # Store's
         sent_rows = db.execute("SELECT sender, sender_name, source FROM messages "
                                "WHERE sent_folder = 1 ORDER BY rid").fetchall()
         who, inferred = derive.identity(me, (r[0] or "" for r in sent_rows))

@@ -98,7 +98,7 @@ def _signed_by_someone_else(draft: str, sign_off: str, mine: set[str]) -> list[S
     own = mine | {w.lower() for w in re.findall(r"[A-Za-z]+", sign_off)}
     out = []
     for m in _SIGNED.finditer(draft):
-        rest = draft[m.end(1):draft.find("\n", m.end(1)) if "\n" in draft[m.end(1):] else len(draft)].strip()
+        rest = draft[m.end(1):].split("\n", 1)[0].strip()
         if rest and rest.lower() != sign_off.strip().lower()[:len(rest)] and not re.fullmatch(r"x+", rest):
             continue  # the line goes on: a sentence ("Jo, the pitch is fine"), not a signature
         words = [w for w in re.split(r"[\s-]+", m.group(1).lower()) if w]
